@@ -1,0 +1,78 @@
+"""Rights Desk: UK GDPR data-subject rights for schools' data."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from pathlib import Path
+
+from flask import Flask
+
+from app.config import Settings, load_settings
+
+
+def create_app(config: Settings | Mapping[str, str] | None = None) -> Flask:
+    """Build the application.
+
+    ``config`` is for tests and scripts: either ready ``Settings`` or a mapping
+    read in place of ``os.environ``. Everything else comes from the environment.
+    """
+    if isinstance(config, Settings):
+        settings = config
+    else:
+        settings = load_settings(config)
+
+    app = Flask(__name__, instance_path=str(settings.instance_path), instance_relative_config=True)
+    app.config.update(settings.flask_config())
+    app.extensions["rightsdesk.settings"] = settings
+    if not settings.is_production:
+        Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    logging.basicConfig(level=logging.INFO)
+
+    from app import crypto, jobs, mail
+    from app.extensions import csrf, db, migrate
+
+    crypto.init_app(app)
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(Path(__file__).parent.parent / "migrations"))
+    csrf.init_app(app)
+    jobs.init_app(app)
+    mail.init_app(app)
+
+    from app import models  # noqa: F401  (every table registered before Alembic looks)
+
+    _register_blueprints(app)
+    _register_cli(app)
+    _sqlite_pragmas(app)
+    return app
+
+
+def _register_blueprints(app: Flask) -> None:
+    from app.health.views import bp as health_bp
+
+    app.register_blueprint(health_bp)
+
+
+def _register_cli(app: Flask) -> None:
+    from app.cli import register
+
+    register(app)
+
+
+def _sqlite_pragmas(app: Flask) -> None:
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        return
+    from sqlalchemy import event
+
+    from app.extensions import db
+
+    with app.app_context():
+        engine = db.engine
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record) -> None:  # pragma: no cover - driver hook
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()

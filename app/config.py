@@ -1,0 +1,145 @@
+"""Settings, read from the environment only.
+
+Production refuses to start when a secret is missing; development generates
+the missing secrets once into ``instance/`` so a newcomer needs no set-up.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ENVIRONMENTS = ("development", "testing", "production")
+DEFAULT_ENV = "production"
+
+
+class ConfigError(RuntimeError):
+    """Raised at start-up when the configuration cannot be used."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    env: str
+    database_url: str
+    secret_key: str
+    master_keys: str
+    redis_url: str | None = None
+    smtp_url: str | None = None
+    mail_sender: str = "Rights Desk <rights-desk@localhost>"
+    instance_path: Path = field(default_factory=lambda: Path("instance"))
+
+    @property
+    def is_production(self) -> bool:
+        return self.env == "production"
+
+    def flask_config(self) -> dict[str, object]:
+        return {
+            "RIGHTSDESK_ENV": self.env,
+            "SECRET_KEY": self.secret_key,
+            "SQLALCHEMY_DATABASE_URI": self.database_url,
+            "SQLALCHEMY_ENGINE_OPTIONS": engine_options(self.database_url),
+            "RIGHTSDESK_MASTER_KEYS": self.master_keys,
+            "REDIS_URL": self.redis_url,
+            "SMTP_URL": self.smtp_url,
+            "MAIL_SENDER": self.mail_sender,
+            "TESTING": self.env == "testing",
+            "SESSION_COOKIE_SECURE": self.is_production,
+            "SESSION_COOKIE_HTTPONLY": True,
+            "SESSION_COOKIE_SAMESITE": "Lax",
+            "MAX_CONTENT_LENGTH": 12 * 1024 * 1024,
+        }
+
+
+def engine_options(database_url: str) -> dict[str, object]:
+    if database_url.startswith("sqlite"):
+        # Inline jobs run in the request thread; give concurrent writers time.
+        return {"connect_args": {"timeout": 30}}
+    return {"pool_pre_ping": True}
+
+
+def normalise_database_url(url: str) -> str:
+    """Accept the usual ``postgres://`` spellings and pick the psycopg 3 driver."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def load_settings(
+    environ: Mapping[str, str] | None = None, instance_path: Path | None = None
+) -> Settings:
+    environ = os.environ if environ is None else environ
+    env = environ.get("RIGHTSDESK_ENV", DEFAULT_ENV).strip().lower()
+    if env not in ENVIRONMENTS:
+        raise ConfigError(
+            f"RIGHTSDESK_ENV must be one of {', '.join(ENVIRONMENTS)}; got {env!r}."
+        )
+    instance = Path(instance_path or environ.get("RIGHTSDESK_INSTANCE", "instance")).resolve()
+
+    values = {name: (environ.get(name) or "").strip() for name in _VARIABLES}
+    if env == "production":
+        missing = [name for name in _REQUIRED_IN_PRODUCTION if not values[name]]
+        if missing:
+            raise ConfigError(
+                "Rights Desk will not start in production without: "
+                + ", ".join(missing)
+                + ". Set them in the environment (see README, Configuration)."
+            )
+    else:
+        if not values["DATABASE_URL"]:
+            instance.mkdir(parents=True, exist_ok=True)
+            values["DATABASE_URL"] = f"sqlite:///{instance / 'rightsdesk.sqlite'}"
+        if not values["SECRET_KEY"]:
+            values["SECRET_KEY"] = _instance_secret(instance, "secret_key", _new_secret_key)
+        if not values["RIGHTSDESK_MASTER_KEYS"]:
+            values["RIGHTSDESK_MASTER_KEYS"] = _instance_secret(
+                instance, "master_keys", new_master_key_entry
+            )
+
+    return Settings(
+        env=env,
+        database_url=normalise_database_url(values["DATABASE_URL"]),
+        secret_key=values["SECRET_KEY"],
+        master_keys=values["RIGHTSDESK_MASTER_KEYS"],
+        redis_url=values["REDIS_URL"] or None,
+        smtp_url=values["SMTP_URL"] or None,
+        mail_sender=environ.get("MAIL_SENDER") or Settings.mail_sender,
+        instance_path=instance,
+    )
+
+
+_VARIABLES = (
+    "DATABASE_URL",
+    "SECRET_KEY",
+    "RIGHTSDESK_MASTER_KEYS",
+    "REDIS_URL",
+    "SMTP_URL",
+)
+_REQUIRED_IN_PRODUCTION = ("DATABASE_URL", "SECRET_KEY", "RIGHTSDESK_MASTER_KEYS")
+
+
+def _new_secret_key() -> str:
+    return secrets.token_urlsafe(48)
+
+
+def new_master_key_entry(key_id: str | None = None) -> str:
+    """One keyring entry, ``<key id>:<base64 of 32 random bytes>``."""
+    key_id = key_id or "k" + secrets.token_hex(4)
+    return f"{key_id}:{base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()}"
+
+
+def _instance_secret(instance: Path, name: str, make) -> str:
+    path = instance / name
+    if path.exists():
+        return path.read_text().strip()
+    instance.mkdir(parents=True, exist_ok=True)
+    value = make()
+    # Created with owner-only permissions: this is key material.
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(value + "\n")
+    return value

@@ -1,0 +1,11 @@
+"""Imports every model module so the metadata (and Alembic) sees all tables."""
+
+from app.accounts import models as accounts_models  # noqa: F401
+from app.audit import models as audit_models  # noqa: F401
+from app.orgs import models as orgs_models  # noqa: F401
+from app.sources.access_log import models as access_log_models  # noqa: F401
+from app.sources.contacts import models as contacts_models  # noqa: F401
+from app.sources.correspondence import models as correspondence_models  # noqa: F401
+from app.sources.employees import models as employees_models  # noqa: F401
+from app.sources.helpdesk import models as helpdesk_models  # noqa: F401
+from app.sources.pupils import models as pupils_models  # noqa: F401

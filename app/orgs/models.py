@@ -1,0 +1,72 @@
+"""Organisations: the schools, nurseries and trusts that are controllers."""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from datetime import date, datetime
+
+from sqlalchemy import CheckConstraint, Enum, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.db import Base, CreatedAt, UUIDPrimaryKey
+
+
+class OrgKind(enum.StrEnum):
+    SCHOOL = "school"
+    NURSERY = "nursery"
+    TRUST = "trust"
+
+
+class Nation(enum.StrEnum):
+    """Bank holidays differ by nation; England and Wales share one list."""
+
+    ENGLAND = "england"
+    WALES = "wales"
+    SCOTLAND = "scotland"
+    NORTHERN_IRELAND = "northern-ireland"
+
+
+def _values(enum_cls: type[enum.Enum]) -> list[str]:
+    return [member.value for member in enum_cls]
+
+
+class Organisation(UUIDPrimaryKey, CreatedAt, Base):
+    __tablename__ = "organisations"
+    __table_args__ = (
+        CheckConstraint("trust_id IS NULL OR kind != 'trust'", name="trust_not_nested"),
+        CheckConstraint(
+            "contract_end IS NULL OR contract_end >= contract_start", name="contract_dates_ordered"
+        ),
+    )
+
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[OrgKind] = mapped_column(
+        Enum(OrgKind, name="org_kind", values_callable=_values, native_enum=False, length=20)
+    )
+    # DfE unique reference number; trusts have a companies-house number instead.
+    urn: Mapped[str | None] = mapped_column(String(12), unique=True)
+    # DfE "LAESTAB": local authority number + establishment number, used in UPNs.
+    la_code: Mapped[str | None] = mapped_column(String(3))
+    establishment_number: Mapped[str | None] = mapped_column(String(4))
+    nation: Mapped[Nation] = mapped_column(
+        Enum(Nation, name="nation", values_callable=_values, native_enum=False, length=20)
+    )
+    trust_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("organisations.id", ondelete="RESTRICT"), index=True
+    )
+    contract_start: Mapped[date]
+    contract_end: Mapped[date | None]
+    dp_contact_name: Mapped[str] = mapped_column(String(200))
+    dp_contact_email: Mapped[str] = mapped_column(String(320))
+    dp_contact_phone: Mapped[str | None] = mapped_column(String(40))
+    # The organisation's own response target in calendar days (the company's
+    # procedure promises 30); never replaces the statutory date.
+    internal_target_days: Mapped[int | None]
+    updated_at: Mapped[datetime | None]
+
+    trust: Mapped[Organisation | None] = relationship(remote_side="Organisation.id", back_populates="members")
+    members: Mapped[list[Organisation]] = relationship(back_populates="trust")
+
+    def __repr__(self) -> str:
+        return f"<Organisation {self.kind.value} {self.name!r}>"

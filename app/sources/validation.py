@@ -1,0 +1,66 @@
+"""Field checks shared by the stores, the seeder and imports.
+
+Each failure names the field so a person fixing an import file knows where
+to look.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from stdnum.exceptions import ValidationError as StdnumError
+from stdnum.gb import upn as upn_format
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_POSTCODE = re.compile(r"^[A-Z]{1,2}[0-9][A-Z0-9]? ?[0-9][A-Z]{2}$")
+_TRN = re.compile(r"^[0-9]{7}$")
+
+
+class FieldError(ValueError):
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.message = message
+
+
+def check_upn(value: str, field: str = "upn") -> str:
+    try:
+        return upn_format.validate(value)
+    except StdnumError as exc:
+        raise FieldError(field, f"{value!r} is not a valid UPN ({exc.message})") from None
+
+
+def check_email(value: str, field: str = "email") -> str:
+    value = value.strip()
+    if len(value) > 320 or not _EMAIL.match(value):
+        raise FieldError(field, f"{value!r} is not an email address")
+    return value
+
+
+def check_postcode(value: str, field: str = "postcode") -> str:
+    value = value.strip().upper()
+    if not _POSTCODE.match(value):
+        raise FieldError(field, f"{value!r} is not a UK postcode")
+    return value
+
+
+def check_trn(value: str, field: str = "teacher_reference_number") -> str:
+    value = value.strip()
+    if not _TRN.match(value):
+        raise FieldError(field, f"{value!r} is not a seven-digit teacher reference number")
+    return value
+
+
+def check_date(value: str | date, field: str) -> date:
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(value.strip())
+    except (ValueError, AttributeError):
+        raise FieldError(field, f"{value!r} is not a date (YYYY-MM-DD)") from None
+
+
+def check_date_order(earlier: date | None, later: date | None, field: str) -> None:
+    if earlier and later and later < earlier:
+        raise FieldError(field, f"{later.isoformat()} is before {earlier.isoformat()}")
