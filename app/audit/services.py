@@ -64,7 +64,7 @@ def record(
     )
     event.hash = event_hash(event)
     session.add(event)
-    session.flush([event])
+    session.flush()
     return event
 
 
