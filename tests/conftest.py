@@ -33,7 +33,7 @@ def service_missing(what: str) -> None:
     pytest.skip(f"{what} not available")
 
 
-def test_environ(database_url: str, instance: Path, **extra: str) -> dict[str, str]:
+def environ_for_tests(database_url: str, instance: Path, **extra: str) -> dict[str, str]:
     environ = {
         "RIGHTSDESK_ENV": "testing",
         "DATABASE_URL": database_url,
@@ -103,7 +103,7 @@ def migrated_database(tmp_path_factory) -> Iterator[str]:
         url = normalise_database_url(os.environ["DATABASE_URL"])
     else:
         url = f"sqlite:///{instance / 'template.sqlite'}"
-    app = create_app(test_environ(url, instance))
+    app = create_app(environ_for_tests(url, instance))
     migrate_to_head(app)
     with app.app_context():
         from app.extensions import db
@@ -126,7 +126,7 @@ def app(migrated_database: str, tmp_path: Path) -> Iterator[Flask]:
     extra = {}
     if os.environ.get("REDIS_URL"):
         extra["REDIS_URL"] = os.environ["REDIS_URL"]
-    application = create_app(test_environ(url, tmp_path / "instance", **extra))
+    application = create_app(environ_for_tests(url, tmp_path / "instance", **extra))
     with application.app_context():
         yield application
         from app.extensions import db

@@ -1,0 +1,31 @@
+# Rights Desk: `make run` for a local service with demo data, `make test` for the suite.
+VENV ?= .venv
+PYTHON ?= python3
+BIN := $(VENV)/bin
+# The embedded default: SQLite in instance/, jobs inline, mail to the outbox table.
+DEV_ENV := env -u DATABASE_URL -u REDIS_URL -u SMTP_URL RIGHTSDESK_ENV=development FLASK_APP=wsgi
+
+.PHONY: install run test lint bench clean
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@
+
+run: install
+	$(DEV_ENV) $(BIN)/flask db upgrade
+	$(DEV_ENV) $(BIN)/flask demo seed --if-empty
+	$(DEV_ENV) $(BIN)/flask demo login
+	$(DEV_ENV) $(BIN)/flask run --host 127.0.0.1 --port 5000
+
+test: install
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -1,0 +1,68 @@
+import stat
+
+import pytest
+
+from app import create_app
+from app.config import ConfigError, load_settings, new_master_key_entry
+
+
+def test_production_refuses_to_start_naming_every_missing_secret(tmp_path):
+    with pytest.raises(ConfigError) as excinfo:
+        load_settings({"RIGHTSDESK_ENV": "production"}, instance_path=tmp_path)
+    message = str(excinfo.value)
+    for name in ("DATABASE_URL", "SECRET_KEY", "RIGHTSDESK_MASTER_KEYS"):
+        assert name in message
+
+
+def test_production_is_the_default_environment(tmp_path):
+    with pytest.raises(ConfigError, match="production"):
+        load_settings({}, instance_path=tmp_path)
+
+
+def test_production_never_falls_back_to_generated_secrets(tmp_path):
+    environ = {"RIGHTSDESK_ENV": "production", "DATABASE_URL": "sqlite://", "SECRET_KEY": "x" * 40}
+    with pytest.raises(ConfigError, match="RIGHTSDESK_MASTER_KEYS"):
+        load_settings(environ, instance_path=tmp_path)
+    assert not (tmp_path / "master_keys").exists()
+
+
+def test_production_starts_when_everything_is_set(tmp_path):
+    settings = load_settings(
+        {
+            "RIGHTSDESK_ENV": "production",
+            "DATABASE_URL": "postgres://db.internal/rights",
+            "SECRET_KEY": "s" * 48,
+            "RIGHTSDESK_MASTER_KEYS": new_master_key_entry("k1"),
+        },
+        instance_path=tmp_path,
+    )
+    assert settings.database_url == "postgresql+psycopg://db.internal/rights"
+    assert settings.flask_config()["SESSION_COOKIE_SECURE"] is True
+
+
+def test_development_generates_secrets_once_into_instance(tmp_path):
+    first = load_settings({"RIGHTSDESK_ENV": "development"}, instance_path=tmp_path)
+    second = load_settings({"RIGHTSDESK_ENV": "development"}, instance_path=tmp_path)
+    assert first.secret_key == second.secret_key
+    assert first.master_keys == second.master_keys
+    assert first.database_url.startswith("sqlite:///")
+    mode = stat.S_IMODE((tmp_path / "master_keys").stat().st_mode)
+    assert mode == 0o600
+
+
+def test_unknown_environment_is_refused(tmp_path):
+    with pytest.raises(ConfigError, match="RIGHTSDESK_ENV"):
+        load_settings({"RIGHTSDESK_ENV": "staging"}, instance_path=tmp_path)
+
+
+def test_create_app_refuses_a_malformed_master_key(tmp_path):
+    environ = {
+        "RIGHTSDESK_ENV": "production",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'x.sqlite'}",
+        "SECRET_KEY": "s" * 48,
+        "RIGHTSDESK_MASTER_KEYS": "k1:not-a-key",
+        "RIGHTSDESK_INSTANCE": str(tmp_path),
+    }
+    with pytest.raises(ConfigError, match="RIGHTSDESK_MASTER_KEYS") as excinfo:
+        create_app(environ)
+    assert "not-a-key" not in str(excinfo.value)
