@@ -49,8 +49,10 @@ def create_app(config: Settings | Mapping[str, str] | None = None) -> Flask:
 
 def _register_blueprints(app: Flask) -> None:
     from app.health.views import bp as health_bp
+    from app.public.views import bp as public_bp
 
     app.register_blueprint(health_bp)
+    app.register_blueprint(public_bp)
 
 
 def _register_cli(app: Flask) -> None:

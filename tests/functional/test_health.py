@@ -36,3 +36,10 @@ def test_healthz_answers_503_when_database_is_down(tmp_path):
     response = create_app(environ).test_client().get("/healthz")
     assert response.status_code == 503
     assert response.get_json()["checks"]["database"]["ok"] is False
+
+
+def test_home_page_explains_the_rights(client):
+    response = client.get("/")
+    assert response.status_code == 200
+    assert b"subject access request" in response.data
+    assert b'lang="en-GB"' in response.data
