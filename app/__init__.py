@@ -17,10 +17,7 @@ def create_app(config: Settings | Mapping[str, str] | None = None) -> Flask:
     ``config`` is for tests and scripts: either ready ``Settings`` or a mapping
     read in place of ``os.environ``. Everything else comes from the environment.
     """
-    if isinstance(config, Settings):
-        settings = config
-    else:
-        settings = load_settings(config)
+    settings = config if isinstance(config, Settings) else load_settings(config)
 
     app = Flask(__name__, instance_path=str(settings.instance_path), instance_relative_config=True)
     app.config.update(settings.flask_config())

@@ -65,19 +65,15 @@ def normalise_database_url(url: str) -> str:
     """Accept the usual ``postgres://`` spellings and pick the psycopg 3 driver."""
     for prefix in ("postgres://", "postgresql://"):
         if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix):]
+            return "postgresql+psycopg://" + url[len(prefix) :]
     return url
 
 
-def load_settings(
-    environ: Mapping[str, str] | None = None, instance_path: Path | None = None
-) -> Settings:
+def load_settings(environ: Mapping[str, str] | None = None, instance_path: Path | None = None) -> Settings:
     environ = os.environ if environ is None else environ
     env = environ.get("RIGHTSDESK_ENV", DEFAULT_ENV).strip().lower()
     if env not in ENVIRONMENTS:
-        raise ConfigError(
-            f"RIGHTSDESK_ENV must be one of {', '.join(ENVIRONMENTS)}; got {env!r}."
-        )
+        raise ConfigError(f"RIGHTSDESK_ENV must be one of {', '.join(ENVIRONMENTS)}; got {env!r}.")
     instance = Path(instance_path or environ.get("RIGHTSDESK_INSTANCE", "instance")).resolve()
 
     values = {name: (environ.get(name) or "").strip() for name in _VARIABLES}
@@ -96,9 +92,7 @@ def load_settings(
         if not values["SECRET_KEY"]:
             values["SECRET_KEY"] = _instance_secret(instance, "secret_key", _new_secret_key)
         if not values["RIGHTSDESK_MASTER_KEYS"]:
-            values["RIGHTSDESK_MASTER_KEYS"] = _instance_secret(
-                instance, "master_keys", new_master_key_entry
-            )
+            values["RIGHTSDESK_MASTER_KEYS"] = _instance_secret(instance, "master_keys", new_master_key_entry)
 
     return Settings(
         env=env,

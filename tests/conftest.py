@@ -63,7 +63,9 @@ def _env_is_postgres() -> bool:
 
 
 def _admin_from(url: str) -> str:
-    return make_url(normalise_database_url(url)).set(database="postgres").render_as_string(hide_password=False)
+    return (
+        make_url(normalise_database_url(url)).set(database="postgres").render_as_string(hide_password=False)
+    )
 
 
 def create_postgres_database(name: str) -> str:
@@ -138,12 +140,16 @@ def app(migrated_database: str, tmp_path: Path) -> Iterator[Flask]:
 def _empty_postgres_tables(url: str) -> None:
     engine = create_engine(url)
     with engine.begin() as conn:
-        tables = conn.execute(
-            text(
-                "SELECT tablename FROM pg_tables WHERE schemaname = 'public'"
-                " AND tablename != 'alembic_version'"
+        tables = (
+            conn.execute(
+                text(
+                    "SELECT tablename FROM pg_tables WHERE schemaname = 'public'"
+                    " AND tablename != 'alembic_version'"
+                )
             )
-        ).scalars().all()
+            .scalars()
+            .all()
+        )
         if tables:
             # Replica mode switches off the audit table's append-only triggers
             # for this clean-up only; the application never runs like this.

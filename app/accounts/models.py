@@ -22,9 +22,7 @@ class Role(enum.StrEnum):
 class User(UUIDPrimaryKey, CreatedAt, Base):
     __tablename__ = "users"
     __table_args__ = (
-        CheckConstraint(
-            "(role = 'school') = (organisation_id IS NOT NULL)", name="school_users_have_org"
-        ),
+        CheckConstraint("(role = 'school') = (organisation_id IS NOT NULL)", name="school_users_have_org"),
     )
 
     email: Mapped[str] = mapped_column(String(320), unique=True)

@@ -14,9 +14,7 @@ from app.db import Base, UUIDPrimaryKey, utcnow
 
 class AuditEvent(UUIDPrimaryKey, Base):
     __tablename__ = "audit_events"
-    __table_args__ = (
-        Index("ix_audit_events_object", "object_type", "object_id"),
-    )
+    __table_args__ = (Index("ix_audit_events_object", "object_type", "object_id"),)
 
     # Gap-free position in the chain; a missing number means a deleted event.
     seq: Mapped[int] = mapped_column(BigInteger, unique=True)

@@ -104,7 +104,12 @@ def verify_chain(batch_size: int = 5000) -> ChainReport:
     checked = 0
     for event in _events_in_order(batch_size):
         if event.seq != expected_seq:
-            return ChainReport(checked, event.seq, event.id, f"expected event #{expected_seq} but found #{event.seq}: events are missing")
+            return ChainReport(
+                checked,
+                event.seq,
+                event.id,
+                f"expected event #{expected_seq} but found #{event.seq}: events are missing",
+            )
         if event.prev_hash != previous_hash:
             return ChainReport(checked, event.seq, event.id, "its link to the previous event does not match")
         if event_hash(event) != event.hash:

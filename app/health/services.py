@@ -13,7 +13,9 @@ from app.extensions import db
 def check_services() -> dict[str, Any]:
     checks: dict[str, Any] = {"database": _check_database()}
     redis_url = current_app.config.get("REDIS_URL")
-    checks["redis"] = _check_redis(redis_url) if redis_url else {"ok": True, "detail": "not configured; jobs run inline"}
+    checks["redis"] = (
+        _check_redis(redis_url) if redis_url else {"ok": True, "detail": "not configured; jobs run inline"}
+    )
     return {"ok": all(check["ok"] for check in checks.values()), "checks": checks}
 
 

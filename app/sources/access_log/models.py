@@ -14,18 +14,24 @@ from app.sources.correspondence.models import PersonKind
 
 class AccessLogEntry(UUIDPrimaryKey, Base):
     __tablename__ = "access_log"
-    __table_args__ = (
-        Index("ix_access_log_person", "person_kind", "person_id", "occurred_at"),
-    )
+    __table_args__ = (Index("ix_access_log_person", "person_kind", "person_id", "occurred_at"),)
 
-    organisation_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organisations.id", ondelete="RESTRICT"), index=True)
+    organisation_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("organisations.id", ondelete="RESTRICT"), index=True
+    )
     occurred_at: Mapped[datetime]
     # school_user, support_agent, rights_desk (our own console), system
     actor_kind: Mapped[str] = mapped_column(String(20))
     actor_name: Mapped[str] = mapped_column(String(200))
     actor_email: Mapped[str | None] = mapped_column(String(320), index=True)
     person_kind: Mapped[PersonKind] = mapped_column(
-        Enum(PersonKind, name="person_kind", values_callable=lambda e: [m.value for m in e], native_enum=False, length=10)
+        Enum(
+            PersonKind,
+            name="person_kind",
+            values_callable=lambda e: [m.value for m in e],
+            native_enum=False,
+            length=10,
+        )
     )
     # Not a foreign key: the log outlives erased records and names no table.
     person_id: Mapped[uuid.UUID]
@@ -37,12 +43,14 @@ class SupportAccessGrant(UUIDPrimaryKey, Base):
     """Permission a school user gave support staff to look at their record."""
 
     __tablename__ = "support_access_grants"
-    __table_args__ = (
-        CheckConstraint("expires_at > granted_at", name="expires_after_granted"),
-    )
+    __table_args__ = (CheckConstraint("expires_at > granted_at", name="expires_after_granted"),)
 
-    organisation_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organisations.id", ondelete="RESTRICT"), index=True)
-    ticket_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("tickets.id", ondelete="SET NULL"), index=True)
+    organisation_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("organisations.id", ondelete="RESTRICT"), index=True
+    )
+    ticket_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("tickets.id", ondelete="SET NULL"), index=True
+    )
     granted_by_name: Mapped[str] = mapped_column(String(200))
     granted_by_email: Mapped[str] = mapped_column(String(320), index=True)
     granted_by_employee_id: Mapped[uuid.UUID | None] = mapped_column(

@@ -31,9 +31,7 @@ RELATIONSHIPS = (
 
 class Contact(UUIDPrimaryKey, CreatedAt, Base):
     __tablename__ = "contacts"
-    __table_args__ = (
-        Index("ix_contacts_org_surname_key", "organisation_id", "surname_key"),
-    )
+    __table_args__ = (Index("ix_contacts_org_surname_key", "organisation_id", "surname_key"),)
 
     organisation_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organisations.id", ondelete="RESTRICT"))
     title: Mapped[str | None] = mapped_column(String(20))

@@ -67,8 +67,14 @@ class MessagePerson(UUIDPrimaryKey, Base):
     person_kind: Mapped[PersonKind] = mapped_column(
         Enum(PersonKind, name="person_kind", values_callable=_values, native_enum=False, length=10)
     )
-    pupil_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("pupils.id", ondelete="CASCADE"), index=True)
-    contact_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"), index=True)
-    employee_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("employees.id", ondelete="CASCADE"), index=True)
+    pupil_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("pupils.id", ondelete="CASCADE"), index=True
+    )
+    contact_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("contacts.id", ondelete="CASCADE"), index=True
+    )
+    employee_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("employees.id", ondelete="CASCADE"), index=True
+    )
 
     message: Mapped[Message] = relationship(back_populates="people")

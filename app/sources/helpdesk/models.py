@@ -19,7 +19,9 @@ from app.db import Base, UUIDPrimaryKey
 class Ticket(UUIDPrimaryKey, Base):
     __tablename__ = "tickets"
 
-    organisation_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organisations.id", ondelete="RESTRICT"), index=True)
+    organisation_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("organisations.id", ondelete="RESTRICT"), index=True
+    )
     reference: Mapped[str] = mapped_column(String(20), unique=True)
     opened_at: Mapped[datetime]
     closed_at: Mapped[datetime | None]
@@ -34,7 +36,9 @@ class Ticket(UUIDPrimaryKey, Base):
         ForeignKey("employees.id", ondelete="SET NULL"), index=True
     )
     # When the request concerned one pupil's record.
-    about_pupil_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("pupils.id", ondelete="SET NULL"), index=True)
+    about_pupil_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("pupils.id", ondelete="SET NULL"), index=True
+    )
     assigned_agent: Mapped[str | None] = mapped_column(String(200))
 
     entries: Mapped[list[TicketEntry]] = relationship(back_populates="ticket", order_by="TicketEntry.sent_at")

@@ -50,7 +50,9 @@ class Pupil(UUIDPrimaryKey, CreatedAt, Base):
     # Set by the retention sweeper; identifying fields are blanked then.
     anonymised_at: Mapped[date | None]
 
-    enrolments: Mapped[list[Enrolment]] = relationship(back_populates="pupil", order_by="Enrolment.on_roll_date")
+    enrolments: Mapped[list[Enrolment]] = relationship(
+        back_populates="pupil", order_by="Enrolment.on_roll_date"
+    )
 
 
 class Enrolment(UUIDPrimaryKey, Base):
@@ -60,7 +62,9 @@ class Enrolment(UUIDPrimaryKey, Base):
     )
 
     pupil_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("pupils.id", ondelete="CASCADE"), index=True)
-    organisation_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organisations.id", ondelete="RESTRICT"), index=True)
+    organisation_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("organisations.id", ondelete="RESTRICT"), index=True
+    )
     on_roll_date: Mapped[date]
     leaving_date: Mapped[date | None] = mapped_column(index=True)
     # National curriculum year: N1, N2, R, 1..13.
@@ -159,7 +163,7 @@ class AttendanceWeek(Base):
     def marks(self) -> list[AttendanceMark]:
         found = []
         for index in range(SESSIONS_PER_WEEK):
-            code = self.slots[index * SLOT_WIDTH:(index + 1) * SLOT_WIDTH].rstrip()
+            code = self.slots[index * SLOT_WIDTH : (index + 1) * SLOT_WIDTH].rstrip()
             if code:
                 found.append(
                     AttendanceMark(
@@ -191,9 +195,7 @@ class SendProvision(enum.StrEnum):
 
 class SendRecord(UUIDPrimaryKey, Base):
     __tablename__ = "send_records"
-    __table_args__ = (
-        CheckConstraint("end_date IS NULL OR end_date >= start_date", name="dates_ordered"),
-    )
+    __table_args__ = (CheckConstraint("end_date IS NULL OR end_date >= start_date", name="dates_ordered"),)
 
     pupil_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("pupils.id", ondelete="CASCADE"), index=True)
     provision: Mapped[SendProvision] = mapped_column(

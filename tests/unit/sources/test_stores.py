@@ -20,7 +20,9 @@ def test_postcode_normalisation_ignores_spacing_and_case():
 
 
 def test_attendance_week_round_trips_marks_including_two_letter_codes():
-    slots = encode_week({(0, Session.AM): "/", (0, Session.PM): "\\", (2, Session.AM): "C1", (4, Session.PM): "#"})
+    slots = encode_week(
+        {(0, Session.AM): "/", (0, Session.PM): "\\", (2, Session.AM): "C1", (4, Session.PM): "#"}
+    )
     week = AttendanceWeek(week_start=date(2025, 9, 8), slots=slots)
     marks = week.marks()
     assert [(m.date, m.session, m.code) for m in marks] == [
@@ -42,17 +44,31 @@ def test_attendance_weeks_are_stored_and_read_back(db_session):
     from app.sources.pupils.models import Pupil
 
     org = create_organisation(
-        name="Elm School", kind="school", nation="wales", contract_start=date(2024, 1, 1),
-        dp_contact_name="DPO", dp_contact_email="dpo@elm.sch.uk",
+        name="Elm School",
+        kind="school",
+        nation="wales",
+        contract_start=date(2024, 1, 1),
+        dp_contact_name="DPO",
+        dp_contact_email="dpo@elm.sch.uk",
     )
     db_session.flush()
     pupil = Pupil(
-        organisation_id=org.id, upn=check_upn("B801200005001"), legal_forename="Ffion", legal_surname="Evans",
-        surname_key="evans", forename_key="ffion", date_of_birth=date(2016, 3, 4), gender="F",
+        organisation_id=org.id,
+        upn=check_upn("B801200005001"),
+        legal_forename="Ffion",
+        legal_surname="Evans",
+        surname_key="evans",
+        forename_key="ffion",
+        date_of_birth=date(2016, 3, 4),
+        gender="F",
     )
     db_session.add(pupil)
     db_session.flush()
-    db_session.add(AttendanceWeek(pupil_id=pupil.id, week_start=date(2025, 9, 8), slots=encode_week({(1, Session.AM): "I"})))
+    db_session.add(
+        AttendanceWeek(
+            pupil_id=pupil.id, week_start=date(2025, 9, 8), slots=encode_week({(1, Session.AM): "I"})
+        )
+    )
     db_session.commit()
     stored = db_session.get(AttendanceWeek, (pupil.id, date(2025, 9, 8)))
     assert [m.meaning for m in stored.marks()] == ["Illness"]
