@@ -71,9 +71,9 @@ class UTCDateTime(TypeDecorator[datetime]):
 class EncryptedText(TypeDecorator[str]):
     """A text column sealed with the application keyring (see ``app.crypto``).
 
-    Stored as ``key id + nonce + AES-256-GCM ciphertext``; the table and
-    column name are bound in as associated data so a value cannot be moved to
-    another column unnoticed.
+    Stored as ``version | key id | nonce | AES-256-GCM ciphertext``; the
+    column's ``purpose`` (``"table.column"``) is bound in as associated data,
+    so a value copied into another column does not open.
     """
 
     impl = LargeBinary

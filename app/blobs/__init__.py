@@ -1,0 +1,1 @@
+"""Encrypted blob storage in the database: uploads, evidence, response packs."""
