@@ -49,7 +49,7 @@ def migrate_to_head(app: Flask) -> None:
     from flask_migrate import upgrade
 
     with app.app_context():
-        upgrade(revision="heads")
+        upgrade()
 
 
 def postgres_admin_url() -> str | None:

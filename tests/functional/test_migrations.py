@@ -16,7 +16,7 @@ from tests.conftest import environ_for_tests
 def _migration_round_trip(url: str, instance) -> None:
     app = create_app(environ_for_tests(url, instance))
     with app.app_context():
-        upgrade(revision="heads")
+        upgrade()
         tables = set(inspect(db.engine).get_table_names())
         assert set(db.metadata.tables) <= tables
 
@@ -30,7 +30,7 @@ def _migration_round_trip(url: str, instance) -> None:
         downgrade(revision="base")
         assert set(inspect(db.engine).get_table_names()) <= {"alembic_version"}
 
-        upgrade(revision="heads")
+        upgrade()
         assert set(db.metadata.tables) <= set(inspect(db.engine).get_table_names())
         db.engine.dispose()
 

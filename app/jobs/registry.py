@@ -1,0 +1,105 @@
+"""Task functions registered by stable name.
+
+RQ never pickles a task function: it runs ``app.jobs.runner.run_task`` with a
+``Job`` id, and the runner finds the function here by the name stored on the
+row. Renaming a function therefore never strands queued work; renaming a
+*task* does, so task names are part of the schema.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+_NAME = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$")
+_QUEUE = re.compile(r"^[a-z][a-z0-9_-]{0,39}$")
+DEFAULT_QUEUE = "default"
+DEFAULT_TIMEOUT = 600
+
+
+class UnknownTask(LookupError):
+    """No task function is registered under this name."""
+
+
+@dataclass(frozen=True)
+class TaskSpec:
+    name: str
+    func: Callable[..., Any]
+    queue: str = DEFAULT_QUEUE
+    # Seconds before RQ kills the work horse; inline runs are not limited.
+    timeout: int = DEFAULT_TIMEOUT
+
+    @property
+    def module(self) -> str:
+        return self.func.__module__
+
+
+_registry: dict[str, TaskSpec] = {}
+
+
+def task(name: str, *, queue: str = DEFAULT_QUEUE, timeout: int = DEFAULT_TIMEOUT) -> Callable[[F], F]:
+    """Register a function as the task ``name`` (e.g. ``"mail.deliver"``).
+
+    The function receives the ids given to ``enqueue`` and looks everything
+    else up itself, inside an application context with a fresh session.
+    Tasks MUST be idempotent: RQ may deliver a job twice, an operator may
+    retry a failed one, and a worker may die half-way, so a task checks what
+    is already done (e.g. "message already sent") before doing it again.
+    """
+    if not _NAME.match(name):
+        raise ValueError(f"task name {name!r} must be dotted lower-case words, e.g. 'mail.deliver'")
+    if not _QUEUE.match(queue):
+        raise ValueError(f"queue name {queue!r} must be a short lower-case word")
+
+    def decorate(func: F) -> F:
+        existing = _registry.get(name)
+        if existing is not None and _qualified(existing.func) != _qualified(func):
+            raise ValueError(f"task {name!r} is already registered to {_qualified(existing.func)}")
+        _registry[name] = TaskSpec(name=name, func=func, queue=queue, timeout=timeout)
+        func.task_name = name  # type: ignore[attr-defined]
+        return func
+
+    return decorate
+
+
+def spec_for(task_ref: str | Callable[..., Any]) -> TaskSpec:
+    """The registration for a task name or a decorated function."""
+    name = task_ref if isinstance(task_ref, str) else getattr(task_ref, "task_name", None)
+    if name is None:
+        raise UnknownTask(
+            f"{_qualified(task_ref)} is not a registered task; decorate it with @task('area.action')"
+        )
+    try:
+        return _registry[name]
+    except KeyError:
+        raise UnknownTask(f"no task is registered as {name!r}") from None
+
+
+def resolve(name: str, module: str | None = None) -> TaskSpec:
+    """Find a task in a worker, importing the module that defined it if this
+    process has not imported it yet (a worker only imports what the app
+    factory imports)."""
+    if name not in _registry and module:
+        try:
+            importlib.import_module(module)
+        except ImportError as exc:
+            raise UnknownTask(f"task {name!r}: its module {module!r} cannot be imported ({exc})") from None
+    return spec_for(name)
+
+
+def registered_names() -> list[str]:
+    return sorted(_registry)
+
+
+def _qualified(func: Any) -> str:
+    module = getattr(func, "__module__", None) or "?"
+    qualname = getattr(func, "__qualname__", None) or repr(func)
+    if inspect.ismethod(func):
+        qualname = func.__func__.__qualname__
+    return f"{module}.{qualname}"

@@ -1,0 +1,98 @@
+"""Putting jobs right after an outage (``flask jobs repair``, e.g. from cron).
+
+Two things can leave a ``Job`` row out of step with reality: Redis refusing
+the dispatch at commit time (the row stays queued with nothing in RQ), and a
+process dying mid-job (the row stays running for ever). Both are detected
+here; neither is ever turned into "succeeded".
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy import select
+
+from app.db import utcnow
+from app.extensions import db
+from app.jobs.models import Job, JobStatus
+from app.jobs.registry import spec_for
+from app.jobs.services import fresh_rq_id, redis_connection, remember_dispatch
+
+# RQ states in which a job will still run (or is running) without our help.
+_LIVE_RQ_STATES = {
+    "created",
+    "queued",
+    "started",
+    "deferred",
+    "scheduled",
+    "rate_limited",
+    "ready_to_enqueue",
+}
+ABANDONED = "abandoned: the process running it stopped before it finished"
+
+
+def redispatch_stale(older_than: timedelta = timedelta(minutes=15)) -> list[Job]:
+    """Dispatch again, after the caller commits, jobs still queued long after
+    they were created and no longer waiting in RQ.
+
+    Dispatching twice would still be safe (the runner claims a job atomically
+    and skips one that already succeeded), but RQ is asked first so that a
+    long queue is not doubled.
+    """
+    use_rq = bool(current_app.config.get("REDIS_URL"))
+    session = db.session()
+    stale = session.scalars(
+        select(Job)
+        .where(Job.status == JobStatus.QUEUED, Job.created_at < utcnow() - older_than)
+        .order_by(Job.created_at)
+    ).all()
+    redispatched = []
+    for job in stale:
+        if use_rq and _rq_state(job) in _LIVE_RQ_STATES:
+            continue
+        job.rq_job_id = fresh_rq_id(job) if use_rq else None
+        remember_dispatch(session, job, spec_for(job.name), use_rq)
+        redispatched.append(job)
+    session.flush()
+    return redispatched
+
+
+def fail_abandoned(older_than: timedelta = timedelta(hours=1)) -> list[Job]:
+    """Mark failed the jobs left running by a process that died.
+
+    An RQ job is abandoned when RQ no longer has it running (a killed work
+    horse lands in RQ's failed registry); an inline job, when it started
+    longer ago than ``older_than``. The caller commits; ``retry`` can then
+    queue them again.
+    """
+    use_rq = bool(current_app.config.get("REDIS_URL"))
+    session = db.session()
+    running = session.scalars(select(Job).where(Job.status == JobStatus.RUNNING)).all()
+    cutoff = utcnow() - older_than
+    abandoned = []
+    for job in running:
+        if job.rq_job_id and use_rq:
+            gone = _rq_state(job) not in _LIVE_RQ_STATES
+        else:
+            gone = job.started_at is None or job.started_at < cutoff
+        if gone:
+            job.status = JobStatus.FAILED
+            job.error = ABANDONED
+            job.finished_at = utcnow()
+            abandoned.append(job)
+    session.flush()
+    return abandoned
+
+
+def _rq_state(job: Job) -> str | None:
+    from rq.exceptions import NoSuchJobError
+    from rq.job import Job as RQJob
+
+    if not job.rq_job_id:
+        return None
+    try:
+        status = RQJob.fetch(job.rq_job_id, connection=redis_connection()).get_status()
+    except NoSuchJobError:
+        return None
+    return status.value if status else None

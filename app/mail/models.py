@@ -1,0 +1,66 @@
+"""``OutboxMessage``: every email the service sends, written before sending.
+
+The row is written in the transaction that decided to send, so a message
+exists exactly when that decision was committed; delivery happens after, by
+a job, and can be retried until it succeeds. Without ``SMTP_URL`` messages
+simply stay here with status ``outbox`` for developers to read.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from email.utils import formataddr, getaddresses
+
+from sqlalchemy import Enum, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.db import Base, EncryptedText, UUIDPrimaryKey, utcnow
+
+
+class OutboxStatus(enum.StrEnum):
+    PENDING = "pending"  # waiting for (another) delivery attempt
+    SENT = "sent"  # accepted by the SMTP server
+    FAILED = "failed"  # last attempt failed; ``flask mail retry`` tries again
+    OUTBOX = "outbox"  # no SMTP configured: kept for developers, never sent
+
+
+class OutboxMessage(UUIDPrimaryKey, Base):
+    __tablename__ = "outbox_messages"
+    __table_args__ = (Index("ix_outbox_messages_status_created_at", "status", "created_at"),)
+
+    # What kind of message this is ("case.acknowledgement", "test"): a code,
+    # so it can be listed and counted without decrypting anything.
+    category: Mapped[str] = mapped_column(String(60), index=True)
+    sender: Mapped[str] = mapped_column(String(320))
+    # Addresses, subject and bodies are about a person: sealed at rest.
+    recipients: Mapped[str] = mapped_column(EncryptedText("outbox_messages.recipients"))
+    subject: Mapped[str] = mapped_column(EncryptedText("outbox_messages.subject"))
+    text_body: Mapped[str] = mapped_column(EncryptedText("outbox_messages.text_body"))
+    html_body: Mapped[str | None] = mapped_column(EncryptedText("outbox_messages.html_body"))
+    # Fixed when the row is written, so a message sent twice after a crash
+    # carries the same Message-ID and receiving systems can see the repeat.
+    message_id: Mapped[str] = mapped_column(String(255), unique=True)
+    status: Mapped[OutboxStatus] = mapped_column(
+        Enum(
+            OutboxStatus,
+            name="outbox_status",
+            values_callable=lambda e: [m.value for m in e],
+            native_enum=False,
+            length=20,
+        ),
+        default=OutboxStatus.PENDING,
+    )
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # SMTP reply code and error type, with any address masked.
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_attempt_at: Mapped[datetime | None]
+    sent_at: Mapped[datetime | None]
+
+    @property
+    def recipient_list(self) -> list[str]:
+        return [formataddr(pair) for pair in getaddresses([self.recipients])]
+
+    def __repr__(self) -> str:
+        return f"<OutboxMessage {self.id} {self.category} {self.status.value}>"

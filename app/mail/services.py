@@ -1,0 +1,192 @@
+"""Sending mail without ever losing it.
+
+``send_mail`` writes an ``OutboxMessage`` in the caller's transaction and,
+when ``SMTP_URL`` is set, enqueues the ``mail.deliver`` job, which the jobs
+system dispatches only after that transaction commits. A rolled-back request
+therefore sends nothing, and a committed one always leaves a row that is
+either sent, or failed with its error and retried by ``retry_failed``.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import uuid
+from collections.abc import Iterable, Sequence
+from datetime import timedelta
+from email.utils import formataddr, getaddresses, parseaddr
+
+from flask import current_app
+from sqlalchemy import or_, select
+
+from app.db import new_uuid, utcnow
+from app.extensions import db
+from app.jobs import JobError, enqueue, task
+from app.mail import smtp
+from app.mail.models import OutboxMessage, OutboxStatus
+
+log = logging.getLogger(__name__)
+
+_CATEGORY = re.compile(r"^[a-z][a-z0-9_.-]{0,59}$")
+DEFAULT_MAX_ATTEMPTS = 5
+
+
+class MailDeliveryError(JobError):
+    """A delivery attempt failed; the message names ids and SMTP codes only."""
+
+
+def send_mail(
+    to: str | Iterable[str],
+    subject: str,
+    text_body: str,
+    html_body: str | None = None,
+    *,
+    category: str,
+) -> OutboxMessage:
+    """Write a message to the outbox and, with SMTP configured, have it
+    delivered once the caller's transaction commits.
+
+    ``to`` is one address or several ("Name <address>" is accepted);
+    ``category`` is a code such as ``"case.acknowledgement"``. The caller
+    commits. Raises ValueError for an unusable address, subject or category.
+    """
+    if not _CATEGORY.match(category):
+        raise ValueError("category must be a short lower-case code, e.g. 'case.acknowledgement'")
+    recipients = _recipients(to)
+    if "\r" in subject or "\n" in subject:
+        raise ValueError("the subject must be a single line")
+    smtp_configured = bool(current_app.config.get("SMTP_URL"))
+    sender = current_app.config["MAIL_SENDER"]
+    message = OutboxMessage(
+        id=new_uuid(),
+        category=category,
+        sender=sender,
+        recipients=recipients,
+        subject=subject.strip(),
+        text_body=text_body,
+        html_body=html_body,
+        status=OutboxStatus.PENDING if smtp_configured else OutboxStatus.OUTBOX,
+        attempts=0,
+        created_at=utcnow(),
+    )
+    message.message_id = f"<{message.id}@{_domain_of(sender)}>"
+    db.session.add(message)
+    db.session.flush()
+    if smtp_configured:
+        enqueue(deliver, message.id)
+    else:
+        log.info("mail %s (%s) kept in the outbox: SMTP_URL is not set", message.id, category)
+    return message
+
+
+@task("mail.deliver", timeout=120)
+def deliver(message_id: uuid.UUID) -> None:
+    """Deliver one outbox message by SMTP.
+
+    Idempotent: a message already sent is not sent again, and the row is
+    locked while sending (on PostgreSQL) so two workers cannot both send it.
+    Delivery is at-least-once: if the process dies after the server accepted
+    the message but before the commit, a retry sends it again with the same
+    Message-ID. A failure is committed on the row (status failed, attempts,
+    error) before the job itself is failed, so ``retry_failed`` can pick it up.
+    """
+    session = db.session
+    message = session.get(OutboxMessage, message_id, with_for_update=True)
+    if message is None:
+        raise MailDeliveryError(f"outbox message {message_id} does not exist")
+    if message.status in (OutboxStatus.SENT, OutboxStatus.OUTBOX):
+        log.info("mail %s is %s; nothing to deliver", message_id, message.status.value)
+        return
+    message.attempts += 1
+    message.last_attempt_at = utcnow()
+    try:
+        settings = smtp.parse_smtp_url(current_app.config.get("SMTP_URL") or "")
+        smtp.send(_email_for(message), settings)
+    except Exception as exc:
+        message.status = OutboxStatus.FAILED
+        message.last_error = smtp.describe_smtp_error(exc)
+        session.commit()
+        log.warning(
+            "mail %s not delivered (attempt %d): %s", message_id, message.attempts, message.last_error
+        )
+        raise MailDeliveryError(f"outbox message {message_id} not delivered: {message.last_error}") from None
+    message.status = OutboxStatus.SENT
+    message.sent_at = utcnow()
+    message.last_error = None
+    log.info("mail %s (%s) sent", message_id, message.category)
+
+
+def retry_failed(
+    *,
+    max_attempts: int = DEFAULT_MAX_ATTEMPTS,
+    stale_after: timedelta = timedelta(minutes=30),
+    limit: int = 200,
+) -> list[OutboxMessage]:
+    """Queue delivery again for failed messages with attempts left, and for
+    messages left pending (their delivery job was lost) longer than
+    ``stale_after``. The caller commits; run it periodically (cron or
+    ``flask mail retry``)."""
+    if not current_app.config.get("SMTP_URL"):
+        return []
+    cutoff = utcnow() - stale_after
+    query = (
+        select(OutboxMessage)
+        .where(
+            or_(
+                (OutboxMessage.status == OutboxStatus.FAILED) & (OutboxMessage.attempts < max_attempts),
+                (OutboxMessage.status == OutboxStatus.PENDING) & (OutboxMessage.created_at < cutoff),
+            )
+        )
+        .order_by(OutboxMessage.created_at)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    messages = list(db.session.scalars(query))
+    for message in messages:
+        message.status = OutboxStatus.PENDING
+        enqueue(deliver, message.id)
+    db.session.flush()
+    return messages
+
+
+def list_outbox(*, status: OutboxStatus | None = None, limit: int = 20) -> Sequence[OutboxMessage]:
+    """Most recent messages first (in development: what would have been sent)."""
+    query = select(OutboxMessage).order_by(OutboxMessage.created_at.desc()).limit(limit)
+    if status is not None:
+        query = query.where(OutboxMessage.status == status)
+    return db.session.scalars(query).all()
+
+
+def get_message(message_id: uuid.UUID) -> OutboxMessage | None:
+    return db.session.get(OutboxMessage, message_id)
+
+
+def _email_for(message: OutboxMessage):
+    return smtp.build_message(
+        sender=message.sender,
+        recipients=message.recipients,
+        subject=message.subject,
+        text_body=message.text_body,
+        html_body=message.html_body,
+        message_id=message.message_id,
+        created_at=message.created_at,
+    )
+
+
+def _recipients(to: str | Iterable[str]) -> str:
+    values = [to] if isinstance(to, str) else list(to)
+    if not values:
+        raise ValueError("at least one recipient is needed")
+    formatted = []
+    for value in values:
+        if not isinstance(value, str) or not smtp.valid_address(value):
+            # The value is not echoed: it is probably someone's address.
+            raise ValueError("a recipient is not a valid email address")
+        formatted.append(formataddr(parseaddr(value)))
+    return ", ".join(formatted)
+
+
+def _domain_of(sender: str) -> str:
+    pairs = getaddresses([sender])
+    address = pairs[0][1] if pairs else ""
+    return address.rpartition("@")[2] or "rights-desk.invalid"
