@@ -113,6 +113,35 @@ def repair_command(queued_for: int, running_for: int) -> None:
     )
 
 
+@click.command("scheduler")
+@with_appcontext
+def scheduler_command() -> None:
+    """Enqueue the periodic upkeep (stranded jobs, undelivered mail) on RQ at
+    its intervals. Run exactly one per deployment, beside the workers."""
+    from app.jobs.schedule import PERIODIC, build_scheduler
+
+    connection = _redis_or_fail()
+    scheduler = build_scheduler(connection)
+    for periodic in PERIODIC.values():
+        click.echo(f"{periodic.name}: every {periodic.every_seconds} s")
+    scheduler.start()
+
+
+def _redis_or_fail():
+    from redis import Redis
+    from redis.exceptions import RedisError
+
+    url = current_app.config.get("REDIS_URL")
+    if not url:
+        raise click.ClickException("REDIS_URL is not set: periodic upkeep needs Redis and a worker.")
+    connection = Redis.from_url(url, socket_connect_timeout=5)
+    try:
+        connection.ping()
+    except RedisError as exc:
+        raise click.ClickException(f"cannot reach Redis at {_safe_url(url)}: {type(exc).__name__}") from None
+    return connection
+
+
 @jobs_cli.command("tasks")
 def tasks_command() -> None:
     """Task names registered in this process."""

@@ -1,0 +1,84 @@
+"""Periodic upkeep, run by RQ's cron scheduler (``flask scheduler``).
+
+Each periodic task is a plain function over the database; the scheduler
+enqueues ``run_periodic(name)`` on RQ at its interval and any worker runs it.
+These runs are not recorded as ``Job`` rows: they would add a row every few
+minutes and say nothing a log line does not.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+
+from app.extensions import db
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Periodic:
+    name: str
+    every_seconds: int
+    run: Callable[[], str]
+
+
+def _repair_jobs() -> str:
+    from app.jobs.repair import fail_abandoned, redispatch_stale
+
+    abandoned = fail_abandoned(timedelta(hours=1))
+    redispatched = redispatch_stale(timedelta(minutes=15))
+    return f"{len(redispatched)} redispatched, {len(abandoned)} marked failed"
+
+
+def _retry_mail() -> str:
+    from app.mail.services import retry_failed
+
+    return f"{len(retry_failed())} message(s) queued again"
+
+
+PERIODIC: dict[str, Periodic] = {
+    periodic.name: periodic
+    for periodic in (
+        Periodic("jobs.repair", 300, _repair_jobs),
+        Periodic("mail.retry", 300, _retry_mail),
+    )
+}
+
+
+def run_periodic(name: str) -> str:
+    """RQ entry point: run one periodic task in the application and commit."""
+    from app.jobs.runner import _app_for_worker, _forget_inherited_connections
+
+    app = _app_for_worker()
+    _forget_inherited_connections(app)
+    with app.app_context():
+        try:
+            summary = PERIODIC[name].run()
+            db.session.commit()
+        except Exception:
+            db.session.rollback()
+            raise
+        finally:
+            db.session.remove()
+    log.info("periodic %s: %s", name, summary)
+    return summary
+
+
+def build_scheduler(connection, queue: str = "default"):
+    """An RQ ``CronScheduler`` with every periodic task registered."""
+    from rq.cron import CronScheduler
+
+    scheduler = CronScheduler(connection=connection, name="rightsdesk-upkeep")
+    for periodic in PERIODIC.values():
+        scheduler.register(
+            run_periodic,
+            queue_name=queue,
+            args=(periodic.name,),
+            interval=periodic.every_seconds,
+            job_timeout=300,
+            name=periodic.name,
+        )
+    return scheduler
