@@ -46,7 +46,7 @@ def test_company_staff_see_every_organisation(estate):
 
 
 def test_trust_user_sees_the_trust_and_its_schools_only(db_session, estate):
-    trust, member, other = estate
+    trust, _member, _other = estate
     user = _user(Role.SCHOOL, trust)
     names = db_session.scalars(scope_query(select(Organisation.name), user, Organisation.id)).all()
     assert sorted(names) == ["Oak Primary", "Oak Trust"]
