@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 # The embedded default: SQLite in instance/, jobs inline, mail to the outbox table.
 DEV_ENV := env -u DATABASE_URL -u REDIS_URL -u SMTP_URL RIGHTSDESK_ENV=development FLASK_APP=wsgi
 
-.PHONY: install run test lint bench clean
+.PHONY: install run test lint schemathesis bench clean
 
 install: $(VENV)/.installed
 
@@ -26,6 +26,11 @@ test: install
 
 lint: install
 	$(BIN)/ruff check .
+
+# The API under schemathesis on a running server (SQLite unless
+# SCHEMATHESIS_ARGS="--postgres-admin-url URL"); see tests/schemathesis/run.py.
+schemathesis: install
+	$(BIN)/python -m tests.schemathesis.run $(SCHEMATHESIS_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

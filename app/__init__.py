@@ -26,13 +26,14 @@ def create_app(config: Settings | Mapping[str, str] | None = None) -> Flask:
         Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     logging.basicConfig(level=logging.INFO)
 
-    from app import crypto, jobs, mail
+    from app import crypto, jobs, mail, security
     from app.extensions import csrf, db, migrate
 
     crypto.init_app(app)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(Path(__file__).parent.parent / "migrations"))
     csrf.init_app(app)
+    security.init_app(app)
     jobs.init_app(app)
     mail.init_app(app)
 
@@ -45,11 +46,19 @@ def create_app(config: Settings | Mapping[str, str] | None = None) -> Flask:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from app.accounts.views import bp as accounts_bp
+    from app.console.views import bp as console_bp
     from app.health.views import bp as health_bp
     from app.public.views import bp as public_bp
 
     app.register_blueprint(health_bp)
     app.register_blueprint(public_bp)
+    app.register_blueprint(accounts_bp)
+    app.register_blueprint(console_bp)
+
+    from app import api
+
+    api.init_app(app)  # /api/v1; exempts itself from CSRF (bearer tokens, no cookies)
 
 
 def _register_cli(app: Flask) -> None:

@@ -6,6 +6,8 @@ from flask import Flask
 
 
 def register(app: Flask) -> None:
+    from app.accounts.cli import users_cli
+    from app.api.cli import tokens_cli
     from app.audit.cli import audit_cli
     from app.blobs.cli import keys_cli
     from app.demo.cli import demo_cli
@@ -19,3 +21,5 @@ def register(app: Flask) -> None:
     app.cli.add_command(worker_command)
     app.cli.add_command(scheduler_command)
     app.cli.add_command(mail_cli)
+    app.cli.add_command(users_cli)
+    app.cli.add_command(tokens_cli)

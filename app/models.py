@@ -1,6 +1,7 @@
 """Imports every model module so the metadata (and Alembic) sees all tables."""
 
 from app.accounts import models as accounts_models  # noqa: F401
+from app.api import models as api_models  # noqa: F401
 from app.audit import models as audit_models  # noqa: F401
 from app.blobs import models as blobs_models  # noqa: F401
 from app.jobs import models as jobs_models  # noqa: F401

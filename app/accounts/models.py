@@ -1,4 +1,5 @@
-"""Staff who sign in to the console: the company's team and school staff."""
+"""Staff who sign in to the console: the company's team and school staff,
+their server-side sessions, recovery codes and password-reset links."""
 
 from __future__ import annotations
 
@@ -6,10 +7,10 @@ import enum
 import uuid
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, Enum, ForeignKey, String
+from sqlalchemy import BigInteger, CheckConstraint, Enum, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.db import Base, CreatedAt, EncryptedText, UUIDPrimaryKey
+from app.db import Base, CreatedAt, EncryptedText, UUIDPrimaryKey, utcnow
 from app.orgs.models import Organisation
 
 
@@ -17,6 +18,10 @@ class Role(enum.StrEnum):
     ADMIN = "admin"
     CASEWORKER = "caseworker"
     SCHOOL = "school"
+
+
+def _values(enum_cls: type[enum.Enum]) -> list[str]:
+    return [member.value for member in enum_cls]
 
 
 class User(UUIDPrimaryKey, CreatedAt, Base):
@@ -29,13 +34,86 @@ class User(UUIDPrimaryKey, CreatedAt, Base):
     name: Mapped[str] = mapped_column(String(200))
     password_hash: Mapped[str] = mapped_column(String(200))
     role: Mapped[Role] = mapped_column(
-        Enum(Role, name="role", values_callable=lambda e: [m.value for m in e], native_enum=False, length=20)
+        Enum(Role, name="role", values_callable=_values, native_enum=False, length=20)
     )
     organisation_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("organisations.id", ondelete="RESTRICT"), index=True
     )
+    # Set when enrolment starts; the second factor is in force only once
+    # ``totp_confirmed_at`` is set (the user proved their app holds it).
     totp_secret: Mapped[str | None] = mapped_column(EncryptedText("users.totp_secret"))
+    totp_confirmed_at: Mapped[datetime | None]
+    # The last accepted TOTP time-step: a code is accepted only for a later
+    # step, so the same code (or an earlier one) never works twice.
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
     is_active: Mapped[bool] = mapped_column(default=True)
     last_sign_in_at: Mapped[datetime | None]
+    # Consecutive failed passwords or codes since the last complete sign-in.
+    failed_attempts: Mapped[int] = mapped_column(default=0, server_default="0")
+    locked_until: Mapped[datetime | None]
+    password_changed_at: Mapped[datetime | None]
 
     organisation: Mapped[Organisation | None] = relationship()
+
+    @property
+    def has_second_factor(self) -> bool:
+        return self.totp_secret is not None and self.totp_confirmed_at is not None
+
+    def __repr__(self) -> str:
+        return f"<User {self.id} {self.role.value}>"
+
+
+class SessionStage(enum.StrEnum):
+    PENDING = "pending"  # password accepted; second factor (or enrolment) still to come
+    ACTIVE = "active"  # fully signed in
+
+
+class StaffSession(UUIDPrimaryKey, Base):
+    """One sign-in on one browser, held server-side.
+
+    The browser's (signed) cookie carries only a random token; this row holds
+    its SHA-256, so a copy of the database does not yield live sessions and a
+    session ends for good when ``ended_at`` is set, whatever the cookie says.
+    """
+
+    __tablename__ = "staff_sessions"
+    __table_args__ = (Index("ix_staff_sessions_user_id_ended_at", "user_id", "ended_at"),)
+
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    stage: Mapped[SessionStage] = mapped_column(
+        Enum(SessionStage, name="staff_session_stage", values_callable=_values, native_enum=False, length=20)
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    ended_at: Mapped[datetime | None]
+    # A code: signed_out, idle, absolute, expired, promoted, replaced, locked,
+    # password_changed, password_reset, disabled, two_factor_reset.
+    end_reason: Mapped[str | None] = mapped_column(String(20))
+
+    user: Mapped[User] = relationship()
+
+
+class RecoveryCode(UUIDPrimaryKey, CreatedAt, Base):
+    """A single-use second factor for when the authenticator app is lost.
+
+    Only a SHA-256 of the code is kept: codes carry 75 random bits, so a fast
+    hash is safe against guessing offline, and one indexed lookup checks a code.
+    """
+
+    __tablename__ = "recovery_codes"
+
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    used_at: Mapped[datetime | None]
+
+
+class PasswordResetToken(UUIDPrimaryKey, CreatedAt, Base):
+    """An emailed, single-use, short-lived password-reset link (its hash only)."""
+
+    __tablename__ = "password_reset_tokens"
+
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]

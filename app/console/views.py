@@ -1,0 +1,148 @@
+"""Console pages: the case list, organisations and the user's account.
+
+Views parse input, call one service and render. Every page needs a full
+sign-in (password and second factor); organisation pages are scoped.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+
+from app.accounts import services as accounts
+from app.accounts import totp, web
+from app.accounts.forms import ChangePasswordForm, ConfirmPasswordForm, SignOutForm
+from app.accounts.scoping import NotInScope, sees_every_organisation
+from app.console import services
+from app.extensions import db, limiter
+from app.security import client_ip_key, too_many_attempts
+
+bp = Blueprint("console", __name__, url_prefix="/console")
+
+_reauth_limit = limiter.limit(
+    lambda: current_app.config.get("LIMIT_REAUTH_IP", "10 per 15 minutes"),
+    key_func=client_ip_key,
+    methods=["POST"],
+)
+
+
+bp.register_error_handler(429, too_many_attempts)
+
+
+@bp.context_processor
+def _inject_user() -> dict[str, object]:
+    return {"current_user": web.current_user(), "sign_out_form": SignOutForm()}
+
+
+@bp.after_request
+def _no_store(response):
+    return web.no_store(response)
+
+
+@bp.errorhandler(404)
+def _not_found(_error):
+    return render_template("console/not_found.html"), 404
+
+
+def _user():
+    user = web.current_user()
+    assert user is not None  # guaranteed by login_required
+    return user
+
+
+@bp.get("/")
+@web.login_required
+def home():
+    user = _user()
+    return render_template(
+        "console/home.html", cases=services.case_rows(user), scope=services.scope_description(user)
+    )
+
+
+@bp.get("/organisations")
+@web.login_required
+def organisations():
+    user = _user()
+    return render_template(
+        "console/organisations.html",
+        organisations=services.organisations_for(user),
+        sees_all=sees_every_organisation(user),
+    )
+
+
+@bp.get("/organisations/<uuid:organisation_id>")
+@web.login_required
+def organisation(organisation_id: uuid.UUID):
+    user = _user()
+    try:
+        found = services.organisation_for(user, organisation_id)
+    except NotInScope:
+        abort(404)
+    return render_template(
+        "console/organisation.html", organisation=found, members=services.member_schools(user, found)
+    )
+
+
+def _account_page(password_form=None, codes_form=None, errors=None, status=200):
+    user = _user()
+    return render_template(
+        "console/account.html",
+        password_form=password_form or ChangePasswordForm(formdata=None),
+        codes_form=codes_form or ConfirmPasswordForm(formdata=None, prefix="codes"),
+        errors=errors or [],
+        codes_left=totp.recovery_codes_left(user),
+    ), status
+
+
+@bp.get("/account")
+@web.login_required
+def account():
+    return _account_page()
+
+
+def _errors(form) -> list[tuple[str, str]]:
+    return [(field.id, error) for field in form if field.errors for error in field.errors]
+
+
+@bp.post("/account/password")
+@web.login_required
+@_reauth_limit
+def change_password():
+    form = ChangePasswordForm()
+    if not form.validate_on_submit():
+        return _account_page(password_form=form, errors=_errors(form))
+    staff_session = web.current_staff_session()
+    assert staff_session is not None
+    try:
+        accounts.change_password(
+            _user(),
+            form.current_password.data or "",
+            form.new_password.data or "",
+            keep_session=staff_session.id,
+        )
+    except accounts.AccountError as exc:
+        db.session.rollback()
+        field = form.current_password if exc.field == "current_password" else form.new_password
+        return _account_page(password_form=form, errors=[(field.id, exc.message)])
+    db.session.commit()
+    flash("Your password has been changed. You have been signed out everywhere else.", "success")
+    return redirect(url_for(".account"))
+
+
+@bp.post("/account/recovery-codes")
+@web.login_required
+@_reauth_limit
+def recovery_codes():
+    form = ConfirmPasswordForm(prefix="codes")
+    if not form.validate_on_submit():
+        return _account_page(codes_form=form, errors=_errors(form))
+    try:
+        codes = accounts.new_recovery_codes(_user(), form.password.data or "")
+    except accounts.AccountError as exc:
+        db.session.rollback()
+        return _account_page(codes_form=form, errors=[(form.password.id, exc.message)])
+    db.session.commit()
+    return render_template(
+        "accounts/recovery_codes.html", codes=codes, continue_to=url_for(".account"), first_time=False
+    )

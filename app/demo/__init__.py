@@ -1,0 +1,1 @@
+"""Realistic synthetic school data for demos, tests and benchmarks (``flask demo seed``)."""

@@ -1,0 +1,136 @@
+"""Web security shared by every page: response headers, cookie settings,
+the rate limiter's storage, safe redirects, and the pages for a refused form
+(CSRF) or too many attempts (429)."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from urllib.parse import urlsplit
+
+from flask import Flask, Response, current_app, g, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import TooManyRequests
+
+# No inline script or style anywhere: pages use /static only. frame-ancestors
+# stops clickjacking, form-action stops an injected form posting elsewhere,
+# base-uri stops an injected <base> re-pointing relative links.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'; object-src 'none'"
+)
+PERMISSIONS_POLICY = (
+    "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), microphone=(), "
+    "payment=(), usb=()"
+)
+HSTS = "max-age=31536000; includeSubDomains"
+
+
+def init_app(app: Flask) -> None:
+    from app.extensions import limiter
+
+    production = app.config.get("RIGHTSDESK_ENV") == "production"
+    if production:
+        # __Host- cookies must be Secure, for the whole site, with no Domain:
+        # a sibling subdomain cannot plant or overwrite them.
+        app.config["SESSION_COOKIE_NAME"] = "__Host-rightsdesk"
+    app.config["SESSION_COOKIE_HTTPONLY"] = True
+    app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
+    app.config["SESSION_COOKIE_SECURE"] = production or bool(app.config.get("SESSION_COOKIE_SECURE"))
+
+    # Counters live in Redis when there is one, so every web process shares
+    # them; otherwise in this process's memory (the embedded default).
+    app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("REDIS_URL") or "memory://")
+    app.config.setdefault("RATELIMIT_ENABLED", True)
+    app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
+    # Should Redis fail, limits carry on per process rather than refusing
+    # every sign-in; lockout (in the database) still applies.
+    app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
+    # Tests create many apps sharing one Redis: each gets its own counters.
+    namespace = "rd-test-" + secrets.token_hex(4) if app.config.get("TESTING") else "rd"
+    app.config.setdefault("RIGHTSDESK_RATELIMIT_NAMESPACE", namespace)
+    limiter.init_app(app)
+
+    app.before_request(_forget_cached_csrf_token)
+    app.after_request(_security_headers)
+    # App-wide: any HTML form may be refused. (The API is exempt from CSRF,
+    # and answers its own 429s as JSON, so 429 pages are per blueprint.)
+    app.register_error_handler(CSRFError, _csrf_refused)
+
+
+def forget_cached_csrf_token() -> None:
+    """Flask-WTF caches the signed CSRF token in ``g``. Call this whenever the
+    session is cleared so forms made afterwards carry a token for the new one."""
+    g.pop(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), None)
+
+
+def _forget_cached_csrf_token() -> None:
+    # ``g`` outlives a request when an application context is held open
+    # around several (tests, scripts); each request starts from its cookie.
+    forget_cached_csrf_token()
+
+
+def _security_headers(response: Response) -> Response:
+    headers = response.headers
+    headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("X-Frame-Options", "DENY")
+    # "same-origin", not "no-referrer": Flask-WTF checks the Referer of HTTPS
+    # form posts, and other sites still learn nothing (reset links included).
+    headers.setdefault("Referrer-Policy", "same-origin")
+    headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
+    headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+    if current_app.config.get("RIGHTSDESK_ENV") == "production":
+        headers.setdefault("Strict-Transport-Security", HSTS)
+    return response
+
+
+def safe_next(target: str | None, default: str) -> str:
+    """``target`` if it is a path on this site, else ``default``.
+
+    Only a relative path starting with a single "/" passes. Refused: absolute
+    URLs, scheme-relative "//host", "/\\host" (browsers read "\\" as "/"),
+    and any control character or space (browsers drop tabs and newlines, so
+    "/\\t/host" would become "//host").
+    """
+    if not target or len(target) > 2000:
+        return default
+    if not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return default
+    if any(ord(ch) < 0x21 or ord(ch) == 0x7F for ch in target):
+        return default
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return default
+    return target
+
+
+def rate_limit_key(kind: str, value: str) -> str:
+    """A limiter key: namespaced (tests), kind-tagged, and hashed so email
+    addresses are never written to Redis in clear."""
+    digest = hashlib.sha256(value.strip().lower().encode("utf-8")).hexdigest()[:32]
+    return f"{current_app.config['RIGHTSDESK_RATELIMIT_NAMESPACE']}:{kind}:{digest}"
+
+
+def client_ip_key() -> str:
+    # remote_addr is the proxy's address unless ProxyFix is configured for
+    # the deployment's proxies; the lead wires that with the deployment.
+    return rate_limit_key("ip", request.remote_addr or "unknown")
+
+
+def _csrf_refused(error: CSRFError):
+    return render_template(
+        "accounts/problem.html",
+        title="The form could not be sent",
+        message="The page was open too long, or the form came from somewhere else. "
+        "Go back, reload the page and try again.",
+    ), 400
+
+
+def too_many_attempts(error: TooManyRequests):
+    """The 429 page for the sign-in and console blueprints. Flask-Limiter's
+    after-request hook adds Retry-After and the X-RateLimit headers."""
+    return render_template(
+        "accounts/problem.html",
+        title="Too many attempts",
+        message="There have been too many attempts. Wait a few minutes, then try again.",
+    ), 429
