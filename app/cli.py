@@ -10,11 +10,13 @@ def register(app: Flask) -> None:
     from app.api.cli import tokens_cli
     from app.audit.cli import audit_cli
     from app.blobs.cli import keys_cli
+    from app.cases.cli import clock_cli
     from app.demo.cli import demo_cli
     from app.jobs.cli import jobs_cli, scheduler_command, worker_command
     from app.mail.cli import mail_cli
 
     app.cli.add_command(audit_cli)
+    app.cli.add_command(clock_cli)
     app.cli.add_command(keys_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(jobs_cli)

@@ -4,6 +4,7 @@ from app.accounts import models as accounts_models  # noqa: F401
 from app.api import models as api_models  # noqa: F401
 from app.audit import models as audit_models  # noqa: F401
 from app.blobs import models as blobs_models  # noqa: F401
+from app.cases import models as cases_models  # noqa: F401
 from app.jobs import models as jobs_models  # noqa: F401
 from app.mail import models as mail_models  # noqa: F401
 from app.orgs import models as orgs_models  # noqa: F401

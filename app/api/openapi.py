@@ -34,6 +34,7 @@ _ERROR_RESPONSES: dict[int, str] = {
     401: "Unauthorized",
     403: "Forbidden",
     404: "NotFound",
+    409: "Conflict",
     413: "PayloadTooLarge",
     415: "UnsupportedMediaType",
     422: "ValidationFailed",

@@ -8,17 +8,21 @@ from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload, selectinload
 
 from app.accounts.models import User
 from app.accounts.scoping import get_in_scope, scope_query, sees_every_organisation
+from app.cases.clock_inputs import clock_summary
+from app.cases.models import Case
+from app.cases.queries import list_cases
+from app.db import utcnow
 from app.extensions import db
 from app.orgs.models import Organisation
 
 
 @dataclass(frozen=True)
 class CaseRow:
-    """One line of the case list. Cases arrive with the intake issue, which
-    replaces ``case_rows`` with a scoped query over its Case model."""
+    """One line of the case list."""
 
     id: uuid.UUID
     reference: str
@@ -29,9 +33,27 @@ class CaseRow:
     days_left: int | None
 
 
-def case_rows(user: User, *, today: date | None = None) -> list[CaseRow]:
-    """The cases ``user`` may see, most urgent first (none exist yet)."""
-    return []
+def case_rows(user: User, *, today: date | None = None, limit: int = 500) -> list[CaseRow]:
+    """The cases ``user`` may see, soonest statutory due date first. Due
+    dates and days left are computed by the clock from each case's inputs."""
+    today = today or utcnow().date()
+    query = list_cases(user).options(joinedload(Case.organisation), selectinload(Case.pauses)).limit(limit)
+    rows = []
+    for case in db.session.scalars(query).unique():
+        summary = clock_summary(case, today)
+        due, left = summary.due, summary.working_days_left
+        rows.append(
+            CaseRow(
+                id=case.id,
+                reference=case.reference or "",
+                request_type=case.request_type.value.replace("_", " "),
+                organisation_name=case.organisation.name,
+                status=case.status.value.replace("_", " "),
+                due_date=due,
+                days_left=left,
+            )
+        )
+    return rows
 
 
 def organisations_for(user: User) -> Sequence[Organisation]:

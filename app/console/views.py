@@ -146,3 +146,6 @@ def recovery_codes():
     return render_template(
         "accounts/recovery_codes.html", codes=codes, continue_to=url_for(".account"), first_time=False
     )
+
+
+from app.console import cases as _cases  # noqa: E402, F401  (registers the case pages on ``bp``)

@@ -7,7 +7,8 @@ import sys
 import click
 from flask.cli import AppGroup
 
-from app.demo.services import SeedOptions, SeedRefused, login_text, saved_login, seed_demo
+from app.demo.login import current_demo_login
+from app.demo.services import SeedOptions, SeedRefused, seed_demo, stores_empty
 
 demo_cli = AppGroup("demo", help="Synthetic demo data.")
 
@@ -21,15 +22,19 @@ demo_cli = AppGroup("demo", help="Synthetic demo data.")
 @click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
               help="The date the data runs up to (default today).")
 @click.option("--reset", is_flag=True, help="Empty the stores first if they hold data.")
+@click.option("--if-empty", is_flag=True, help="Do nothing (successfully) if the stores already hold data.")
 @click.option("--force", is_flag=True, help="Allow seeding in production.")
 @click.option("--workers", type=click.IntRange(min=0), default=None,
               help="PostgreSQL: generating processes (default: one per CPU for large seeds).")
 def seed_command(
-    pupils: int, schools: int, seed: int, as_of, reset: bool, force: bool, workers: int | None
+    pupils: int, schools: int, seed: int, as_of, reset: bool, if_empty: bool, force: bool, workers: int | None
 ) -> None:
     """Create trusts, schools and nurseries with pupils, families, staff,
     attendance, assessments, SEND records, correspondence, helpdesk tickets
     and access logs, plus a demo admin login."""
+    if if_empty and not stores_empty():
+        click.echo("The stores already hold data; not seeding (--if-empty).")
+        return
     options = SeedOptions(pupils=pupils, schools=schools, seed=seed, as_of=as_of.date() if as_of else None,
                           reset=reset, force=force, workers=workers)
     with click.progressbar(length=pupils, label="Seeding pupils", file=sys.stderr) as bar:
@@ -44,16 +49,17 @@ def seed_command(
     for table, count in result.counts.items():
         click.echo(f"  {table:<24} {count:>12,}")
     click.echo("Demo login (admin):")
-    click.echo(login_text(result), nl=False)
+    click.echo(result.login.describe(), nl=False)
     if result.login_file:
         click.echo(f"(saved to {result.login_file}; `flask demo login` shows it again)")
 
 
 @demo_cli.command("login")
 def login_command() -> None:
-    """Print the demo admin login saved by the last `flask demo seed`."""
-    text = saved_login()
-    if text is None:
+    """Print the demo admin login (in development, made now if none is saved)."""
+    login = current_demo_login()
+    if login is None:
         click.echo("No demo login saved here; run `flask demo seed` first.", err=True)
         sys.exit(1)
-    click.echo(text, nl=False)
+    click.echo("Demo login (admin):")
+    click.echo(login.describe(with_current_code=True), nl=False)

@@ -64,7 +64,8 @@ class IdMaker:
 
     The time field is fixed at the seed's reference date and a counter follows
     it, so ids are reproducible for a given seed and ascend in insert order,
-    which keeps B-tree inserts at the right-hand edge.
+    which keeps B-tree inserts at the right-hand edge. The rest is random, so
+    ids are not guessable from one another.
     """
 
     def __init__(self, rng: random.Random, millis: int, namespace: int = 0) -> None:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import math
 import os
-import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -17,19 +16,15 @@ from pathlib import Path
 
 from flask import current_app
 from sqlalchemy import func, select, text
+from sqlalchemy.orm import Session
 
-from app.accounts.models import Role, User
-from app.accounts.services import (
-    DEMO_ADMIN_EMAIL,
-    create_user,
-    ensure_demo_admin,
-    find_user_by_email,
-    set_password,
-)
+from app.accounts.models import User
+from app.accounts.services import DEMO_ADMIN_EMAIL
 from app.audit.services import record
 from app.demo.assessments import ASSESSMENT_COLUMNS
 from app.demo.generate import build_shared, load_postgres, load_sqlite
 from app.demo.helpdesk import ACCESS_COLUMNS, ENTRY_COLUMNS, GRANT_COLUMNS, SUMMARY_COLUMNS, TICKET_COLUMNS
+from app.demo.login import DemoLogin, refresh_demo_login, save_login
 from app.demo.messages import MESSAGE_COLUMNS, MESSAGE_PERSON_COLUMNS, RECIPIENT_COLUMNS
 from app.demo.orgs import ORGANISATION_COLUMNS
 from app.demo.people import CONTACT_COLUMNS, EMPLOYEE_COLUMNS
@@ -48,7 +43,6 @@ from app.extensions import db
 from app.orgs.models import Organisation
 
 DEMO_EMAIL = DEMO_ADMIN_EMAIL
-LOGIN_FILE = "demo_login.txt"
 # Schools are kept near a real average size (and UPN serials allow only
 # 1,000 admissions a year per school): more pupils bring more schools.
 MAX_AVERAGE_PUPILS = 400
@@ -86,13 +80,8 @@ class SeedOptions:
 class SeedResult:
     counts: dict[str, int]
     schools: int
-    login_email: str
-    login_password: str
-    login_file: Path | None
-    # Development only: the demo admin's authenticator secret, so that the
-    # second sign-in step can be passed from the printed login.
-    login_totp_secret: str | None = None
-    login_totp_uri: str | None = None
+    login: DemoLogin | None = None
+    login_file: Path | None = None
     also_emptied: list[str] = field(default_factory=list)
     phases: dict[str, float] = field(default_factory=dict)
     copy_seconds: dict[str, float] = field(default_factory=dict)
@@ -123,7 +112,7 @@ def seed_demo(
         result = _generate(session, options, progress, stage, phases)
         result.also_emptied = emptied
         stage("demo login")
-        _demo_login(result, development=settings.env == "development")
+        result.login = refresh_demo_login()
         record("demo.seeded", data={
             "counts": result.counts, "schools": result.schools, "seed": options.seed,
             "as_of": (options.as_of or _today()).isoformat(), "reset": bool(existing),
@@ -135,10 +124,14 @@ def seed_demo(
     except BaseException:
         session.rollback()
         raise
-    result.login_file = None if settings.is_production else _write_login(result)
+    result.login_file = save_login(result.login)
     phases["total"] = time.perf_counter() - started
     result.phases = phases
     return result
+
+
+def stores_empty() -> bool:
+    return not db.session.scalar(select(func.count()).select_from(Organisation))
 
 
 def _lap(since: float) -> float:
@@ -149,7 +142,10 @@ def _today() -> date:
     return datetime.now(UTC).date()
 
 
-def _generate(session, options: SeedOptions, progress, stage, phases: dict[str, float]) -> SeedResult:
+def _generate(
+    session: Session, options: SeedOptions, progress: Callable[[int], None], stage: Callable[[str], None],
+    phases: dict[str, float],
+) -> SeedResult:
     as_of = options.as_of or _today()
     schools = max(options.schools, math.ceil(options.pupils / MAX_AVERAGE_PUPILS))
     postgres = session.get_bind().dialect.name == "postgresql"
@@ -186,8 +182,7 @@ def _generate(session, options: SeedOptions, progress, stage, phases: dict[str, 
     phases["foreign_keys"] = _lap(mark)
     return SeedResult(
         counts={name: counts.get(name, 0) for name in LOAD_ORDER},
-        schools=len(shared.plan.schools), login_email="", login_password="", login_file=None,
-        copy_seconds=dict(loader.copy_seconds),
+        schools=len(shared.plan.schools), copy_seconds=dict(loader.copy_seconds),
     )
 
 
@@ -196,7 +191,7 @@ def _default_workers(pupils: int) -> int:
     return 0 if pupils < 20_000 else max(2, os.cpu_count() or 1)
 
 
-def reset_stores(session) -> list[str]:
+def reset_stores(session: Session) -> list[str]:
     """Empty the demo stores, and any table that refers to them, keeping staff
     accounts that belong to no organisation. The audit trail is never touched.
     Returns the names of the other tables that were emptied."""
@@ -222,47 +217,3 @@ def reset_stores(session) -> list[str]:
     session.execute(Organisation.__table__.update().values(trust_id=None))
     session.execute(Organisation.__table__.delete())
     return sorted(dependents)
-
-
-def _demo_login(result: SeedResult, development: bool) -> None:
-    """A fresh password for the demo admin (the account is created once and
-    kept, since other records may name it)."""
-    password = secrets.token_urlsafe(12)
-    if development:
-        login = ensure_demo_admin(DEMO_EMAIL, password=password)
-        result.login_totp_secret, result.login_totp_uri = login.totp_secret, login.totp_uri
-    else:
-        user = find_user_by_email(DEMO_EMAIL)
-        if user is None:
-            create_user(email=DEMO_EMAIL, name="Demo Administrator", password=password, role=Role.ADMIN)
-        else:
-            set_password(user, password)
-            user.role, user.organisation_id, user.is_active = Role.ADMIN, None, True
-    db.session.flush()
-    result.login_email, result.login_password = DEMO_EMAIL, password
-
-
-def _write_login(result: SeedResult) -> Path:
-    """Keep the demo login in the instance folder (owner-only) so ``make run``
-    can show it again."""
-    path = Path(current_app.instance_path) / LOGIN_FILE
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    os.fchmod(fd, 0o600)
-    with os.fdopen(fd, "w") as handle:
-        handle.write(login_text(result))
-    return path
-
-
-def login_text(result: SeedResult) -> str:
-    lines = [f"email:    {result.login_email}", f"password: {result.login_password}"]
-    if result.login_totp_secret:
-        lines += [f"TOTP secret (add to an authenticator app): {result.login_totp_secret}",
-                  f"TOTP URI: {result.login_totp_uri}"]
-    return "\n".join(lines) + "\n"
-
-
-def saved_login() -> str | None:
-    """The login the last seed saved in the instance folder, if any."""
-    path = Path(current_app.instance_path) / LOGIN_FILE
-    return path.read_text() if path.exists() else None

@@ -197,7 +197,7 @@ class ForeignKey:
 def suspend_foreign_keys(session: Session, tables: tuple[str, ...]) -> list[ForeignKey]:
     """Drop the loaded tables' foreign keys for the load (PostgreSQL only).
 
-    Checking each of forty million attendance rows against ``pupils`` one by
+    Checking each of tens of millions of attendance rows against ``pupils`` one by
     one costs several times the COPY itself; re-adding the constraint checks
     all rows in one join. Both happen in the seeding transaction, so a failed
     check rolls back the whole seed.

@@ -39,11 +39,19 @@ def _retry_mail() -> str:
     return f"{len(retry_failed())} message(s) queued again"
 
 
+def _case_reminders() -> str:
+    from app.cases.reminders import send_reminders
+
+    return f"{send_reminders()} case reminder(s) sent"
+
+
 PERIODIC: dict[str, Periodic] = {
     periodic.name: periodic
     for periodic in (
         Periodic("jobs.repair", 300, _repair_jobs),
         Periodic("mail.retry", 300, _retry_mail),
+        # Daily; reminders are idempotent, so a restart re-running it sends nothing twice.
+        Periodic("cases.reminders", 86400, _case_reminders),
     )
 }
 

@@ -44,9 +44,12 @@ from werkzeug.routing import Rule
 from app.accounts.models import Role, User
 from app.api.models import ApiToken
 from app.api.tokens import issue_token
+from app.cases.models import Case
+from app.cases.references import looks_like_reference
 from app.extensions import db
 from app.orgs.models import Organisation
 from tests.signin import csrf_token, make_organisation, make_user, sign_in
+from tests.unit.cases.factory import new_case
 
 WALKED_PREFIXES = ("/api/", "/console")
 
@@ -58,6 +61,7 @@ class Side:
     organisations: list[Organisation] = field(default_factory=list)
     users: list[User] = field(default_factory=list)
     tokens: list[ApiToken] = field(default_factory=list)
+    cases: list[Case] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -80,6 +84,10 @@ PARAMETERS: dict[str, Parameter] = {
         "an API token of a user of the other side", lambda other: [str(t.id) for t in other.tokens]
     ),
     "user_id": Parameter("a staff user of the other side", lambda other: [str(u.id) for u in other.users]),
+    "reference": Parameter(
+        "the reference of a case of the other side", lambda other: [c.reference or "" for c in other.cases]
+    ),
+    "case_id": Parameter("a case of the other side", lambda other: [str(c.id) for c in other.cases]),
     # Password-reset links are bearer secrets, not organisation objects: a
     # random one stands for a link the walker was never sent.
     "token": Parameter(
@@ -93,6 +101,31 @@ PARAMETERS: dict[str, Parameter] = {
 # object in its path. Keyed by (method, rule); everything else gets {}.
 BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/api/v1/tokens"): {"name": "isolation walk"},
+    ("POST", "/api/v1/cases/<reference>/identity"): {
+        "decision": "accept",
+        "method": "known_to_school",
+        "reason": "isolation walk",
+        "authority_evidence": "isolation walk",
+    },
+    ("POST", "/api/v1/cases/<reference>/pause"): {"reason": "other", "question": "isolation walk"},
+    ("POST", "/api/v1/cases/<reference>/resume"): {},
+    ("POST", "/api/v1/cases/<reference>/extend"): {"reason": "isolation walk"},
+    ("POST", "/api/v1/cases/<reference>/refuse"): {
+        "reason": "manifestly_unfounded",
+        "detail": "isolation walk",
+    },
+    ("POST", "/console/cases/<uuid:case_id>/identity"): {
+        "identity-decision": "accept",
+        "identity-method": "known_to_school",
+        "identity-reason": "isolation walk",
+        "identity-authority_evidence": "isolation walk",
+    },
+    ("POST", "/console/cases/<uuid:case_id>/pause"): {"pause-reason": "other", "pause-question": "walk"},
+    ("POST", "/console/cases/<uuid:case_id>/extend"): {"extend-reason": "isolation walk"},
+    ("POST", "/console/cases/<uuid:case_id>/refuse"): {
+        "refuse-reason": "manifestly_unfounded",
+        "refuse-detail": "isolation walk",
+    },
 }
 
 # Walkers: who walks, and whose objects they aim at.
@@ -145,10 +178,15 @@ def world(app: Flask, db_session) -> World:
         issued = issue_token(users[key], name=f"{key}-walk-token", days=30)
         token_secrets[key], tokens[key] = issued.secret, issued.token
     db_session.commit()
+    alder_cases = [new_case(alder, requester_email="walk@alder.example.net")]
+    birch_cases = [new_case(birch_primary, requester_email="walk@birch.example.net")]
     sides = {
-        "alder_side": Side([alder], [users["alder"]], [tokens["alder"]]),
+        "alder_side": Side([alder], [users["alder"]], [tokens["alder"]], alder_cases),
         "birch_side": Side(
-            [birch_trust, birch_primary], [users["trust"], users["birch"]], [tokens["trust"], tokens["birch"]]
+            [birch_trust, birch_primary],
+            [users["trust"], users["birch"]],
+            [tokens["trust"], tokens["birch"]],
+            birch_cases,
         ),
         "tokens_of_others": Side([], [], [tokens[k] for k in ("admin", "alder", "trust", "birch")]),
     }
@@ -164,6 +202,8 @@ def _markers(side: Side) -> set[str]:
         found |= {str(user.id), user.id.hex, user.email}
     for token in side.tokens:
         found |= {str(token.id), token.id.hex, token.prefix, token.name}
+    for case in side.cases:
+        found |= {str(case.id), case.id.hex, case.reference or str(case.id), case.requester_email}
     return found
 
 
@@ -219,6 +259,8 @@ def test_walk_discovers_api_and_console_routes(app):
     rules = [rule.rule for rule in walked_rules(app)]
     assert any(rule.startswith("/api/v1/organisations/<") for rule in rules)
     assert any(rule.startswith("/console/organisations/<") for rule in rules)
+    assert any(rule.startswith("/api/v1/cases/<") for rule in rules)
+    assert any(rule.startswith("/console/cases/<") for rule in rules)
     assert len(rules) >= 10
 
 
@@ -264,14 +306,23 @@ def _snapshot(side: Side) -> list[tuple[Any, ...]]:
     for token in side.tokens:
         found = db.session.get(ApiToken, token.id)
         rows.append((found.id, found.revoked_at, found.expires_at, found.name))
+    for case in side.cases:
+        found = db.session.get(Case, case.id)
+        rows.append(
+            (found.id, found.status, found.due_on, found.extended_on, len(found.pauses), len(found.events))
+        )
     return rows
 
 
 def test_walk_table_values_are_real_ids(world):
-    """Guards the table itself: foreign ids are well-formed UUIDs of rows."""
+    """Guards the table itself: foreign ids are well-formed UUIDs of rows
+    (case references are well-formed references)."""
     for key, side in world.sides.items():
-        for parameter in PARAMETERS.values():
+        for name, parameter in PARAMETERS.items():
             if parameter.names_other_object:
                 for value in parameter.values(side):
-                    uuid.UUID(value)
+                    if name == "reference":
+                        assert looks_like_reference(value), value
+                    else:
+                        uuid.UUID(value)
         assert side.tokens, key

@@ -100,3 +100,22 @@ def test_pools_hold_only_dfe_codes():
         for slots in pool:
             assert len(slots) == 20
             assert all(slots[i:i + 2].strip() in ATTENDANCE_CODES for i in range(0, 20, 2))
+
+
+def test_copy_text_escapes_and_formats_values(app):
+    from datetime import UTC, datetime
+
+    from app.demo.services import COLUMNS
+    from app.demo.writer import RowCollector, copy_text, table_map
+    from app.extensions import db
+
+    collector = RowCollector()
+    sent = datetime(2026, 3, 4, 9, 30, tzinfo=UTC)
+    collector.add("messages", ("id-1", "org-1", sent, "email", "Mrs O'Neill", None, "Tab\there",
+                               "Line one\nC:\\path"))
+    collector.attendance("pupil-1", [("2026-03-02", "/ \\ / \\ I I # #     ")])
+    text = copy_text(collector, table_map(db.metadata), COLUMNS)
+    fields = text["messages"].decode().rstrip("\n").split("\t")
+    assert fields == ["id-1", "org-1", "2026-03-04T09:30:00+00:00", "email", "Mrs O'Neill", "\\N",
+                      "Tab\\there", "Line one\\nC:\\\\path"]
+    assert text["attendance_weeks"].decode() == "pupil-1\t2026-03-02\t/ \\\\ / \\\\ I I # #     \n"

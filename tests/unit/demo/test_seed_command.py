@@ -160,7 +160,7 @@ def test_seed_in_development_saves_second_factor_secret(app, db_session, tmp_pat
         db.engine.dispose()
     assert result.exit_code == 0, result.output
     saved = (tmp_path / "dev" / "demo_login.txt").read_text()
-    assert "TOTP secret" in saved and _password(result.output) in saved
+    assert "totp_secret: " in saved and _password(result.output) in saved
     user = db_session.scalar(select(User).where(User.email == DEMO_EMAIL))
     assert user.has_second_factor and verify_password(user, _password(result.output))
 
@@ -175,3 +175,39 @@ def test_seed_workers_produce_the_same_data_as_one_process(app, db_session):
     assert result.exit_code == 0, result.output
     db_session.expire_all()
     assert _fingerprint(db_session) == inline
+
+
+def test_seed_if_empty_leaves_existing_data_alone(app, db_session):
+    assert _seed(app).exit_code == 0
+    before = db_session.scalar(select(func.count()).select_from(Pupil))
+    result = _seed(app, "--if-empty", "--pupils", "30")
+    assert result.exit_code == 0
+    assert "not seeding" in result.output
+    assert db_session.scalar(select(func.count()).select_from(Pupil)) == before
+
+
+def test_demo_login_command_in_development_makes_login_when_none_saved(app, db_session, tmp_path):
+    development = create_app(environ_for_tests(
+        app.config["SQLALCHEMY_DATABASE_URI"], tmp_path / "dev", RIGHTSDESK_ENV="development"
+    ))
+    with development.app_context():
+        result = development.test_cli_runner().invoke(args=["demo", "login"])
+        again = development.test_cli_runner().invoke(args=["demo", "login"])
+        from app.extensions import db
+
+        db.session.remove()
+        db.engine.dispose()
+    assert result.exit_code == 0, result.output
+    assert re.search(r"current TOTP code: \d{6}", result.output)
+    assert _password(again.output) == _password(result.output)
+    user = db_session.scalar(select(User).where(User.email == DEMO_EMAIL))
+    assert verify_password(user, _password(result.output))
+
+
+def test_seed_runs_generated_rows_through_import_checks(app, db_session, monkeypatch):
+    import app.demo.generate as generate
+
+    seen = []
+    monkeypatch.setattr(generate, "check_row", lambda kind, row: seen.append(kind))
+    assert _seed(app).exit_code == 0
+    assert {"pupil", "contact", "employee"} <= set(seen)

@@ -1,0 +1,154 @@
+"""marshmallow schemas for ``/cases`` (see ``app.api.schemas`` for the
+conventions: request schemas refuse unknown fields; every nullable response
+field says so)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from marshmallow import Schema, ValidationError, fields, validate
+
+from app.api.schemas import PageQuerySchema, PageSchema, RequestSchema
+from app.cases.models import (
+    CaseStatus,
+    IdentityMethod,
+    RefusalReason,
+    Relationship,
+    RequestType,
+    SubjectRole,
+)
+from app.cases.services import MAX_TEXT, PAUSE_REASONS
+
+# Text must hold something besides whitespace; the same rule is given to
+# clients as the OpenAPI pattern (a search, so one non-space character).
+NOT_BLANK_PATTERN = r"\S"
+# Dates this century only (the clock adds months and days; far-off years
+# are typing mistakes). Told to clients as a pattern on the year.
+_DATES = validate.Range(
+    min=date(2000, 1, 1), max=date(2099, 12, 31), error="Give a date between {min} and {max}."
+)
+DATE_PATTERN = r"^20[0-9]{2}-"
+
+
+def _not_blank(value: str) -> None:
+    if not value.strip():
+        raise ValidationError("This cannot be empty.")
+
+
+def _text(description: str, *, required: bool = True) -> fields.String:
+    return fields.String(
+        required=required,
+        validate=[validate.Length(min=1, max=MAX_TEXT), _not_blank],
+        metadata={"pattern": NOT_BLANK_PATTERN, "description": description},
+    )
+
+
+def _day(description: str) -> fields.Date:
+    return fields.Date(validate=_DATES, metadata={"description": description, "pattern": DATE_PATTERN})
+
+
+# --- requests ------------------------------------------------------------------
+
+
+class CaseListQuerySchema(PageQuerySchema):
+    status = fields.Enum(CaseStatus, by_value=True, metadata={"description": "Only cases in this status."})
+
+
+class IdentityDecisionSchema(RequestSchema):
+    decision = fields.String(required=True, validate=validate.OneOf(["accept", "refuse"]))
+    method = fields.Enum(
+        IdentityMethod, by_value=True, metadata={"description": "How identity was confirmed (to accept)."}
+    )
+    reason = _text("Why: what was seen or why the school knows the person; or why identity is not proven.")
+    identity_received_on = _day("The day identity evidence arrived (documents_seen: today if omitted).")
+    authority_evidence = _text("For someone acting for another: the authority seen.", required=False)
+    authority_received_on = _day("The day proof of authority arrived (today if omitted).")
+
+
+class PauseSchema(RequestSchema):
+    reason = fields.String(required=True, validate=validate.OneOf(PAUSE_REASONS))
+    question = _text("The question sent to the requester.")
+    asked_on = _day("The day the question was sent (today if omitted).")
+
+
+class ResumeSchema(RequestSchema):
+    answered_on = _day("The day the answer arrived (today if omitted).")
+
+
+class ExtendSchema(RequestSchema):
+    reason = _text("Why more time is needed (sent to the requester).")
+    notice_on = _day("The day the requester was told (today if omitted); by the original due date.")
+
+
+class RefuseSchema(RequestSchema):
+    reason = fields.Enum(RefusalReason, by_value=True, required=True)
+    detail = _text("The controller's explanation, sent to the requester.")
+
+
+# --- responses -----------------------------------------------------------------
+
+
+class CaseClockSchema(Schema):
+    received_on = fields.Date(required=True)
+    start = fields.Date(
+        required=True, metadata={"description": "Latest of received, identity, authority, fee."}
+    )
+    due = fields.Date(required=True, allow_none=True, metadata={"description": "Null while paused."})
+    original_due = fields.Date(
+        required=True, allow_none=True, metadata={"description": "Before any extension."}
+    )
+    paused_days = fields.Integer(required=True)
+    paused_now = fields.Boolean(required=True)
+    extended_on = fields.Date(required=True, allow_none=True)
+    extension_notice_sent_on = fields.Date(required=True, allow_none=True)
+    internal_target = fields.Date(required=True, allow_none=True)
+    working_days_left = fields.Integer(required=True, allow_none=True)
+    calendar_days_left = fields.Integer(required=True, allow_none=True)
+
+
+class CaseSummarySchema(Schema):
+    id = fields.UUID(required=True)
+    reference = fields.String(required=True)
+    organisation_id = fields.UUID(required=True)
+    request_type = fields.Enum(RequestType, by_value=True, required=True)
+    status = fields.Enum(CaseStatus, by_value=True, required=True)
+    received_on = fields.Date(required=True)
+    due_on = fields.Date(required=True, allow_none=True, metadata={"description": "Statutory due date."})
+    duplicate_of_id = fields.UUID(required=True, allow_none=True)
+    assignee_id = fields.UUID(required=True, allow_none=True)
+
+
+class CasePageSchema(PageSchema):
+    items = fields.List(fields.Nested(CaseSummarySchema), required=True)
+
+
+class CasePauseSchema(Schema):
+    asked_on = fields.Date(required=True)
+    answered_on = fields.Date(required=True, allow_none=True)
+    reason = fields.String(required=True)
+
+
+class CaseEventSchema(Schema):
+    at = fields.DateTime(required=True)
+    kind = fields.String(required=True)
+    actor_id = fields.UUID(required=True, allow_none=True)
+    data = fields.Dict(required=True)
+
+
+class CaseSchema(CaseSummarySchema):
+    resume_status = fields.Enum(CaseStatus, by_value=True, required=True, allow_none=True)
+    requester_name = fields.String(required=True)
+    requester_email = fields.String(required=True)
+    requester_relationship = fields.Enum(Relationship, by_value=True, required=True)
+    subject_name = fields.String(required=True)
+    subject_dob = fields.String(required=True, metadata={"description": "ISO date."})
+    subject_role = fields.Enum(SubjectRole, by_value=True, required=True)
+    subject_upn = fields.String(required=True, allow_none=True)
+    subject_staff_number = fields.String(required=True, allow_none=True)
+    description = fields.String(required=True)
+    identity_method = fields.Enum(IdentityMethod, by_value=True, required=True, allow_none=True)
+    refusal_reason = fields.Enum(RefusalReason, by_value=True, required=True, allow_none=True)
+    extension_reason = fields.String(required=True, allow_none=True)
+    clock = fields.Nested(CaseClockSchema, required=True)
+    pauses = fields.List(fields.Nested(CasePauseSchema), required=True)
+    events = fields.List(fields.Nested(CaseEventSchema), required=True)

@@ -1,0 +1,210 @@
+"""``/cases``: rights requests in the caller's scope, and the actions on them.
+
+Actions answer 422 with field messages for bad input and 409 when the
+lifecycle does not allow the move from the case's current status.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from app.accounts.scoping import NotInScope
+from app.api.auth import current_user
+from app.api.case_schemas import (
+    CaseListQuerySchema,
+    CasePageSchema,
+    CaseSchema,
+    ExtendSchema,
+    IdentityDecisionSchema,
+    PauseSchema,
+    RefuseSchema,
+    ResumeSchema,
+)
+from app.api.errors import ApiError
+from app.api.routing import operation
+from app.api.services import Page, paginate
+from app.api.views import bp
+from app.audit.services import record
+from app.cases import services
+from app.cases.clock_inputs import clock_summary
+from app.cases.lifecycle import IllegalTransition
+from app.cases.models import Case
+from app.cases.queries import get_case, list_cases
+from app.db import utcnow
+from app.extensions import db
+from app.sources.validation import FieldError
+
+_CONFLICT = (409,)
+
+
+def _case(reference: str) -> Case:
+    try:
+        return get_case(current_user(), reference)
+    except NotInScope:
+        raise ApiError(404) from None
+
+
+def _detail(case: Case) -> dict[str, Any]:
+    shown = {
+        name: getattr(case, name) for name in CaseSchema().fields if name not in ("clock", "pauses", "events")
+    }
+    return {
+        **shown,
+        "clock": clock_summary(case, utcnow().date()),
+        "pauses": case.pauses,
+        "events": case.events,
+    }
+
+
+def _act(reference: str, action: Callable[[Case], Any]) -> dict[str, Any]:
+    """Run one service action on the case, commit, and show the result."""
+    case = _case(reference)
+    try:
+        action(case)
+    except FieldError as exc:
+        db.session.rollback()
+        raise ApiError(422, fields={exc.field: [exc.message]}) from None
+    except IllegalTransition as exc:
+        db.session.rollback()
+        raise ApiError(409, "illegal_transition", str(exc)) from None
+    db.session.commit()
+    return _detail(case)
+
+
+@operation(
+    bp, "/cases", "GET", summary="List cases", tag="cases", query=CaseListQuerySchema, response=CasePageSchema
+)
+def list_cases_view(query: dict[str, Any]) -> Page[Case]:
+    """Confirmed cases in your organisations, soonest statutory due date first
+    (paused cases, whose date is unknown, last)."""
+    return paginate(list_cases(current_user(), status=query.get("status")), query["page"], query["per_page"])
+
+
+@operation(bp, "/cases/<reference>", "GET", summary="One case", tag="cases", response=CaseSchema)
+def get_case_view(reference: str) -> dict[str, Any]:
+    """A case by reference (e.g. SAR-2026-000123), with its clock and timeline.
+    Viewing it is audited. Outside your organisations: not found."""
+    user = current_user()
+    case = _case(reference)
+    record("case.viewed", actor_type="user", actor_id=user.id, object_type="case", object_id=case.id)
+    db.session.commit()
+    return _detail(case)
+
+
+@operation(
+    bp,
+    "/cases/<reference>/identity",
+    "POST",
+    summary="Decide identity",
+    tag="cases",
+    body=IdentityDecisionSchema,
+    response=CaseSchema,
+    errors=_CONFLICT,
+)
+def decide_identity_view(reference: str, body: dict[str, Any]) -> dict[str, Any]:
+    """Accept (with the method and a reason; authority for someone acting for
+    another) or refuse. Accepting opens the case; refusing sends the refusal."""
+    user = current_user()
+    return _act(
+        reference,
+        lambda case: services.decide_identity(
+            case,
+            user,
+            accepted=body["decision"] == "accept",
+            reason=body["reason"],
+            method=body.get("method"),
+            identity_received_on=body.get("identity_received_on"),
+            authority_evidence=body.get("authority_evidence"),
+            authority_received_on=body.get("authority_received_on"),
+        ),
+    )
+
+
+@operation(
+    bp,
+    "/cases/<reference>/pause",
+    "POST",
+    summary="Ask a clarifying question (stop the clock)",
+    tag="cases",
+    body=PauseSchema,
+    response=CaseSchema,
+    errors=_CONFLICT,
+)
+def pause_view(reference: str, body: dict[str, Any]) -> dict[str, Any]:
+    """Sends the question to the requester and pauses the case."""
+    user = current_user()
+    return _act(
+        reference,
+        lambda case: services.pause(
+            case, user, reason=body["reason"], question=body["question"], asked_on=body.get("asked_on")
+        ),
+    )
+
+
+@operation(
+    bp,
+    "/cases/<reference>/resume",
+    "POST",
+    summary="Record the answer (restart the clock)",
+    tag="cases",
+    body=ResumeSchema,
+    response=CaseSchema,
+    errors=_CONFLICT,
+)
+def resume_view(reference: str, body: dict[str, Any]) -> dict[str, Any]:
+    """The case returns to the status it was paused from."""
+    user = current_user()
+    return _act(reference, lambda case: services.resume(case, user, answered_on=body.get("answered_on")))
+
+
+@operation(
+    bp,
+    "/cases/<reference>/extend",
+    "POST",
+    summary="Extend the deadline by two months",
+    tag="cases",
+    body=ExtendSchema,
+    response=CaseSchema,
+    errors=_CONFLICT,
+)
+def extend_view(reference: str, body: dict[str, Any]) -> dict[str, Any]:
+    """Needs a reason, and the notice must go by the original due date."""
+    user = current_user()
+    return _act(
+        reference,
+        lambda case: services.extend(case, user, reason=body["reason"], notice_on=body.get("notice_on")),
+    )
+
+
+@operation(
+    bp,
+    "/cases/<reference>/refuse",
+    "POST",
+    summary="Refuse the request",
+    tag="cases",
+    body=RefuseSchema,
+    response=CaseSchema,
+    errors=_CONFLICT,
+)
+def refuse_view(reference: str, body: dict[str, Any]) -> dict[str, Any]:
+    """Sends the refusal, with the right to complain to the ICO."""
+    user = current_user()
+    return _act(
+        reference, lambda case: services.refuse(case, user, reason=body["reason"], detail=body["detail"])
+    )
+
+
+@operation(
+    bp,
+    "/cases/<reference>/withdraw",
+    "POST",
+    summary="Record that the request was withdrawn",
+    tag="cases",
+    response=CaseSchema,
+    errors=_CONFLICT,
+)
+def withdraw_view(reference: str) -> dict[str, Any]:
+    """The requester withdrew; the case ends."""
+    user = current_user()
+    return _act(reference, lambda case: services.withdraw(case, user))

@@ -1,0 +1,131 @@
+"""The case lifecycle: one guarded transition table (DESIGN §4).
+
+``move(case, to, actor)`` is the only way a case changes status. An illegal
+move raises ``IllegalTransition`` naming both states; a legal one writes an
+audit event (ids and state codes only) and a timeline ``CaseEvent`` in the
+caller's transaction.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from app.accounts.models import User
+from app.audit.services import _clean as clean_codes  # the audit rule: ids, codes, dates only
+from app.audit.services import record
+from app.cases.models import Case, CaseEvent, CaseStatus, RequestType
+from app.db import new_uuid, utcnow
+from app.extensions import db
+
+S = CaseStatus
+
+# Statuses a case can still be refused or withdrawn from.
+ACTIVE: frozenset[CaseStatus] = frozenset(
+    {S.SUBMITTED, S.AWAITING_IDENTITY, S.OPEN, S.GATHERING, S.IN_REVIEW, S.APPROVED, S.EXECUTING, S.PAUSED}
+)
+# Statuses a clarification question can pause.
+PAUSABLE: frozenset[CaseStatus] = frozenset({S.OPEN, S.GATHERING, S.IN_REVIEW})
+FINISHED: frozenset[CaseStatus] = frozenset({S.CLOSED, S.WITHDRAWN})
+# Requests that change data go through an execution step once approved.
+EXECUTED_TYPES: frozenset[RequestType] = frozenset({RequestType.ERASURE, RequestType.RECTIFICATION})
+
+_FORWARD: dict[CaseStatus, frozenset[CaseStatus]] = {
+    S.SUBMITTED: frozenset({S.AWAITING_IDENTITY}),
+    S.AWAITING_IDENTITY: frozenset({S.OPEN}),
+    S.OPEN: frozenset({S.GATHERING, S.PAUSED}),
+    S.GATHERING: frozenset({S.IN_REVIEW, S.PAUSED}),
+    S.IN_REVIEW: frozenset({S.APPROVED, S.PAUSED}),
+    S.APPROVED: frozenset({S.RESPONDED, S.EXECUTING}),
+    S.EXECUTING: frozenset({S.RESPONDED}),
+    S.PAUSED: PAUSABLE,  # only back to the state it came from (checked below)
+    S.RESPONDED: frozenset({S.CLOSED}),
+    S.REFUSED: frozenset({S.CLOSED}),
+}
+
+TRANSITIONS: dict[CaseStatus, frozenset[CaseStatus]] = {
+    status: _FORWARD.get(status, frozenset())
+    | (frozenset({S.REFUSED, S.WITHDRAWN}) if status in ACTIVE else frozenset())
+    for status in CaseStatus
+}
+
+
+class IllegalTransition(Exception):
+    """A move the lifecycle does not allow."""
+
+    def __init__(self, case: Case, to: CaseStatus | None, why: str = "") -> None:
+        self.from_status = case.status
+        self.to_status = to
+        if to is None:  # an action, not a move, that the current status does not allow
+            message = f"not possible while the case is {case.status.value}"
+        else:
+            message = f"a case cannot move from {case.status.value} to {to.value}"
+        super().__init__(message + (f": {why}" if why else ""))
+
+
+def allowed_moves(case: Case) -> set[CaseStatus]:
+    return {to for to in TRANSITIONS[case.status] if _refusal(case, to) is None}
+
+
+def _refusal(case: Case, to: CaseStatus) -> str | None:
+    """Why ``case`` may not move to ``to``, or None when it may."""
+    if to not in TRANSITIONS[case.status]:
+        return "not in the lifecycle"
+    if case.status is S.PAUSED and to in PAUSABLE and to is not case.resume_status:
+        resumed = case.resume_status.value if case.resume_status else "unknown"
+        return f"a paused case goes back to {resumed}"
+    executed = case.request_type in EXECUTED_TYPES
+    if case.status is S.APPROVED and to is S.EXECUTING and not executed:
+        return f"only erasure and rectification are executed, not {case.request_type.value}"
+    if case.status is S.APPROVED and to is S.RESPONDED and executed:
+        return f"an approved {case.request_type.value} is executed before the response"
+    return None
+
+
+def move(
+    case: Case, to: CaseStatus | str, actor: User | None = None, *, data: dict[str, Any] | None = None
+) -> CaseEvent:
+    """Move ``case`` to ``to`` or raise ``IllegalTransition``. Records the move."""
+    to = CaseStatus(to)
+    why = _refusal(case, to)
+    if why is not None:
+        raise IllegalTransition(case, to, why)
+    before = case.status
+    if to is S.PAUSED:
+        case.resume_status = before
+    elif before is S.PAUSED:
+        case.resume_status = None
+    case.status = to
+    now = utcnow()
+    case.updated_at = now
+    if to is S.CLOSED:
+        case.closed_at = now
+    details = {"from": before.value, "to": to.value, **(data or {})}
+    record(
+        "case.status_changed",
+        actor_type="user" if actor else "system",
+        actor_id=actor.id if actor else None,
+        object_type="case",
+        object_id=case.id,
+        data=details,
+    )
+    return add_event(case, "status_changed", actor, details)
+
+
+def add_event(case: Case, kind: str, actor: User | None, data: dict[str, Any] | None = None) -> CaseEvent:
+    """A timeline entry; ``data`` is checked like audit data (codes, ids, dates)."""
+    event = CaseEvent(
+        id=new_uuid(),
+        case_id=case.id,
+        at=utcnow(),
+        actor_id=actor.id if actor else None,
+        kind=kind,
+        data=clean_codes(data or {}, "data"),
+    )
+    db.session.add(event)
+    case.events.append(event)
+    return event
+
+
+def actor_id(actor: User | None) -> uuid.UUID | None:
+    return actor.id if actor else None

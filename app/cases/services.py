@@ -1,0 +1,390 @@
+"""What can be done to a case: submit, confirm, decide identity, pause,
+resume, extend, refuse, withdraw, advance, assign.
+
+Each function changes the case in the caller's transaction (the caller
+commits), moves it only through ``lifecycle.move``, rewrites the clock's
+sort cache whenever a clock input changes, records a timeline event and an
+audit event, and writes any letter to the mail outbox, which is delivered
+only after the commit. Bad input raises ``FieldError`` (naming the field);
+a move the lifecycle forbids raises ``IllegalTransition``.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import select
+
+from app.accounts.models import Role, User
+from app.audit.services import record
+from app.cases import letters, lifecycle
+from app.cases.clock_inputs import clock_for, refresh_clock
+from app.cases.lifecycle import IllegalTransition
+from app.cases.models import (
+    Case,
+    CasePause,
+    CaseStatus,
+    IdentityMethod,
+    RefusalReason,
+    Relationship,
+    RequestType,
+    SubjectRole,
+)
+from app.cases.references import duplicate_key, next_reference
+from app.db import new_uuid, utcnow
+from app.extensions import db
+from app.mail import send_mail
+from app.orgs.models import Organisation
+from app.sources.validation import FieldError, check_email, check_upn
+
+DUPLICATE_WINDOW_DAYS = 90
+MAX_TEXT = 5000
+PAUSE_REASONS = ("clarify_scope", "clarify_dates", "clarify_systems", "other")
+REFUSAL_WORDING = {
+    RefusalReason.MANIFESTLY_UNFOUNDED: "the request is manifestly unfounded",
+    RefusalReason.MANIFESTLY_EXCESSIVE: "the request is manifestly excessive",
+    RefusalReason.IDENTITY_NOT_PROVEN: "we could not confirm your identity (or your authority to act)",
+}
+# Steps of the work itself, moved by staff one at a time.
+ADVANCES = frozenset(
+    {
+        CaseStatus.GATHERING,
+        CaseStatus.IN_REVIEW,
+        CaseStatus.APPROVED,
+        CaseStatus.EXECUTING,
+        CaseStatus.RESPONDED,
+        CaseStatus.CLOSED,
+    }
+)
+
+__all__ = ["FieldError", "IllegalTransition"]
+
+
+def _text(value: str | None, field: str, *, required: bool = True, limit: int = MAX_TEXT) -> str | None:
+    value = (value or "").strip()
+    if not value:
+        if required:
+            raise FieldError(field, "this cannot be empty")
+        return None
+    if len(value) > limit:
+        raise FieldError(field, f"use at most {limit} characters")
+    return value
+
+
+def _choice(enum_cls: Any, value: Any, field: str) -> Any:
+    try:
+        return enum_cls(value)
+    except ValueError:
+        choices = ", ".join(member.value for member in enum_cls)
+        raise FieldError(field, f"{value!r} is not one of {choices}") from None
+
+
+def _audit(action: str, case: Case, actor: User | None, data: dict[str, Any] | None = None) -> None:
+    record(
+        action,
+        actor_type="user" if actor else "system",
+        actor_id=actor.id if actor else None,
+        object_type="case",
+        object_id=case.id,
+        data=data or {},
+    )
+
+
+def _today(today: date | None) -> date:
+    return today or utcnow().date()
+
+
+# --- intake --------------------------------------------------------------------
+
+
+def submit(
+    *,
+    organisation: Organisation,
+    request_type: RequestType | str,
+    requester_name: str,
+    requester_email: str,
+    requester_relationship: Relationship | str,
+    subject_name: str,
+    subject_dob: date,
+    subject_role: SubjectRole | str,
+    description: str,
+    subject_upn: str | None = None,
+    subject_staff_number: str | None = None,
+    received_on: date | None = None,
+    fee_allowed: bool = False,
+) -> Case:
+    """A new case in ``submitted``; flags (never blocks) a duplicate: the same
+    requester, subject and type at the same organisation within 90 days."""
+    received = _today(received_on)
+    if subject_dob > received:
+        raise FieldError("subject_dob", "the date of birth cannot be in the future")
+    case = Case(
+        id=new_uuid(),
+        organisation=organisation,
+        organisation_id=organisation.id,
+        request_type=_choice(RequestType, request_type, "request_type"),
+        status=CaseStatus.SUBMITTED,
+        requester_name=_text(requester_name, "requester_name", limit=200),
+        requester_email=check_email(requester_email or "", "requester_email"),
+        requester_relationship=_choice(Relationship, requester_relationship, "requester_relationship"),
+        subject_name=_text(subject_name, "subject_name", limit=200),
+        subject_dob=subject_dob.isoformat(),
+        subject_role=_choice(SubjectRole, subject_role, "subject_role"),
+        subject_upn=check_upn(subject_upn.strip(), "subject_upn") if subject_upn else None,
+        subject_staff_number=_text(subject_staff_number, "subject_staff_number", required=False, limit=40),
+        description=_text(description, "description"),
+        received_on=received,
+        fee_allowed=fee_allowed,
+        created_at=utcnow(),
+    )
+    case.duplicate_key = duplicate_key(case.requester_email, case.subject_name, subject_dob)
+    original = find_duplicate(case)
+    case.duplicate_of_id = original.id if original else None
+    db.session.add(case)
+    db.session.flush()
+    refresh_clock(case)
+    data = {"request_type": case.request_type.value, "duplicate_of": case.duplicate_of_id}
+    _audit("case.submitted", case, None, data)
+    lifecycle.add_event(case, "submitted", None, data)
+    return case
+
+
+def find_duplicate(case: Case) -> Case | None:
+    """The latest earlier case of the same requester, subject and type at the
+    same organisation received within 90 days. Same organisation only: a
+    flag must never point a school at another controller's case."""
+    since = case.received_on - timedelta(days=DUPLICATE_WINDOW_DAYS)
+    query = (
+        select(Case)
+        .where(
+            Case.duplicate_key == case.duplicate_key,
+            Case.request_type == case.request_type,
+            Case.organisation_id == case.organisation_id,
+            Case.received_on >= since,
+            Case.id != case.id,
+            Case.status != CaseStatus.SUBMITTED,  # unconfirmed submissions are not requests yet
+        )
+        .order_by(Case.received_on.desc(), Case.id.desc())
+        .limit(1)
+    )
+    return db.session.scalars(query).first()
+
+
+def confirm(case: Case, *, actor: User | None = None) -> Case:
+    """The requester confirmed their email: issue the reference, tell the
+    school's data-protection contact at once and acknowledge the requester."""
+    lifecycle.move(case, CaseStatus.AWAITING_IDENTITY, actor)
+    case.reference = next_reference(case.received_on.year)
+    case.confirmed_at = utcnow()
+    if case.duplicate_of_id is None:  # a duplicate of a then-unconfirmed case shows up now
+        original = find_duplicate(case)
+        case.duplicate_of_id = original.id if original else None
+    result = refresh_clock(case)
+    _send(case, letters.acknowledgement(case, result.due), case.requester_email, "case.acknowledgement")
+    _send(case, letters.school_notification(case), case.organisation.dp_contact_email, "case.school_notice")
+    _audit("case.confirmed", case, actor, {"reference": case.reference})
+    return case
+
+
+def _send(case: Case, letter: letters.Letter, to: str, category: str) -> None:
+    send_mail(to, letter.subject, letter.body, category=category)
+    lifecycle.add_event(case, "mail_sent", None, {"category": category})
+
+
+# --- identity ------------------------------------------------------------------
+
+
+def decide_identity(
+    case: Case,
+    actor: User,
+    *,
+    accepted: bool,
+    reason: str,
+    method: IdentityMethod | str | None = None,
+    identity_received_on: date | None = None,
+    authority_evidence: str | None = None,
+    authority_received_on: date | None = None,
+    today: date | None = None,
+) -> Case:
+    """Accept (with the method and a reason; for someone acting for another,
+    the authority seen) or refuse. Dates of evidence start the clock later."""
+    today = _today(today)
+    reason_text = _text(reason, "reason")
+    if case.status is not CaseStatus.AWAITING_IDENTITY:
+        target = CaseStatus.OPEN if accepted else CaseStatus.REFUSED
+        raise IllegalTransition(case, target, "identity is decided while awaiting identity")
+    if not accepted:
+        return refuse(case, actor, reason=RefusalReason.IDENTITY_NOT_PROVEN, detail=reason_text, today=today)
+    chosen = _choice(IdentityMethod, method, "method") if method is not None else None
+    if chosen is None:
+        raise FieldError("method", "say how identity was confirmed")
+    for field, value in (
+        ("identity_received_on", identity_received_on),
+        ("authority_received_on", authority_received_on),
+    ):
+        if value is not None and not case.received_on <= value <= today:
+            raise FieldError(field, "must be between the day the request arrived and today")
+    if case.requester_relationship is not Relationship.SELF:
+        case.authority_evidence = _text(authority_evidence, "authority_evidence")
+        case.authority_received_on = authority_received_on or today
+    if chosen is IdentityMethod.DOCUMENTS_SEEN:
+        case.identity_received_on = identity_received_on or today
+    else:
+        # Known to the school, or matched to its records: no evidence was
+        # awaited, so the clock keeps the day the request arrived (DfE).
+        case.identity_received_on = identity_received_on
+    case.identity_method = chosen
+    case.identity_reason = reason_text
+    case.identity_decided_by_id = actor.id
+    lifecycle.move(case, CaseStatus.OPEN, actor, data={"method": chosen.value})
+    refresh_clock(case)
+    _audit("case.identity_accepted", case, actor, {"method": chosen.value})
+    return case
+
+
+# --- the clock -----------------------------------------------------------------
+
+
+def pause(
+    case: Case,
+    actor: User,
+    *,
+    reason: str,
+    question: str,
+    asked_on: date | None = None,
+    today: date | None = None,
+) -> CasePause:
+    """Ask the requester a clarifying question; the clock stops from the day it is sent."""
+    today = _today(today)
+    if reason not in PAUSE_REASONS:
+        raise FieldError("reason", f"{reason!r} is not one of {', '.join(PAUSE_REASONS)}")
+    question_text = _text(question, "question")
+    asked = asked_on or today
+    if not case.received_on <= asked <= today:
+        raise FieldError("asked_on", "must be between the day the request arrived and today")
+    lifecycle.move(case, CaseStatus.PAUSED, actor, data={"reason": reason})
+    item = CasePause(
+        id=new_uuid(),
+        case_id=case.id,
+        asked_on=asked,
+        asked_by_id=actor.id,
+        reason=reason,
+        question=question_text,
+    )
+    db.session.add(item)
+    case.pauses.append(item)
+    refresh_clock(case)
+    _send(
+        case,
+        letters.clarification_request(case, question_text or ""),
+        case.requester_email,
+        "case.clarification",
+    )
+    return item
+
+
+def resume(
+    case: Case, actor: User | None, *, answered_on: date | None = None, today: date | None = None
+) -> Case:
+    """The answer arrived: close the open pause and go back to where the case was."""
+    today = _today(today)
+    open_pause = case.open_pause
+    if case.status is not CaseStatus.PAUSED or open_pause is None:
+        raise IllegalTransition(case, case.resume_status or CaseStatus.OPEN, "only a paused case resumes")
+    answered = answered_on or today
+    if not open_pause.asked_on <= answered <= today:
+        raise FieldError("answered_on", "must be between the day the question was sent and today")
+    back = case.resume_status
+    assert back is not None  # guaranteed by the check constraint on paused cases
+    open_pause.answered_on = answered
+    lifecycle.move(case, back, actor, data={"answered_on": answered.isoformat()})
+    refresh_clock(case)
+    return case
+
+
+def extend(
+    case: Case, actor: User, *, reason: str, notice_on: date | None = None, today: date | None = None
+) -> Case:
+    """Extend by two further months: the reason is required and the notice
+    must go to the requester no later than the original due date."""
+    today = _today(today)
+    reason_text = _text(reason, "reason")
+    if case.status not in lifecycle.ACTIVE or case.status in (
+        CaseStatus.SUBMITTED,
+        CaseStatus.AWAITING_IDENTITY,
+    ):
+        raise IllegalTransition(case, None, "only an open case can be extended")
+    if case.extended_on is not None:
+        raise FieldError("reason", "this case has already been extended")
+    result = clock_for(case)
+    if result.original_due is None:
+        raise FieldError("notice_on", "the clock is paused; resume the case before extending it")
+    notice = notice_on or today
+    if notice > today:
+        raise FieldError("notice_on", "the notice date cannot be in the future")
+    if notice > result.original_due:
+        raise FieldError(
+            "notice_on", f"the notice must be sent by the original due date, {result.original_due}"
+        )
+    case.extended_on = today
+    case.extension_reason = reason_text
+    case.extension_notice_sent_on = notice
+    extended = refresh_clock(case)
+    _send(
+        case,
+        letters.extension_notice(case, reason_text or "", extended.due),
+        case.requester_email,
+        "case.extension",
+    )
+    data = {"due": extended.due.isoformat() if extended.due else None, "notice_on": notice.isoformat()}
+    _audit("case.extended", case, actor, data)
+    lifecycle.add_event(case, "extended", actor, data)
+    return case
+
+
+# --- ending --------------------------------------------------------------------
+
+
+def refuse(
+    case: Case, actor: User, *, reason: RefusalReason | str, detail: str, today: date | None = None
+) -> Case:
+    """Refuse (the controller's decision) and send the refusal with the right to complain to the ICO."""
+    chosen = _choice(RefusalReason, reason, "reason")
+    detail_text = _text(detail, "detail")
+    lifecycle.move(case, CaseStatus.REFUSED, actor, data={"reason": chosen.value})
+    case.refusal_reason = chosen
+    case.refusal_detail = detail_text
+    letter = letters.refusal(case, REFUSAL_WORDING[chosen], detail_text or "")
+    _send(case, letter, case.requester_email, "case.refusal")
+    return case
+
+
+def withdraw(case: Case, actor: User | None) -> Case:
+    """The requester withdrew the request."""
+    lifecycle.move(case, CaseStatus.WITHDRAWN, actor)
+    if case.open_pause is not None:  # the question will not be answered now
+        case.open_pause.answered_on = max(_today(None), case.open_pause.asked_on)
+    case.closed_at = utcnow()
+    refresh_clock(case)
+    return case
+
+
+def advance(case: Case, actor: User, to: CaseStatus | str) -> Case:
+    """One step of the work: gathering, in review, approved, executing, responded, closed."""
+    target = _choice(CaseStatus, to, "status")
+    if target not in ADVANCES:
+        raise FieldError("status", f"use the dedicated action to move a case to {target.value}")
+    lifecycle.move(case, target, actor)
+    return case
+
+
+def assign(case: Case, actor: User, assignee: User | None) -> Case:
+    """Give the case to a member of the company's team (or to nobody)."""
+    if assignee is not None and assignee.role not in (Role.ADMIN, Role.CASEWORKER):
+        raise FieldError("assignee", "cases are assigned to the company's team")
+    case.assignee_id = assignee.id if assignee else None
+    data = {"assignee": assignee.id if assignee else None}
+    _audit("case.assigned", case, actor, data)
+    lifecycle.add_event(case, "assigned", actor, data)
+    return case

@@ -1,0 +1,105 @@
+"""Forms for the actions on a case page. Shape only; the rules (which move
+is allowed, which dates make sense) live in ``app.cases.services``. Each form
+has a prefix so that several can share a page with unique field ids."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import DateField, SelectChoice, SelectField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
+
+from app.cases.models import IdentityMethod, RefusalReason
+from app.cases.services import MAX_TEXT
+
+_DATE_MESSAGE = "Enter a real date, for example 2026-03-27"
+
+
+def _reason(label: str, message: str) -> TextAreaField:
+    return TextAreaField(
+        label,
+        validators=[
+            DataRequired(message),
+            Length(max=MAX_TEXT, message=f"Use at most {MAX_TEXT} characters"),
+        ],
+    )
+
+
+def _date(label: str) -> DateField:
+    return DateField(label, validators=[Optional()], invalid_value_message=_DATE_MESSAGE)
+
+
+class IdentityForm(FlaskForm):
+    decision = SelectField(
+        "Decision",
+        choices=[
+            SelectChoice("accept", "Identity confirmed"),
+            SelectChoice("refuse", "Identity not proven: refuse"),
+        ],
+    )
+    method = SelectField(
+        "How was identity confirmed?",
+        choices=[
+            SelectChoice("", "Not confirmed"),
+            SelectChoice(IdentityMethod.DOCUMENTS_SEEN.value, "Documents seen"),
+            SelectChoice(IdentityMethod.KNOWN_TO_SCHOOL.value, "Known to the school"),
+            SelectChoice(IdentityMethod.MATCHED_SCHOOL_RECORDS.value, "Matched against school records"),
+        ],
+    )
+    reason = _reason("Reason", "Say what was seen, or why the school knows the person")
+    identity_received_on = _date("Day identity evidence arrived (optional)")
+    authority_evidence = TextAreaField(
+        "Authority to act for the person (when someone else is asking)", validators=[Length(max=MAX_TEXT)]
+    )
+
+
+class PauseForm(FlaskForm):
+    reason = SelectField(
+        "Why ask",
+        choices=[
+            SelectChoice("clarify_scope", "Which information they want"),
+            SelectChoice("clarify_dates", "Which dates"),
+            SelectChoice("clarify_systems", "Which systems or records"),
+            SelectChoice("other", "Something else"),
+        ],
+    )
+    question = _reason("Question for the requester", "Enter the question to send")
+    asked_on = _date("Day the question was sent (optional, today if empty)")
+
+
+class ResumeForm(FlaskForm):
+    answered_on = _date("Day the answer arrived (optional, today if empty)")
+
+
+class ExtendForm(FlaskForm):
+    reason = _reason("Why more time is needed", "Enter the reason to send to the requester")
+    notice_on = _date("Day the requester was told (optional, today if empty)")
+
+
+class RefuseForm(FlaskForm):
+    reason = SelectField(
+        "Reason",
+        choices=[
+            SelectChoice(RefusalReason.MANIFESTLY_UNFOUNDED.value, "Manifestly unfounded"),
+            SelectChoice(RefusalReason.MANIFESTLY_EXCESSIVE.value, "Manifestly excessive"),
+            SelectChoice(RefusalReason.IDENTITY_NOT_PROVEN.value, "Identity not proven"),
+        ],
+    )
+    detail = _reason("Explanation for the requester", "Enter the explanation to send")
+
+
+class WithdrawForm(FlaskForm):
+    """No fields: the CSRF token alone."""
+
+
+FORMS: dict[str, type[FlaskForm]] = {
+    "identity": IdentityForm,
+    "pause": PauseForm,
+    "resume": ResumeForm,
+    "extend": ExtendForm,
+    "refuse": RefuseForm,
+    "withdraw": WithdrawForm,
+}
+
+
+def empty_forms() -> dict[str, FlaskForm]:
+    return {name: form(formdata=None, prefix=name) for name, form in FORMS.items()}

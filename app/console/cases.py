@@ -1,0 +1,135 @@
+"""Console case pages: one case with its clock and timeline, and the forms
+for its actions. Views parse the form, call one service and redirect (or
+show the page again with an error summary)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from flask import abort, flash, redirect, render_template, url_for
+from flask_wtf import FlaskForm
+
+from app.accounts import web
+from app.accounts.models import User
+from app.accounts.scoping import NotInScope
+from app.audit.services import record
+from app.cases import services as case_services
+from app.cases.clock_inputs import clock_summary
+from app.cases.lifecycle import IllegalTransition, allowed_moves
+from app.cases.models import Case
+from app.cases.queries import get_case_by_id
+from app.console.case_forms import FORMS, empty_forms
+from app.console.views import bp
+from app.db import utcnow
+from app.extensions import db
+from app.sources.validation import FieldError
+
+
+def _user() -> User:
+    user = web.current_user()
+    assert user is not None  # guaranteed by login_required
+    return user
+
+
+def _case(case_id: uuid.UUID) -> Case:
+    try:
+        return get_case_by_id(_user(), case_id)
+    except NotInScope:
+        abort(404)
+
+
+def _page(case: Case, forms: dict[str, FlaskForm] | None = None, errors=None, status: int = 200):
+    return render_template(
+        "console/case.html",
+        case=case,
+        clock=clock_summary(case, utcnow().date()),
+        forms={**empty_forms(), **(forms or {})},
+        allowed={status.value for status in allowed_moves(case)},
+        errors=errors or [],
+    ), status
+
+
+@bp.get("/cases/<uuid:case_id>")
+@web.login_required
+def case(case_id: uuid.UUID):
+    found = _case(case_id)
+    record("case.viewed", actor_type="user", actor_id=_user().id, object_type="case", object_id=found.id)
+    db.session.commit()
+    return _page(found)
+
+
+def _blank_none(value: Any) -> Any:
+    return value or None
+
+
+_ACTIONS: dict[str, Callable[[Case, User, Any], Any]] = {
+    "identity": lambda case, user, form: case_services.decide_identity(
+        case,
+        user,
+        accepted=form.decision.data == "accept",
+        reason=form.reason.data,
+        method=_blank_none(form.method.data),
+        identity_received_on=form.identity_received_on.data,
+        authority_evidence=_blank_none(form.authority_evidence.data),
+    ),
+    "pause": lambda case, user, form: case_services.pause(
+        case, user, reason=form.reason.data, question=form.question.data, asked_on=form.asked_on.data
+    ),
+    "resume": lambda case, user, form: case_services.resume(case, user, answered_on=form.answered_on.data),
+    "extend": lambda case, user, form: case_services.extend(
+        case, user, reason=form.reason.data, notice_on=form.notice_on.data
+    ),
+    "refuse": lambda case, user, form: case_services.refuse(
+        case, user, reason=form.reason.data, detail=form.detail.data
+    ),
+    "withdraw": lambda case, user, form: case_services.withdraw(case, user),
+}
+
+_DONE = {
+    "identity": "Identity decision recorded.",
+    "pause": "Question sent; the clock is paused.",
+    "resume": "Answer recorded; the clock runs again.",
+    "extend": "Extension recorded and the notice sent.",
+    "refuse": "Refusal recorded and sent.",
+    "withdraw": "The request is recorded as withdrawn.",
+}
+
+
+def _action_view(name: str):
+    def view(case_id: uuid.UUID):
+        found = _case(case_id)
+        form = FORMS[name](prefix=name)
+        if not form.validate_on_submit():
+            errors = [(field.id, error) for field in form if field.errors for error in field.errors]
+            if not errors:  # a missing or stale CSRF token only
+                errors = [(f"{name}-heading", "The form expired. Try again.")]
+            return _page(found, {name: form}, errors, 422)
+        try:
+            _ACTIONS[name](found, _user(), form)
+        except FieldError as exc:
+            db.session.rollback()
+            field = getattr(form, exc.field, None)
+            field_id = field.id if field is not None else f"{name}-heading"
+            return _page(
+                _case(case_id), {name: form}, [(field_id, exc.message[:1].upper() + exc.message[1:])], 422
+            )
+        except IllegalTransition as exc:
+            db.session.rollback()
+            return _page(_case(case_id), {name: form}, [(f"{name}-heading", str(exc).capitalize())], 409)
+        db.session.commit()
+        flash(_DONE[name], "success")
+        return redirect(url_for("console.case", case_id=found.id))
+
+    view.__name__ = f"case_{name}"
+    return view
+
+
+for _name in _ACTIONS:
+    bp.add_url_rule(
+        f"/cases/<uuid:case_id>/{_name}",
+        endpoint=f"case_{_name}",
+        view_func=web.login_required(_action_view(_name)),
+        methods=["POST"],
+    )

@@ -1,0 +1,71 @@
+"""Finding the school a request is for, by name or URN, for the public form.
+
+Only schools and nurseries are offered (see ``app.intake.schemas`` for why
+not trusts). What a member of the public may learn here is what is already
+public: a school's name and whether we serve it.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from sqlalchemy import and_, func, or_, select
+
+from app.extensions import db
+from app.orgs.models import Organisation, OrgKind
+
+REQUESTABLE_KINDS = (OrgKind.SCHOOL, OrgKind.NURSERY)
+MIN_QUERY = 2
+MAX_QUERY = 100
+MAX_RESULTS = 20
+
+
+@dataclass(frozen=True)
+class SchoolChoice:
+    id: uuid.UUID
+    name: str
+    urn: str | None
+
+
+def _choice(organisation: Organisation) -> SchoolChoice:
+    return SchoolChoice(organisation.id, organisation.name, organisation.urn)
+
+
+def find_school(organisation_id: uuid.UUID | str | None) -> SchoolChoice | None:
+    """The school or nursery with this id, or None (unknown, malformed, a trust)."""
+    if organisation_id is None:
+        return None
+    try:
+        key = organisation_id if isinstance(organisation_id, uuid.UUID) else uuid.UUID(str(organisation_id))
+    except ValueError:
+        return None
+    organisation = db.session.get(Organisation, key)
+    if organisation is None or organisation.kind not in REQUESTABLE_KINDS:
+        return None
+    return _choice(organisation)
+
+
+def normalise_query(query: str | None) -> str:
+    return " ".join((query or "").split())[:MAX_QUERY]
+
+
+def search_schools(query: str | None, *, limit: int = MAX_RESULTS) -> list[SchoolChoice]:
+    """Schools whose name contains every word typed (in any order), or whose
+    URN is the text typed; names starting with the text come first."""
+    text = normalise_query(query)
+    if len(text) < MIN_QUERY:
+        return []
+    words = text.lower().split()[:8]
+    name = func.lower(Organisation.name)
+    # autoescape: a typed "%" or "_" is a character, not a wildcard.
+    matches = and_(*[name.contains(word, autoescape=True) for word in words])
+    if text.isdigit():
+        matches = or_(matches, Organisation.urn == text)
+    statement = (
+        select(Organisation)
+        .where(Organisation.kind.in_(REQUESTABLE_KINDS), matches)
+        .order_by(name.startswith(words[0], autoescape=True).desc(), name, Organisation.id)
+        .limit(limit)
+    )
+    return [_choice(organisation) for organisation in db.session.scalars(statement)]

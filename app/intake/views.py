@@ -1,0 +1,159 @@
+"""The public request form: ``/request`` (the form), ``/request/schools``
+(finding the school without JavaScript) and ``/request/sent``.
+
+Errors re-render the form with status 200 and everything typed kept, as
+GOV.UK services do (and as the staff sign-in pages here do); the API answers
+422 for the same input. Pages holding what someone typed are never cached.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
+
+from app.extensions import db, limiter
+from app.intake import choices, services
+from app.intake.forms import (
+    CHOOSE_SCHOOL,
+    DOB,
+    DOB_PARTS,
+    HONEYPOT,
+    SCHOOL_QUERY,
+    FormResult,
+    no_school_found,
+    parse_request_form,
+    school_from_query,
+)
+from app.intake.schemas import DESCRIPTION_MAX
+from app.intake.schools import MIN_QUERY, normalise_query, search_schools
+from app.security import client_ip_key, too_many_attempts
+from app.sources.validation import FieldError
+
+log = logging.getLogger(__name__)
+
+bp = Blueprint("intake", __name__, url_prefix="/request")
+bp.register_error_handler(429, too_many_attempts)
+
+
+def _limit(name: str, default: str) -> Callable[[], str]:
+    return lambda: current_app.config.get(name, default)
+
+
+_submit_limit = limiter.limit(
+    _limit("LIMIT_INTAKE_IP", "10 per hour"), key_func=client_ip_key, methods=["POST"]
+)
+_search_limit = limiter.limit(_limit("LIMIT_SCHOOL_SEARCH_IP", "120 per minute"), key_func=client_ip_key)
+
+
+# Field names of app.cases.services errors -> ids of the fields on the page.
+_CASE_FIELDS = {"subject_dob": f"{DOB}-day", "subject_name": "subject_first_name"}
+
+
+@bp.after_request
+def _no_store(response: Response) -> Response:
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _render_form(result: FormResult) -> str:
+    field_errors: dict[str, str] = {}
+    for field_id, message in result.errors:
+        field_errors.setdefault(field_id.partition("-")[0], message)
+    # Highlight only the boxes at fault: the missing ones for "must include
+    # a day and month", the year for "Year must include 4 numbers"; all
+    # three for "a real date" or "in the past".
+    dob_values = {part: result.values.get(f"{DOB}-{part}", "") for part in DOB_PARTS}
+    dob_message = field_errors.get(DOB, "")
+    dob_parts: list[str] = []
+    if dob_message.startswith("Date of birth must include"):
+        dob_parts = [part for part in DOB_PARTS if not dob_values[part].strip()]
+    elif dob_message.startswith("Year"):
+        dob_parts = ["year"]
+    return render_template(
+        "intake/request_form.html",
+        result=result,
+        values=result.values,
+        errors=result.errors,
+        field_errors=field_errors,
+        dob_values=dob_values,
+        dob_error_parts=dob_parts,
+        choices=choices,
+        description_max=DESCRIPTION_MAX,
+        honeypot=HONEYPOT,
+        school_query_name=SCHOOL_QUERY,
+    )
+
+
+@bp.get("")
+def request_form():
+    school = school_from_query(request.args.get("organisation_id"))
+    result = FormResult(school=school, values={"organisation_id": str(school.id) if school else ""})
+    return _render_form(result)
+
+
+@bp.post("")
+@_submit_limit
+def submit():
+    result = parse_request_form(request.form)
+    if result.is_spam:
+        # Looks like success to the bot; nothing is stored or sent.
+        log.info("intake: honeypot filled; submission dropped")
+        return redirect(url_for(".sent"))
+    if result.submission is None:
+        return _render_form(result)
+    try:
+        services.submit_request(result.submission, ip=request.remote_addr)
+    except FieldError as error:
+        db.session.rollback()
+        # The schema checks the same rules first, so this is a rare race
+        # (e.g. the school removed meanwhile); point at the nearest field.
+        result.errors = [(_CASE_FIELDS.get(error.field, error.field), error.message)]
+        return _render_form(result)
+    db.session.commit()
+    return redirect(url_for(".sent"))
+
+
+@bp.get("/sent")
+def sent():
+    return render_template("intake/sent.html")
+
+
+@bp.get("/schools")
+@_search_limit
+def schools():
+    query = normalise_query(request.args.get("q"))
+    searched = "q" in request.args
+    matches = search_schools(query) if len(query) >= MIN_QUERY else []
+    error = None
+    if searched and len(query) < MIN_QUERY:
+        error = "Enter at least 2 letters of the school's name"
+    elif searched and not matches:
+        error = no_school_found(query)
+    chosen_error = CHOOSE_SCHOOL if request.args.get("choose") == "1" else None
+    return render_template(
+        "intake/schools.html",
+        query=query,
+        searched=searched,
+        matches=matches,
+        error=error,
+        chosen_error=chosen_error,
+    )
+
+
+@bp.get("/schools/choose")
+def choose_school():
+    """The results page's "Continue": on to the form with the school chosen,
+    or back to the results if none was selected."""
+    school = school_from_query(request.args.get("organisation_id"))
+    if school is None:
+        return redirect(url_for(".schools", q=request.args.get("q", ""), choose="1"))
+    return redirect(url_for(".request_form", organisation_id=str(school.id)))
+
+
+@bp.app_template_filter("school_item")
+def school_item(school) -> dict[str, str]:
+    """A school as a radio item: its name, and its URN as the hint so two
+    schools of the same name can be told apart."""
+    return {"value": str(school.id), "label": school.name, "hint": f"URN {school.urn}" if school.urn else ""}

@@ -1,0 +1,198 @@
+"""Rendering the emails a case sends, from the templates in ``sar_templates/``.
+
+Each letter is a pair of templates, ``letters/<name>.txt`` and
+``letters/<name>.html``, sharing a base layout; the text one also holds the
+subject line (block ``subject``). ``LETTERS`` says what each letter needs; a
+missing value is an error before anything renders, and ``StrictUndefined``
+catches any the registry forgot, so no letter ever goes out with a blank
+where a date should be.
+
+The environment is separate from Flask's: letters render the same in a web
+request, a worker job or a script, and no web-page global leaks into mail.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+from app.intake.choices import REQUEST_TYPE_PHRASES, SUBJECT_ROLE_PHRASES
+from app.intake.codes import CODE_LIFETIME
+
+TEMPLATE_ROOT = Path(__file__).resolve().parent.parent.parent / "sar_templates"
+
+ICO_COMPLAINT_URL = "https://ico.org.uk/make-a-complaint/"
+ICO_PHONE = "0303 123 1113"
+
+
+@dataclass(frozen=True)
+class LetterSpec:
+    """One letter: who it is for and the context keys it needs."""
+
+    audience: str  # "requester", "school" or "staff"
+    required: frozenset[str]
+    optional: frozenset[str] = frozenset()
+    description: str = ""
+
+
+def _spec(audience: str, required: str, optional: str = "", description: str = "") -> LetterSpec:
+    return LetterSpec(audience, frozenset(required.split()), frozenset(optional.split()), description)
+
+
+# name -> what the template needs. Dates are ``datetime.date``; request_type
+# and subject_role are the enum values ("access", "pupil").
+LETTERS: dict[str, LetterSpec] = {
+    "acknowledgement": _spec(
+        "requester",
+        "requester_name reference request_type organisation_name received_on due_on needs_identity",
+        "status_url",
+        "Sent on confirmation: the reference, what happens next and the statutory due date.",
+    ),
+    "school_notification": _spec(
+        "school",
+        "contact_name organisation_name reference request_type subject_role received_on due_on case_url",
+        "",
+        "To the school's registered data protection contact, at once on confirmation.",
+    ),
+    "identity_request": _spec(
+        "requester",
+        "requester_name reference needs_authority status_url",
+        "",
+        "Asks for proof of identity (and of authority when acting for someone else).",
+    ),
+    "clarification_request": _spec(
+        "requester",
+        "requester_name reference question asked_on status_url",
+        "",
+        "Asks a question; the clock is paused until the answer arrives.",
+    ),
+    "extension_notice": _spec(
+        "requester",
+        "requester_name reference reasons original_due_on new_due_on",
+        "",
+        "More time (up to two further months), with reasons; sent before the original due date.",
+    ),
+    "refusal": _spec(
+        "requester",
+        "requester_name reference reason organisation_name",
+        "detail",
+        "The request is refused, with the reason and the right to complain to the ICO or a court.",
+    ),
+    "reminder": _spec(
+        "staff",
+        "recipient_name reference organisation_name due_on working_days_left case_url",
+        "",
+        "A case is due in N working days (N > 0), due today (0) or overdue (N < 0).",
+    ),
+    "email_confirmation": _spec(
+        "requester",
+        "requester_name code confirm_url",
+        "",
+        "The 6-digit code and a link that confirm the requester's email address.",
+    ),
+}
+
+
+class LetterError(ValueError):
+    """The letter is unknown or its context is incomplete."""
+
+
+@dataclass(frozen=True)
+class RenderedLetter:
+    subject: str
+    text: str
+    html: str
+
+
+def format_date(value: date | datetime | None) -> str:
+    """``3 October 2024``: the GOV.UK style, no leading zero, no weekday."""
+    if value is None:
+        raise LetterError("a date in a letter is missing")
+    if isinstance(value, datetime):
+        value = value.date()
+    return f"{value.day} {value:%B %Y}"
+
+
+def _request_type(value: Any) -> str:
+    key = getattr(value, "value", value)
+    return REQUEST_TYPE_PHRASES.get(key, str(key).replace("_", " "))
+
+
+def _subject_role(value: Any) -> str:
+    key = getattr(value, "value", value)
+    return SUBJECT_ROLE_PHRASES.get(key, str(key).replace("_", " "))
+
+
+def _plural(count: int, one: str, many: str) -> str:
+    return one if abs(count) == 1 else many
+
+
+@lru_cache(maxsize=4)
+def letter_environment(root: Path = TEMPLATE_ROOT) -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(str(root)),
+        # Only .html escapes: the text part is plain text, and escaping it
+        # would show "&amp;" to the reader.
+        autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=False),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["date"] = format_date
+    env.filters["request_type"] = _request_type
+    env.filters["subject_role"] = _subject_role
+    env.filters["plural"] = _plural
+    env.globals.update(
+        ico_complaint_url=ICO_COMPLAINT_URL,
+        ico_phone=ICO_PHONE,
+        code_lifetime_minutes=int(CODE_LIFETIME.total_seconds() // 60),
+        service_name="Rights Desk",
+    )
+    return env
+
+
+def check_context(name: str, context: Mapping[str, Any]) -> LetterSpec:
+    spec = LETTERS.get(name)
+    if spec is None:
+        raise LetterError(f"no letter called {name!r}; letters are: {', '.join(sorted(LETTERS))}")
+    missing = sorted(key for key in spec.required if key not in context)
+    if missing:
+        raise LetterError(f"letter {name!r} needs {', '.join(missing)} in its context")
+    unexpected = sorted(set(context) - spec.required - spec.optional)
+    if unexpected:
+        # Usually a misspelt key, which would otherwise be silently unused.
+        raise LetterError(f"letter {name!r} does not use {', '.join(unexpected)}")
+    return spec
+
+
+def render_letter(name: str, context: Mapping[str, Any]) -> RenderedLetter:
+    """Render one letter as a subject, a text part and an HTML part."""
+    check_context(name, context)
+    env = letter_environment()
+    values = dict(context)
+    text_template = env.get_template(f"letters/{name}.txt")
+    html_template = env.get_template(f"letters/{name}.html")
+    subject = "".join(text_template.blocks["subject"](text_template.new_context(values))).strip()
+    if not subject or "\n" in subject:
+        raise LetterError(f"letter {name!r} must have a one-line subject")
+    text = text_template.render(values)
+    html = html_template.render({**values, "subject": subject})
+    return RenderedLetter(subject=subject, text=_tidy(text), html=html)
+
+
+def _tidy(text: str) -> str:
+    # Template logic leaves runs of blank lines; one blank line between
+    # paragraphs reads best in every mail client.
+    lines = [line.rstrip() for line in text.strip().splitlines()]
+    tidy: list[str] = []
+    for line in lines:
+        if line or (tidy and tidy[-1]):
+            tidy.append(line)
+    return "\n".join(tidy) + "\n"

@@ -1,0 +1,139 @@
+"""Cases over the API: scoped list and detail, actions with 422 for bad
+input and 409 for a move the lifecycle forbids."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from sqlalchemy import select
+
+from app.mail import OutboxMessage
+from tests.unit.api.estate import build_estate
+from tests.unit.cases.factory import new_case, opened_case
+
+
+@pytest.fixture
+def estate(db_session):
+    estate = build_estate()
+    estate.alder_case = opened_case(estate.alder, estate.users["caseworker"], received_on=date(2024, 9, 3))
+    estate.birch_case = new_case(
+        estate.birch_primary, requester_email="parent@birch.example.net", received_on=date(2024, 9, 10)
+    )
+    return estate
+
+
+def _refs(client, estate, who, query=""):
+    response = client.get(f"/api/v1/cases{query}", headers=estate.auth(who))
+    assert response.status_code == 200, response.text
+    return [item["reference"] for item in response.get_json()["items"]]
+
+
+def test_case_list_is_scoped_and_sorted_by_due_date(client, estate):
+    assert _refs(client, estate, "admin") == [estate.alder_case.reference, estate.birch_case.reference]
+    assert _refs(client, estate, "alder") == [estate.alder_case.reference]
+    assert _refs(client, estate, "trust") == [estate.birch_case.reference]
+    assert _refs(client, estate, "birch") == [estate.birch_case.reference]
+
+
+def test_case_list_filters_by_status_and_pages(client, estate):
+    assert _refs(client, estate, "caseworker", "?status=open") == [estate.alder_case.reference]
+    assert _refs(client, estate, "caseworker", "?per_page=1&page=2") == [estate.birch_case.reference]
+    response = client.get("/api/v1/cases?status=lost", headers=estate.auth("admin"))
+    assert response.status_code == 422 and "status" in response.get_json()["error"]["fields"]
+
+
+def test_case_detail_shows_the_clock_and_timeline(client, estate):
+    response = client.get(f"/api/v1/cases/{estate.alder_case.reference}", headers=estate.auth("alder"))
+    assert response.status_code == 200
+    body = response.get_json()
+    assert body["clock"]["start"] == "2024-09-03" and body["clock"]["due"] == "2024-10-03"
+    assert body["subject_name"] == "Sam Pupil"
+    assert any(event["kind"] == "status_changed" for event in body["events"])
+
+
+def test_case_of_another_organisation_is_not_found(client, estate):
+    for path in ("", "/withdraw"):
+        method = client.get if not path else client.post
+        response = method(f"/api/v1/cases/{estate.birch_case.reference}{path}", headers=estate.auth("alder"))
+        assert response.status_code == 404
+    assert client.get("/api/v1/cases/nonsense", headers=estate.auth("admin")).status_code == 404
+
+
+def test_identity_accept_opens_the_case(client, estate):
+    reference = estate.birch_case.reference
+    response = client.post(
+        f"/api/v1/cases/{reference}/identity",
+        headers=estate.auth("birch"),
+        json={
+            "decision": "accept",
+            "method": "known_to_school",
+            "reason": "Known to the office.",
+            "authority_evidence": "Parent on the admission form.",
+            "authority_received_on": "2024-09-10",
+        },
+    )
+    assert response.status_code == 200, response.text
+    assert response.get_json()["status"] == "open"
+
+
+def test_bad_input_answers_422_with_field_messages(client, estate):
+    reference = estate.alder_case.reference
+    cases = [
+        ("pause", {"reason": "curious", "question": "?"}, "reason"),
+        ("pause", {"reason": "other", "question": "   "}, "question"),
+        ("extend", {"reason": "Complex.", "notice_on": "2024-02-30"}, "notice_on"),
+        ("refuse", {"reason": "bored", "detail": "x"}, "reason"),
+        ("identity", {"decision": "maybe", "reason": "x"}, "decision"),
+        ("resume", {"answered_on": "1900-01-01"}, "answered_on"),
+    ]
+    for action, body, field in cases:
+        response = client.post(f"/api/v1/cases/{reference}/{action}", headers=estate.auth("admin"), json=body)
+        assert response.status_code == 422, (action, response.text)
+        assert field in response.get_json()["error"]["fields"], (action, response.text)
+
+
+def test_service_rule_answers_422_naming_the_field(client, estate):
+    response = client.post(
+        f"/api/v1/cases/{estate.alder_case.reference}/extend",
+        headers=estate.auth("admin"),
+        json={"reason": "Complex.", "notice_on": "2030-01-01"},
+    )
+    assert response.status_code == 422 and "notice_on" in response.get_json()["error"]["fields"]
+
+
+def test_illegal_move_answers_409(client, estate):
+    response = client.post(
+        f"/api/v1/cases/{estate.alder_case.reference}/resume", headers=estate.auth("admin"), json={}
+    )
+    assert response.status_code == 409
+    error = response.get_json()["error"]
+    assert error["code"] == "illegal_transition" and "open" in error["message"]
+
+
+def test_pause_resume_extend_refuse_walk(client, estate, db_session):
+    reference, auth = estate.alder_case.reference, estate.auth("caseworker")
+    paused = client.post(
+        f"/api/v1/cases/{reference}/pause",
+        headers=auth,
+        json={"reason": "clarify_scope", "question": "Which years?"},
+    )
+    assert paused.status_code == 200 and paused.get_json()["status"] == "paused"
+    assert paused.get_json()["clock"]["due"] is None
+    resumed = client.post(f"/api/v1/cases/{reference}/resume", headers=auth, json={})
+    assert resumed.status_code == 200 and resumed.get_json()["status"] == "open"
+    assert resumed.get_json()["clock"]["paused_days"] == 1
+    refused = client.post(
+        f"/api/v1/cases/{reference}/refuse",
+        headers=auth,
+        json={"reason": "manifestly_unfounded", "detail": "Made only to disrupt the school."},
+    )
+    assert refused.status_code == 200 and refused.get_json()["status"] == "refused"
+    categories = set(db_session.scalars(select(OutboxMessage.category)))
+    assert {"case.clarification", "case.refusal"} <= categories
+
+
+def test_withdraw_and_then_withdraw_again_is_409(client, estate):
+    reference = estate.birch_case.reference
+    assert client.post(f"/api/v1/cases/{reference}/withdraw", headers=estate.auth("trust")).status_code == 200
+    assert client.post(f"/api/v1/cases/{reference}/withdraw", headers=estate.auth("trust")).status_code == 409

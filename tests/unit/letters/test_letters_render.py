@@ -1,0 +1,202 @@
+"""Every letter renders as subject, text and HTML, with its key content."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import pytest
+
+from app.letters.services import (
+    ICO_COMPLAINT_URL,
+    ICO_PHONE,
+    LETTERS,
+    LetterError,
+    format_date,
+    render_letter,
+)
+
+REF = "SAR-2026-000123"
+SCRIPT = "<script>alert('x')</script>"
+
+CONTEXTS: dict[str, dict[str, object]] = {
+    "acknowledgement": {
+        "requester_name": "Sam Parent",
+        "reference": REF,
+        "request_type": "access",
+        "organisation_name": "Oak Hill Primary School",
+        "received_on": date(2024, 9, 3),
+        "due_on": date(2024, 10, 3),
+        "needs_identity": True,
+        "status_url": "https://rights.example/status/abc",
+    },
+    "school_notification": {
+        "contact_name": "Pat Lead",
+        "organisation_name": "Oak Hill Primary School",
+        "reference": REF,
+        "request_type": "erasure",
+        "subject_role": "pupil",
+        "received_on": date(2024, 9, 3),
+        "due_on": date(2024, 10, 3),
+        "case_url": "https://rights.example/console/cases/1",
+    },
+    "identity_request": {
+        "requester_name": "Sam Parent",
+        "reference": REF,
+        "needs_authority": True,
+        "status_url": "https://rights.example/status/abc",
+    },
+    "clarification_request": {
+        "requester_name": "Sam Parent",
+        "reference": REF,
+        "question": "Which school years do you mean?",
+        "asked_on": date(2024, 9, 10),
+        "status_url": "https://rights.example/status/abc",
+    },
+    "extension_notice": {
+        "requester_name": "Sam Parent",
+        "reference": REF,
+        "reasons": "The request covers eleven years of records held in three systems.",
+        "original_due_on": date(2025, 1, 31),
+        "new_due_on": date(2025, 4, 30),
+    },
+    "refusal": {
+        "requester_name": "Sam Parent",
+        "reference": REF,
+        "reason": "we could not confirm your identity",
+        "organisation_name": "Oak Hill Primary School",
+    },
+    "reminder": {
+        "recipient_name": "Casey Worker",
+        "reference": REF,
+        "organisation_name": "Oak Hill Primary School",
+        "due_on": date(2024, 12, 27),
+        "working_days_left": 3,
+        "case_url": "https://rights.example/console/cases/1",
+    },
+    "email_confirmation": {
+        "requester_name": "Sam Parent",
+        "code": "042917",
+        "confirm_url": "https://rights.example/request/confirm/tok",
+    },
+}
+
+
+def test_every_registered_letter_has_a_test_context():
+    assert set(CONTEXTS) == set(LETTERS)
+
+
+@pytest.mark.parametrize("name", sorted(LETTERS))
+def test_render_letter_gives_subject_text_and_html(name):
+    letter = render_letter(name, CONTEXTS[name])
+    assert letter.subject and "\n" not in letter.subject
+    assert letter.html.startswith("<!doctype html>") and '<html lang="en-GB">' in letter.html
+    assert f"<title>{letter.subject}</title>" in letter.html
+    assert "\n\n\n" not in letter.text
+    for part in (letter.text, letter.html):
+        assert "None" not in part and "{{" not in part
+
+
+@pytest.mark.parametrize("name", sorted(set(LETTERS) - {"email_confirmation"}))
+def test_render_letter_names_the_reference(name):
+    letter = render_letter(name, CONTEXTS[name])
+    assert REF in letter.subject and REF in letter.text and REF in letter.html
+
+
+def test_acknowledgement_gives_due_date_and_that_it_may_move():
+    letter = render_letter("acknowledgement", CONTEXTS["acknowledgement"])
+    assert "3 October 2024" in letter.text and "3 October 2024" in letter.html
+    assert "3 September 2024" in letter.text
+    assert "may move" in letter.text and "may move" in letter.html
+    assert "https://rights.example/status/abc" in letter.text
+
+
+def test_acknowledgement_without_identity_check_or_status_link():
+    context = {**CONTEXTS["acknowledgement"], "needs_identity": False}
+    del context["status_url"]
+    letter = render_letter("acknowledgement", context)
+    assert "may move" not in letter.text and "status" not in letter.text
+
+
+def test_school_notification_carries_no_requester_details():
+    letter = render_letter("school_notification", CONTEXTS["school_notification"])
+    assert "Sam" not in letter.text and "Dear Pat Lead" in letter.text
+    assert "a pupil or former pupil" in letter.text and "3 October 2024" in letter.text
+
+
+def test_identity_request_asks_for_authority_only_when_acting_for_someone():
+    with_authority = render_letter("identity_request", CONTEXTS["identity_request"])
+    own = render_letter("identity_request", {**CONTEXTS["identity_request"], "needs_authority": False})
+    assert "act for them" in with_authority.text and "act for them" not in own.text
+
+
+def test_clarification_request_says_the_clock_is_paused():
+    letter = render_letter("clarification_request", CONTEXTS["clarification_request"])
+    assert "Which school years do you mean?" in letter.text
+    assert "paused since 10 September 2024" in letter.text and "paused" in letter.html
+
+
+def test_extension_notice_gives_reasons_and_both_dates():
+    letter = render_letter("extension_notice", CONTEXTS["extension_notice"])
+    for text in ("31 January 2025", "30 April 2025", "eleven years"):
+        assert text in letter.text and text in letter.html
+
+
+def test_refusal_gives_reason_ico_and_judicial_remedy():
+    letter = render_letter("refusal", {**CONTEXTS["refusal"], "detail": "We asked twice."})
+    for part in (letter.text, letter.html):
+        assert "we could not confirm your identity" in part and "We asked twice." in part
+        assert ICO_COMPLAINT_URL in part and ICO_PHONE in part and "ico.org.uk/make-a-complaint" in part
+        assert "judicial remedy" in part
+
+
+@pytest.mark.parametrize(
+    ("days", "subject_start", "phrase"),
+    [
+        (7, "Due in 7 working days", "due in 7 working days"),
+        (1, "Due in 1 working day:", "due in 1 working day."),
+        (0, "Due today", "due today, 27 December 2024"),
+        (-2, "Overdue", "overdue by 2 working days"),
+    ],
+)
+def test_reminder_wording_by_days_left(days, subject_start, phrase):
+    letter = render_letter("reminder", {**CONTEXTS["reminder"], "working_days_left": days})
+    assert letter.subject.startswith(subject_start)
+    assert phrase in letter.text
+
+
+def test_email_confirmation_gives_code_link_and_expiry():
+    letter = render_letter("email_confirmation", CONTEXTS["email_confirmation"])
+    assert "042917" in letter.subject and "042917" in letter.text and "042917" in letter.html
+    assert "https://rights.example/request/confirm/tok" in letter.html
+    assert "30 minutes" in letter.text and "30 minutes" in letter.html
+
+
+def test_render_letter_escapes_typed_text_in_html_only():
+    context = {**CONTEXTS["clarification_request"], "question": SCRIPT, "requester_name": SCRIPT}
+    letter = render_letter("clarification_request", context)
+    assert SCRIPT not in letter.html and "&lt;script&gt;" in letter.html
+    assert SCRIPT in letter.text  # plain text is not HTML: shown as typed
+
+
+def test_render_letter_refuses_missing_context():
+    context = dict(CONTEXTS["acknowledgement"])
+    del context["due_on"]
+    with pytest.raises(LetterError, match="needs due_on"):
+        render_letter("acknowledgement", context)
+
+
+def test_render_letter_refuses_unknown_keys_and_letters():
+    with pytest.raises(LetterError, match="does not use due_date"):
+        render_letter("refusal", {**CONTEXTS["refusal"], "due_date": date(2024, 1, 1)})
+    with pytest.raises(LetterError, match="no letter called 'thank_you'"):
+        render_letter("thank_you", {})
+
+
+def test_render_letter_refuses_a_none_date():
+    with pytest.raises(LetterError, match="date"):
+        render_letter("acknowledgement", {**CONTEXTS["acknowledgement"], "due_on": None})
+
+
+def test_format_date_is_day_month_year_without_leading_zero():
+    assert format_date(date(2024, 10, 3)) == "3 October 2024"
+    assert format_date(datetime(2025, 2, 28, 23, 0)) == "28 February 2025"
