@@ -12,6 +12,7 @@ import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 ENVIRONMENTS = ("development", "testing", "production")
 DEFAULT_ENV = "production"
@@ -30,6 +31,9 @@ class Settings:
     redis_url: str | None = None
     smtp_url: str | None = None
     mail_sender: str = "Rights Desk <rights-desk@localhost>"
+    # The public address links in emails are built on; never the request's
+    # Host header, which the sender of the request chooses.
+    base_url: str = "http://127.0.0.1:5000"
     instance_path: Path = field(default_factory=lambda: Path("instance"))
 
     @property
@@ -51,6 +55,11 @@ class Settings:
             "SESSION_COOKIE_HTTPONLY": True,
             "SESSION_COOKIE_SAMESITE": "Lax",
             "MAX_CONTENT_LENGTH": 12 * 1024 * 1024,
+            "RIGHTSDESK_BASE_URL": self.base_url,
+            "PREFERRED_URL_SCHEME": urlsplit(self.base_url).scheme,
+            # Requests naming another host are refused (400) in production, so
+            # no URL is ever built on a forged Host header.
+            "TRUSTED_HOSTS": [urlsplit(self.base_url).hostname] if self.is_production else None,
         }
 
 
@@ -77,6 +86,8 @@ def load_settings(environ: Mapping[str, str] | None = None, instance_path: Path 
     instance = Path(instance_path or environ.get("RIGHTSDESK_INSTANCE", "instance")).resolve()
 
     values = {name: (environ.get(name) or "").strip() for name in _VARIABLES}
+    if values["RIGHTSDESK_BASE_URL"]:
+        _check_base_url(values["RIGHTSDESK_BASE_URL"])
     if env == "production":
         missing = [name for name in _REQUIRED_IN_PRODUCTION if not values[name]]
         if missing:
@@ -103,7 +114,17 @@ def load_settings(environ: Mapping[str, str] | None = None, instance_path: Path 
         smtp_url=values["SMTP_URL"] or None,
         mail_sender=environ.get("MAIL_SENDER") or Settings.mail_sender,
         instance_path=instance,
+        base_url=(values["RIGHTSDESK_BASE_URL"] or _DEFAULT_BASE_URL[env]).rstrip("/"),
     )
+
+
+def _check_base_url(url: str) -> None:
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.path not in ("", "/"):
+        raise ConfigError(
+            "RIGHTSDESK_BASE_URL must be the service's public origin, "
+            f"like https://rights.example.org; got {url!r}"
+        )
 
 
 _VARIABLES = (
@@ -112,8 +133,11 @@ _VARIABLES = (
     "RIGHTSDESK_MASTER_KEYS",
     "REDIS_URL",
     "SMTP_URL",
+    "RIGHTSDESK_BASE_URL",
 )
-_REQUIRED_IN_PRODUCTION = ("DATABASE_URL", "SECRET_KEY", "RIGHTSDESK_MASTER_KEYS")
+# Production has no default (it is required); the test client's host is localhost.
+_DEFAULT_BASE_URL = {"development": "http://127.0.0.1:5000", "testing": "http://localhost", "production": ""}
+_REQUIRED_IN_PRODUCTION = ("DATABASE_URL", "SECRET_KEY", "RIGHTSDESK_MASTER_KEYS", "RIGHTSDESK_BASE_URL")
 
 
 def _new_secret_key() -> str:

@@ -163,6 +163,7 @@ def main() -> None:
     url = fresh_database(args.admin_url, args.database)
     result = run_seed(url, args.pupils, args.seed, args.as_of, not args.keep_indexes)
     seed_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    worker_rss_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     total_rows = sum(result.counts.values())
     seconds = result.phases["total"]
     sizes = table_sizes(url, list(result.counts))
@@ -184,7 +185,7 @@ def main() -> None:
     print(f"baseline: COPY of {attendance:,} prepared attendance rows in {baseline:.1f}s "
           f"({attendance / baseline:,.0f} rows/s)")
     print(f"seed: {seconds:.1f}s, {total_rows / seconds:,.0f} rows/s; peak RSS during the seed "
-          f"{seed_rss_mb:,.0f} MB")
+          f"{seed_rss_mb:,.0f} MB (largest worker {worker_rss_mb:,.0f} MB)")
     if not args.keep:
         drop_database(args.admin_url, args.database)
     print(json.dumps({
@@ -192,7 +193,8 @@ def main() -> None:
         "rows_per_s": round(total_rows / seconds), "baseline_seconds": round(baseline, 1),
         "baseline_rows": attendance, "ratio": round(seconds / baseline, 2),
         "phases": {name: round(value, 1) for name, value in result.phases.items()},
-        "seed_peak_rss_mb": round(seed_rss_mb), "indexes_rebuilt": not args.keep_indexes,
+        "seed_peak_rss_mb": round(seed_rss_mb), "worker_peak_rss_mb": round(worker_rss_mb),
+        "indexes_rebuilt": not args.keep_indexes,
     }))
 
 

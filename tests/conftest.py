@@ -40,6 +40,7 @@ def environ_for_tests(database_url: str, instance: Path, **extra: str) -> dict[s
         "SECRET_KEY": "test-secret-key-not-for-production",
         "RIGHTSDESK_MASTER_KEYS": TEST_MASTER_KEYS,
         "RIGHTSDESK_INSTANCE": str(instance),
+        "RIGHTSDESK_BASE_URL": "http://localhost",
     }
     environ.update(extra)
     return environ

@@ -206,9 +206,7 @@ def reset_request():
 def _reset_link(token: str) -> str:
     # A configured public address, when there is one, rather than the Host
     # header of the request (which an attacker chooses).
-    base = current_app.config.get("RIGHTSDESK_BASE_URL")
-    path = url_for(".reset_password", token=token)
-    return base.rstrip("/") + path if base else url_for(".reset_password", token=token, _external=True)
+    return current_app.config["RIGHTSDESK_BASE_URL"] + url_for(".reset_password", token=token)
 
 
 @bp.route("/password-reset/<token>", methods=["GET", "POST"])

@@ -147,13 +147,16 @@ def test_production_cookie_is_secure_and_host_prefixed(tmp_path):
             "SECRET_KEY": "s" * 40,
             "RIGHTSDESK_MASTER_KEYS": TEST_MASTER_KEYS,
             "RIGHTSDESK_INSTANCE": str(tmp_path),
+            "RIGHTSDESK_BASE_URL": "https://rights.example.org",
         }
     )
     assert app.config["SESSION_COOKIE_SECURE"] is True
     assert app.config["SESSION_COOKIE_HTTPONLY"] is True
     assert app.config["SESSION_COOKIE_NAME"] == "__Host-rightsdesk"
-    response = app.test_client().get("/healthz")
+    response = app.test_client().get("/healthz", base_url="https://rights.example.org")
     assert response.headers["Strict-Transport-Security"].startswith("max-age=")
+    forged = app.test_client().get("/healthz", base_url="https://attacker.example")
+    assert forged.status_code == 400
 
 
 def test_disabling_a_user_ends_their_session(client, app, db_session, staff):

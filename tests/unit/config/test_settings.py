@@ -10,7 +10,7 @@ def test_production_refuses_to_start_naming_every_missing_secret(tmp_path):
     with pytest.raises(ConfigError) as excinfo:
         load_settings({"RIGHTSDESK_ENV": "production"}, instance_path=tmp_path)
     message = str(excinfo.value)
-    for name in ("DATABASE_URL", "SECRET_KEY", "RIGHTSDESK_MASTER_KEYS"):
+    for name in ("DATABASE_URL", "SECRET_KEY", "RIGHTSDESK_MASTER_KEYS", "RIGHTSDESK_BASE_URL"):
         assert name in message
 
 
@@ -33,11 +33,21 @@ def test_production_starts_when_everything_is_set(tmp_path):
             "DATABASE_URL": "postgres://db.internal/rights",
             "SECRET_KEY": "s" * 48,
             "RIGHTSDESK_MASTER_KEYS": new_master_key_entry("k1"),
+            "RIGHTSDESK_BASE_URL": "https://rights.example.org/",
         },
         instance_path=tmp_path,
     )
     assert settings.database_url == "postgresql+psycopg://db.internal/rights"
-    assert settings.flask_config()["SESSION_COOKIE_SECURE"] is True
+    flask_config = settings.flask_config()
+    assert flask_config["SESSION_COOKIE_SECURE"] is True
+    assert flask_config["RIGHTSDESK_BASE_URL"] == "https://rights.example.org"
+    assert flask_config["TRUSTED_HOSTS"] == ["rights.example.org"]
+
+
+@pytest.mark.parametrize("url", ["rights.example.org", "ftp://x.org", "https://x.org/path", "https://"])
+def test_base_url_must_be_an_origin(tmp_path, url):
+    with pytest.raises(ConfigError, match="RIGHTSDESK_BASE_URL"):
+        load_settings({"RIGHTSDESK_ENV": "development", "RIGHTSDESK_BASE_URL": url}, instance_path=tmp_path)
 
 
 def test_development_generates_secrets_once_into_instance(tmp_path):
@@ -61,6 +71,7 @@ def test_create_app_refuses_a_malformed_master_key(tmp_path):
         "DATABASE_URL": f"sqlite:///{tmp_path / 'x.sqlite'}",
         "SECRET_KEY": "s" * 48,
         "RIGHTSDESK_MASTER_KEYS": "k1:not-a-key",
+        "RIGHTSDESK_BASE_URL": "https://rights.example.org",
         "RIGHTSDESK_INSTANCE": str(tmp_path),
     }
     with pytest.raises(ConfigError, match="RIGHTSDESK_MASTER_KEYS") as excinfo:
