@@ -25,6 +25,8 @@ def create_app(config: Settings | Mapping[str, str] | None = None) -> Flask:
     if not settings.is_production:
         Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     logging.basicConfig(level=logging.INFO)
+    # Alembic announces every autogenerate plugin it loads; that is noise.
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
 
     from app import crypto, jobs, mail, security
     from app.extensions import csrf, db, migrate

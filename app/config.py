@@ -34,6 +34,8 @@ class Settings:
     # The public address links in emails are built on; never the request's
     # Host header, which the sender of the request chooses.
     base_url: str = "http://127.0.0.1:5000"
+    # Where reminders for unassigned cases go; MAIL_SENDER when unset.
+    dpo_mailbox: str | None = None
     instance_path: Path = field(default_factory=lambda: Path("instance"))
 
     @property
@@ -56,6 +58,7 @@ class Settings:
             "SESSION_COOKIE_SAMESITE": "Lax",
             "MAX_CONTENT_LENGTH": 12 * 1024 * 1024,
             "RIGHTSDESK_BASE_URL": self.base_url,
+            "DPO_MAILBOX": self.dpo_mailbox,
             "PREFERRED_URL_SCHEME": urlsplit(self.base_url).scheme,
             # Requests naming another host are refused (400) in production, so
             # no URL is ever built on a forged Host header.
@@ -113,6 +116,7 @@ def load_settings(environ: Mapping[str, str] | None = None, instance_path: Path 
         redis_url=values["REDIS_URL"] or None,
         smtp_url=values["SMTP_URL"] or None,
         mail_sender=environ.get("MAIL_SENDER") or Settings.mail_sender,
+        dpo_mailbox=(environ.get("DPO_MAILBOX") or "").strip() or None,
         instance_path=instance,
         base_url=(values["RIGHTSDESK_BASE_URL"] or _DEFAULT_BASE_URL[env]).rstrip("/"),
     )
