@@ -41,6 +41,12 @@ def create_app(config: Settings | Mapping[str, str] | None = None) -> Flask:
 
     from app import models  # noqa: F401  (every table registered before Alembic looks)
 
+    if settings.proxy_hops:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = settings.proxy_hops
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
+
     _register_blueprints(app)
     _register_cli(app)
     _sqlite_pragmas(app)

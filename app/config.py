@@ -36,6 +36,9 @@ class Settings:
     base_url: str = "http://127.0.0.1:5000"
     # Where reminders for unassigned cases go; MAIL_SENDER when unset.
     dpo_mailbox: str | None = None
+    # Reverse proxies in front of the app whose X-Forwarded-* headers are
+    # trusted (client IPs for rate limits, the scheme). 0 trusts none.
+    proxy_hops: int = 0
     instance_path: Path = field(default_factory=lambda: Path("instance"))
 
     @property
@@ -117,9 +120,20 @@ def load_settings(environ: Mapping[str, str] | None = None, instance_path: Path 
         smtp_url=values["SMTP_URL"] or None,
         mail_sender=environ.get("MAIL_SENDER") or Settings.mail_sender,
         dpo_mailbox=(environ.get("DPO_MAILBOX") or "").strip() or None,
+        proxy_hops=_proxy_hops(environ.get("RIGHTSDESK_PROXY_HOPS", "0")),
         instance_path=instance,
         base_url=(values["RIGHTSDESK_BASE_URL"] or _DEFAULT_BASE_URL[env]).rstrip("/"),
     )
+
+
+def _proxy_hops(value: str) -> int:
+    try:
+        hops = int(value.strip() or "0")
+    except ValueError:
+        hops = -1
+    if not 0 <= hops <= 5:
+        raise ConfigError(f"RIGHTSDESK_PROXY_HOPS must be a whole number from 0 to 5; got {value!r}")
+    return hops
 
 
 def _check_base_url(url: str) -> None:

@@ -77,3 +77,26 @@ def test_create_app_refuses_a_malformed_master_key(tmp_path):
     with pytest.raises(ConfigError, match="RIGHTSDESK_MASTER_KEYS") as excinfo:
         create_app(environ)
     assert "not-a-key" not in str(excinfo.value)
+
+
+def test_proxy_hops_trust_the_forwarded_client_address(tmp_path):
+    from tests.conftest import environ_for_tests
+
+    environ = environ_for_tests(f"sqlite:///{tmp_path / 'p.sqlite'}", tmp_path, RIGHTSDESK_PROXY_HOPS="1")
+    app = create_app(environ)
+
+    @app.get("/whoami")
+    def whoami():
+        from flask import request
+
+        return request.remote_addr or ""
+
+    response = app.test_client().get("/whoami", headers={"X-Forwarded-For": "203.0.113.7"})
+    assert response.text == "203.0.113.7"
+
+
+def test_proxy_hops_must_be_a_small_number(tmp_path):
+    with pytest.raises(ConfigError, match="RIGHTSDESK_PROXY_HOPS"):
+        load_settings(
+            {"RIGHTSDESK_ENV": "development", "RIGHTSDESK_PROXY_HOPS": "many"}, instance_path=tmp_path
+        )
