@@ -139,6 +139,7 @@ class CaseSchema(CaseSummarySchema):
     resume_status = fields.Enum(CaseStatus, by_value=True, required=True, allow_none=True)
     requester_name = fields.String(required=True)
     requester_email = fields.String(required=True)
+    requester_phone = fields.String(required=True, allow_none=True)
     requester_relationship = fields.Enum(Relationship, by_value=True, required=True)
     subject_name = fields.String(required=True)
     subject_dob = fields.String(required=True, metadata={"description": "ISO date."})

@@ -102,6 +102,8 @@ class Case(UUIDPrimaryKey, CreatedAt, Base):
 
     requester_name: Mapped[str] = mapped_column(EncryptedText("cases.requester_name"))
     requester_email: Mapped[str] = mapped_column(EncryptedText("cases.requester_email"))
+    # Optional, so the DPO can call about the request.
+    requester_phone: Mapped[str | None] = mapped_column(EncryptedText("cases.requester_phone"))
     requester_relationship: Mapped[Relationship] = mapped_column(
         _enum(Relationship, "requester_relationship")
     )
@@ -140,6 +142,13 @@ class Case(UUIDPrimaryKey, CreatedAt, Base):
     assignee_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL"), index=True
     )
+    # Email confirmation (app.intake.codes): an HMAC of the 6-digit code, when
+    # it was sent and the wrong codes typed since; and the SHA-256 of the
+    # emailed link's random token. Never the code or the token themselves.
+    code_digest: Mapped[str | None] = mapped_column(String(64))
+    code_issued_at: Mapped[datetime | None]
+    code_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    confirm_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     confirmed_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
     updated_at: Mapped[datetime | None]

@@ -64,12 +64,12 @@ def send_reminders(today: date | None = None) -> int:
                 id=new_uuid(), case_id=case.id, threshold=threshold, target_on=target, sent_at=utcnow()
             )
         )
-        letter = letters.reminder(case, threshold, target)
+        letter = letters.reminder(case, threshold, target, today=today)
         recipients = [
             case.assignee.email if case.assignee else company_mailbox(),
             case.organisation.dp_contact_email,
         ]
-        send_mail(recipients, letter.subject, letter.body, category="case.reminder")
+        send_mail(recipients, letter.subject, letter.body, letter.html_body, category="case.reminder")
         add_event(case, "reminder_sent", None, {"threshold": threshold, "target": target.isoformat()})
         sent += 1
     db.session.flush()

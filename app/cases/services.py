@@ -111,6 +111,7 @@ def submit(
     description: str,
     subject_upn: str | None = None,
     subject_staff_number: str | None = None,
+    requester_phone: str | None = None,
     received_on: date | None = None,
     fee_allowed: bool = False,
 ) -> Case:
@@ -127,6 +128,7 @@ def submit(
         status=CaseStatus.SUBMITTED,
         requester_name=_text(requester_name, "requester_name", limit=200),
         requester_email=check_email(requester_email or "", "requester_email"),
+        requester_phone=_text(requester_phone, "requester_phone", required=False, limit=30),
         requester_relationship=_choice(Relationship, requester_relationship, "requester_relationship"),
         subject_name=_text(subject_name, "subject_name", limit=200),
         subject_dob=subject_dob.isoformat(),
@@ -188,7 +190,7 @@ def confirm(case: Case, *, actor: User | None = None) -> Case:
 
 
 def _send(case: Case, letter: letters.Letter, to: str, category: str) -> None:
-    send_mail(to, letter.subject, letter.body, category=category)
+    send_mail(to, letter.subject, letter.body, letter.html_body, category=category)
     lifecycle.add_event(case, "mail_sent", None, {"category": category})
 
 

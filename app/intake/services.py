@@ -1,22 +1,37 @@
 """Turning a validated submission into a case: a thin adapter over
 ``app.cases.services.submit``, which owns the case rules (duplicates, the
-clock, the lifecycle, audit)."""
+clock, the lifecycle, audit), followed by the email confirmation code."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 
 from app.cases import services as cases
 from app.cases.models import Case
 from app.extensions import db
+from app.intake.confirmation import send_case_code
 from app.intake.schemas import MESSAGES, RequestSubmission
 from app.intake.schools import REQUESTABLE_KINDS
+from app.letters.services import absolute_url
 from app.orgs.models import Organisation
 from app.sources.validation import FieldError
 
 
-def submit_request(submission: RequestSubmission, *, ip: str | None, today: date | None = None) -> Case:
-    """Create the case (status ``submitted``, in the caller's transaction).
+def confirmation_link(token: str) -> str:
+    return absolute_url("intake.confirm_link", token=token)
+
+
+def submit_request(
+    submission: RequestSubmission,
+    *,
+    ip: str | None,
+    today: date | None = None,
+    link_for: Callable[[str], str] = confirmation_link,
+) -> Case:
+    """Create the case (status ``submitted``) and email the confirmation code
+    and link, all in the caller's transaction: the mail is an outbox row,
+    delivered after the commit, so SMTP being down never loses the case.
 
     ``ip`` is accepted for abuse handling but deliberately not stored: it is
     personal data the case does not need, and rate limiting (in the view)
@@ -28,7 +43,7 @@ def submit_request(submission: RequestSubmission, *, ip: str | None, today: date
     # was validated, and the API may call this directly.
     if organisation is None or organisation.kind not in REQUESTABLE_KINDS:
         raise FieldError("organisation_id", MESSAGES["organisation_unknown"])
-    return cases.submit(
+    case = cases.submit(
         organisation=organisation,
         request_type=submission.request_type,
         requester_name=submission.requester_name,
@@ -40,5 +55,8 @@ def submit_request(submission: RequestSubmission, *, ip: str | None, today: date
         description=submission.description,
         subject_upn=submission.subject_upn,
         subject_staff_number=submission.subject_staff_number,
+        requester_phone=submission.requester_phone,
         received_on=today,
     )
+    send_case_code(case, link_for=link_for)
+    return case

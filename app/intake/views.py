@@ -1,5 +1,6 @@
 """The public request form: ``/request`` (the form), ``/request/schools``
-(finding the school without JavaScript) and ``/request/sent``.
+(finding the school without JavaScript) and ``/request/sent``. The email
+confirmation pages are in ``app.intake.confirm_views`` (same blueprint).
 
 Errors re-render the form with status 200 and everything typed kept, as
 GOV.UK services do (and as the staff sign-in pages here do); the API answers
@@ -104,7 +105,7 @@ def submit():
     if result.submission is None:
         return _render_form(result)
     try:
-        services.submit_request(result.submission, ip=request.remote_addr)
+        case = services.submit_request(result.submission, ip=request.remote_addr)
     except FieldError as error:
         db.session.rollback()
         # The schema checks the same rules first, so this is a rare race
@@ -112,7 +113,7 @@ def submit():
         result.errors = [(_CASE_FIELDS.get(error.field, error.field), error.message)]
         return _render_form(result)
     db.session.commit()
-    return redirect(url_for(".sent"))
+    return redirect(url_for(".confirm_form", case_id=case.id))
 
 
 @bp.get("/sent")
@@ -157,3 +158,7 @@ def school_item(school) -> dict[str, str]:
     """A school as a radio item: its name, and its URN as the hint so two
     schools of the same name can be told apart."""
     return {"value": str(school.id), "label": school.name, "hint": f"URN {school.urn}" if school.urn else ""}
+
+
+# Registers the confirmation routes on ``bp``; imported last because they use it.
+from app.intake import confirm_views  # noqa: E402, F401

@@ -45,6 +45,12 @@ def _case_reminders() -> str:
     return f"{send_reminders()} case reminder(s) sent"
 
 
+def _withdraw_unconfirmed() -> str:
+    from app.cases.unconfirmed import withdraw_unconfirmed
+
+    return f"{withdraw_unconfirmed()} unconfirmed request(s) withdrawn"
+
+
 PERIODIC: dict[str, Periodic] = {
     periodic.name: periodic
     for periodic in (
@@ -52,6 +58,8 @@ PERIODIC: dict[str, Periodic] = {
         Periodic("mail.retry", 300, _retry_mail),
         # Daily; reminders are idempotent, so a restart re-running it sends nothing twice.
         Periodic("cases.reminders", 86400, _case_reminders),
+        # Daily; a re-run finds the same cases already withdrawn.
+        Periodic("cases.withdraw_unconfirmed", 86400, _withdraw_unconfirmed),
     )
 }
 

@@ -20,6 +20,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from flask import current_app
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from app.intake.choices import REQUEST_TYPE_PHRASES, SUBJECT_ROLE_PHRASES
@@ -68,8 +69,8 @@ LETTERS: dict[str, LetterSpec] = {
     ),
     "clarification_request": _spec(
         "requester",
-        "requester_name reference question asked_on status_url",
-        "",
+        "requester_name reference question asked_on",
+        "status_url",
         "Asks a question; the clock is paused until the answer arrives.",
     ),
     "extension_notice": _spec(
@@ -185,6 +186,14 @@ def render_letter(name: str, context: Mapping[str, Any]) -> RenderedLetter:
     text = text_template.render(values)
     html = html_template.render({**values, "subject": subject})
     return RenderedLetter(subject=subject, text=_tidy(text), html=html)
+
+
+def absolute_url(endpoint: str, **values: Any) -> str:
+    """A full link for an email, in a web request or a worker job alike,
+    built on the configured ``RIGHTSDESK_BASE_URL``: never on the request's
+    Host header, which whoever sends the request chooses."""
+    path = current_app.url_map.bind("localhost").build(endpoint, values)
+    return current_app.config["RIGHTSDESK_BASE_URL"].rstrip("/") + path
 
 
 def _tidy(text: str) -> str:

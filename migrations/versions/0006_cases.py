@@ -92,6 +92,7 @@ def upgrade():
         ),
         sa.Column("requester_name", sa.LargeBinary(), nullable=False),
         sa.Column("requester_email", sa.LargeBinary(), nullable=False),
+        sa.Column("requester_phone", sa.LargeBinary(), nullable=True),
         sa.Column(
             "requester_relationship",
             sa.Enum(
@@ -157,6 +158,10 @@ def upgrade():
         ),
         sa.Column("refusal_detail", sa.LargeBinary(), nullable=True),
         sa.Column("assignee_id", sa.Uuid(), nullable=True),
+        sa.Column("code_digest", sa.String(length=64), nullable=True),
+        sa.Column("code_issued_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("code_attempts", sa.Integer(), nullable=False),
+        sa.Column("confirm_token_hash", sa.String(length=64), nullable=True),
         sa.Column("confirmed_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("closed_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=True),
@@ -187,6 +192,7 @@ def upgrade():
             ondelete="RESTRICT",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_cases")),
+        sa.UniqueConstraint("confirm_token_hash", name=op.f("uq_cases_confirm_token_hash")),
         sa.UniqueConstraint("reference", name=op.f("uq_cases_reference")),
     )
     with op.batch_alter_table("cases", schema=None) as batch_op:

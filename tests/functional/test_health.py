@@ -1,3 +1,5 @@
+import re
+
 from app import create_app
 from tests.conftest import environ_for_tests
 
@@ -43,3 +45,10 @@ def test_home_page_explains_the_rights(client):
     assert response.status_code == 200
     assert b"subject access request" in response.data
     assert b'lang="en-GB"' in response.data
+
+
+def test_home_page_has_a_start_link_to_the_request_form(client):
+    html = client.get("/").text
+    assert re.search(
+        r'<a href="/request" role="button"[^>]*class="button button--start">\s*Make a request', html
+    )

@@ -114,13 +114,14 @@ def test_request_form_ignores_a_trust_or_unknown_school_in_the_link(client, scho
         assert response.status_code == 200 and 'id="school_query"' in response.text
 
 
-def test_submit_creates_a_case_and_redirects(client, school, db_session):
-    response = post(client, good_form(school))
-    assert response.status_code == 302 and response.headers["Location"] == "/request/sent"
+def test_submit_creates_a_case_and_redirects_to_the_code_page(client, school, db_session):
+    response = post(client, good_form(school, requester_phone="07700 900 982"))
     [case] = db_session.scalars(select(Case)).all()
+    assert response.status_code == 302 and response.headers["Location"] == f"/request/{case.id}/confirm"
     assert case.status is CaseStatus.SUBMITTED and case.subject_name == "Alex Example"
     assert case.organisation_id == school.id and case.subject_dob == "2014-03-27"
-    assert "Check your email" in client.get("/request/sent").text
+    assert case.requester_phone == "07700 900 982"
+    assert "Check your email" in client.get(response.headers["Location"]).text
 
 
 def test_submit_with_errors_rerenders_with_summary_linked_to_fields(client, school, db_session):
