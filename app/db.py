@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import enum
 import os
 import time
 import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime, LargeBinary, MetaData, String, Uuid
+from sqlalchemy import DateTime, Enum, LargeBinary, MetaData, String, Uuid
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, registry
 from sqlalchemy.types import TypeDecorator
 
@@ -38,6 +39,18 @@ def new_uuid() -> uuid.UUID:
     value &= ~(0x3 << 62)
     value |= 0x2 << 62  # RFC 4122 variant
     return uuid.UUID(int=value)
+
+
+def str_enum(enum_cls: type[enum.Enum], name: str, length: int) -> Enum:
+    """A Python enum stored by value as a checked VARCHAR: readable in SQL,
+    and new members need no ALTER TYPE on PostgreSQL."""
+    return Enum(
+        enum_cls,
+        name=name,
+        values_callable=lambda members: [member.value for member in members],
+        native_enum=False,
+        length=length,
+    )
 
 
 class UTCDateTime(TypeDecorator[datetime]):

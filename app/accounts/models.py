@@ -7,10 +7,10 @@ import enum
 import uuid
 from datetime import datetime
 
-from sqlalchemy import BigInteger, CheckConstraint, Enum, ForeignKey, Index, String
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.db import Base, CreatedAt, EncryptedText, UUIDPrimaryKey, utcnow
+from app.db import Base, CreatedAt, EncryptedText, UUIDPrimaryKey, str_enum, utcnow
 from app.orgs.models import Organisation
 
 
@@ -18,10 +18,6 @@ class Role(enum.StrEnum):
     ADMIN = "admin"
     CASEWORKER = "caseworker"
     SCHOOL = "school"
-
-
-def _values(enum_cls: type[enum.Enum]) -> list[str]:
-    return [member.value for member in enum_cls]
 
 
 class User(UUIDPrimaryKey, CreatedAt, Base):
@@ -33,9 +29,7 @@ class User(UUIDPrimaryKey, CreatedAt, Base):
     email: Mapped[str] = mapped_column(String(320), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     password_hash: Mapped[str] = mapped_column(String(200))
-    role: Mapped[Role] = mapped_column(
-        Enum(Role, name="role", values_callable=_values, native_enum=False, length=20)
-    )
+    role: Mapped[Role] = mapped_column(str_enum(Role, "role", 20))
     organisation_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("organisations.id", ondelete="RESTRICT"), index=True
     )
@@ -81,9 +75,7 @@ class StaffSession(UUIDPrimaryKey, Base):
 
     user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    stage: Mapped[SessionStage] = mapped_column(
-        Enum(SessionStage, name="staff_session_stage", values_callable=_values, native_enum=False, length=20)
-    )
+    stage: Mapped[SessionStage] = mapped_column(str_enum(SessionStage, "staff_session_stage", 20))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
     ended_at: Mapped[datetime | None]

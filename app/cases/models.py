@@ -21,7 +21,7 @@ from sqlalchemy import JSON, CheckConstraint, Enum, ForeignKey, Index, Integer, 
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.accounts.models import User
-from app.db import Base, CreatedAt, EncryptedText, UUIDPrimaryKey, utcnow
+from app.db import Base, CreatedAt, EncryptedText, UUIDPrimaryKey, str_enum, utcnow
 from app.orgs.models import Organisation
 
 
@@ -75,12 +75,8 @@ class RefusalReason(enum.StrEnum):
     IDENTITY_NOT_PROVEN = "identity_not_proven"
 
 
-def _values(enum_cls: type[enum.Enum]) -> list[str]:
-    return [member.value for member in enum_cls]
-
-
 def _enum(enum_cls: type[enum.Enum], name: str) -> Enum:
-    return Enum(enum_cls, name=name, values_callable=_values, native_enum=False, length=30)
+    return str_enum(enum_cls, name, 30)
 
 
 class Case(UUIDPrimaryKey, CreatedAt, Base):

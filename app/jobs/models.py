@@ -11,10 +11,10 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Enum, Index, Integer, String, Text
+from sqlalchemy import JSON, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.db import Base, UUIDPrimaryKey, utcnow
+from app.db import Base, UUIDPrimaryKey, str_enum, utcnow
 
 
 class JobStatus(enum.StrEnum):
@@ -35,13 +35,7 @@ class Job(UUIDPrimaryKey, Base):
     args: Mapped[list[Any]] = mapped_column(JSON, default=list)
     kwargs: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     status: Mapped[JobStatus] = mapped_column(
-        Enum(
-            JobStatus,
-            name="job_status",
-            values_callable=lambda e: [m.value for m in e],
-            native_enum=False,
-            length=20,
-        ),
+        str_enum(JobStatus, "job_status", 20),
         default=JobStatus.QUEUED,
     )
     progress: Mapped[int] = mapped_column(Integer, default=0)

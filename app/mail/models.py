@@ -12,10 +12,10 @@ import enum
 from datetime import datetime
 from email.utils import formataddr, getaddresses
 
-from sqlalchemy import Enum, Index, Integer, String, Text
+from sqlalchemy import Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.db import Base, EncryptedText, UUIDPrimaryKey, utcnow
+from app.db import Base, EncryptedText, UUIDPrimaryKey, str_enum, utcnow
 
 
 class OutboxStatus(enum.StrEnum):
@@ -42,13 +42,7 @@ class OutboxMessage(UUIDPrimaryKey, Base):
     # carries the same Message-ID and receiving systems can see the repeat.
     message_id: Mapped[str] = mapped_column(String(255), unique=True)
     status: Mapped[OutboxStatus] = mapped_column(
-        Enum(
-            OutboxStatus,
-            name="outbox_status",
-            values_callable=lambda e: [m.value for m in e],
-            native_enum=False,
-            length=20,
-        ),
+        str_enum(OutboxStatus, "outbox_status", 20),
         default=OutboxStatus.PENDING,
     )
     attempts: Mapped[int] = mapped_column(Integer, default=0)

@@ -6,10 +6,10 @@ import enum
 import uuid
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, Enum, ForeignKey, String
+from sqlalchemy import CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.db import Base, CreatedAt, UUIDPrimaryKey
+from app.db import Base, CreatedAt, UUIDPrimaryKey, str_enum
 
 
 class OrgKind(enum.StrEnum):
@@ -27,10 +27,6 @@ class Nation(enum.StrEnum):
     NORTHERN_IRELAND = "northern-ireland"
 
 
-def _values(enum_cls: type[enum.Enum]) -> list[str]:
-    return [member.value for member in enum_cls]
-
-
 class Organisation(UUIDPrimaryKey, CreatedAt, Base):
     __tablename__ = "organisations"
     __table_args__ = (
@@ -41,17 +37,13 @@ class Organisation(UUIDPrimaryKey, CreatedAt, Base):
     )
 
     name: Mapped[str] = mapped_column(String(200))
-    kind: Mapped[OrgKind] = mapped_column(
-        Enum(OrgKind, name="org_kind", values_callable=_values, native_enum=False, length=20)
-    )
+    kind: Mapped[OrgKind] = mapped_column(str_enum(OrgKind, "org_kind", 20))
     # DfE unique reference number; trusts have a companies-house number instead.
     urn: Mapped[str | None] = mapped_column(String(12), unique=True)
     # DfE "LAESTAB": local authority number + establishment number, used in UPNs.
     la_code: Mapped[str | None] = mapped_column(String(3))
     establishment_number: Mapped[str | None] = mapped_column(String(4))
-    nation: Mapped[Nation] = mapped_column(
-        Enum(Nation, name="nation", values_callable=_values, native_enum=False, length=20)
-    )
+    nation: Mapped[Nation] = mapped_column(str_enum(Nation, "nation", 20))
     trust_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("organisations.id", ondelete="RESTRICT"), index=True
     )

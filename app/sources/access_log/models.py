@@ -5,10 +5,10 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, Enum, ForeignKey, Index, String
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.db import Base, UUIDPrimaryKey
+from app.db import Base, UUIDPrimaryKey, str_enum
 from app.sources.correspondence.models import PersonKind
 
 
@@ -24,15 +24,7 @@ class AccessLogEntry(UUIDPrimaryKey, Base):
     actor_kind: Mapped[str] = mapped_column(String(20))
     actor_name: Mapped[str] = mapped_column(String(200))
     actor_email: Mapped[str | None] = mapped_column(String(320), index=True)
-    person_kind: Mapped[PersonKind] = mapped_column(
-        Enum(
-            PersonKind,
-            name="person_kind",
-            values_callable=lambda e: [m.value for m in e],
-            native_enum=False,
-            length=10,
-        )
-    )
+    person_kind: Mapped[PersonKind] = mapped_column(str_enum(PersonKind, "person_kind", 10))
     # Not a foreign key: the log outlives erased records and names no table.
     person_id: Mapped[uuid.UUID]
     action: Mapped[str] = mapped_column(String(20))  # view, update, export, print

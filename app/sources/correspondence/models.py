@@ -6,20 +6,16 @@ import enum
 import uuid
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, Enum, ForeignKey, Index, String, Text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.db import Base, UUIDPrimaryKey
+from app.db import Base, UUIDPrimaryKey, str_enum
 
 
 class PersonKind(enum.StrEnum):
     PUPIL = "pupil"
     CONTACT = "contact"
     EMPLOYEE = "employee"
-
-
-def _values(enum_cls: type[enum.Enum]) -> list[str]:
-    return [member.value for member in enum_cls]
 
 
 class Message(UUIDPrimaryKey, Base):
@@ -64,9 +60,7 @@ class MessagePerson(UUIDPrimaryKey, Base):
     )
 
     message_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("messages.id", ondelete="CASCADE"), index=True)
-    person_kind: Mapped[PersonKind] = mapped_column(
-        Enum(PersonKind, name="person_kind", values_callable=_values, native_enum=False, length=10)
-    )
+    person_kind: Mapped[PersonKind] = mapped_column(str_enum(PersonKind, "person_kind", 10))
     pupil_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("pupils.id", ondelete="CASCADE"), index=True
     )

@@ -7,14 +7,10 @@ import uuid
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import CheckConstraint, Enum, ForeignKey, Index, String
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.db import Base, CreatedAt, EncryptedText, UUIDPrimaryKey
-
-
-def _values(enum_cls: type[enum.Enum]) -> list[str]:
-    return [member.value for member in enum_cls]
+from app.db import Base, CreatedAt, EncryptedText, UUIDPrimaryKey, str_enum
 
 
 class Pupil(UUIDPrimaryKey, CreatedAt, Base):
@@ -198,9 +194,7 @@ class SendRecord(UUIDPrimaryKey, Base):
     __table_args__ = (CheckConstraint("end_date IS NULL OR end_date >= start_date", name="dates_ordered"),)
 
     pupil_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("pupils.id", ondelete="CASCADE"), index=True)
-    provision: Mapped[SendProvision] = mapped_column(
-        Enum(SendProvision, name="send_provision", values_callable=_values, native_enum=False, length=1)
-    )
+    provision: Mapped[SendProvision] = mapped_column(str_enum(SendProvision, "send_provision", 1))
     # DfE primary need codes: SPLD, MLD, SLD, PMLD, SEMH, SLCN, HI, VI, MSI, PD, ASD, OTH.
     primary_need: Mapped[str] = mapped_column(String(4))
     start_date: Mapped[date]
