@@ -45,6 +45,8 @@ _ERROR_RESPONSES: dict[int, str] = {
 _DESCRIPTION = """\
 Staff access to Rights Desk. Authenticate with a personal API token:
 `Authorization: Bearer rd_…`. Tokens expire (at most 365 days) and can be revoked.
+The one public operation, `POST /requests` (a data subject's request), needs no
+token and is rate-limited per client address.
 
 Every error has the same JSON shape, `{"error": {"status", "code", "message", "fields"?}}`;
 `fields` (messages per field name) comes with 422 only. Objects outside your
@@ -71,8 +73,10 @@ def _path_parameters(rule: str) -> list[dict[str, Any]]:
 
 
 def _error_statuses(op: Operation) -> list[int]:
-    statuses = {401, 429, 500, *op.errors}
-    if op.roles != ALL_ROLES:
+    statuses = {429, 500, *op.errors}
+    if not op.public:
+        statuses.add(401)
+    if op.roles != ALL_ROLES and not op.public:
         statuses.add(403)
     if op.has_path_parameters:
         statuses.add(404)
@@ -94,7 +98,7 @@ def _operation_object(op: Operation) -> dict[str, Any]:
     if op.query is not None:
         parameters.append({"in": "query", "schema": op.query})
     description = op.description
-    if op.roles != ALL_ROLES:
+    if op.roles != ALL_ROLES and not op.public:
         description += "\n\nRoles: " + ", ".join(sorted(role.value for role in op.roles)) + "."
     result: dict[str, Any] = {
         "operationId": op.endpoint.split(".", 1)[1],
@@ -107,7 +111,8 @@ def _operation_object(op: Operation) -> dict[str, Any]:
         result["parameters"] = parameters
     if op.body is not None:
         result["requestBody"] = {"required": True, "content": {"application/json": {"schema": op.body}}}
-    result["security"] = [{SECURITY_SCHEME: []}]
+    # A public operation says so explicitly: no security requirement at all.
+    result["security"] = [] if op.public else [{SECURITY_SCHEME: []}]
     return result
 
 

@@ -1,10 +1,12 @@
 """One decorator declares an API operation: its route, who may call it, what
 it reads and what it answers. The same declaration drives request parsing,
 role checks, response rendering and the OpenAPI document, so none of them
-can drift from the others. Every operation needs a bearer token.
+can drift from the others. Every operation needs a bearer token unless it
+is declared ``public`` (the data subject's request form has no account).
 
 Order of checks: authentication (401), role (403), then input (400, 415,
-422). Someone without a token learns nothing about valid input.
+422). Someone without a token learns nothing about valid input. A public
+operation skips the first two and ignores any token sent.
 """
 
 from __future__ import annotations
@@ -39,6 +41,8 @@ class Operation:
     query: type[Schema] | None = None
     body: type[Schema] | None = None
     roles: frozenset[Role] = ALL_ROLES
+    # No bearer token needed (or looked at); documented with ``security: []``.
+    public: bool = False
     # Error statuses this operation may give besides those implied above.
     errors: tuple[int, ...] = field(default=())
 
@@ -63,6 +67,7 @@ def operation(
     query: type[Schema] | None = None,
     body: type[Schema] | None = None,
     roles: Iterable[Role] = ALL_ROLES,
+    public: bool = False,
     errors: tuple[int, ...] = (),
 ) -> Callable[[Callable[..., Any]], Callable[..., Response]]:
     """Register ``func`` as an API operation.
@@ -85,14 +90,16 @@ def operation(
             query=query,
             body=body,
             roles=frozenset(roles),
+            public=public,
             errors=errors,
         )
 
         @wraps(func)
         def view(**path: Any) -> Response:
-            user, _token = require_token()
-            if user.role not in op.roles:
-                raise ApiError(403)
+            if not op.public:
+                user, _token = require_token()
+                if user.role not in op.roles:
+                    raise ApiError(403)
             kwargs = dict(path)
             if op.query is not None:
                 kwargs["query"] = load_query(op.query)

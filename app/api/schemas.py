@@ -193,3 +193,18 @@ class TokenCreatedSchema(TokenSchema):
         required=True,
         metadata={"description": "The bearer token. Shown only in this response; store it now."},
     )
+
+
+class RequestReceivedSchema(Schema):
+    """The answer to a new public request. There is no reference yet: a case
+    gets its SAR reference only once the requester confirms their email."""
+
+    id = fields.UUID(required=True, metadata={"description": "The new case's id."})
+    status = fields.String(
+        required=True, metadata={"enum": ["submitted"], "description": "Always `submitted`."}
+    )
+    confirm_url = fields.String(
+        required=True,
+        metadata={"description": "The page where the requester enters the emailed code."},
+    )
+    message = fields.String(required=True)

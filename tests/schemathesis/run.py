@@ -47,6 +47,15 @@ DEFAULT_SEED = "20261123"
 CHECKS = "all"
 PHASES = "examples,coverage,fuzzing"
 REVOKING_OPERATIONS = ("delete_token",)
+# A body can be valid by the schema and still be refused (422) on a rule no
+# JSON Schema can state: POST /requests must name a school that exists (and
+# is not a trust); generated UUIDs never do. For that operation alone, 422
+# is an accepted answer to schema-valid data; every other check still runs.
+CONFIG = """\
+[[operations]]
+include-operation-id = "create_request"
+checks.positive_data_acceptance.expected-statuses = ["2xx", "401", "403", "404", "409", "422", "429", "5xx"]
+"""
 PASSES: tuple[tuple[str, list[str]], ...] = (
     ("every operation but token revocation", [f"--exclude-operation-id={o}" for o in REVOKING_OPERATIONS]),
     ("token revocation, with no ids to learn", [f"--include-operation-id={o}" for o in REVOKING_OPERATIONS]),
@@ -187,6 +196,8 @@ def run_gate(args: argparse.Namespace) -> int:
         port = free_port()
         base = f"http://127.0.0.1:{port}"
         log_path = work / "server.log"
+        config = work / "schemathesis.toml"
+        config.write_text(CONFIG)
         with log_path.open("wb") as log:
             server = subprocess.Popen(
                 [
@@ -215,6 +226,8 @@ def run_gate(args: argparse.Namespace) -> int:
                 wait_until_up(f"{base}/api/v1/openapi.json", server)
                 common = [
                     str(BIN / "schemathesis"),
+                    "--config-file",
+                    str(config),
                     "run",
                     f"{base}/api/v1/openapi.json",
                     "--header",
