@@ -20,6 +20,7 @@ from app.accounts.models import PasswordResetToken, User
 from app.accounts.policy import current_policy
 from app.accounts.services import AccountError, check_new_password, find_user_by_email, set_password
 from app.audit.services import record
+from app.crypto import token_digest
 from app.db import utcnow
 from app.extensions import db
 from app.mail import send_mail
@@ -54,7 +55,7 @@ def request_password_reset(
     token = secrets.token_urlsafe(32)
     link = PasswordResetToken(
         user_id=user.id,
-        token_hash=sessions.token_digest(token),
+        token_hash=token_digest(token),
         created_at=now,
         expires_at=now + current_policy().reset_link_lifetime,
     )
@@ -104,7 +105,7 @@ def find_live_link(token: str, *, now: datetime | None = None) -> PasswordResetT
         return None
     now = now or utcnow()
     link = db.session.scalar(
-        select(PasswordResetToken).where(PasswordResetToken.token_hash == sessions.token_digest(token))
+        select(PasswordResetToken).where(PasswordResetToken.token_hash == token_digest(token))
     )
     if link is None or link.used_at is not None or link.expires_at <= now:
         return None

@@ -27,7 +27,6 @@ the cookie.
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 import uuid
 from dataclasses import dataclass
@@ -37,12 +36,9 @@ from sqlalchemy import select, update
 
 from app.accounts.models import SessionStage, StaffSession, User
 from app.accounts.policy import current_policy
+from app.crypto import token_digest
 from app.db import utcnow
 from app.extensions import db
-
-
-def token_digest(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
 def open_session(user: User, stage: SessionStage, *, now: datetime | None = None) -> tuple[StaffSession, str]:

@@ -15,6 +15,7 @@ from app.accounts import resets, signin, totp, web
 from app.accounts.forms import CodeForm, EnrolForm, NewPasswordForm, ResetRequestForm, SignInForm, SignOutForm
 from app.accounts.services import AccountError
 from app.extensions import db, limiter
+from app.letters.services import absolute_url
 from app.security import client_ip_key, safe_next, too_many_attempts
 
 bp = Blueprint("accounts", __name__, url_prefix="/console")
@@ -206,7 +207,7 @@ def reset_request():
 def _reset_link(token: str) -> str:
     # A configured public address, when there is one, rather than the Host
     # header of the request (which an attacker chooses).
-    return current_app.config["RIGHTSDESK_BASE_URL"] + url_for(".reset_password", token=token)
+    return absolute_url("accounts.reset_password", token=token)
 
 
 @bp.route("/password-reset/<token>", methods=["GET", "POST"])

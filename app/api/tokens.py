@@ -11,7 +11,6 @@ transaction, holding ids only (never the token's name, which is free text).
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 import uuid
 from dataclasses import dataclass
@@ -24,6 +23,7 @@ from app.accounts.scoping import NotInScope
 from app.accounts.services import user_can_authenticate
 from app.api.models import ApiToken
 from app.audit.services import record
+from app.crypto import token_digest
 from app.db import utcnow
 from app.extensions import db
 from app.sources.validation import FieldError
@@ -51,10 +51,6 @@ class IssuedToken:
     secret: str  # the whole bearer token; shown once, never stored
 
 
-def hash_token(raw: str) -> str:
-    return hashlib.sha256(raw.encode("utf-8", "surrogatepass")).hexdigest()
-
-
 def issue_token(
     user: User,
     *,
@@ -79,7 +75,7 @@ def issue_token(
         user_id=user.id,
         name=name,
         prefix=f"{TOKEN_MARK}{prefix}",
-        token_hash=hash_token(secret),
+        token_hash=token_digest(secret),
         created_at=now,
         expires_at=now + timedelta(days=days),
     )
@@ -101,7 +97,7 @@ def authenticate(raw: str, now: datetime | None = None) -> ApiToken:
     now = now or utcnow()
     if not raw.startswith(TOKEN_MARK) or len(raw) > 200:
         raise TokenRefused("malformed")
-    token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(raw)))
+    token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == token_digest(raw)))
     if token is None:
         raise TokenRefused("unknown")
     if token.revoked_at is not None:

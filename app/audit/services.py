@@ -43,7 +43,7 @@ def record(
     data: dict[str, Any] | None = None,
 ) -> AuditEvent:
     """Append one event to the chain in the current transaction."""
-    clean = _clean(data or {}, "data")
+    clean = clean_data(data or {}, "data")
     session = db.session
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _CHAIN_LOCK_KEY})
@@ -133,7 +133,9 @@ def _events_in_order(batch_size: int) -> Iterator[AuditEvent]:
         db.session.expunge_all()
 
 
-def _clean(value: Any, path: str) -> Any:
+def clean_data(value: Any, path: str = "data") -> Any:
+    """The audit rule for event data: ids, counts, codes and dates only.
+    Returns the JSON-ready value or raises ``AuditDataError``."""
     if value is None or isinstance(value, bool | int):
         return value
     if isinstance(value, uuid.UUID):
@@ -143,7 +145,7 @@ def _clean(value: Any, path: str) -> Any:
             raise AuditDataError(f"{path}: audit data holds ids and codes only, not {value[:20]!r}")
         return value
     if isinstance(value, dict):
-        return {str(key): _clean(item, f"{path}.{key}") for key, item in value.items()}
+        return {str(key): clean_data(item, f"{path}.{key}") for key, item in value.items()}
     if isinstance(value, list | tuple):
-        return [_clean(item, f"{path}[{index}]") for index, item in enumerate(value)]
+        return [clean_data(item, f"{path}[{index}]") for index, item in enumerate(value)]
     raise AuditDataError(f"{path}: unsupported audit value of type {type(value).__name__}")

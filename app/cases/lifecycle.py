@@ -12,8 +12,7 @@ import uuid
 from typing import Any
 
 from app.accounts.models import User
-from app.audit.services import _clean as clean_codes  # the audit rule: ids, codes, dates only
-from app.audit.services import record
+from app.audit.services import clean_data, record
 from app.cases.models import Case, CaseEvent, CaseStatus, RequestType
 from app.db import new_uuid, utcnow
 from app.extensions import db
@@ -120,7 +119,7 @@ def add_event(case: Case, kind: str, actor: User | None, data: dict[str, Any] | 
         at=utcnow(),
         actor_id=actor.id if actor else None,
         kind=kind,
-        data=clean_codes(data or {}, "data"),
+        data=clean_data(data or {}, "data"),
     )
     db.session.add(event)
     case.events.append(event)

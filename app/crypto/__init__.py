@@ -22,6 +22,8 @@ non-final; each then fails authentication.
 
 from __future__ import annotations
 
+import hashlib
+
 from flask import Flask, current_app, has_app_context
 
 from app.crypto.keyring import (
@@ -76,7 +78,16 @@ __all__ = [
     "read_segments",
     "seal_value",
     "sealed_key_id",
+    "token_digest",
 ]
+
+
+def token_digest(token: str) -> str:
+    """SHA-256 of a random secret token (session, reset link, API token,
+    confirmation link), so that only the digest is stored. Tokens carry 256
+    bits of randomness, so a plain hash cannot be reversed by guessing; lone
+    surrogates (from a hostile URL or header) hash instead of raising."""
+    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def init_app(app: Flask) -> None:

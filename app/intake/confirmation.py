@@ -14,7 +14,6 @@ commits) and writes an audit event with ids and outcome codes only.
 from __future__ import annotations
 
 import enum
-import hashlib
 import secrets
 from collections.abc import Callable
 from datetime import datetime
@@ -25,6 +24,7 @@ from app.audit.services import record
 from app.cases import lifecycle
 from app.cases import services as cases
 from app.cases.models import Case, CaseStatus
+from app.crypto import token_digest
 from app.db import utcnow
 from app.extensions import db
 from app.intake.codes import (
@@ -105,10 +105,6 @@ def send_confirmation_code(
 # --- the state kept on the case ------------------------------------------------------
 
 
-def hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
-
-
 def code_state(case: Case) -> CodeState | None:
     if case.code_digest is None or case.code_issued_at is None:
         return None
@@ -149,7 +145,7 @@ def send_case_code(case: Case, *, link_for: Callable[[str], str], now: datetime 
         previous=previous,
     )
     _store(case, state)
-    case.confirm_token_hash = hash_token(token)
+    case.confirm_token_hash = token_digest(token)
     _audit("case.confirmation_code_sent", case, {"resend": previous is not None})
     lifecycle.add_event(case, "mail_sent", None, {"category": CATEGORY})
 
@@ -215,7 +211,7 @@ def confirm_with_link(token: str, *, now: datetime | None = None) -> tuple[Case 
     """
     now = now or utcnow()
     case = db.session.scalars(
-        select(Case).where(Case.confirm_token_hash == hash_token(token)).with_for_update()
+        select(Case).where(Case.confirm_token_hash == token_digest(token)).with_for_update()
     ).first()
     if case is None:
         _audit("case.confirmation_checked", None, {"via": "link", "outcome": Outcome.UNKNOWN_LINK.value})

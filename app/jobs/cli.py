@@ -38,31 +38,22 @@ def worker_command(
     burst: bool, queues: tuple[str, ...], name: str | None, max_jobs: int | None, with_scheduler: bool
 ) -> None:
     """Run an RQ worker for this application's jobs."""
-    from redis import Redis
-    from redis.exceptions import RedisError
     from rq import Queue, Worker
 
     app = current_app._get_current_object()  # type: ignore[attr-defined]
-    url = app.config.get("REDIS_URL")
-    if not url:
-        raise click.ClickException(
-            "REDIS_URL is not set, so jobs run inline in the web process and there is "
-            "nothing for a worker to do. Set REDIS_URL (e.g. redis://localhost:6379/0) "
-            "for the web process and the worker alike."
-        )
+    # Its own connection: RQ lengthens the socket timeout for blocking
+    # dequeues, which the web-style client must not inherit.
+    connection = _redis_or_fail(
+        "REDIS_URL is not set, so jobs run inline in the web process and there is "
+        "nothing for a worker to do. Set REDIS_URL (e.g. redis://localhost:6379/0) "
+        "for the web process and the worker alike."
+    )
     # The app built by the CLI (create_app) is the one every job runs in;
     # forked work horses inherit it.
     runner.use_app(app)
     # Nothing below needs the database; release anything the app opened so
     # that no pooled connection is copied into the forked work horses.
     db.engine.dispose()
-    # Its own connection: RQ lengthens the socket timeout for blocking
-    # dequeues, which the web-style client must not inherit.
-    connection = Redis.from_url(url, socket_connect_timeout=5)
-    try:
-        connection.ping()
-    except RedisError as exc:
-        raise click.ClickException(f"cannot reach Redis at {_safe_url(url)}: {type(exc).__name__}") from None
     listen_on = [Queue(queue, connection=connection) for queue in (queues or ("default",))]
     worker = Worker(listen_on, connection=connection, name=name)
     worker.work(burst=burst, max_jobs=max_jobs, with_scheduler=with_scheduler, logging_level="INFO")
@@ -120,20 +111,21 @@ def scheduler_command() -> None:
     its intervals. Run exactly one per deployment, beside the workers."""
     from app.jobs.schedule import PERIODIC, build_scheduler
 
-    connection = _redis_or_fail()
+    connection = _redis_or_fail("REDIS_URL is not set: periodic upkeep needs Redis and a worker.")
     scheduler = build_scheduler(connection)
     for periodic in PERIODIC.values():
         click.echo(f"{periodic.name}: every {periodic.every_seconds} s")
     scheduler.start()
 
 
-def _redis_or_fail():
+def _redis_or_fail(unset_message: str):
+    """A fresh, pinged Redis connection, or a clear error for the command."""
     from redis import Redis
     from redis.exceptions import RedisError
 
     url = current_app.config.get("REDIS_URL")
     if not url:
-        raise click.ClickException("REDIS_URL is not set: periodic upkeep needs Redis and a worker.")
+        raise click.ClickException(unset_message)
     connection = Redis.from_url(url, socket_connect_timeout=5)
     try:
         connection.ping()
