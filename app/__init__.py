@@ -58,10 +58,8 @@ def _register_blueprints(app: Flask) -> None:
     from app.console.views import bp as console_bp
     from app.health.views import bp as health_bp
     from app.intake.views import bp as intake_bp
-    from app.public.views import bp as public_bp
 
     app.register_blueprint(health_bp)
-    app.register_blueprint(public_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(console_bp)
     app.register_blueprint(intake_bp)

@@ -61,13 +61,13 @@ def _confirmed(case: Case):
     return render_template("intake/confirmed.html", reference=case.reference)
 
 
-@bp.get("/<uuid:case_id>/confirm")
+@bp.get("/request/<uuid:case_id>/confirm")
 def confirm_form(case_id: uuid.UUID):
     case = _case(case_id)
     return _page(case, confirmation.status_of(case))
 
 
-@bp.post("/<uuid:case_id>/confirm")
+@bp.post("/request/<uuid:case_id>/confirm")
 @_code_limit
 def confirm_code(case_id: uuid.UUID):
     case = _case(case_id, lock=True)
@@ -81,7 +81,7 @@ def confirm_code(case_id: uuid.UUID):
     return _page(case, outcome)
 
 
-@bp.post("/<uuid:case_id>/confirm/resend")
+@bp.post("/request/<uuid:case_id>/confirm/resend")
 @_code_limit
 def resend_code(case_id: uuid.UUID):
     case = _case(case_id, lock=True)
@@ -98,7 +98,7 @@ def resend_code(case_id: uuid.UUID):
     return redirect(url_for(".confirm_form", case_id=case.id, sent="1"))
 
 
-@bp.get("/confirm/<token>")
+@bp.get("/request/confirm/<token>")
 @_link_limit
 def confirm_link(token: str):
     case, outcome = confirmation.confirm_with_link(token)

@@ -1,5 +1,6 @@
-"""The public request form: ``/request`` (the form), ``/request/schools``
-(finding the school without JavaScript) and ``/request/sent``. The email
+"""The public request form: ``/`` (the form; the old ``/request`` address
+redirects there), ``/request/schools`` (finding the school without
+JavaScript) and ``/request/sent``. The email
 confirmation pages are in ``app.intake.confirm_views`` (same blueprint).
 
 Errors re-render the form with status 200 and everything typed kept, as
@@ -34,7 +35,7 @@ from app.sources.validation import FieldError
 
 log = logging.getLogger(__name__)
 
-bp = Blueprint("intake", __name__, url_prefix="/request")
+bp = Blueprint("intake", __name__)
 bp.register_error_handler(429, too_many_attempts)
 
 
@@ -87,14 +88,19 @@ def _render_form(result: FormResult) -> str:
     )
 
 
-@bp.get("")
+@bp.get("/")
 def request_form():
     school = school_from_query(request.args.get("organisation_id"))
     result = FormResult(school=school, values={"organisation_id": str(school.id) if school else ""})
     return _render_form(result)
 
 
-@bp.post("")
+@bp.get("/request")
+def old_form_address():
+    return redirect(url_for(".request_form", **request.args), code=301)
+
+
+@bp.post("/")
 @_submit_limit
 def submit():
     result = parse_request_form(request.form)
@@ -116,12 +122,12 @@ def submit():
     return redirect(url_for(".confirm_form", case_id=case.id))
 
 
-@bp.get("/sent")
+@bp.get("/request/sent")
 def sent():
     return render_template("intake/sent.html")
 
 
-@bp.get("/schools")
+@bp.get("/request/schools")
 @_search_limit
 def schools():
     query = normalise_query(request.args.get("q"))
@@ -143,7 +149,7 @@ def schools():
     )
 
 
-@bp.get("/schools/choose")
+@bp.get("/request/schools/choose")
 def choose_school():
     """The results page's "Continue": on to the form with the school chosen,
     or back to the results if none was selected."""

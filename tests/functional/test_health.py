@@ -1,5 +1,3 @@
-import re
-
 from app import create_app
 from tests.conftest import environ_for_tests
 
@@ -47,8 +45,7 @@ def test_home_page_explains_the_rights(client):
     assert b'lang="en-GB"' in response.data
 
 
-def test_home_page_has_a_start_link_to_the_request_form(client):
-    html = client.get("/").text
-    assert re.search(
-        r'<a href="/request" role="button"[^>]*class="button button--start">\s*Make a request', html
-    )
+def test_old_form_address_redirects_to_the_form_keeping_the_school(client):
+    response = client.get("/request?organisation_id=abc")
+    assert response.status_code == 301
+    assert response.headers["Location"] == "/?organisation_id=abc"

@@ -65,7 +65,7 @@ def submitted(client, school):  # noqa: F811 (fixture)
 
 def type_code(client, page: str, code: str):
     # The session's token, from the request form: a settled request's page has no form.
-    return client.post(page, data={"code": code, "csrf_token": csrf_token(client, "/request")})
+    return client.post(page, data={"code": code, "csrf_token": csrf_token(client, "/")})
 
 
 def wrong(code: str) -> str:

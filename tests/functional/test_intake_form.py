@@ -14,7 +14,7 @@ from app.cases.models import Case, CaseStatus
 from app.extensions import db
 from tests.signin import csrf_token, make_organisation
 
-FORM = "/request"
+FORM = "/"
 
 
 class Page(HTMLParser):
@@ -232,7 +232,7 @@ def test_school_search_matches_urn_and_treats_wildcards_literally(client, school
 
 def test_choose_school_goes_to_the_form_or_back_to_the_list(client, school):
     chosen = client.get(f"/request/schools/choose?organisation_id={school.id}&q=oak")
-    assert chosen.status_code == 302 and chosen.headers["Location"] == f"/request?organisation_id={school.id}"
+    assert chosen.status_code == 302 and chosen.headers["Location"] == f"/?organisation_id={school.id}"
     unchosen = client.get("/request/schools/choose?q=oak")
     assert unchosen.status_code == 302
     again = client.get(unchosen.headers["Location"])
