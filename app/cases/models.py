@@ -21,6 +21,7 @@ from sqlalchemy import JSON, CheckConstraint, Enum, ForeignKey, Index, Integer, 
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.accounts.models import User
+from app.blobs.models import Blob
 from app.db import Base, CreatedAt, EncryptedText, UUIDPrimaryKey, str_enum, utcnow
 from app.orgs.models import Organisation
 
@@ -157,6 +158,7 @@ class Case(UUIDPrimaryKey, CreatedAt, Base):
     events: Mapped[list[CaseEvent]] = relationship(
         back_populates="case", order_by="CaseEvent.at", cascade="all, delete-orphan"
     )
+    evidence: Mapped[list[CaseEvidence]] = relationship(order_by="CaseEvidence.created_at")
 
     @property
     def subject_date_of_birth(self) -> date:
@@ -184,6 +186,9 @@ class CasePause(UUIDPrimaryKey, CreatedAt, Base):
     asked_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     reason: Mapped[str] = mapped_column(String(40))  # a code, e.g. clarify_scope
     question: Mapped[str] = mapped_column(EncryptedText("case_pauses.question"))
+    # The requester's own words when they answered on the status page; None
+    # when the answer came another way (phone, letter) and staff resumed.
+    answer: Mapped[str | None] = mapped_column(EncryptedText("case_pauses.answer"))
 
     case: Mapped[Case] = relationship(back_populates="pauses")
 
@@ -201,6 +206,44 @@ class CaseEvent(UUIDPrimaryKey, Base):
 
     case: Mapped[Case] = relationship(back_populates="events")
     actor: Mapped[User | None] = relationship()
+
+
+class EvidenceKind(enum.StrEnum):
+    IDENTITY = "identity"
+    AUTHORITY = "authority"
+
+
+class CaseEvidence(UUIDPrimaryKey, CreatedAt, Base):
+    """A file the requester sent to prove who they are or that they may act
+    for the subject. The content is an encrypted blob; its type was found
+    in the content (``Blob.content_type``), never taken from the browser."""
+
+    __tablename__ = "case_evidence"
+
+    case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[EvidenceKind] = mapped_column(str_enum(EvidenceKind, "evidence_kind", 10))
+    blob_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("blobs.id", ondelete="RESTRICT"), index=True)
+    filename: Mapped[str] = mapped_column(EncryptedText("case_evidence.filename"))
+    # A clock input: the later of these starts the month (DESIGN §5).
+    received_on: Mapped[date]
+    # None when the requester uploaded it on their status page.
+    uploaded_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    blob: Mapped[Blob] = relationship()
+
+
+class CaseStatusLink(UUIDPrimaryKey, CreatedAt, Base):
+    """A private link to a case's status page. Only the SHA-256 of the random
+    token is kept, so each email that needs the link mints a new one; all of
+    a case's links work until revoked or until the case has been closed for
+    ``STATUS_LINK_DAYS_AFTER_CLOSE`` days (app.intake.status)."""
+
+    __tablename__ = "case_status_links"
+
+    case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    last_used_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
 
 
 class CaseReminder(UUIDPrimaryKey, Base):
