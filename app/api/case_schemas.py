@@ -11,6 +11,7 @@ from marshmallow import Schema, ValidationError, fields, validate
 from app.api.schemas import PageQuerySchema, PageSchema, RequestSchema
 from app.cases.models import (
     CaseStatus,
+    EvidenceKind,
     IdentityMethod,
     RefusalReason,
     Relationship,
@@ -126,6 +127,23 @@ class CasePauseSchema(Schema):
     asked_on = fields.Date(required=True)
     answered_on = fields.Date(required=True, allow_none=True)
     reason = fields.String(required=True)
+    question = fields.String(required=True)
+    answer = fields.String(
+        required=True,
+        allow_none=True,
+        metadata={"description": "The requester's words, when sent on the status page."},
+    )
+
+
+class CaseEvidenceSchema(Schema):
+    id = fields.UUID(required=True)
+    kind = fields.Enum(EvidenceKind, by_value=True, required=True)
+    filename = fields.String(required=True, metadata={"description": "As uploaded (last path part only)."})
+    content_type = fields.String(
+        required=True, metadata={"description": "Found in the content, not declared."}
+    )
+    size = fields.Integer(required=True, metadata={"description": "Bytes."})
+    received_on = fields.Date(required=True, metadata={"description": "A clock input."})
 
 
 class CaseEventSchema(Schema):
@@ -152,4 +170,5 @@ class CaseSchema(CaseSummarySchema):
     extension_reason = fields.String(required=True, allow_none=True)
     clock = fields.Nested(CaseClockSchema, required=True)
     pauses = fields.List(fields.Nested(CasePauseSchema), required=True)
+    evidence = fields.List(fields.Nested(CaseEvidenceSchema), required=True)
     events = fields.List(fields.Nested(CaseEventSchema), required=True)

@@ -91,6 +91,10 @@ def _operation_object(op: Operation) -> dict[str, Any]:
     success: dict[str, Any] = {"description": "Success."}
     if op.response is not None:
         success["content"] = {"application/json": {"schema": op.response}}
+    elif op.binary:
+        success["content"] = {
+            media: {"schema": {"type": "string", "format": "binary"}} for media in op.binary
+        }
     responses: dict[str, Any] = {str(op.status): success}
     for status in _error_statuses(op):
         responses[str(status)] = _ERROR_RESPONSES[status]

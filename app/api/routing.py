@@ -45,6 +45,8 @@ class Operation:
     public: bool = False
     # Error statuses this operation may give besides those implied above.
     errors: tuple[int, ...] = field(default=())
+    # A file download instead of JSON: the media types it may answer with.
+    binary: tuple[str, ...] = field(default=())
 
     @property
     def has_path_parameters(self) -> bool:
@@ -69,6 +71,7 @@ def operation(
     roles: Iterable[Role] = ALL_ROLES,
     public: bool = False,
     errors: tuple[int, ...] = (),
+    binary: tuple[str, ...] = (),
 ) -> Callable[[Callable[..., Any]], Callable[..., Response]]:
     """Register ``func`` as an API operation.
 
@@ -92,6 +95,7 @@ def operation(
             roles=frozenset(roles),
             public=public,
             errors=errors,
+            binary=binary,
         )
 
         @wraps(func)

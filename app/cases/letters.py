@@ -38,7 +38,7 @@ def _case_url(case: Case) -> str:
     return absolute_url("console.case", case_id=case.id)
 
 
-def acknowledgement(case: Case, due: date | None) -> Letter:
+def acknowledgement(case: Case, due: date | None, status_url: str | None = None) -> Letter:
     return _render(
         "acknowledgement",
         {
@@ -50,6 +50,7 @@ def acknowledgement(case: Case, due: date | None) -> Letter:
             "due_on": due,
             # Sent on confirmation, before anyone has decided on identity.
             "needs_identity": case.identity_method is None,
+            "status_url": status_url,
         },
     )
 
@@ -70,7 +71,19 @@ def school_notification(case: Case) -> Letter:
     )
 
 
-def clarification_request(case: Case, question: str) -> Letter:
+def identity_request(case: Case, status_url: str, *, needs_authority: bool) -> Letter:
+    return _render(
+        "identity_request",
+        {
+            "requester_name": case.requester_name,
+            "reference": case.reference,
+            "needs_authority": needs_authority,
+            "status_url": status_url,
+        },
+    )
+
+
+def clarification_request(case: Case, question: str, status_url: str | None = None) -> Letter:
     pause = case.open_pause
     return _render(
         "clarification_request",
@@ -79,6 +92,7 @@ def clarification_request(case: Case, question: str) -> Letter:
             "reference": case.reference,
             "question": question,
             "asked_on": pause.asked_on if pause else utcnow().date(),
+            "status_url": status_url,
         },
     )
 
@@ -105,6 +119,20 @@ def refusal(case: Case, reason_text: str, detail: str) -> Letter:
             "reason": reason_text,
             "organisation_name": case.organisation.name,
             "detail": detail,
+        },
+    )
+
+
+def unconfirmed_withdrawal(case: Case, days: int) -> Letter:
+    """The address was never confirmed: only what the requester typed (their
+    name) and a link to the form. An unconfirmed request has no reference,
+    and the address may not even be the requester's."""
+    return _render(
+        "unconfirmed_withdrawal",
+        {
+            "requester_name": case.requester_name,
+            "days": days,
+            "form_url": absolute_url("intake.request_form"),
         },
     )
 

@@ -32,6 +32,7 @@ from app.cases.models import (
     SubjectRole,
 )
 from app.cases.references import duplicate_key, next_reference
+from app.cases.status_links import mint_status_link
 from app.db import new_uuid, utcnow
 from app.extensions import db
 from app.mail import send_mail
@@ -61,7 +62,9 @@ ADVANCES = frozenset(
 __all__ = ["FieldError", "IllegalTransition"]
 
 
-def _text(value: str | None, field: str, *, required: bool = True, limit: int = MAX_TEXT) -> str | None:
+def checked_text(
+    value: str | None, field: str, *, required: bool = True, limit: int = MAX_TEXT
+) -> str | None:
     value = (value or "").strip()
     if not value:
         if required:
@@ -91,7 +94,7 @@ def _audit(action: str, case: Case, actor: User | None, data: dict[str, Any] | N
     )
 
 
-def _today(today: date | None) -> date:
+def today_or(today: date | None) -> date:
     return today or utcnow().date()
 
 
@@ -117,7 +120,7 @@ def submit(
 ) -> Case:
     """A new case in ``submitted``; flags (never blocks) a duplicate: the same
     requester, subject and type at the same organisation within 90 days."""
-    received = _today(received_on)
+    received = today_or(received_on)
     if subject_dob > received:
         raise FieldError("subject_dob", "the date of birth cannot be in the future")
     case = Case(
@@ -126,16 +129,18 @@ def submit(
         organisation_id=organisation.id,
         request_type=_choice(RequestType, request_type, "request_type"),
         status=CaseStatus.SUBMITTED,
-        requester_name=_text(requester_name, "requester_name", limit=200),
+        requester_name=checked_text(requester_name, "requester_name", limit=200),
         requester_email=check_email(requester_email or "", "requester_email"),
-        requester_phone=_text(requester_phone, "requester_phone", required=False, limit=30),
+        requester_phone=checked_text(requester_phone, "requester_phone", required=False, limit=30),
         requester_relationship=_choice(Relationship, requester_relationship, "requester_relationship"),
-        subject_name=_text(subject_name, "subject_name", limit=200),
+        subject_name=checked_text(subject_name, "subject_name", limit=200),
         subject_dob=subject_dob.isoformat(),
         subject_role=_choice(SubjectRole, subject_role, "subject_role"),
         subject_upn=check_upn(subject_upn.strip(), "subject_upn") if subject_upn else None,
-        subject_staff_number=_text(subject_staff_number, "subject_staff_number", required=False, limit=40),
-        description=_text(description, "description"),
+        subject_staff_number=checked_text(
+            subject_staff_number, "subject_staff_number", required=False, limit=40
+        ),
+        description=checked_text(description, "description"),
         received_on=received,
         fee_allowed=fee_allowed,
         created_at=utcnow(),
@@ -183,13 +188,21 @@ def confirm(case: Case, *, actor: User | None = None) -> Case:
         original = find_duplicate(case)
         case.duplicate_of_id = original.id if original else None
     result = refresh_clock(case)
-    _send(case, letters.acknowledgement(case, result.due), case.requester_email, "case.acknowledgement")
-    _send(case, letters.school_notification(case), case.organisation.dp_contact_email, "case.school_notice")
+    status_url = mint_status_link(case)
+    send_letter(
+        case,
+        letters.acknowledgement(case, result.due, status_url),
+        case.requester_email,
+        "case.acknowledgement",
+    )
+    send_letter(
+        case, letters.school_notification(case), case.organisation.dp_contact_email, "case.school_notice"
+    )
     _audit("case.confirmed", case, actor, {"reference": case.reference})
     return case
 
 
-def _send(case: Case, letter: letters.Letter, to: str, category: str) -> None:
+def send_letter(case: Case, letter: letters.Letter, to: str, category: str) -> None:
     send_mail(to, letter.subject, letter.body, letter.html_body, category=category)
     lifecycle.add_event(case, "mail_sent", None, {"category": category})
 
@@ -211,8 +224,8 @@ def decide_identity(
 ) -> Case:
     """Accept (with the method and a reason; for someone acting for another,
     the authority seen) or refuse. Dates of evidence start the clock later."""
-    today = _today(today)
-    reason_text = _text(reason, "reason")
+    today = today_or(today)
+    reason_text = checked_text(reason, "reason")
     if case.status is not CaseStatus.AWAITING_IDENTITY:
         target = CaseStatus.OPEN if accepted else CaseStatus.REFUSED
         raise IllegalTransition(case, target, "identity is decided while awaiting identity")
@@ -227,11 +240,13 @@ def decide_identity(
     ):
         if value is not None and not case.received_on <= value <= today:
             raise FieldError(field, "must be between the day the request arrived and today")
+    # Without a date given, evidence uploaded on the status page dates itself
+    # (app.cases.evidence); otherwise it arrived today, with the decision.
     if case.requester_relationship is not Relationship.SELF:
-        case.authority_evidence = _text(authority_evidence, "authority_evidence")
-        case.authority_received_on = authority_received_on or today
+        case.authority_evidence = checked_text(authority_evidence, "authority_evidence")
+        case.authority_received_on = authority_received_on or case.authority_received_on or today
     if chosen is IdentityMethod.DOCUMENTS_SEEN:
-        case.identity_received_on = identity_received_on or today
+        case.identity_received_on = identity_received_on or case.identity_received_on or today
     else:
         # Known to the school, or matched to its records: no evidence was
         # awaited, so the clock keeps the day the request arrived (DfE).
@@ -258,10 +273,10 @@ def pause(
     today: date | None = None,
 ) -> CasePause:
     """Ask the requester a clarifying question; the clock stops from the day it is sent."""
-    today = _today(today)
+    today = today_or(today)
     if reason not in PAUSE_REASONS:
         raise FieldError("reason", f"{reason!r} is not one of {', '.join(PAUSE_REASONS)}")
-    question_text = _text(question, "question")
+    question_text = checked_text(question, "question")
     asked = asked_on or today
     if not case.received_on <= asked <= today:
         raise FieldError("asked_on", "must be between the day the request arrived and today")
@@ -277,9 +292,9 @@ def pause(
     db.session.add(item)
     case.pauses.append(item)
     refresh_clock(case)
-    _send(
+    send_letter(
         case,
-        letters.clarification_request(case, question_text or ""),
+        letters.clarification_request(case, question_text or "", mint_status_link(case)),
         case.requester_email,
         "case.clarification",
     )
@@ -290,7 +305,7 @@ def resume(
     case: Case, actor: User | None, *, answered_on: date | None = None, today: date | None = None
 ) -> Case:
     """The answer arrived: close the open pause and go back to where the case was."""
-    today = _today(today)
+    today = today_or(today)
     open_pause = case.open_pause
     if case.status is not CaseStatus.PAUSED or open_pause is None:
         raise IllegalTransition(case, case.resume_status or CaseStatus.OPEN, "only a paused case resumes")
@@ -310,8 +325,8 @@ def extend(
 ) -> Case:
     """Extend by two further months: the reason is required and the notice
     must go to the requester no later than the original due date."""
-    today = _today(today)
-    reason_text = _text(reason, "reason")
+    today = today_or(today)
+    reason_text = checked_text(reason, "reason")
     if case.status not in lifecycle.ACTIVE or case.status in (
         CaseStatus.SUBMITTED,
         CaseStatus.AWAITING_IDENTITY,
@@ -333,7 +348,7 @@ def extend(
     case.extension_reason = reason_text
     case.extension_notice_sent_on = notice
     extended = refresh_clock(case)
-    _send(
+    send_letter(
         case,
         letters.extension_notice(case, reason_text or "", extended.due),
         case.requester_email,
@@ -353,12 +368,12 @@ def refuse(
 ) -> Case:
     """Refuse (the controller's decision) and send the refusal with the right to complain to the ICO."""
     chosen = _choice(RefusalReason, reason, "reason")
-    detail_text = _text(detail, "detail")
+    detail_text = checked_text(detail, "detail")
     lifecycle.move(case, CaseStatus.REFUSED, actor, data={"reason": chosen.value})
     case.refusal_reason = chosen
     case.refusal_detail = detail_text
     letter = letters.refusal(case, REFUSAL_WORDING[chosen], detail_text or "")
-    _send(case, letter, case.requester_email, "case.refusal")
+    send_letter(case, letter, case.requester_email, "case.refusal")
     return case
 
 
@@ -366,7 +381,7 @@ def withdraw(case: Case, actor: User | None) -> Case:
     """The requester withdrew the request."""
     lifecycle.move(case, CaseStatus.WITHDRAWN, actor)
     if case.open_pause is not None:  # the question will not be answered now
-        case.open_pause.answered_on = max(_today(None), case.open_pause.asked_on)
+        case.open_pause.answered_on = max(today_or(None), case.open_pause.asked_on)
     case.closed_at = utcnow()
     refresh_clock(case)
     return case

@@ -91,6 +91,10 @@ class WithdrawForm(FlaskForm):
     """No fields: the CSRF token alone."""
 
 
+class RequestIdentityForm(FlaskForm):
+    """No fields: the CSRF token alone."""
+
+
 FORMS: dict[str, type[FlaskForm]] = {
     "identity": IdentityForm,
     "pause": PauseForm,
@@ -98,6 +102,7 @@ FORMS: dict[str, type[FlaskForm]] = {
     "extend": ExtendForm,
     "refuse": RefuseForm,
     "withdraw": WithdrawForm,
+    "request_identity": RequestIdentityForm,
 }
 
 

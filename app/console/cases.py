@@ -15,6 +15,8 @@ from app.accounts import web
 from app.accounts.models import User
 from app.accounts.scoping import NotInScope
 from app.audit.services import record
+from app.blobs.web import attachment
+from app.cases import evidence
 from app.cases import services as case_services
 from app.cases.clock_inputs import clock_summary
 from app.cases.lifecycle import IllegalTransition, allowed_moves
@@ -60,6 +62,19 @@ def case(case_id: uuid.UUID):
     return _page(found)
 
 
+@bp.get("/cases/<uuid:case_id>/evidence/<uuid:evidence_id>")
+@web.login_required
+def case_evidence(case_id: uuid.UUID, evidence_id: uuid.UUID):
+    found = _case(case_id)
+    item = evidence.evidence_for_download(found, evidence_id, _user())
+    if item is None:
+        abort(404)
+    db.session.commit()  # the audit event, before the bytes go out
+    return attachment(
+        item.blob_id, filename=item.filename, content_type=item.blob.content_type, size=item.blob.size
+    )
+
+
 def _blank_none(value: Any) -> Any:
     return value or None
 
@@ -85,6 +100,7 @@ _ACTIONS: dict[str, Callable[[Case, User, Any], Any]] = {
         case, user, reason=form.reason.data, detail=form.detail.data
     ),
     "withdraw": lambda case, user, form: case_services.withdraw(case, user),
+    "request_identity": lambda case, user, form: evidence.request_identity(case, user),
 }
 
 _DONE = {
@@ -94,6 +110,7 @@ _DONE = {
     "extend": "Extension recorded and the notice sent.",
     "refuse": "Refusal recorded and sent.",
     "withdraw": "The request is recorded as withdrawn.",
+    "request_identity": "Proof of identity asked for; the email has an upload link.",
 }
 
 

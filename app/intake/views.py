@@ -166,5 +166,5 @@ def school_item(school) -> dict[str, str]:
     return {"value": str(school.id), "label": school.name, "hint": f"URN {school.urn}" if school.urn else ""}
 
 
-# Registers the confirmation routes on ``bp``; imported last because they use it.
-from app.intake import confirm_views  # noqa: E402, F401
+# Register the confirmation and status routes on ``bp``; imported last because they use it.
+from app.intake import confirm_views, status_views  # noqa: E402, F401

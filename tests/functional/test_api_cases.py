@@ -8,6 +8,7 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
+from app.extensions import db
 from app.mail import OutboxMessage
 from tests.unit.api.estate import build_estate
 from tests.unit.cases.factory import new_case, opened_case
@@ -137,3 +138,49 @@ def test_withdraw_and_then_withdraw_again_is_409(client, estate):
     reference = estate.birch_case.reference
     assert client.post(f"/api/v1/cases/{reference}/withdraw", headers=estate.auth("trust")).status_code == 200
     assert client.post(f"/api/v1/cases/{reference}/withdraw", headers=estate.auth("trust")).status_code == 409
+
+
+def test_identity_request_and_evidence_download_over_the_api(client, estate):
+    import io
+
+    from app.cases.evidence import add_evidence
+
+    reference = estate.birch_case.reference
+    response = client.post(f"/api/v1/cases/{reference}/identity-request", headers=estate.auth("birch"))
+    assert response.status_code == 200, response.text
+    assert any(event["kind"] == "identity_requested" for event in response.get_json()["events"])
+    [mail] = db.session.scalars(
+        select(OutboxMessage).where(OutboxMessage.category == "case.identity_request")
+    )
+    assert "/request/status/" in mail.text_body
+    pdf = b"%PDF-1.7 proof"
+    item = add_evidence(
+        estate.birch_case, "authority", io.BytesIO(pdf), filename="Court order.pdf", declared_type=None
+    )
+    db.session.commit()
+    detail = client.get(f"/api/v1/cases/{reference}", headers=estate.auth("trust")).get_json()
+    [listed] = detail["evidence"]
+    assert (
+        listed["kind"] == "authority"
+        and listed["content_type"] == "application/pdf"
+        and listed["size"] == len(pdf)
+    )
+    download = client.get(f"/api/v1/cases/{reference}/evidence/{item.id}", headers=estate.auth("trust"))
+    assert download.status_code == 200 and download.data == pdf
+    assert download.headers["Content-Type"] == "application/pdf"
+    assert download.headers["Content-Disposition"].startswith("attachment;")
+    assert (
+        client.get(f"/api/v1/cases/{reference}/evidence/{item.id}", headers=estate.auth("alder")).status_code
+        == 404
+    )
+    missing = client.get(
+        f"/api/v1/cases/{reference}/evidence/{estate.alder.id}", headers=estate.auth("trust")
+    )
+    assert missing.status_code == 404
+
+
+def test_identity_request_on_an_open_case_is_a_conflict(client, estate):
+    response = client.post(
+        f"/api/v1/cases/{estate.alder_case.reference}/identity-request", headers=estate.auth("alder")
+    )
+    assert response.status_code == 409

@@ -106,6 +106,7 @@ def _call_all(app, estate):
         "organisation_id": str(estate.alder.id),
         "token_id": str(estate.tokens["birch"].id),
         "reference": "SAR-2024-000001",
+        "evidence_id": "00000000-0000-4000-8000-00000000e71d",
     }
     missing = {name: "00000000-0000-4000-8000-000000000000" for name in ids}
     missing["reference"] = "SAR-1999-999999"

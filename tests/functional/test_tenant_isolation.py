@@ -27,6 +27,7 @@ users' tokens.
 
 from __future__ import annotations
 
+import io
 import itertools
 import re
 import secrets
@@ -44,6 +45,7 @@ from werkzeug.routing import Rule
 from app.accounts.models import Role, User
 from app.api.models import ApiToken
 from app.api.tokens import issue_token
+from app.cases.evidence import add_evidence
 from app.cases.models import Case
 from app.cases.references import looks_like_reference
 from app.extensions import db
@@ -88,6 +90,10 @@ PARAMETERS: dict[str, Parameter] = {
         "the reference of a case of the other side", lambda other: [c.reference or "" for c in other.cases]
     ),
     "case_id": Parameter("a case of the other side", lambda other: [str(c.id) for c in other.cases]),
+    "evidence_id": Parameter(
+        "an evidence file of a case of the other side",
+        lambda other: [str(item.id) for c in other.cases for item in c.evidence],
+    ),
     # Password-reset links are bearer secrets, not organisation objects: a
     # random one stands for a link the walker was never sent.
     "token": Parameter(
@@ -180,6 +186,9 @@ def world(app: Flask, db_session) -> World:
     db_session.commit()
     alder_cases = [new_case(alder, requester_email="walk@alder.example.net")]
     birch_cases = [new_case(birch_primary, requester_email="walk@birch.example.net")]
+    for case in alder_cases + birch_cases:
+        add_evidence(case, "identity", io.BytesIO(b"%PDF-1.7 walk"), filename="id.pdf", declared_type=None)
+    db_session.commit()
     sides = {
         "alder_side": Side([alder], [users["alder"]], [tokens["alder"]], alder_cases),
         "birch_side": Side(

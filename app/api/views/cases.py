@@ -6,8 +6,11 @@ lifecycle does not allow the move from the case's current status.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from typing import Any
+
+from flask import Response
 
 from app.accounts.scoping import NotInScope
 from app.api.auth import current_user
@@ -26,7 +29,8 @@ from app.api.routing import operation
 from app.api.services import Page, paginate
 from app.api.views import bp
 from app.audit.services import record
-from app.cases import services
+from app.blobs.web import attachment
+from app.cases import evidence, services
 from app.cases.clock_inputs import clock_summary
 from app.cases.lifecycle import IllegalTransition
 from app.cases.models import Case
@@ -46,13 +50,23 @@ def _case(reference: str) -> Case:
 
 
 def _detail(case: Case) -> dict[str, Any]:
-    shown = {
-        name: getattr(case, name) for name in CaseSchema().fields if name not in ("clock", "pauses", "events")
-    }
+    computed = ("clock", "pauses", "evidence", "events")
+    shown = {name: getattr(case, name) for name in CaseSchema().fields if name not in computed}
     return {
         **shown,
         "clock": clock_summary(case, utcnow().date()),
         "pauses": case.pauses,
+        "evidence": [
+            {
+                "id": item.id,
+                "kind": item.kind,
+                "filename": item.filename,
+                "content_type": item.blob.content_type,
+                "size": item.blob.size,
+                "received_on": item.received_on,
+            }
+            for item in case.evidence
+        ],
         "events": case.events,
     }
 
@@ -208,3 +222,41 @@ def withdraw_view(reference: str) -> dict[str, Any]:
     """The requester withdrew; the case ends."""
     user = current_user()
     return _act(reference, lambda case: services.withdraw(case, user))
+
+
+@operation(
+    bp,
+    "/cases/<reference>/identity-request",
+    "POST",
+    summary="Ask the requester for proof of identity",
+    tag="cases",
+    response=CaseSchema,
+    errors=_CONFLICT,
+)
+def request_identity_view(reference: str) -> dict[str, Any]:
+    """Emails the identity request letter with a private upload link (and asks
+    for proof of authority when someone acts for another). Only while
+    awaiting identity; not needed when the school knows the person."""
+    user = current_user()
+    return _act(reference, lambda case: evidence.request_identity(case, user))
+
+
+@operation(
+    bp,
+    "/cases/<reference>/evidence/<uuid:evidence_id>",
+    "GET",
+    summary="Download an evidence file",
+    tag="cases",
+    binary=("application/pdf", "image/jpeg", "image/png"),
+)
+def download_evidence_view(reference: str, evidence_id: uuid.UUID) -> Response:
+    """The file as uploaded, always as an attachment (never shown inline).
+    Every download is audited."""
+    case = _case(reference)
+    item = evidence.evidence_for_download(case, evidence_id, current_user())
+    if item is None:
+        raise ApiError(404)
+    db.session.commit()
+    return attachment(
+        item.blob_id, filename=item.filename, content_type=item.blob.content_type, size=item.blob.size
+    )

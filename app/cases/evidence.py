@@ -1,0 +1,141 @@
+"""What the requester sends back: proof of identity or authority (files),
+and answers to clarification questions; and the staff action that asks for
+the proof in the first place.
+
+Every arrival is a clock input (DESIGN §5): the month starts on the latest
+of the day the request, the identity evidence and the authority evidence
+arrived, and a pause ends on the day the answer arrived.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from typing import BinaryIO
+
+from app.accounts.models import User
+from app.audit.services import record
+from app.blobs.models import Blob
+from app.cases import letters, lifecycle
+from app.cases.clock_inputs import refresh_clock
+from app.cases.lifecycle import IllegalTransition
+from app.cases.models import Case, CaseEvidence, CaseStatus, EvidenceKind, Relationship
+from app.cases.services import MAX_TEXT, checked_text, resume, send_letter, today_or
+from app.cases.status_links import mint_status_link
+from app.db import new_uuid
+from app.extensions import db
+from app.intake.uploads import UploadRefused, accept_upload
+from app.sources.validation import FieldError
+
+# Enough for a passport, a birth certificate, a court order and a few
+# retakes; a wall against someone filling the database through one link.
+MAX_FILES_PER_CASE = 12
+# Evidence is only useful while identity is undecided; once the case is
+# open, a new file would change nothing and could move the clock back.
+ACCEPTS_EVIDENCE = frozenset({CaseStatus.AWAITING_IDENTITY})
+TOO_MANY_FILES = f"You can send up to {MAX_FILES_PER_CASE} files. Email us if you need to send more"
+NOT_NEEDED = "We do not need any documents for this request now"
+
+
+def needs_authority(case: Case) -> bool:
+    return case.requester_relationship is not Relationship.SELF
+
+
+def _audit(action: str, case: Case, actor: User | None, data: dict[str, object]) -> None:
+    record(
+        action,
+        actor_type="user" if actor else "requester",
+        actor_id=actor.id if actor else None,
+        object_type="case",
+        object_id=case.id,
+        data=data,
+    )
+
+
+def add_evidence(
+    case: Case,
+    kind: EvidenceKind | str,
+    stream: BinaryIO | None,
+    *,
+    filename: str | None,
+    declared_type: str | None,
+    uploaded_by: User | None = None,
+    today: date | None = None,
+) -> CaseEvidence:
+    """Check and store one file (encrypted), and record the day it arrived
+    as a clock input. Raises ``UploadRefused`` (a message for the person)
+    or ``FieldError``; nothing is stored when either is raised."""
+    today = today_or(today)
+    try:
+        chosen = EvidenceKind(kind)
+    except ValueError:
+        raise FieldError("kind", "Select what the document proves") from None
+    if chosen is EvidenceKind.AUTHORITY and not needs_authority(case):
+        raise FieldError("kind", "Proof of authority is only needed when asking for someone else")
+    if case.status not in ACCEPTS_EVIDENCE:
+        raise UploadRefused(NOT_NEEDED)
+    if len(case.evidence) >= MAX_FILES_PER_CASE:
+        raise UploadRefused(TOO_MANY_FILES)
+    blob: Blob = accept_upload(stream, filename=filename, declared_type=declared_type)
+    item = CaseEvidence(
+        id=new_uuid(),
+        case_id=case.id,
+        kind=chosen,
+        blob_id=blob.id,
+        filename=_safe_filename(filename),
+        received_on=today,
+        uploaded_by_id=uploaded_by.id if uploaded_by else None,
+    )
+    db.session.add(item)
+    case.evidence.append(item)
+    if chosen is EvidenceKind.IDENTITY:
+        case.identity_received_on = max(today, case.identity_received_on or today)
+    else:
+        case.authority_received_on = max(today, case.authority_received_on or today)
+    refresh_clock(case)
+    lifecycle.add_event(case, "evidence_received", uploaded_by, {"kind": chosen.value})
+    _audit("case.evidence_received", case, uploaded_by, {"kind": chosen.value, "evidence": item.id})
+    return item
+
+
+def _safe_filename(filename: str | None) -> str:
+    # Only the last path part, printable, bounded: it is shown to staff and
+    # offered back as the download name.
+    name = (filename or "").replace("\\", "/").rsplit("/", 1)[-1]
+    name = "".join(ch for ch in name if ch.isprintable() and ch not in '"<>:|?*').strip()
+    return name[:200] or "document"
+
+
+def request_identity(case: Case, actor: User) -> Case:
+    """Email the requester asking for proof of identity (and of authority
+    when they act for someone else), with a link to upload it."""
+    if case.status is not CaseStatus.AWAITING_IDENTITY:
+        raise IllegalTransition(case, case.status, "proof of identity is asked for while awaiting identity")
+    letter = letters.identity_request(case, mint_status_link(case), needs_authority=needs_authority(case))
+    send_letter(case, letter, case.requester_email, "case.identity_request")
+    lifecycle.add_event(case, "identity_requested", actor, {"authority": needs_authority(case)})
+    _audit("case.identity_requested", case, actor, {"authority": needs_authority(case)})
+    return case
+
+
+def answer_clarification(case: Case, answer: str, *, today: date | None = None) -> Case:
+    """The requester answered the open question on their status page: keep
+    their words with the question and restart the clock from today."""
+    today = today_or(today)
+    text = checked_text(answer, "answer", limit=MAX_TEXT)
+    pause = case.open_pause
+    if case.status is not CaseStatus.PAUSED or pause is None:
+        raise IllegalTransition(case, case.resume_status or CaseStatus.OPEN, "only a paused case is answered")
+    pause.answer = text
+    resume(case, None, answered_on=today, today=today)
+    _audit("case.clarification_answered", case, None, {"pause": pause.id})
+    return case
+
+
+def evidence_for_download(case: Case, evidence_id: uuid.UUID, actor: User) -> CaseEvidence | None:
+    """The case's evidence file for a staff download, audited; None when the
+    id is not one of this case's files (the caller answers 404)."""
+    item = next((item for item in case.evidence if item.id == evidence_id), None)
+    if item is not None:
+        _audit("case.evidence_downloaded", case, actor, {"evidence": item.id})
+    return item

@@ -1,0 +1,152 @@
+"""What the requester's private status page shows: where the request is,
+in plain words; the date we must answer by; what we need from them; and a
+timeline made only of the steps that concern them (internal moves such as
+assignment or staff reminders stay out)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from app.cases.clock_inputs import clock_summary
+from app.cases.evidence import ACCEPTS_EVIDENCE, needs_authority
+from app.cases.models import Case, CaseEvent, CaseStatus, EvidenceKind
+from app.intake import choices
+from app.letters.services import format_date
+
+STAGES: dict[CaseStatus, str] = {
+    CaseStatus.AWAITING_IDENTITY: "We are checking who you are",
+    CaseStatus.OPEN: "We are working on your request",
+    CaseStatus.GATHERING: "We are searching the information held",
+    CaseStatus.IN_REVIEW: "We are checking the information before we send it",
+    CaseStatus.APPROVED: "Your response is ready to send",
+    CaseStatus.EXECUTING: "We are making the changes you asked for",
+    CaseStatus.RESPONDED: "We have sent our response",
+    CaseStatus.PAUSED: "Waiting for your answer",
+    CaseStatus.REFUSED: "We could not go ahead with your request",
+    CaseStatus.WITHDRAWN: "Your request was withdrawn",
+    CaseStatus.CLOSED: "Your request is closed",
+}
+
+_MOVES: dict[str, str] = {
+    CaseStatus.AWAITING_IDENTITY: "You confirmed your email address",
+    CaseStatus.OPEN: "We confirmed who you are",
+    CaseStatus.GATHERING: "We started searching the information held",
+    CaseStatus.IN_REVIEW: "We started checking the information found",
+    CaseStatus.APPROVED: "Your response was approved",
+    CaseStatus.EXECUTING: "We started making the changes",
+    CaseStatus.RESPONDED: "We sent our response",
+    CaseStatus.PAUSED: "We asked you a question. The time limit is paused until you answer",
+    CaseStatus.REFUSED: "We refused the request. We emailed you the reasons and how to complain",
+    CaseStatus.WITHDRAWN: "The request was withdrawn",
+    CaseStatus.CLOSED: "The request was closed",
+}
+
+_EVIDENCE = {
+    EvidenceKind.IDENTITY: "We received your proof of identity",
+    EvidenceKind.AUTHORITY: "We received your proof that you can act for someone else",
+}
+
+EVIDENCE_CHOICES: tuple[choices.Choice, ...] = (
+    choices.Choice(
+        EvidenceKind.IDENTITY.value, "Proof of identity", "For example, a passport or driving licence"
+    ),
+    choices.Choice(
+        EvidenceKind.AUTHORITY.value,
+        "Proof that I can act for someone else",
+        "For example, a birth certificate, a court order or their signed permission",
+    ),
+)
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    on: str
+    text: str
+
+
+@dataclass(frozen=True)
+class StatusView:
+    reference: str
+    request_type: str
+    organisation_name: str
+    stage: str
+    received_on: str
+    due_on: str | None
+    paused_now: bool
+    extended: bool
+    finished: bool
+    acts_for_someone: bool
+    needs_identity: bool
+    needs_authority: bool
+    accepts_evidence: bool
+    question: str | None
+    asked_on: str | None
+    evidence: list[tuple[str, str, str]]  # (what, file name, received)
+    timeline: list[TimelineEntry]
+
+
+def _event_text(event: CaseEvent, from_paused: bool) -> str | None:
+    if event.kind == "submitted":
+        return "We received your request"
+    if event.kind == "status_changed":
+        to = event.data.get("to")
+        if from_paused and to != CaseStatus.PAUSED:
+            return "You answered our question. The time limit started again"
+        return _MOVES.get(to)
+    if event.kind == "evidence_received":
+        return _EVIDENCE.get(EvidenceKind(event.data["kind"]))
+    if event.kind == "extended":
+        return "We extended the time limit and emailed you the reasons"
+    if event.kind == "identity_requested":
+        return "We asked you for proof of identity"
+    return None
+
+
+def public_timeline(case: Case) -> list[TimelineEntry]:
+    entries = []
+    for event in case.events:
+        from_paused = event.kind == "status_changed" and event.data.get("from") == CaseStatus.PAUSED
+        text = _event_text(event, from_paused)
+        if text:
+            entries.append(TimelineEntry(format_date(event.at.date()), text))
+    return entries
+
+
+def _label(options: tuple[choices.Choice, ...], value: str) -> str:
+    return next((option.label for option in options if option.value == value), value)
+
+
+def status_view(case: Case, today: date) -> StatusView:
+    summary = clock_summary(case, today)
+    pause = case.open_pause
+    have = {item.kind for item in case.evidence}
+    awaiting = case.status is CaseStatus.AWAITING_IDENTITY
+    finished = case.status in (
+        CaseStatus.RESPONDED,
+        CaseStatus.REFUSED,
+        CaseStatus.WITHDRAWN,
+        CaseStatus.CLOSED,
+    )
+    return StatusView(
+        reference=case.reference or "",
+        request_type=_label(choices.REQUEST_TYPES, case.request_type.value),
+        organisation_name=case.organisation.name,
+        stage=STAGES.get(case.status, "We are working on your request"),
+        received_on=format_date(case.received_on),
+        due_on=format_date(summary.due) if summary.due and not finished else None,
+        paused_now=summary.paused_now,
+        extended=case.extended_on is not None,
+        finished=finished,
+        acts_for_someone=needs_authority(case),
+        needs_identity=awaiting and EvidenceKind.IDENTITY not in have,
+        needs_authority=awaiting and needs_authority(case) and EvidenceKind.AUTHORITY not in have,
+        accepts_evidence=case.status in ACCEPTS_EVIDENCE,
+        question=pause.question if pause and case.status is CaseStatus.PAUSED else None,
+        asked_on=format_date(pause.asked_on) if pause else None,
+        evidence=[
+            (_label(EVIDENCE_CHOICES, item.kind.value), item.filename, format_date(item.received_on))
+            for item in case.evidence
+        ],
+        timeline=public_timeline(case),
+    )

@@ -1,0 +1,123 @@
+"""The requester's private status page, ``/request/status/<token>``: see the
+request's progress, upload proof of identity or authority, answer a
+question. The token is the only key, so the pages are never cached, never
+send a Referer, and an unknown token gets the same 404 whatever the reason.
+"""
+
+from __future__ import annotations
+
+from flask import Response, abort, redirect, render_template, request, url_for
+
+from app.cases import evidence
+from app.cases.lifecycle import IllegalTransition
+from app.cases.models import Case
+from app.cases.services import MAX_TEXT
+from app.cases.status_links import case_for_status_token
+from app.db import utcnow
+from app.extensions import db, limiter
+from app.intake.status import EVIDENCE_CHOICES, status_view
+from app.intake.uploads import UploadRefused
+from app.intake.views import _limit, bp
+from app.security import client_ip_key
+from app.sources.validation import FieldError
+
+_view_limit = limiter.limit(_limit("LIMIT_STATUS_IP", "120 per hour"), key_func=client_ip_key)
+_change_limit = limiter.limit(
+    _limit("LIMIT_STATUS_CHANGE_IP", "30 per hour"), key_func=client_ip_key, methods=["POST"]
+)
+
+# Page ids of the fields, for the error summary's links.
+FILE_FIELD = "evidence_file"
+KIND_FIELD = "evidence_kind"
+ANSWER_FIELD = "answer"
+
+
+@bp.after_request
+def _no_referrer(response: Response) -> Response:
+    if request.endpoint and request.endpoint.startswith("intake.status"):
+        response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+def _case(token: str) -> Case:
+    case = case_for_status_token(token)
+    if case is None:
+        abort(404)
+    return case
+
+
+def _page(case: Case, token: str, *, errors: list[tuple[str, str]] | None = None, values=None):
+    errors = errors or []
+    return render_template(
+        "intake/status.html",
+        view=status_view(case, utcnow().date()),
+        token=token,
+        errors=errors,
+        field_errors=dict(errors),
+        values=values or {},
+        evidence_choices=EVIDENCE_CHOICES,
+        file_field=FILE_FIELD,
+        kind_field=KIND_FIELD,
+        answer_field=ANSWER_FIELD,
+        done=request.args.get("done"),
+    )
+
+
+@bp.get("/request/status/<token>")
+@_view_limit
+def status_page(token: str):
+    case = _case(token)
+    db.session.commit()  # last_used_at
+    return _page(case, token)
+
+
+@bp.post("/request/status/<token>/evidence")
+@_change_limit
+def upload_evidence(token: str):
+    case = _case(token)
+    db.session.refresh(case, with_for_update=True)
+    kind = request.form.get(KIND_FIELD, "")
+    if not evidence.needs_authority(case):
+        kind = kind or "identity"  # only one kind applies, so the question is not asked
+    upload = request.files.get(FILE_FIELD)
+    try:
+        evidence.add_evidence(
+            case,
+            kind,
+            upload.stream if upload and upload.filename else None,
+            filename=upload.filename if upload else None,
+            declared_type=upload.mimetype if upload else None,
+        )
+    except UploadRefused as refused:
+        db.session.rollback()
+        return _page(case, token, errors=[(FILE_FIELD, refused.message)], values={KIND_FIELD: kind})
+    except FieldError as error:
+        db.session.rollback()
+        return _page(case, token, errors=[(KIND_FIELD, error.message)], values={KIND_FIELD: kind})
+    db.session.commit()
+    return redirect(url_for(".status_page", token=token, done="uploaded"))
+
+
+@bp.post("/request/status/<token>/answer")
+@_change_limit
+def answer_question(token: str):
+    case = _case(token)
+    db.session.refresh(case, with_for_update=True)
+    answer = request.form.get(ANSWER_FIELD, "")
+    try:
+        evidence.answer_clarification(case, answer)
+    except FieldError as error:
+        db.session.rollback()
+        del error  # its wording is for staff; the page speaks to the requester
+        message = (
+            "Enter your answer"
+            if not answer.strip()
+            else f"Your answer must be {MAX_TEXT:,} characters or fewer"
+        )
+        return _page(case, token, errors=[(ANSWER_FIELD, message)], values={ANSWER_FIELD: answer})
+    except IllegalTransition:
+        # Answered already (another tab, or staff resumed it meanwhile).
+        db.session.rollback()
+        return redirect(url_for(".status_page", token=token))
+    db.session.commit()
+    return redirect(url_for(".status_page", token=token, done="answered"))
