@@ -14,6 +14,7 @@ import uuid
 from flask import abort, redirect, render_template, request, url_for
 
 from app.cases.models import Case
+from app.cases.status_links import mint_status_link
 from app.extensions import db, limiter
 from app.intake import confirmation
 from app.intake.codes import CODE_LIFETIME
@@ -58,7 +59,11 @@ def _page(case: Case, outcome: Outcome, *, errors: list[tuple[str, str]] | None 
 
 
 def _confirmed(case: Case):
-    return render_template("intake/confirmed.html", reference=case.reference)
+    # A link of its own (the acknowledgement email carries another), so the
+    # person can go straight on to the status page from here.
+    status_url = mint_status_link(case)
+    db.session.commit()
+    return render_template("intake/confirmed.html", reference=case.reference, status_url=status_url)
 
 
 @bp.get("/request/<uuid:case_id>/confirm")

@@ -328,3 +328,15 @@ def test_decision_without_a_date_uses_the_day_the_evidence_arrived(client, schoo
     case = _fresh(case)
     # The day the files came, not the day of the decision two days later.
     assert case.identity_received_on == utcnow().date() == case.authority_received_on
+
+
+def test_confirmed_page_links_to_the_status_page(client, school):
+    from tests.functional.test_intake_confirm import latest_code, type_code
+    from tests.functional.test_intake_form import good_form, post
+
+    page = post(client, good_form(school)).headers["Location"]
+    confirmed = type_code(client, page, latest_code())
+    match = STATUS_LINK.search(confirmed.text)
+    assert match and "See how your request is going" in confirmed.text
+    status = client.get(match.group(1))
+    assert status.status_code == 200 and "We are checking who you are" in status.text
