@@ -191,6 +191,20 @@ def redis_url() -> Iterator[str]:
 
 
 @pytest.fixture
+def smtp(app: Flask):
+    """A real SMTP server (aiosmtpd, in a thread on 127.0.0.1) that ``app``
+    delivers to: ``SMTP_URL`` points at it and jobs run inline (no Redis), so
+    mail arrives when the transaction that sent it commits. Yields the
+    server's ``Collector``; ``.messages`` are what it received."""
+    from tests.unit.mail.smtpd import smtp_server
+
+    with smtp_server() as (collector, port):
+        app.config["SMTP_URL"] = f"smtp://127.0.0.1:{port}"
+        app.config["REDIS_URL"] = None
+        yield collector
+
+
+@pytest.fixture
 def postgres_database() -> Iterator[str]:
     """A throwaway, empty PostgreSQL database for this test."""
     name = f"rd_test_{uuid.uuid4().hex[:12]}"

@@ -3,7 +3,11 @@
 
 The cases are chosen in one query and each is moved through the lifecycle,
 so every withdrawal is an audit event and a timeline entry like any other.
-A second run the same day finds nothing left to do.
+Each withdrawal writes one short email to the address given (the request is
+closed, nothing more will happen, and where to make a new one) to the mail
+outbox in the same transaction: the withdrawal and its email are committed
+together or not at all, and delivery happens after the commit. A second run
+the same day finds nothing left to do, so nothing is sent twice.
 """
 
 from __future__ import annotations
@@ -12,17 +16,20 @@ from datetime import date, timedelta
 
 from sqlalchemy import select
 
-from app.cases import lifecycle, services
+from app.cases import letters, lifecycle, services
 from app.cases.models import Case, CaseStatus
 from app.db import utcnow
 from app.extensions import db
+from app.mail import send_mail
 
 UNCONFIRMED_DAYS = 7
+MAIL_CATEGORY = "case.unconfirmed_withdrawal"
 
 
 def withdraw_unconfirmed(today: date | None = None) -> int:
     """Withdraw every ``submitted`` case received more than 7 days before
-    ``today``; returns how many were withdrawn. The caller commits."""
+    ``today`` and email its requester; returns how many were withdrawn.
+    The caller commits."""
     today = today or utcnow().date()
     cutoff = today - timedelta(days=UNCONFIRMED_DAYS)
     # Row locks (PostgreSQL) so a confirmation arriving at the same moment
@@ -37,5 +44,8 @@ def withdraw_unconfirmed(today: date | None = None) -> int:
     for case in stale:
         services.withdraw(case, None)
         lifecycle.add_event(case, "withdrawn_unconfirmed", None, {"days": UNCONFIRMED_DAYS})
+        letter = letters.unconfirmed_withdrawal(case, UNCONFIRMED_DAYS)
+        send_mail(case.requester_email, letter.subject, letter.body, letter.html_body, category=MAIL_CATEGORY)
+        lifecycle.add_event(case, "mail_sent", None, {"category": MAIL_CATEGORY})
     db.session.flush()
     return len(stale)

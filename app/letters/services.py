@@ -97,6 +97,12 @@ LETTERS: dict[str, LetterSpec] = {
         "",
         "The 6-digit code and a link that confirm the requester's email address.",
     ),
+    "unconfirmed_withdrawal": _spec(
+        "requester",
+        "requester_name days form_url",
+        "",
+        "The email address was not confirmed within `days` days: the request is closed (no reference).",
+    ),
 }
 
 

@@ -78,7 +78,14 @@ CONTEXTS: dict[str, dict[str, object]] = {
         "code": "042917",
         "confirm_url": "https://rights.example/request/confirm/tok",
     },
+    "unconfirmed_withdrawal": {
+        "requester_name": "Sam Parent",
+        "days": 7,
+        "form_url": "https://rights.example/",
+    },
 }
+# Letters sent before a request has a reference.
+NO_REFERENCE = {"email_confirmation", "unconfirmed_withdrawal"}
 
 
 def test_every_registered_letter_has_a_test_context():
@@ -96,7 +103,7 @@ def test_render_letter_gives_subject_text_and_html(name):
         assert "None" not in part and "{{" not in part
 
 
-@pytest.mark.parametrize("name", sorted(set(LETTERS) - {"email_confirmation"}))
+@pytest.mark.parametrize("name", sorted(set(LETTERS) - NO_REFERENCE))
 def test_render_letter_names_the_reference(name):
     letter = render_letter(name, CONTEXTS[name])
     assert REF in letter.subject and REF in letter.text and REF in letter.html
@@ -169,6 +176,14 @@ def test_email_confirmation_gives_code_link_and_expiry():
     assert "042917" in letter.subject and "042917" in letter.text and "042917" in letter.html
     assert "https://rights.example/request/confirm/tok" in letter.html
     assert "30 minutes" in letter.text and "30 minutes" in letter.html
+
+
+def test_unconfirmed_withdrawal_says_closed_and_links_to_a_new_request():
+    letter = render_letter("unconfirmed_withdrawal", CONTEXTS["unconfirmed_withdrawal"])
+    assert "SAR-" not in letter.subject + letter.text + letter.html
+    for part in (letter.text, letter.html):
+        assert "within 7 days" in part and "Nothing more will happen" in part
+    assert "https://rights.example/\n" in letter.text and 'href="https://rights.example/"' in letter.html
 
 
 def test_render_letter_escapes_typed_text_in_html_only():

@@ -20,10 +20,9 @@ def mail_app(app):
 
 
 @pytest.fixture
-def smtp(mail_app):
-    with smtp_server() as (collector, port):
-        mail_app.config["SMTP_URL"] = f"smtp://127.0.0.1:{port}"
-        yield collector
+def smtp(mail_app, smtp):
+    """The shared SMTP server (tests/conftest.py), with this module's sender."""
+    return smtp
 
 
 def _send(**overrides) -> OutboxMessage:
