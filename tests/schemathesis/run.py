@@ -30,6 +30,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -47,15 +48,30 @@ DEFAULT_SEED = "20261123"
 CHECKS = "all"
 PHASES = "examples,coverage,fuzzing"
 REVOKING_OPERATIONS = ("delete_token",)
-# A body can be valid by the schema and still be refused (422) on a rule no
-# JSON Schema can state: POST /requests must name a school that exists (and
-# is not a trust); generated UUIDs never do. For that operation alone, 422
-# is an accepted answer to schema-valid data; every other check still runs.
-CONFIG = """\
-[[operations]]
-include-operation-id = "create_request"
-checks.positive_data_acceptance.expected-statuses = ["2xx", "401", "403", "404", "409", "422", "429", "5xx"]
-"""
+# A body can be valid by the schema and still be refused on a rule no JSON
+# Schema can state. POST /requests must name a school that exists (and is
+# not a trust); generated UUIDs never do. The case actions run against real
+# seeded cases whose state the run itself changes: a second extension, an
+# "asked on" date before the case arrived, gathering before any match is
+# confirmed are refused with 422 field messages (409 for a move the
+# lifecycle forbids). For those operations alone 422 is an accepted answer
+# to schema-valid data; every other check still runs.
+STATE_DEPENDENT_OPERATIONS = (
+    "create_request",
+    "decide_identity_view",
+    "pause_view",
+    "resume_view",
+    "extend_view",
+    "refuse_view",
+    "start_gather_view",
+    "decide_candidate_view",
+)
+_ACCEPTED = '["2xx", "401", "403", "404", "409", "422", "429", "5xx"]'
+CONFIG = "\n".join(
+    f'[[operations]]\ninclude-operation-id = "{name}"\n'
+    f"checks.positive_data_acceptance.expected-statuses = {_ACCEPTED}\n"
+    for name in STATE_DEPENDENT_OPERATIONS
+)
 PASSES: tuple[tuple[str, list[str]], ...] = (
     ("every operation but token revocation", [f"--exclude-operation-id={o}" for o in REVOKING_OPERATIONS]),
     ("token revocation, with no ids to learn", [f"--include-operation-id={o}" for o in REVOKING_OPERATIONS]),
@@ -81,21 +97,75 @@ def server_environment(database_url: str, instance: Path) -> dict[str, str]:
     return environ
 
 
-def prepare_database(database_url: str, instance: Path) -> str:
-    """Migrate and seed; returns the administrator's bearer token."""
+@dataclass
+class Seeded:
+    token: str
+    # Real ids for path parameters, so generated calls reach the case
+    # operations' logic instead of stopping at 404.
+    known_ids: dict[str, list[str]]
+
+
+def prepare_database(database_url: str, instance: Path) -> Seeded:
+    """Migrate and seed: the estate, and cases in several states (awaiting
+    identity with evidence, open, paused) in both organisations."""
+    import io
+    from datetime import date
+
     from app import create_app
+    from app.cases import services
+    from app.cases.evidence import add_evidence
     from app.extensions import db
     from tests.conftest import environ_for_tests, migrate_to_head
     from tests.unit.api.estate import build_estate
+    from tests.unit.cases.factory import new_case, opened_case
 
     app = create_app(environ_for_tests(database_url, instance))
     migrate_to_head(app)
     with app.app_context():
         estate = build_estate()
-        token = estate.secrets["admin"]
+        worker = estate.users["caseworker"]
+        cases = []
+        for number, school in enumerate((estate.alder, estate.birch_primary, estate.alder)):
+            email = f"gate{number}@example.net"
+            cases.append(new_case(school, requester_email=email, received_on=date(2026, 11, 2)))
+            cases.append(
+                opened_case(school, worker, requester_email=f"open{email}", received_on=date(2026, 11, 2))
+            )
+        paused = opened_case(
+            estate.alder, worker, requester_email="paused@example.net", received_on=date(2026, 11, 2)
+        )
+        services.pause(paused, worker, reason="clarify_scope", question="Which years?")
+        cases.append(paused)
+        evidence = [
+            add_evidence(
+                case, "identity", io.BytesIO(b"%PDF-1.7 gate"), filename="id.pdf", declared_type=None
+            )
+            for case in cases
+            if case.status.value == "awaiting_identity"
+        ]
+        db.session.commit()
+        seeded = Seeded(
+            token=estate.secrets["admin"],
+            known_ids={
+                "reference": [case.reference for case in cases if case.reference],
+                "evidence_id": [str(item.id) for item in evidence],
+            },
+        )
         db.session.remove()
         db.engine.dispose()
-    return token
+    return seeded
+
+
+def config_text(known_ids: dict[str, list[str]]) -> str:
+    """The fixed config plus dictionaries of real ids, drawn most of the time
+    for those path parameters (the rest stays generated, for the 404s)."""
+    lines = [CONFIG]
+    for name, values in known_ids.items():
+        quoted = ", ".join(f'"{value}"' for value in values)
+        lines.append(f"[dictionaries.{name}]\nvalues = [{quoted}]\n")
+    lines.append("[parameters]")
+    lines += [f'"path.{name}" = {{ dictionary = "{name}", probability = 0.8 }}' for name in known_ids]
+    return "\n".join(lines) + "\n"
 
 
 def create_postgres(admin_url: str) -> tuple[str, str]:
@@ -192,12 +262,13 @@ def run_gate(args: argparse.Namespace) -> int:
         instance = work / "instance"
         database_url = args.database_url or f"sqlite:///{work / 'gate.sqlite'}"
         started = time.monotonic()
-        token = prepare_database(database_url, instance)
+        seeded = prepare_database(database_url, instance)
+        token = seeded.token
         port = free_port()
         base = f"http://127.0.0.1:{port}"
         log_path = work / "server.log"
         config = work / "schemathesis.toml"
-        config.write_text(CONFIG)
+        config.write_text(config_text(seeded.known_ids))
         with log_path.open("wb") as log:
             server = subprocess.Popen(
                 [
