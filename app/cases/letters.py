@@ -83,6 +83,13 @@ def identity_request(case: Case, status_url: str, *, needs_authority: bool) -> L
     )
 
 
+def status_link(case: Case, status_url: str) -> Letter:
+    return _render(
+        "status_link",
+        {"requester_name": case.requester_name, "reference": case.reference, "status_url": status_url},
+    )
+
+
 def clarification_request(case: Case, question: str, status_url: str | None = None) -> Letter:
     pause = case.open_pause
     return _render(

@@ -8,7 +8,7 @@ public: a school's name and whether we serve it.
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import and_, func, or_, select
 
@@ -26,10 +26,14 @@ class SchoolChoice:
     id: uuid.UUID
     name: str
     urn: str | None
+    # The loaded row, held while the choice lives: the session's identity map
+    # keeps rows only weakly, so without this the schema's check and
+    # ``submit_request`` would each load the same school again.
+    organisation: Organisation | None = field(default=None, compare=False, repr=False)
 
 
 def _choice(organisation: Organisation) -> SchoolChoice:
-    return SchoolChoice(organisation.id, organisation.name, organisation.urn)
+    return SchoolChoice(organisation.id, organisation.name, organisation.urn, organisation)
 
 
 def find_school(organisation_id: uuid.UUID | str | None) -> SchoolChoice | None:

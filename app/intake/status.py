@@ -5,14 +5,23 @@ assignment or staff reminders stay out)."""
 
 from __future__ import annotations
 
+import hmac
 from dataclasses import dataclass
 from datetime import date
 
+from sqlalchemy import select
+
+from app.audit.services import record
+from app.cases import letters
 from app.cases.clock_inputs import clock_summary
 from app.cases.evidence import ACCEPTS_EVIDENCE, needs_authority
 from app.cases.models import Case, CaseEvent, CaseStatus, EvidenceKind
+from app.cases.services import send_letter
+from app.cases.status_links import mint_status_link
+from app.extensions import db
 from app.intake import choices
 from app.letters.services import format_date
+from app.sources.names import normalise_email
 
 STAGES: dict[CaseStatus, str] = {
     CaseStatus.AWAITING_IDENTITY: "We are checking who you are",
@@ -150,3 +159,24 @@ def status_view(case: Case, today: date) -> StatusView:
         ],
         timeline=public_timeline(case),
     )
+
+
+def send_new_status_link(reference: str, email: str) -> bool:
+    """Email a fresh status link when ``reference`` and ``email`` belong to the
+    same request (the address the requester confirmed). The caller shows the
+    same answer either way, so the form reveals nothing about which
+    references exist or whose they are; the result is for the audit only."""
+    case = db.session.scalars(select(Case).where(Case.reference == reference.strip().upper())).first()
+    if case is None:
+        return False
+    matches = hmac.compare_digest(
+        normalise_email(case.requester_email).encode(), normalise_email(email).encode()
+    )
+    if not matches or case.status is CaseStatus.SUBMITTED:
+        record("case.status_link_refused", actor_type="requester", object_type="case", object_id=case.id)
+        return False
+    send_letter(
+        case, letters.status_link(case, mint_status_link(case)), case.requester_email, "case.status_link"
+    )
+    record("case.status_link_sent", actor_type="requester", object_type="case", object_id=case.id)
+    return True

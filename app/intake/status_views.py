@@ -11,15 +11,16 @@ from flask import Response, abort, redirect, render_template, request, url_for
 from app.cases import evidence
 from app.cases.lifecycle import IllegalTransition
 from app.cases.models import Case
+from app.cases.references import looks_like_reference
 from app.cases.services import MAX_TEXT
 from app.cases.status_links import case_for_status_token
 from app.db import utcnow
 from app.extensions import db, limiter
-from app.intake.status import EVIDENCE_CHOICES, status_view
+from app.intake.status import EVIDENCE_CHOICES, send_new_status_link, status_view
 from app.intake.uploads import UploadRefused
 from app.intake.views import _limit, bp
 from app.security import client_ip_key
-from app.sources.validation import FieldError
+from app.sources.validation import FieldError, check_email
 
 _view_limit = limiter.limit(_limit("LIMIT_STATUS_IP", "120 per hour"), key_func=client_ip_key)
 _change_limit = limiter.limit(
@@ -42,7 +43,7 @@ def _no_referrer(response: Response) -> Response:
 def _case(token: str) -> Case:
     case = case_for_status_token(token)
     if case is None:
-        abort(404)
+        abort(Response(render_template("intake/status_unknown.html"), 404))
     return case
 
 
@@ -61,6 +62,36 @@ def _page(case: Case, token: str, *, errors: list[tuple[str, str]] | None = None
         answer_field=ANSWER_FIELD,
         done=request.args.get("done"),
     )
+
+
+_lost_limit = limiter.limit(
+    _limit("LIMIT_STATUS_LINK_IP", "10 per hour"), key_func=client_ip_key, methods=["POST"]
+)
+REFERENCE_FIELD = "reference"
+EMAIL_FIELD = "email"
+
+
+@bp.route("/request/status", methods=["GET", "POST"])
+@_lost_limit
+def new_status_link():
+    """Lost the link? Ask for a new one with the reference and the email
+    address; the answer is the same whether or not they match a request."""
+    values = {name: request.form.get(name, "").strip() for name in (REFERENCE_FIELD, EMAIL_FIELD)}
+    errors: list[tuple[str, str]] = []
+    if request.method == "POST":
+        if not looks_like_reference(values[REFERENCE_FIELD].upper()):
+            errors.append((REFERENCE_FIELD, "Enter your reference, like SAR-2026-000123"))
+        try:
+            check_email(values[EMAIL_FIELD], EMAIL_FIELD)
+        except FieldError:
+            errors.append(
+                (EMAIL_FIELD, "Enter an email address in the correct format, like name@example.com")
+            )
+        if not errors:
+            send_new_status_link(values[REFERENCE_FIELD], values[EMAIL_FIELD])
+            db.session.commit()
+            return render_template("intake/status_link_sent.html")
+    return render_template("intake/status_lost.html", values=values, errors=errors, field_errors=dict(errors))
 
 
 @bp.get("/request/status/<token>")

@@ -118,8 +118,9 @@ def submit():
         # (e.g. the school removed meanwhile); point at the nearest field.
         result.errors = [(_CASE_FIELDS.get(error.field, error.field), error.message)]
         return _render_form(result)
+    case_id = case.id  # read before the commit expires it: no reload just for the id
     db.session.commit()
-    return redirect(url_for(".confirm_form", case_id=case.id))
+    return redirect(url_for(".confirm_form", case_id=case_id))
 
 
 @bp.get("/request/sent")

@@ -97,6 +97,12 @@ LETTERS: dict[str, LetterSpec] = {
         "",
         "The 6-digit code and a link that confirm the requester's email address.",
     ),
+    "status_link": _spec(
+        "requester",
+        "requester_name reference status_url",
+        "",
+        "A new private link to the status page, asked for with the reference and the email address.",
+    ),
     "unconfirmed_withdrawal": _spec(
         "requester",
         "requester_name days form_url",

@@ -340,3 +340,39 @@ def test_confirmed_page_links_to_the_status_page(client, school):
     assert match and "See how your request is going" in confirmed.text
     status = client.get(match.group(1))
     assert status.status_code == 200 and "We are checking who you are" in status.text
+
+
+def test_unknown_link_page_offers_a_new_link(client):
+    response = client.get("/request/status/not-a-token")
+    assert response.status_code == 404 and "Get a new link to your request" in response.text
+
+
+def _ask_for_link(client, reference: str, email: str):
+    token = csrf_token(client, "/request/status")
+    return client.post("/request/status", data={"csrf_token": token, "reference": reference, "email": email})
+
+
+def test_new_link_is_emailed_only_when_reference_and_email_match(client, school):
+    case = _case(school)
+    sent = select(OutboxMessage).where(OutboxMessage.category == "case.status_link")
+    wrong_email = _ask_for_link(client, case.reference, "someone.else@example.net")
+    unknown = _ask_for_link(client, "SAR-1999-000001", "jo.parent@example.net")
+    # The same answer either way: the form tells nobody which requests exist.
+    assert wrong_email.text == unknown.text and "If the reference and email address match" in unknown.text
+    assert db.session.scalars(sent).all() == []
+    right = _ask_for_link(client, case.reference.lower(), "  Jo.Parent@Example.NET ")
+    assert right.text == unknown.text
+    [mail] = db.session.scalars(sent).all()
+    assert mail.recipients == "jo.parent@example.net"
+    path = STATUS_LINK.search(mail.text_body).group(1)
+    assert client.get(path).status_code == 200
+    actions = db.session.scalars(select(AuditEvent.action).where(AuditEvent.object_id == case.id)).all()
+    assert "case.status_link_refused" in actions and "case.status_link_sent" in actions
+
+
+def test_new_link_form_explains_bad_input(client):
+    response = _ask_for_link(client, "my request", "not-an-address")
+    assert response.status_code == 200 and "There is a problem" in response.text
+    assert "Enter your reference, like SAR-2026-000123" in response.text
+    assert "Enter an email address in the correct format" in response.text
+    assert 'value="my request"' in response.text
