@@ -78,6 +78,11 @@ CONTEXTS: dict[str, dict[str, object]] = {
         "code": "042917",
         "confirm_url": "https://rights.example/request/confirm/tok",
     },
+    "status_link": {
+        "requester_name": "Sam Parent",
+        "reference": REF,
+        "status_url": "https://rights.example/request/status/abc",
+    },
     "unconfirmed_withdrawal": {
         "requester_name": "Sam Parent",
         "days": 7,
@@ -215,3 +220,10 @@ def test_render_letter_refuses_a_none_date():
 def test_format_date_is_day_month_year_without_leading_zero():
     assert format_date(date(2024, 10, 3)) == "3 October 2024"
     assert format_date(datetime(2025, 2, 28, 23, 0)) == "28 February 2025"
+
+
+def test_status_link_letter_carries_the_link_and_says_older_links_still_work():
+    letter = render_letter("status_link", CONTEXTS["status_link"])
+    assert "https://rights.example/request/status/abc" in letter.text
+    assert 'href="https://rights.example/request/status/abc"' in letter.html
+    assert REF in letter.subject and "still work" in letter.text
