@@ -76,6 +76,14 @@ class ResumeSchema(RequestSchema):
     answered_on = _day("The day the answer arrived (today if omitted).")
 
 
+class AssignSchema(RequestSchema):
+    assignee_id = fields.UUID(
+        required=True,
+        allow_none=True,
+        metadata={"description": "An active admin or caseworker; null to unassign."},
+    )
+
+
 class ExtendSchema(RequestSchema):
     reason = _text("Why more time is needed (sent to the requester).")
     notice_on = _day("The day the requester was told (today if omitted); by the original due date.")

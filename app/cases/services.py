@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from app.accounts.models import Role, User
+from app.accounts.models import User
 from app.audit.services import record
 from app.cases import letters, lifecycle
 from app.cases.clock_inputs import clock_for, refresh_clock
@@ -393,15 +393,4 @@ def advance(case: Case, actor: User, to: CaseStatus | str) -> Case:
     if target not in ADVANCES:
         raise FieldError("status", f"use the dedicated action to move a case to {target.value}")
     lifecycle.move(case, target, actor)
-    return case
-
-
-def assign(case: Case, actor: User, assignee: User | None) -> Case:
-    """Give the case to a member of the company's team (or to nobody)."""
-    if assignee is not None and assignee.role not in (Role.ADMIN, Role.CASEWORKER):
-        raise FieldError("assignee", "cases are assigned to the company's team")
-    case.assignee_id = assignee.id if assignee else None
-    data = {"assignee": assignee.id if assignee else None}
-    _audit("case.assigned", case, actor, data)
-    lifecycle.add_event(case, "assigned", actor, data)
     return case

@@ -5,7 +5,7 @@ has a prefix so that several can share a page with unique field ids."""
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import DateField, SelectChoice, SelectField, TextAreaField
+from wtforms import DateField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from app.cases.models import IdentityMethod, RefusalReason
@@ -95,6 +95,12 @@ class RequestIdentityForm(FlaskForm):
     """No fields: the CSRF token alone."""
 
 
+class AssignForm(FlaskForm):
+    # The choices (the company's active staff) are read when the page is
+    # drawn; the service checks the id, so a stale page cannot assign wrongly.
+    assignee_id = StringField("Assigned to")
+
+
 FORMS: dict[str, type[FlaskForm]] = {
     "identity": IdentityForm,
     "pause": PauseForm,
@@ -103,6 +109,7 @@ FORMS: dict[str, type[FlaskForm]] = {
     "refuse": RefuseForm,
     "withdraw": WithdrawForm,
     "request_identity": RequestIdentityForm,
+    "assign": AssignForm,
 }
 
 

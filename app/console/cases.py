@@ -16,7 +16,7 @@ from app.accounts.models import User
 from app.accounts.scoping import NotInScope
 from app.audit.services import record
 from app.blobs.web import attachment
-from app.cases import evidence
+from app.cases import assignment, evidence
 from app.cases import services as case_services
 from app.cases.clock_inputs import clock_summary
 from app.cases.lifecycle import IllegalTransition, allowed_moves
@@ -49,6 +49,7 @@ def _page(case: Case, forms: dict[str, FlaskForm] | None = None, errors=None, st
         clock=clock_summary(case, utcnow().date()),
         forms={**empty_forms(), **(forms or {})},
         allowed={status.value for status in allowed_moves(case)},
+        staff=assignment.assignable_staff() if assignment.can_assign(_user()) else None,
         errors=errors or [],
     ), status
 
@@ -73,6 +74,15 @@ def case_evidence(case_id: uuid.UUID, evidence_id: uuid.UUID):
     return attachment(
         item.blob_id, filename=item.filename, content_type=item.blob.content_type, size=item.blob.size
     )
+
+
+def _uuid_or_none(value: str | None) -> uuid.UUID | None:
+    if not value:
+        return None
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        raise FieldError("assignee_id", "choose a member of the company's team") from None
 
 
 def _blank_none(value: Any) -> Any:
@@ -101,6 +111,9 @@ _ACTIONS: dict[str, Callable[[Case, User, Any], Any]] = {
     ),
     "withdraw": lambda case, user, form: case_services.withdraw(case, user),
     "request_identity": lambda case, user, form: evidence.request_identity(case, user),
+    "assign": lambda case, user, form: assignment.assign_by_id(
+        case, user, _uuid_or_none(form.assignee_id.data)
+    ),
 }
 
 _DONE = {
@@ -111,6 +124,7 @@ _DONE = {
     "refuse": "Refusal recorded and sent.",
     "withdraw": "The request is recorded as withdrawn.",
     "request_identity": "Proof of identity asked for; the email has an upload link.",
+    "assign": "Assignment saved.",
 }
 
 

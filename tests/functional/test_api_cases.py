@@ -184,3 +184,29 @@ def test_identity_request_on_an_open_case_is_a_conflict(client, estate):
         f"/api/v1/cases/{estate.alder_case.reference}/identity-request", headers=estate.auth("alder")
     )
     assert response.status_code == 409
+
+
+def test_assign_over_the_api_is_for_the_company_team_only(client, estate):
+    reference = estate.birch_case.reference
+    worker = estate.users["caseworker"]
+    response = client.post(
+        f"/api/v1/cases/{reference}/assign",
+        json={"assignee_id": str(worker.id)},
+        headers=estate.auth("admin"),
+    )
+    assert response.status_code == 200 and response.get_json()["assignee_id"] == str(worker.id)
+    assert any(event["kind"] == "assigned" for event in response.get_json()["events"])
+    school = client.post(
+        f"/api/v1/cases/{reference}/assign", json={"assignee_id": None}, headers=estate.auth("birch")
+    )
+    assert school.status_code == 403
+    to_school_user = client.post(
+        f"/api/v1/cases/{reference}/assign",
+        json={"assignee_id": str(estate.users["birch"].id)},
+        headers=estate.auth("caseworker"),
+    )
+    assert to_school_user.status_code == 422 and "assignee_id" in to_school_user.get_json()["error"]["fields"]
+    unassigned = client.post(
+        f"/api/v1/cases/{reference}/assign", json={"assignee_id": None}, headers=estate.auth("caseworker")
+    )
+    assert unassigned.status_code == 200 and unassigned.get_json()["assignee_id"] is None

@@ -110,3 +110,25 @@ def test_post_without_csrf_token_is_refused(app, world):
     assert response.status_code == 400
     db.session.expire_all()
     assert world["oak_case"].status is CaseStatus.OPEN
+
+
+def test_assign_from_the_case_page_and_reminders_target(app, world):
+    caseworker, secret = world["cw"]
+    client = _client(app, caseworker, secret)
+    page = f"/console/cases/{world['oak_case'].id}"
+    assert "Who works this case" in client.get(page).text
+    response = client.post(
+        f"{page}/assign",
+        data={"csrf_token": csrf_token(client, page), "assign-assignee_id": str(caseworker.id)},
+        follow_redirects=True,
+    )
+    assert "Assignment saved." in response.text
+    db.session.expire_all()
+    assert world["oak_case"].assignee_id == caseworker.id
+    bad = client.post(
+        f"{page}/assign", data={"csrf_token": csrf_token(client, page), "assign-assignee_id": "nope"}
+    )
+    assert bad.status_code == 422 and "Choose a member of the company" in bad.text
+    school_user, school_secret = make_user("office@oak.example.org", Role.SCHOOL, world["oak"])
+    school_page = _client(app, school_user, school_secret).get(page).text
+    assert "Who works this case" not in school_page

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import io
 import itertools
+import json
 import re
 import secrets
 import uuid
@@ -40,6 +41,7 @@ from urllib.parse import quote
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import select
 from werkzeug.routing import Rule
 
 from app.accounts.models import Role, User
@@ -75,6 +77,31 @@ class Parameter:
     names_other_object: bool = True
 
 
+def _candidate_ids(side: Side) -> list[str]:
+    """A candidate record proposed on each case of the side (made on first
+    use). Its summary carries the case's requester email, a marker, so a
+    leaked candidate shows up in the walk's no-leak check."""
+    from app.collect.models import CaseCandidate
+    from app.db import new_uuid
+    from app.sources.protocol import PersonKind
+
+    ids = []
+    for case in side.cases:
+        found = db.session.scalars(select(CaseCandidate.id).where(CaseCandidate.case_id == case.id)).first()
+        if found is None:
+            found = new_uuid()
+            db.session.add(
+                CaseCandidate(
+                    id=found, case_id=case.id, source="pupils", kind=PersonKind.PUPIL, record_id=new_uuid(),
+                    organisation_id=case.organisation_id, score=0.9, reasons=["dob_exact"], about="subject",
+                    summary_json=json.dumps({"name": "Walk Candidate", "email": case.requester_email}),
+                )
+            )  # fmt: skip
+            db.session.commit()
+        ids.append(str(found))
+    return ids
+
+
 # Every path parameter of an /api/ or /console/ route, and what the walk puts
 # there. Keep this table up to date: a route whose parameter is missing here
 # fails the test.
@@ -90,6 +117,7 @@ PARAMETERS: dict[str, Parameter] = {
         "the reference of a case of the other side", lambda other: [c.reference or "" for c in other.cases]
     ),
     "case_id": Parameter("a case of the other side", lambda other: [str(c.id) for c in other.cases]),
+    "candidate_id": Parameter("a candidate record of a case of the other side", _candidate_ids),
     "evidence_id": Parameter(
         "an evidence file of a case of the other side",
         lambda other: [str(item.id) for c in other.cases for item in c.evidence],
@@ -115,7 +143,15 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
     },
     ("POST", "/api/v1/cases/<reference>/pause"): {"reason": "other", "question": "isolation walk"},
     ("POST", "/api/v1/cases/<reference>/resume"): {},
+    ("POST", "/api/v1/cases/<reference>/assign"): {"assignee_id": None},
     ("POST", "/api/v1/cases/<reference>/extend"): {"reason": "isolation walk"},
+    ("POST", "/api/v1/cases/<reference>/candidates/<candidate_id>"): {"decision": "confirm"},
+    ("POST", "/api/v1/cases/<reference>/gather/retry"): {"source": "pupils"},
+    ("POST", "/console/cases/<uuid:case_id>/candidates/decide"): {
+        "candidate_id": "00000000-0000-4000-8000-0000000ca4d1",
+        "decision": "confirm",
+    },
+    ("POST", "/console/cases/<uuid:case_id>/gather/retry"): {"source": "pupils"},
     ("POST", "/api/v1/cases/<reference>/refuse"): {
         "reason": "manifestly_unfounded",
         "detail": "isolation walk",

@@ -63,6 +63,7 @@ STATE_DEPENDENT_OPERATIONS = (
     "resume_view",
     "extend_view",
     "refuse_view",
+    "assign_view",
     "start_gather_view",
     "decide_candidate_view",
 )

@@ -12,9 +12,11 @@ from typing import Any
 
 from flask import Response
 
+from app.accounts.models import Role
 from app.accounts.scoping import NotInScope
 from app.api.auth import current_user
 from app.api.case_schemas import (
+    AssignSchema,
     CaseListQuerySchema,
     CasePageSchema,
     CaseSchema,
@@ -30,7 +32,7 @@ from app.api.services import Page, paginate
 from app.api.views import bp
 from app.audit.services import record
 from app.blobs.web import attachment
-from app.cases import evidence, services
+from app.cases import assignment, evidence, services
 from app.cases.clock_inputs import clock_summary
 from app.cases.lifecycle import IllegalTransition
 from app.cases.models import Case
@@ -260,3 +262,20 @@ def download_evidence_view(reference: str, evidence_id: uuid.UUID) -> Response:
     return attachment(
         item.blob_id, filename=item.filename, content_type=item.blob.content_type, size=item.blob.size
     )
+
+
+@operation(
+    bp,
+    "/cases/<reference>/assign",
+    "POST",
+    summary="Assign the case to a member of the company's team",
+    tag="cases",
+    body=AssignSchema,
+    response=CaseSchema,
+    roles=(Role.ADMIN, Role.CASEWORKER),
+)
+def assign_view(reference: str, body: dict[str, Any]) -> dict[str, Any]:
+    """Reminders before the due date go to the assignee (or the DPO mailbox
+    when nobody is assigned)."""
+    user = current_user()
+    return _act(reference, lambda case: assignment.assign_by_id(case, user, body["assignee_id"]))

@@ -7,7 +7,7 @@ from datetime import date
 
 from sqlalchemy import select
 
-from app.cases import services
+from app.cases import assignment, services
 from app.cases.models import CaseReminder
 from app.cases.reminders import send_reminders
 from app.jobs.schedule import PERIODIC
@@ -22,7 +22,7 @@ def _reminders(db_session) -> list[OutboxMessage]:
 def test_reminders_go_at_each_threshold_once(school, caseworker, db_session):
     school.internal_target_days = None
     case = opened_case(school, caseworker, received_on=date(2024, 11, 25))  # due 27 Dec 2024
-    services.assign(case, caseworker, caseworker)
+    assignment.assign(case, caseworker, caseworker)
     db_session.commit()
     assert send_reminders(date(2024, 12, 11)) == 0
     assert send_reminders(date(2024, 12, 18)) == 1  # 5 working days left: the 7-day reminder
