@@ -23,6 +23,7 @@ from sqlalchemy import update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from app.cases.models import CaseReferenceCounter
+from app.crypto import secret_derived_key
 from app.extensions import db
 
 REFERENCE_PATTERN = re.compile(r"^SAR-[0-9]{4}-[0-9]{6,9}$")
@@ -58,14 +59,15 @@ def _normalise_text(value: str) -> str:
     return " ".join(unicodedata.normalize("NFKC", value).casefold().split())
 
 
+DUPLICATE_KEY_INFO = b"rightsdesk cases duplicate key v1"
+
+
 def duplicate_key(requester_email: str, subject_name: str, subject_dob: date) -> str:
     """A keyed hash (HMAC-SHA256) of who asks about whom. The columns are
     sealed, so equality on this key is how duplicates are found; the key is
     derived from SECRET_KEY so the hash alone cannot be tested against
     guesses by someone holding only a copy of the database."""
-    key = hmac.new(
-        current_app.config["SECRET_KEY"].encode("utf-8"), b"rightsdesk:cases:duplicate-key", hashlib.sha256
-    ).digest()
+    key = secret_derived_key(current_app.config["SECRET_KEY"], DUPLICATE_KEY_INFO)
     message = "\x1f".join(
         (_normalise_text(requester_email), _normalise_text(subject_name), subject_dob.isoformat())
     )

@@ -24,6 +24,8 @@ from __future__ import annotations
 
 import hashlib
 
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from flask import Flask, current_app, has_app_context
 
 from app.crypto.keyring import (
@@ -78,8 +80,17 @@ __all__ = [
     "read_segments",
     "seal_value",
     "sealed_key_id",
+    "secret_derived_key",
     "token_digest",
 ]
+
+
+def secret_derived_key(secret_key: str | bytes, purpose: bytes) -> bytes:
+    """A 32-byte key for one use only (``purpose``, e.g. ``b"rightsdesk intake
+    code v1"``), derived from the app's ``SECRET_KEY`` by HKDF-SHA256, so no
+    other use of that secret can produce or check what this key does."""
+    material = secret_key.encode("utf-8") if isinstance(secret_key, str) else secret_key
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=purpose).derive(material)
 
 
 def token_digest(token: str) -> str:

@@ -19,8 +19,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import NamedTuple
 
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from app.crypto import secret_derived_key
 
 CODE_DIGITS = 6
 CODE_LIFETIME = timedelta(minutes=30)
@@ -68,8 +67,7 @@ def derive_code_key(secret_key: str | bytes) -> bytes:
     """A key used only for confirmation codes, derived from the app's
     ``SECRET_KEY`` so that no other use of that secret can produce or check
     a code digest."""
-    material = secret_key.encode("utf-8") if isinstance(secret_key, str) else secret_key
-    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=HKDF_INFO).derive(material)
+    return secret_derived_key(secret_key, HKDF_INFO)
 
 
 def _current_key() -> bytes:
