@@ -29,6 +29,7 @@ def create_app(config: Settings | Mapping[str, str] | None = None) -> Flask:
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
 
     from app import crypto, jobs, mail, security
+    from app.audit import services as audit
     from app.extensions import csrf, db, migrate
 
     crypto.init_app(app)
@@ -37,6 +38,7 @@ def create_app(config: Settings | Mapping[str, str] | None = None) -> Flask:
     csrf.init_app(app)
     security.init_app(app)
     jobs.init_app(app)
+    audit.init_app(app)
     mail.init_app(app)
 
     from app import models  # noqa: F401  (every table registered before Alembic looks)

@@ -1,8 +1,13 @@
 """Writing and verifying the hash-chained audit trail.
 
 An event is written in the same transaction as the change it records, so
-either both are stored or neither. Appends are serialised (an advisory lock
-on PostgreSQL; SQLite allows one writer anyway) so the chain never forks.
+either both are stored or neither. ``record`` only queues the event on the
+session; the queue is chained and inserted as the transaction commits
+(``before_commit``), under an advisory lock on PostgreSQL (SQLite allows one
+writer anyway), so the chain never forks. Taking the lock at commit rather
+than at the first event keeps it for one INSERT and the COMMIT instead of the
+whole request: concurrent requests no longer queue behind each other's
+template rendering and mail. A rollback discards the queue with everything else.
 """
 
 from __future__ import annotations
@@ -15,7 +20,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from flask import Flask
+from sqlalchemy import event as sa_event
 from sqlalchemy import select, text
+from sqlalchemy.orm import Session, SessionTransaction
 
 from app.audit.models import AuditEvent
 from app.db import new_uuid, utcnow
@@ -24,6 +32,8 @@ from app.extensions import db
 GENESIS_HASH = "0" * 64
 # Arbitrary constant identifying the audit chain's advisory lock.
 _CHAIN_LOCK_KEY = 7_320_114_001
+# Session.info key of the events recorded in the open transaction.
+_PENDING = "rightsdesk.audit_pending"
 # Identifier-like strings only: codes, enum values, ISO dates. Spaces and "@"
 # are refused so that names, emails and sentences cannot slip in.
 _SAFE_TEXT = re.compile(r"^[A-Za-z0-9_.:/+-]{0,80}$")
@@ -42,30 +52,59 @@ def record(
     object_id: uuid.UUID | None = None,
     data: dict[str, Any] | None = None,
 ) -> AuditEvent:
-    """Append one event to the chain in the current transaction."""
-    clean = clean_data(data or {}, "data")
-    session = db.session
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _CHAIN_LOCK_KEY})
-    last = session.execute(
-        select(AuditEvent.seq, AuditEvent.hash).order_by(AuditEvent.seq.desc()).limit(1)
-    ).first()
-    event = AuditEvent(
+    """Queue one event for the chain; it is written when the current
+    transaction commits (its ``seq`` and hashes are set then)."""
+    entry = AuditEvent(
         id=new_uuid(),
-        seq=(last.seq + 1) if last else 1,
         occurred_at=utcnow(),
         actor_type=actor_type,
         actor_id=actor_id,
         action=action,
         object_type=object_type,
         object_id=object_id,
-        data=clean,
-        prev_hash=last.hash if last else GENESIS_HASH,
+        data=clean_data(data or {}, "data"),
     )
-    event.hash = event_hash(event)
-    session.add(event)
-    session.flush()
-    return event
+    session = db.session()
+    if session.get_transaction() is None:
+        # The queue belongs to a transaction: begin one, so that a rollback
+        # (which only fires for a begun transaction) also drops the queue.
+        session.begin()
+    session.info.setdefault(_PENDING, []).append(entry)
+    return entry
+
+
+def _append_pending(session: Session) -> None:
+    """Chain the queued events onto the last stored one and add them; the
+    commit under way flushes them. Runs as ``before_commit``."""
+    pending: list[AuditEvent] = session.info.pop(_PENDING, None) or []
+    if not pending:
+        return
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _CHAIN_LOCK_KEY})
+    last = session.execute(
+        select(AuditEvent.seq, AuditEvent.hash).order_by(AuditEvent.seq.desc()).limit(1)
+    ).first()
+    seq, previous = (last.seq, last.hash) if last else (0, GENESIS_HASH)
+    for entry in pending:
+        seq += 1
+        entry.seq = seq
+        entry.prev_hash = previous
+        entry.hash = previous = event_hash(entry)
+    session.add_all(pending)
+
+
+def _discard_pending(session: Session, transaction: SessionTransaction) -> None:
+    # Committed queues were taken by _append_pending; anything left when the
+    # outermost transaction ends was rolled back.
+    if transaction.parent is None:
+        session.info.pop(_PENDING, None)
+
+
+def init_app(app: Flask) -> None:
+    del app  # the hooks are on the session, shared by every app in the process
+    if not sa_event.contains(db.session, "before_commit", _append_pending):
+        sa_event.listen(db.session, "before_commit", _append_pending)
+        sa_event.listen(db.session, "after_transaction_end", _discard_pending)
 
 
 def event_hash(event: AuditEvent) -> str:

@@ -144,13 +144,17 @@ def submit(
         received_on=received,
         fee_allowed=fee_allowed,
         created_at=utcnow(),
+        # Empty from the start, so the clock and the timeline do not load
+        # them from a database that cannot hold any yet.
+        pauses=[],
+        events=[],
+        evidence=[],
     )
     case.duplicate_key = duplicate_key(case.requester_email, case.subject_name, subject_dob)
     original = find_duplicate(case)
     case.duplicate_of_id = original.id if original else None
-    db.session.add(case)
-    db.session.flush()
     refresh_clock(case)
+    db.session.add(case)
     data = {"request_type": case.request_type.value, "duplicate_of": case.duplicate_of_id}
     _audit("case.submitted", case, None, data)
     lifecycle.add_event(case, "submitted", None, data)

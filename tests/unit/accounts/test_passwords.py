@@ -97,5 +97,6 @@ def test_duplicate_email_and_bad_role_are_refused(db_session):
 
 def test_creating_a_user_is_audited_without_personal_data(db_session):
     user = create_user(email="audit@example.org", name="Audit Me", password=GOOD, role=Role.ADMIN)
+    db_session.commit()  # audit events are chained and written as the transaction commits
     event = db_session.query(AuditEvent).filter_by(action="user.created").one()
     assert event.object_id == user.id and event.data == {"role": "admin"}

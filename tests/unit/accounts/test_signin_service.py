@@ -95,6 +95,7 @@ def test_lockout_at_the_code_step_ends_the_half_way_session_but_not_others(db_se
 
 def test_unknown_email_is_refused_and_audited_without_the_address(db_session, user):
     assert not signin.sign_in_with_password("Someone@Else.example", PASSWORD).ok
+    db_session.commit()  # audit events are chained and written as the transaction commits
     event = db_session.scalars(select(AuditEvent).where(AuditEvent.action == "auth.sign_in_failed")).one()
     assert event.actor_type == "anonymous" and event.object_id is None
     assert "else.example" not in str(event.data).lower()

@@ -96,3 +96,16 @@ def test_audit_verify_command_exits_one_naming_the_broken_event(app, db_session)
     result = app.test_cli_runner().invoke(args=["audit", "verify"])
     assert result.exit_code == 1
     assert f"event #2 (id {events[1].id})" in result.output
+
+
+def test_recorded_events_are_written_only_when_the_transaction_commits(db_session):
+    record("test.kept", data={"n": 1})
+    db_session.rollback()
+    assert db_session.scalars(select(AuditEvent)).all() == []
+    kept = record("test.kept", data={"n": 2})
+    assert db_session.scalars(select(AuditEvent)).all() == []  # queued, not yet chained
+    db_session.commit()
+    [stored] = db_session.scalars(select(AuditEvent)).all()
+    assert stored.id == kept.id and stored.seq == 1 and stored.data == {"n": 2}
+    assert verify_chain().intact
+
