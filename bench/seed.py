@@ -65,15 +65,25 @@ def drop_database(admin_url: str, name: str) -> None:
     engine.dispose()
 
 
-def run_seed(url: str, pupils: int, seed: int, as_of: date | None, rebuild_indexes: bool):
+def run_seed(
+    url: str,
+    pupils: int,
+    seed: int,
+    as_of: date | None,
+    rebuild_indexes: bool,
+    master_keys: str | None = None,
+):
     instance = Path(tempfile.mkdtemp(prefix="rd_bench_seed_"))
-    app = create_app({
-        "RIGHTSDESK_ENV": "testing",
-        "DATABASE_URL": url,
-        "SECRET_KEY": "bench-secret-key",
-        "RIGHTSDESK_MASTER_KEYS": new_master_key_entry("bench"),
-        "RIGHTSDESK_INSTANCE": str(instance),
-    })
+    app = create_app(
+        {
+            "RIGHTSDESK_ENV": "testing",
+            "DATABASE_URL": url,
+            "SECRET_KEY": "bench-secret-key",
+            # bench/collect.py passes its own key, so it can open what the seed sealed.
+            "RIGHTSDESK_MASTER_KEYS": master_keys or new_master_key_entry("bench"),
+            "RIGHTSDESK_INSTANCE": str(instance),
+        }
+    )
     from flask_migrate import upgrade
 
     with app.app_context():
@@ -110,8 +120,12 @@ def prepare_baseline(rows: int) -> list[bytes]:
     weeks = [date.fromordinal(date(2025, 9, 1).toordinal() + 7 * i).isoformat() for i in range(WEEKS)]
     # Slot strings with the backslash (PM present) already doubled for COPY.
     present = "/ \\\\ "
-    patterns = [present * 5, present * 2 + "I I " + present * 2, "L \\\\ " + present * 4,
-                "# # " + present * 4]
+    patterns = [
+        present * 5,
+        present * 2 + "I I " + present * 2,
+        "L \\\\ " + present * 4,
+        "# # " + present * 4,
+    ]
     chunks, lines, made, pupil = [], [], 0, 0
     while made < rows:
         pupil += 1
@@ -134,9 +148,10 @@ def run_baseline(url: str, chunks: list[bytes]) -> float:
         conn.execute("CREATE TABLE bench_attendance (LIKE attendance_weeks INCLUDING ALL)")
         conn.commit()
         started = time.perf_counter()
-        with conn.cursor() as cursor, cursor.copy(
-            "COPY bench_attendance (pupil_id, week_start, slots) FROM STDIN"
-        ) as copy:
+        with (
+            conn.cursor() as cursor,
+            cursor.copy("COPY bench_attendance (pupil_id, week_start, slots) FROM STDIN") as copy,
+        ):
             for chunk in chunks:
                 copy.write(chunk)
         conn.commit()
@@ -150,14 +165,23 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--pupils", type=int, default=1_000_000)
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--as-of", type=date.fromisoformat, default=date(2026, 11, 22),
-                        help="fixed so that runs on different days generate the same data")
+    parser.add_argument(
+        "--as-of",
+        type=date.fromisoformat,
+        default=date(2026, 11, 22),
+        help="fixed so that runs on different days generate the same data",
+    )
     parser.add_argument("--database", default="rd_bench_seed")
-    parser.add_argument("--admin-url", default=os.environ.get(
-        "TEST_POSTGRES_ADMIN_URL", "postgresql://root@127.0.0.1:5432/postgres"))
+    parser.add_argument(
+        "--admin-url",
+        default=os.environ.get("TEST_POSTGRES_ADMIN_URL", "postgresql://root@127.0.0.1:5432/postgres"),
+    )
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
-    parser.add_argument("--keep-indexes", action="store_true",
-                        help="maintain plain indexes row by row during the load (for comparison)")
+    parser.add_argument(
+        "--keep-indexes",
+        action="store_true",
+        help="maintain plain indexes row by row during the load (for comparison)",
+    )
     args = parser.parse_args()
 
     url = fresh_database(args.admin_url, args.database)
@@ -171,8 +195,10 @@ def main() -> None:
     print(f"Seed of {args.pupils:,} pupils into {args.database} ({result.schools:,} schools and nurseries)")
     print(f"{'table':<24} {'rows':>12} {'MB on disk':>11} {'COPY s':>8}")
     for table, count in result.counts.items():
-        print(f"{table:<24} {count:>12,} {sizes[table] / 1e6:>11,.0f} "
-              f"{result.copy_seconds.get(table, 0.0):>8.1f}")
+        print(
+            f"{table:<24} {count:>12,} {sizes[table] / 1e6:>11,.0f} "
+            f"{result.copy_seconds.get(table, 0.0):>8.1f}"
+        )
     print(f"{'total':<24} {total_rows:>12,} {sum(sizes.values()) / 1e6:>11,.0f}")
     print("phases (s): " + ", ".join(f"{name} {value:.1f}" for name, value in result.phases.items()))
 
@@ -182,20 +208,34 @@ def main() -> None:
     log("baseline: COPY")
     baseline = run_baseline(url, chunks)
     del chunks
-    print(f"baseline: COPY of {attendance:,} prepared attendance rows in {baseline:.1f}s "
-          f"({attendance / baseline:,.0f} rows/s)")
-    print(f"seed: {seconds:.1f}s, {total_rows / seconds:,.0f} rows/s; peak RSS during the seed "
-          f"{seed_rss_mb:,.0f} MB (largest worker {worker_rss_mb:,.0f} MB)")
+    print(
+        f"baseline: COPY of {attendance:,} prepared attendance rows in {baseline:.1f}s "
+        f"({attendance / baseline:,.0f} rows/s)"
+    )
+    print(
+        f"seed: {seconds:.1f}s, {total_rows / seconds:,.0f} rows/s; peak RSS during the seed "
+        f"{seed_rss_mb:,.0f} MB (largest worker {worker_rss_mb:,.0f} MB)"
+    )
     if not args.keep:
         drop_database(args.admin_url, args.database)
-    print(json.dumps({
-        "bench": "seed", "pupils": args.pupils, "seconds": round(seconds, 1), "rows": total_rows,
-        "rows_per_s": round(total_rows / seconds), "baseline_seconds": round(baseline, 1),
-        "baseline_rows": attendance, "ratio": round(seconds / baseline, 2),
-        "phases": {name: round(value, 1) for name, value in result.phases.items()},
-        "seed_peak_rss_mb": round(seed_rss_mb), "worker_peak_rss_mb": round(worker_rss_mb),
-        "indexes_rebuilt": not args.keep_indexes,
-    }))
+    print(
+        json.dumps(
+            {
+                "bench": "seed",
+                "pupils": args.pupils,
+                "seconds": round(seconds, 1),
+                "rows": total_rows,
+                "rows_per_s": round(total_rows / seconds),
+                "baseline_seconds": round(baseline, 1),
+                "baseline_rows": attendance,
+                "ratio": round(seconds / baseline, 2),
+                "phases": {name: round(value, 1) for name, value in result.phases.items()},
+                "seed_peak_rss_mb": round(seed_rss_mb),
+                "worker_peak_rss_mb": round(worker_rss_mb),
+                "indexes_rebuilt": not args.keep_indexes,
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

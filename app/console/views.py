@@ -149,3 +149,4 @@ def recovery_codes():
 
 
 from app.console import cases as _cases  # noqa: E402, F401  (registers the case pages on ``bp``)
+from app.console import collect as _collect  # noqa: E402, F401  (registers the find-and-gather pages on ``bp``)

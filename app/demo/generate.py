@@ -21,6 +21,7 @@ from sqlalchemy import Table
 
 from app.demo.attendance import WeekPools
 from app.demo.checks import check_row
+from app.demo.consent import generate_consent
 from app.demo.context import Context
 from app.demo.draw import NAMESPACE_BITS, IdMaker, NameGroup, build_name_groups
 from app.demo.helpdesk import generate_access_log, generate_helpdesk
@@ -86,6 +87,8 @@ def school_rows(shared: Shared, index: int) -> RowCollector:
     generate_messages(ctx, school, staff, pupils)
     generate_helpdesk(ctx, school, staff, pupils)
     generate_access_log(ctx, school, staff, pupils)
+    # Last, so the consent draws leave every other generated row as it was.
+    generate_consent(ctx, school, pupils)
     return collector
 
 

@@ -22,6 +22,7 @@ from app.accounts.models import User
 from app.accounts.services import DEMO_ADMIN_EMAIL
 from app.audit.services import record
 from app.demo.assessments import ASSESSMENT_COLUMNS
+from app.demo.consent import CONSENT_COLUMNS
 from app.demo.generate import build_shared, load_postgres, load_sqlite
 from app.demo.helpdesk import ACCESS_COLUMNS, ENTRY_COLUMNS, GRANT_COLUMNS, SUMMARY_COLUMNS, TICKET_COLUMNS
 from app.demo.login import DemoLogin, refresh_demo_login, save_login
@@ -54,7 +55,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "send_records": SEND_COLUMNS, "messages": MESSAGE_COLUMNS, "message_recipients": RECIPIENT_COLUMNS,
     "message_people": MESSAGE_PERSON_COLUMNS, "tickets": TICKET_COLUMNS, "ticket_entries": ENTRY_COLUMNS,
     "ticket_summary_emails": SUMMARY_COLUMNS, "support_access_grants": GRANT_COLUMNS,
-    "access_log": ACCESS_COLUMNS,
+    "access_log": ACCESS_COLUMNS, "consent_records": CONSENT_COLUMNS,
 }
 
 

@@ -14,7 +14,7 @@ from app.extensions import db
 from app.jobs import runner
 from app.jobs.models import JobStatus
 from app.jobs.registry import registered_names
-from app.jobs.repair import fail_abandoned, redispatch_stale
+from app.jobs.repair import repair
 from app.jobs.services import list_jobs, retry
 
 jobs_cli = AppGroup("jobs", help="Background jobs.")
@@ -96,12 +96,9 @@ def retry_command(job_id: uuid.UUID) -> None:
 def repair_command(queued_for: int, running_for: int) -> None:
     """Dispatch jobs stranded in "queued" and fail those left "running" by a
     process that died. Safe to run from cron every few minutes."""
-    abandoned = fail_abandoned(timedelta(minutes=running_for))
-    redispatched = redispatch_stale(timedelta(minutes=queued_for))
+    report = repair(queued_for=timedelta(minutes=queued_for), running_for=timedelta(minutes=running_for))
     db.session.commit()
-    click.echo(
-        f"{len(redispatched)} job(s) dispatched again; {len(abandoned)} abandoned job(s) marked failed."
-    )
+    click.echo(str(report))
 
 
 @click.command("scheduler")

@@ -8,6 +8,7 @@ here; neither is ever turned into "succeeded".
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import current_app
@@ -96,3 +97,28 @@ def _rq_state(job: Job) -> str | None:
     except NoSuchJobError:
         return None
     return status.value if status else None
+
+
+@dataclass(frozen=True)
+class RepairReport:
+    redispatched: int
+    abandoned: int
+    resumed: int
+
+    def __str__(self) -> str:
+        return (
+            f"{self.redispatched} job(s) dispatched again; {self.abandoned} abandoned job(s) marked failed; "
+            f"{self.resumed} gather source(s) queued again."
+        )
+
+
+def repair(*, queued_for: timedelta, running_for: timedelta) -> RepairReport:
+    """The whole upkeep, for the periodic task and ``flask jobs repair``:
+    fail the abandoned jobs, queue again the idempotent work that asked to be
+    resumed (a gather's sources), dispatch the stranded ones. The caller commits."""
+    from app.collect.services import resume_abandoned
+
+    abandoned = fail_abandoned(running_for)
+    resumed = resume_abandoned()
+    redispatched = redispatch_stale(queued_for)
+    return RepairReport(len(redispatched), len(abandoned), len(resumed))

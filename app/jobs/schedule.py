@@ -26,11 +26,9 @@ class Periodic:
 
 
 def _repair_jobs() -> str:
-    from app.jobs.repair import fail_abandoned, redispatch_stale
+    from app.jobs.repair import repair
 
-    abandoned = fail_abandoned(timedelta(hours=1))
-    redispatched = redispatch_stale(timedelta(minutes=15))
-    return f"{len(redispatched)} redispatched, {len(abandoned)} marked failed"
+    return str(repair(queued_for=timedelta(minutes=15), running_for=timedelta(hours=1)))
 
 
 def _retry_mail() -> str:

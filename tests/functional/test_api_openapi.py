@@ -107,6 +107,7 @@ def _call_all(app, estate):
         "token_id": str(estate.tokens["birch"].id),
         "reference": "SAR-2024-000001",
         "evidence_id": "00000000-0000-4000-8000-00000000e71d",
+        "candidate_id": "00000000-0000-4000-8000-0000000ca4d1",
     }
     missing = {name: "00000000-0000-4000-8000-000000000000" for name in ids}
     missing["reference"] = "SAR-1999-999999"

@@ -19,6 +19,9 @@ class Pupil(UUIDPrimaryKey, CreatedAt, Base):
         Index("ix_pupils_org_surname_key_dob", "organisation_id", "surname_key", "date_of_birth"),
         Index("ix_pupils_surname_key_dob", "surname_key", "date_of_birth"),
         Index("ix_pupils_forename_key_dob", "forename_key", "date_of_birth"),
+        # Identity search: everyone born on a day within the organisations,
+        # among whom typos and preferred or swapped names are scored.
+        Index("ix_pupils_org_dob", "organisation_id", "date_of_birth"),
     )
 
     organisation_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organisations.id", ondelete="RESTRICT"))

@@ -1,0 +1,108 @@
+"""From a case to what the sources search for: the subject's (and, for
+someone acting for another, the requester's) ``Identity``, and, once the
+DPO has confirmed records, the ``Match`` every source collects from."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+
+from app.cases.models import Case, Relationship
+from app.collect.models import CaseCandidate, Decision
+from app.orgs.services import covered_organisation_ids
+from app.sources.names import normalise_email
+from app.sources.protocol import Identity, Match, PersonKind
+
+SUBJECT = "subject"
+REQUESTER = "requester"
+# The roles a requester acting for someone else is searched as.
+_REQUESTER_ROLES = {Relationship.PARENT_CARER: "parent"}
+
+
+def split_name(full_name: str) -> tuple[str, str]:
+    """Forename(s) and surname of a name typed in one box.
+
+    The last word is taken as the surname and everything before it as the
+    forename: middle names are far commoner in school records than
+    multi-word surnames, and the matcher scores "one part of a double
+    name" for the rest ("Anna de la Cruz" still meets "Cruz").
+    """
+    words = full_name.split()
+    if len(words) < 2:
+        return (words[0] if words else ""), ""
+    return " ".join(words[:-1]), words[-1]
+
+
+def organisations_of(case: Case) -> frozenset[uuid.UUID]:
+    """The case's organisation and, for a trust, its member schools."""
+    return frozenset(covered_organisation_ids(case.organisation_id))
+
+
+def subject_identity(case: Case, organisation_ids: frozenset[uuid.UUID]) -> Identity:
+    forename, surname = split_name(case.subject_name)
+    # The requester's email is the subject's own only when they ask for themselves.
+    emails = (
+        frozenset({normalise_email(case.requester_email)})
+        if case.requester_relationship is Relationship.SELF
+        else frozenset()
+    )
+    return Identity(
+        organisation_ids=organisation_ids,
+        forename=forename,
+        surname=surname,
+        date_of_birth=case.subject_date_of_birth,
+        upn=case.subject_upn,
+        staff_number=case.subject_staff_number,
+        emails=emails,
+        role=case.subject_role.value,
+    )
+
+
+def requester_identity(case: Case, organisation_ids: frozenset[uuid.UUID]) -> Identity | None:
+    """The requester as a person to find, when they act for someone else
+    (a parent's own contact record shows the DPO their parental link)."""
+    if case.requester_relationship is Relationship.SELF:
+        return None
+    forename, surname = split_name(case.requester_name)
+    return Identity(
+        organisation_ids=organisation_ids,
+        forename=forename,
+        surname=surname,
+        emails=frozenset({normalise_email(case.requester_email)}),
+        role=_REQUESTER_ROLES.get(case.requester_relationship),
+    )
+
+
+def match_from(
+    case: Case, organisation_ids: frozenset[uuid.UUID], candidates: Iterable[CaseCandidate]
+) -> Match:
+    """The confirmed subject records, by kind, with the email addresses they carry.
+
+    Requester records are never part of the match: they were confirmed to
+    show authority, and their data is not the subject's.
+    """
+    ids: dict[PersonKind, set[uuid.UUID]] = {kind: set() for kind in PersonKind}
+    emails: set[str] = set()
+    for candidate in candidates:
+        if candidate.decision is not Decision.CONFIRMED or candidate.about != SUBJECT:
+            continue
+        ids[candidate.kind].add(candidate.record_id)
+        emails |= _emails_in(candidate.summary)
+    if case.requester_relationship is Relationship.SELF:
+        emails.add(normalise_email(case.requester_email))
+    return Match(
+        organisation_ids=organisation_ids,
+        pupil_ids=frozenset(ids[PersonKind.PUPIL]),
+        contact_ids=frozenset(ids[PersonKind.CONTACT]),
+        employee_ids=frozenset(ids[PersonKind.EMPLOYEE]),
+        emails=frozenset(emails),
+    )
+
+
+def _emails_in(summary: dict[str, object]) -> set[str]:
+    found: set[str] = set()
+    for name in ("email", "emails"):
+        value = summary.get(name)
+        values = value if isinstance(value, list | tuple) else [value]
+        found |= {normalise_email(v) for v in values if isinstance(v, str) and "@" in v}
+    return found

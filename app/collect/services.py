@@ -1,0 +1,300 @@
+"""What the DPO does to find and gather a subject's data.
+
+``propose_candidates`` asks every person store who the subject may be;
+``decide_candidate`` confirms or rejects each record; ``start_gather``
+moves the case to gathering and queues one job per source (after the
+commit, ids only); ``retry_source`` queues a failed source again and
+``resume_abandoned`` does so for sources whose worker died. The job body
+itself is ``app.collect.gather.run_source``.
+
+Like ``app.cases.services``, every function works in the caller's
+transaction (the caller commits), moves a case only through the lifecycle,
+and records audit events holding ids and codes only.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import func, select
+
+from app.accounts.models import User
+from app.audit.services import record
+from app.cases import lifecycle
+from app.cases.lifecycle import IllegalTransition
+from app.cases.models import Case, CaseStatus
+from app.collect import tasks  # noqa: F401  (registers the gather job)
+from app.collect.gather import GATHER_TASK, finish_case_if_complete, run_source
+from app.collect.identity import (
+    SUBJECT,
+    organisations_of,
+    requester_identity,
+    subject_identity,
+)
+from app.collect.models import CaseCandidate, Decision, RunStatus, SourceRun
+from app.db import new_uuid, utcnow
+from app.extensions import db
+from app.jobs import Job, JobStatus, enqueue, retry
+from app.jobs.repair import ABANDONED
+from app.sources import registry
+from app.sources.protocol import Candidate
+from app.sources.validation import FieldError
+
+__all__ = [
+    "FieldError",
+    "IllegalTransition",
+    "complete_gather",
+    "decide_candidate",
+    "propose_candidates",
+    "resume_abandoned",
+    "retry_source",
+    "run_source",
+    "start_gather",
+]
+
+# Matches are found and confirmed before the gather starts; afterwards the
+# confirmed set is what every source job reads, so it must not change.
+_MATCHING_STATUSES = frozenset({CaseStatus.OPEN})
+# A source can be collected again while the case is still being gathered.
+_RETRY_STATUSES = frozenset({CaseStatus.GATHERING, CaseStatus.PAUSED})
+
+
+def _audit(action: str, case: Case, actor: User | None, data: dict[str, Any]) -> None:
+    record(
+        action,
+        actor_type="user" if actor else "system",
+        actor_id=actor.id if actor else None,
+        object_type="case",
+        object_id=case.id,
+        data=data,
+    )
+
+
+def _locked(case: Case) -> Case:
+    """The case row locked for this transaction (PostgreSQL), re-read so a
+    concurrent change is seen rather than overwritten. ``FOR NO KEY
+    UPDATE``, like the gather jobs (see ``gather.finish_case_if_complete``)."""
+    query = (
+        select(Case)
+        .where(Case.id == case.id)
+        .with_for_update(key_share=True)
+        .execution_options(populate_existing=True)
+    )
+    return db.session.scalars(query).one()
+
+
+def candidates_for(case: Case) -> Sequence[CaseCandidate]:
+    """Subject records first, strongest first."""
+    query = (
+        select(CaseCandidate)
+        .where(CaseCandidate.case_id == case.id)
+        .order_by(CaseCandidate.about.desc(), CaseCandidate.score.desc(), CaseCandidate.id)
+    )
+    return db.session.scalars(query).all()
+
+
+def propose_candidates(case: Case, actor: User | None = None) -> list[CaseCandidate]:
+    """Search every person store for the subject (and the requester acting
+    for them) within the case's organisations and store what was found.
+
+    Searching again updates scores and reasons but keeps every decision
+    already made; a proposal no longer found is dropped, a decided record
+    is kept (the DPO's decision is part of the record of the case).
+    """
+    case = _locked(case)
+    if case.status not in _MATCHING_STATUSES:
+        raise IllegalTransition(case, None, "records are matched while the case is open")
+    organisation_ids = organisations_of(case)
+    found = registry.find_all(
+        db.session,
+        subject_identity(case, organisation_ids),
+        requester=requester_identity(case, organisation_ids),
+    )
+    existing = {(row.source, row.record_id): row for row in candidates_for(case)}
+    seen: set[tuple[str, uuid.UUID]] = set()
+    for candidate in found:
+        key = (candidate.source, candidate.record_id)
+        # A record outside the case's organisations is never shown, whatever a source returns.
+        if key in seen or candidate.organisation_id not in organisation_ids:
+            continue
+        seen.add(key)
+        row = existing.get(key)
+        if row is None:
+            row = CaseCandidate(
+                id=new_uuid(), case_id=case.id, decision=Decision.PROPOSED, created_at=utcnow()
+            )
+            db.session.add(row)
+            existing[key] = row
+        _fill(row, candidate)
+    for key, row in list(existing.items()):
+        if key not in seen and row.decision is Decision.PROPOSED:
+            db.session.delete(row)
+            del existing[key]
+    db.session.flush()
+    data = {"found": len(seen)}
+    _audit("collect.candidates_proposed", case, actor, data)
+    lifecycle.add_event(case, "candidates_proposed", actor, data)
+    return list(candidates_for(case))
+
+
+def _fill(row: CaseCandidate, candidate: Candidate) -> None:
+    row.source = candidate.source
+    row.kind = candidate.kind
+    row.record_id = candidate.record_id
+    row.organisation_id = candidate.organisation_id
+    row.score = round(float(candidate.score), 4)
+    row.reasons = list(candidate.reasons)
+    row.about = candidate.about
+    row.summary_json = json.dumps(candidate.summary, default=str, sort_keys=True)
+
+
+def decide_candidate(case: Case, candidate_id: uuid.UUID, actor: User, confirm: bool) -> CaseCandidate:
+    """Confirm a record as the subject's (or the requester's), or reject it.
+    A decision can be changed until the gather starts. ``LookupError`` when
+    the candidate is not this case's."""
+    case = _locked(case)
+    candidate = db.session.get(CaseCandidate, candidate_id)
+    if candidate is None or candidate.case_id != case.id:
+        raise LookupError("no such candidate")
+    if case.status not in _MATCHING_STATUSES:
+        raise IllegalTransition(case, None, "records are confirmed while the case is open")
+    candidate.decision = Decision.CONFIRMED if confirm else Decision.REJECTED
+    candidate.decided_by_id = actor.id
+    candidate.decided_at = utcnow()
+    data = {"candidate": candidate.id, "source": candidate.source, "decision": candidate.decision.value}
+    _audit("collect.candidate_decided", case, actor, data)
+    lifecycle.add_event(case, "candidate_decided", actor, {"decision": candidate.decision.value})
+    return candidate
+
+
+def start_gather(case: Case, actor: User) -> list[SourceRun]:
+    """Move the case to gathering and queue one job per source.
+
+    Needs at least one record confirmed as the subject. The jobs carry the
+    case id and the source's name only, and are dispatched after the commit.
+    """
+    case = _locked(case)
+    if case.status is not CaseStatus.OPEN:
+        raise IllegalTransition(case, CaseStatus.GATHERING, "a gather starts from an open case")
+    confirmed = db.session.scalar(
+        select(func.count())
+        .select_from(CaseCandidate)
+        .where(
+            CaseCandidate.case_id == case.id,
+            CaseCandidate.decision == Decision.CONFIRMED,
+            CaseCandidate.about == SUBJECT,
+        )
+    )
+    if not confirmed:
+        raise FieldError("candidates", "confirm at least one record as the subject's before gathering")
+    sources = registry.all_sources()
+    existing = {run.source: run for run in runs_for(case)}
+    runs = []
+    for source in sources:
+        run = existing.get(source.name)
+        if run is None:
+            run = SourceRun(
+                id=new_uuid(),
+                case_id=case.id,
+                source=source.name,
+                status=RunStatus.QUEUED,
+                attempt=0,
+                created_at=utcnow(),
+            )
+            db.session.add(run)
+        _queue(run, enqueue(GATHER_TASK, case.id, source.name))
+        runs.append(run)
+    data = {"sources": len(runs), "records": confirmed}
+    lifecycle.move(case, CaseStatus.GATHERING, actor, data=data)
+    db.session.flush()
+    return runs
+
+
+def runs_for(case: Case) -> Sequence[SourceRun]:
+    return db.session.scalars(
+        select(SourceRun).where(SourceRun.case_id == case.id).order_by(SourceRun.source)
+    ).all()
+
+
+def _queue(run: SourceRun, job: Job) -> None:
+    run.status = RunStatus.QUEUED
+    run.job_id = job.id
+    run.error_code = None
+    run.error_message = None
+    run.updated_at = utcnow()
+
+
+def run_failed(run: SourceRun, job: Job | None) -> bool:
+    """Whether the run has failed: marked so by its job, or left queued or
+    running by a job the repair found abandoned (a killed worker cannot
+    mark anything)."""
+    if run.status is RunStatus.FAILED:
+        return True
+    return (
+        run.status in (RunStatus.QUEUED, RunStatus.RUNNING)
+        and job is not None
+        and (job.status is JobStatus.FAILED)
+    )
+
+
+def retry_source(case: Case, actor: User | None, source_name: str) -> SourceRun:
+    """Queue a failed source again (after the commit). ``LookupError`` for a
+    source this case has no run of."""
+    case = _locked(case)
+    run = db.session.scalars(
+        select(SourceRun).where(SourceRun.case_id == case.id, SourceRun.source == source_name)
+    ).one_or_none()
+    if run is None:
+        raise LookupError("no such source run")
+    if case.status not in _RETRY_STATUSES:
+        raise IllegalTransition(case, None, "sources are retried while the case is being gathered")
+    job = db.session.get(Job, run.job_id) if run.job_id else None
+    if not run_failed(run, job):
+        raise IllegalTransition(case, None, f"the {source_name} source has not failed")
+    if job is not None and job.status in (JobStatus.FAILED, JobStatus.QUEUED):
+        _queue(run, retry(job.id))  # the same Job row, so its attempts add up
+    else:
+        _queue(run, enqueue(GATHER_TASK, case.id, source_name))
+    _audit("collect.source_retried", case, actor, {"source": source_name})
+    return run
+
+
+def complete_gather(case: Case, actor: User) -> Case:
+    """Move a gathered case on to review by hand. The last source job does
+    this by itself; it cannot while the case is paused, so a case whose
+    sources finished during a pause is moved on here once it resumes."""
+    if not finish_case_if_complete(case, actor):
+        raise IllegalTransition(case, CaseStatus.IN_REVIEW, "every source must be done while gathering")
+    return case
+
+
+def resume_abandoned() -> list[SourceRun]:
+    """Queue again every source whose worker died mid-run: ``flask jobs
+    repair`` marks such jobs failed as abandoned, and a gather's jobs are
+    idempotent, so they are simply run again. The caller commits."""
+    query = (
+        select(SourceRun)
+        .join(Job, Job.id == SourceRun.job_id)
+        .join(Case, Case.id == SourceRun.case_id)
+        .where(
+            SourceRun.status.in_((RunStatus.QUEUED, RunStatus.RUNNING)),
+            Job.status == JobStatus.FAILED,
+            Job.error == ABANDONED,
+            Case.status.in_(_RETRY_STATUSES),
+        )
+    )
+    resumed = []
+    for run in db.session.scalars(query).all():
+        _queue(run, retry(run.job_id))  # type: ignore[arg-type]  (joined on it, so set)
+        record(
+            "collect.source_resumed",
+            object_type="case",
+            object_id=run.case_id,
+            data={"source": run.source, "job": run.job_id},
+        )
+        resumed.append(run)
+    db.session.flush()
+    return resumed

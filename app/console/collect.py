@@ -1,0 +1,211 @@
+"""Console pages for finding the subject's records and gathering them.
+
+"Find the person" lists the candidate records with their scores, reasons
+and summaries, each with confirm and reject buttons, and starts the gather;
+the gather page shows every source's progress (refreshing itself while work
+is queued or running); the items page lists what was collected by category.
+Looking at candidates or items is audited and access-logged by the service.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from flask import abort, flash, make_response, redirect, render_template, url_for
+from flask_wtf import FlaskForm
+from wtforms import HiddenField
+from wtforms.validators import AnyOf, InputRequired, Regexp
+
+from app.accounts import web
+from app.accounts.models import User
+from app.accounts.scoping import NotInScope
+from app.cases.lifecycle import IllegalTransition
+from app.cases.models import Case, CaseStatus
+from app.cases.queries import get_case_by_id
+from app.collect import looks, services
+from app.console.views import bp
+from app.extensions import db
+from app.sources.validation import FieldError
+
+_UUID = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
+# Seconds between refreshes of the gather page while sources are running.
+REFRESH_SECONDS = 5
+
+
+class ActionForm(FlaskForm):
+    """A button that needs nothing but the CSRF token."""
+
+
+class DecideForm(FlaskForm):
+    candidate_id = HiddenField(validators=[InputRequired(), Regexp(_UUID)])
+    decision = HiddenField(validators=[InputRequired(), AnyOf(["confirm", "reject"])])
+
+
+class RetryForm(FlaskForm):
+    source = HiddenField(validators=[InputRequired(), Regexp(r"^[a-z][a-z0-9_]{0,39}$")])
+
+
+def _user() -> User:
+    user = web.current_user()
+    assert user is not None  # guaranteed by login_required
+    return user
+
+
+def _case(case_id: uuid.UUID) -> Case:
+    try:
+        return get_case_by_id(_user(), case_id)
+    except NotInScope:
+        abort(404)
+
+
+def _candidates_page(case: Case, errors: list[tuple[str, str]] | None = None, status: int = 200):
+    candidates = looks.view_candidates(_user(), case)
+    db.session.commit()
+    page = render_template(
+        "console/collect/candidates.html",
+        case=case,
+        candidates=candidates,
+        can_decide=case.status is CaseStatus.OPEN,
+        form=ActionForm(),
+        errors=errors or [],
+    )
+    return page, status
+
+
+@bp.get("/cases/<uuid:case_id>/candidates")
+@web.login_required
+def case_candidates(case_id: uuid.UUID):
+    return _candidates_page(_case(case_id))
+
+
+def _run(case_id: uuid.UUID, form: FlaskForm, action: Any, done: str, back: str, heading: str):
+    """Validate the form, run one service action, commit and redirect; or
+    show the candidates page again with the problem."""
+    found = _case(case_id)
+    if not form.validate_on_submit():
+        return _candidates_page(found, [(heading, "The form expired or was incomplete. Try again.")], 422)
+    try:
+        action(found)
+    except FieldError as exc:
+        db.session.rollback()
+        return _candidates_page(_case(case_id), [(heading, exc.message[:1].upper() + exc.message[1:])], 422)
+    except IllegalTransition as exc:
+        db.session.rollback()
+        return _candidates_page(_case(case_id), [(heading, str(exc).capitalize())], 409)
+    except LookupError:
+        db.session.rollback()
+        abort(404)
+    db.session.commit()
+    flash(done, "success")
+    return redirect(url_for(back, case_id=case_id), code=303)
+
+
+@bp.post("/cases/<uuid:case_id>/candidates/search")
+@web.login_required
+def case_candidates_search(case_id: uuid.UUID):
+    user = _user()
+    return _run(
+        case_id,
+        ActionForm(),
+        lambda case: services.propose_candidates(case, user),
+        "The records were searched.",
+        "console.case_candidates",
+        "candidates-heading",
+    )
+
+
+@bp.post("/cases/<uuid:case_id>/candidates/decide")
+@web.login_required
+def case_candidate_decide(case_id: uuid.UUID):
+    user = _user()
+    form = DecideForm()
+    return _run(
+        case_id,
+        form,
+        lambda case: services.decide_candidate(
+            case, uuid.UUID(form.candidate_id.data), user, form.decision.data == "confirm"
+        ),
+        "Decision recorded.",
+        "console.case_candidates",
+        "candidates-heading",
+    )
+
+
+@bp.post("/cases/<uuid:case_id>/gather")
+@web.login_required
+def case_gather_start(case_id: uuid.UUID):
+    user = _user()
+    return _run(
+        case_id,
+        ActionForm(),
+        lambda case: services.start_gather(case, user),
+        "Gathering has started.",
+        "console.case_gather",
+        "gather-heading",
+    )
+
+
+@bp.get("/cases/<uuid:case_id>/gather")
+@web.login_required
+def case_gather(case_id: uuid.UUID):
+    found = _case(case_id)
+    progress = looks.gather_progress(found)
+    refresh = REFRESH_SECONDS if progress.active else None
+    response = make_response(
+        render_template(
+            "console/collect/gather.html", case=found, progress=progress, refresh=refresh, form=ActionForm()
+        )
+    )
+    if refresh:
+        # The Refresh header does what <meta http-equiv="refresh"> would,
+        # with no script (the CSP forbids inline ones) and no layout change.
+        response.headers["Refresh"] = str(refresh)
+    return response
+
+
+@bp.post("/cases/<uuid:case_id>/gather/retry")
+@web.login_required
+def case_gather_retry(case_id: uuid.UUID):
+    found = _case(case_id)
+    form = RetryForm()
+    if not form.validate_on_submit():
+        flash("The form expired. Try again.", "error")
+        return redirect(url_for("console.case_gather", case_id=found.id), code=303)
+    try:
+        services.retry_source(found, _user(), form.source.data)
+    except (IllegalTransition, LookupError) as exc:
+        db.session.rollback()
+        flash(str(exc).capitalize() if isinstance(exc, IllegalTransition) else "No such source.", "error")
+        return redirect(url_for("console.case_gather", case_id=case_id), code=303)
+    db.session.commit()
+    flash("The source was queued again.", "success")
+    return redirect(url_for("console.case_gather", case_id=case_id), code=303)
+
+
+@bp.post("/cases/<uuid:case_id>/gather/complete")
+@web.login_required
+def case_gather_complete(case_id: uuid.UUID):
+    found = _case(case_id)
+    back = redirect(url_for("console.case_gather", case_id=case_id), code=303)
+    if not ActionForm().validate_on_submit():
+        flash("The form expired. Try again.", "error")
+        return back
+    try:
+        services.complete_gather(found, _user())
+    except IllegalTransition as exc:
+        db.session.rollback()
+        flash(str(exc).capitalize(), "error")
+        return back
+    db.session.commit()
+    flash("The case is ready for review.", "success")
+    return back
+
+
+@bp.get("/cases/<uuid:case_id>/items")
+@web.login_required
+def case_items(case_id: uuid.UUID):
+    found = _case(case_id)
+    groups = looks.view_items(_user(), found)
+    db.session.commit()
+    return render_template("console/collect/items.html", case=found, groups=groups)

@@ -1,0 +1,130 @@
+"""School staff (current and former) as a Source."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from app.orgs.models import Organisation
+from app.sources.employees.models import Employee
+from app.sources.items import columns_of, iso, sorted_ids
+from app.sources.matching import PersonFacts, TypedIdentity, concerns, ranked, score
+from app.sources.protocol import Candidate, Identity, Item, Match, PersonKind
+
+NAME = "employees"
+_RECORD_COLUMNS = (
+    "staff_number", "title", "forename", "surname", "preferred_name", "gender", "date_of_birth",
+    "work_email", "personal_email", "phone", "role", "teaching_status", "teacher_reference_number",
+    "start_date", "leave_date", "anonymised_at",
+)  # fmt: skip
+
+
+class EmployeeSource:
+    name = NAME
+    title = "Staff records (school workforce)"
+    categories = ("staff_record",)
+    roles = frozenset({"staff", "former_staff"})
+
+    def find(self, session: Session, identity: Identity) -> list[Candidate]:
+        if not concerns(identity, self.roles):
+            return []
+        typed = TypedIdentity.of(identity)
+        orgs = sorted_ids(identity.organisation_ids)
+        base = select(Employee, Organisation.name).join(
+            Organisation, Organisation.id == Employee.organisation_id
+        )
+        in_orgs = Employee.organisation_id.in_(orgs)
+        pool: dict[uuid.UUID, tuple[Employee, str]] = {}
+        exact: dict[uuid.UUID, set[str]] = {}
+
+        def gather(statement: Any, reason: str | None = None) -> None:
+            for employee, org_name in session.execute(statement):
+                pool[employee.id] = (employee, org_name)
+                if reason:
+                    exact.setdefault(employee.id, set()).add(reason)
+
+        if identity.staff_number and identity.staff_number.strip():
+            typed_number = identity.staff_number.strip()
+            numbers = sorted({typed_number, typed_number.upper()})
+            gather(base.where(in_orgs, Employee.staff_number.in_(numbers)), "staff_number_exact")
+        if typed.emails:
+            emails = sorted(typed.emails)
+            gather(
+                base.where(
+                    in_orgs, or_(Employee.work_email.in_(emails), Employee.personal_email.in_(emails))
+                ),
+                "email_exact",
+            )
+        if typed.date_of_birth:
+            # Staff of these schools born that day: typos, preferred and
+            # swapped names are scored among them. The organisation prefix of
+            # the (organisation_id, staff_number) unique index bounds the scan.
+            gather(base.where(in_orgs, Employee.date_of_birth == typed.date_of_birth))
+        if typed.lookup_keys:
+            gather(base.where(in_orgs, Employee.surname_key.in_(sorted(typed.lookup_keys))))
+        candidates = []
+        for employee, org_name in pool.values():
+            facts = PersonFacts.of(
+                forename_key=employee.forename_key,
+                surname_key=employee.surname_key,
+                surname=employee.surname,
+                preferred_forename=employee.preferred_name,
+                date_of_birth=employee.date_of_birth,
+            )
+            scored = score(typed, facts, exact.get(employee.id, set()))
+            if scored:
+                candidates.append(
+                    Candidate(
+                        source=NAME,
+                        kind=PersonKind.EMPLOYEE,
+                        record_id=employee.id,
+                        organisation_id=employee.organisation_id,
+                        score=scored[0],
+                        reasons=scored[1],
+                        summary=_summary(employee, org_name),
+                    )
+                )
+        return ranked(candidates)
+
+    def collect(self, session: Session, match: Match) -> Iterator[Item]:
+        orgs = sorted_ids(match.organisation_ids)
+        if not match.employee_ids or not orgs:
+            return
+        for employee, org_name in session.execute(
+            select(Employee, Organisation.name)
+            .join(Organisation, Organisation.id == Employee.organisation_id)
+            .where(Employee.id.in_(sorted_ids(match.employee_ids)), Employee.organisation_id.in_(orgs))
+            .order_by(Employee.id)
+        ):
+            yield Item(
+                NAME,
+                "staff_record",
+                f"employee:{employee.id}",
+                f"Staff record at {org_name}",
+                {
+                    "employee_id": str(employee.id),
+                    "organisation": org_name,
+                    **columns_of(employee, _RECORD_COLUMNS),
+                },
+                occurred_on=employee.start_date,
+            )
+
+
+def _summary(employee: Employee, org_name: str) -> dict[str, Any]:
+    return {
+        "name": f"{employee.forename} {employee.surname}",
+        "preferred_name": employee.preferred_name,
+        "date_of_birth": iso(employee.date_of_birth),
+        "staff_number": employee.staff_number,
+        "job_role": employee.role,
+        "left_on": iso(employee.leave_date),
+        "organisation": org_name,
+        "role": "former_staff" if employee.leave_date else "staff",
+    }
+
+
+SOURCE = EmployeeSource()

@@ -1,0 +1,65 @@
+"""Two source jobs finishing at the same moment move the case once
+(PostgreSQL: real concurrent transactions in two threads)."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from sqlalchemy import select, update
+
+from app.audit.models import AuditEvent
+from app.cases.models import CaseStatus
+from app.collect import gather, services
+from app.collect.models import RunStatus, SourceRun
+from tests.unit.collect.factory import confirmed_amelia
+
+
+def test_jobs_finishing_together_move_the_case_once(app, db_session, world, caseworker, monkeypatch):
+    if db_session.get_bind().dialect.name != "postgresql":
+        pytest.skip("SQLite has one writer: nothing runs concurrently there")
+    case = confirmed_amelia(world, caseworker)
+    app.config["REDIS_URL"] = "redis://127.0.0.1:1/4"  # queued, and left alone: this test runs them
+    services.start_gather(case, caseworker)
+    db_session.commit()
+    last_two = ["pupils", "contacts"]
+    db_session.execute(
+        update(SourceRun)
+        .where(SourceRun.case_id == case.id, SourceRun.source.not_in(last_two))
+        .values(status=RunStatus.DONE, item_count=0)
+    )
+    db_session.commit()
+
+    # Both jobs have stored their items and marked their run done before
+    # either looks at whether the gather is complete.
+    both_stored = threading.Barrier(2, timeout=30)
+    real_finish = gather.finish_case_if_complete
+
+    def finish_together(found, actor=None):
+        both_stored.wait()
+        return real_finish(found, actor)
+
+    monkeypatch.setattr(gather, "finish_case_if_complete", finish_together)
+    errors: list[BaseException] = []
+    case_id = case.id  # the threads must not touch this session's objects
+
+    def job(source: str) -> None:
+        try:
+            with app.app_context():
+                gather.run_source(case_id, source)
+        except BaseException as exc:  # reported by the main thread
+            errors.append(exc)
+
+    threads = [threading.Thread(target=job, args=(source,)) for source in last_two]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not errors, errors
+
+    db_session.expire_all()
+    assert case.status is CaseStatus.IN_REVIEW
+    moves = db_session.scalars(
+        select(AuditEvent).where(AuditEvent.object_id == case.id, AuditEvent.action == "case.status_changed")
+    ).all()
+    assert [event.data["to"] for event in moves].count("in_review") == 1
