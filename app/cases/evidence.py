@@ -14,7 +14,6 @@ from datetime import date
 from typing import BinaryIO
 
 from app.accounts.models import User
-from app.audit.services import record
 from app.blobs.models import Blob
 from app.cases import letters, lifecycle
 from app.cases.clock_inputs import refresh_clock
@@ -42,14 +41,7 @@ def needs_authority(case: Case) -> bool:
 
 
 def _audit(action: str, case: Case, actor: User | None, data: dict[str, object]) -> None:
-    record(
-        action,
-        actor_type="user" if actor else "requester",
-        actor_id=actor.id if actor else None,
-        object_type="case",
-        object_id=case.id,
-        data=data,
-    )
+    lifecycle.audit_case(action, case, actor, data, nobody="requester")
 
 
 def add_evidence(

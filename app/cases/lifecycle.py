@@ -126,5 +126,25 @@ def add_event(case: Case, kind: str, actor: User | None, data: dict[str, Any] | 
     return event
 
 
+def audit_case(
+    action: str,
+    case: Case,
+    actor: User | None,
+    data: dict[str, Any] | None = None,
+    *,
+    nobody: str = "system",
+) -> None:
+    """An audit event about ``case`` by ``actor`` (a staff user) or, with no
+    user, by ``nobody``: the system, or the requester on their status page."""
+    record(
+        action,
+        actor_type="user" if actor else nobody,
+        actor_id=actor.id if actor else None,
+        object_type="case",
+        object_id=case.id,
+        data=data or {},
+    )
+
+
 def actor_id(actor: User | None) -> uuid.UUID | None:
     return actor.id if actor else None

@@ -17,7 +17,6 @@ from typing import Any
 from sqlalchemy import select
 
 from app.accounts.models import User
-from app.audit.services import record
 from app.cases import letters, lifecycle
 from app.cases.clock_inputs import clock_for, refresh_clock
 from app.cases.lifecycle import IllegalTransition
@@ -83,15 +82,7 @@ def _choice(enum_cls: Any, value: Any, field: str) -> Any:
         raise FieldError(field, f"{value!r} is not one of {choices}") from None
 
 
-def _audit(action: str, case: Case, actor: User | None, data: dict[str, Any] | None = None) -> None:
-    record(
-        action,
-        actor_type="user" if actor else "system",
-        actor_id=actor.id if actor else None,
-        object_type="case",
-        object_id=case.id,
-        data=data or {},
-    )
+_audit = lifecycle.audit_case
 
 
 def today_or(today: date | None) -> date:

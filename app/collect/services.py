@@ -17,7 +17,6 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Sequence
-from typing import Any
 
 from sqlalchemy import func, select
 
@@ -62,15 +61,7 @@ _MATCHING_STATUSES = frozenset({CaseStatus.OPEN})
 _RETRY_STATUSES = frozenset({CaseStatus.GATHERING, CaseStatus.PAUSED})
 
 
-def _audit(action: str, case: Case, actor: User | None, data: dict[str, Any]) -> None:
-    record(
-        action,
-        actor_type="user" if actor else "system",
-        actor_id=actor.id if actor else None,
-        object_type="case",
-        object_id=case.id,
-        data=data,
-    )
+_audit = lifecycle.audit_case
 
 
 def _locked(case: Case) -> Case:

@@ -29,15 +29,16 @@ from app.extensions import db
 from app.sources.validation import FieldError
 
 
-def _user() -> User:
+def signed_in_user() -> User:
     user = web.current_user()
     assert user is not None  # guaranteed by login_required
     return user
 
 
-def _case(case_id: uuid.UUID) -> Case:
+def case_or_404(case_id: uuid.UUID) -> Case:
+    """The case among the signed-in user's organisations, or 404."""
     try:
-        return get_case_by_id(_user(), case_id)
+        return get_case_by_id(signed_in_user(), case_id)
     except NotInScope:
         abort(404)
 
@@ -49,7 +50,7 @@ def _page(case: Case, forms: dict[str, FlaskForm] | None = None, errors=None, st
         clock=clock_summary(case, utcnow().date()),
         forms={**empty_forms(), **(forms or {})},
         allowed={status.value for status in allowed_moves(case)},
-        staff=assignment.assignable_staff() if assignment.can_assign(_user()) else None,
+        staff=assignment.assignable_staff() if assignment.can_assign(signed_in_user()) else None,
         errors=errors or [],
     ), status
 
@@ -57,8 +58,10 @@ def _page(case: Case, forms: dict[str, FlaskForm] | None = None, errors=None, st
 @bp.get("/cases/<uuid:case_id>")
 @web.login_required
 def case(case_id: uuid.UUID):
-    found = _case(case_id)
-    record("case.viewed", actor_type="user", actor_id=_user().id, object_type="case", object_id=found.id)
+    found = case_or_404(case_id)
+    record(
+        "case.viewed", actor_type="user", actor_id=signed_in_user().id, object_type="case", object_id=found.id
+    )
     db.session.commit()
     return _page(found)
 
@@ -66,8 +69,8 @@ def case(case_id: uuid.UUID):
 @bp.get("/cases/<uuid:case_id>/evidence/<uuid:evidence_id>")
 @web.login_required
 def case_evidence(case_id: uuid.UUID, evidence_id: uuid.UUID):
-    found = _case(case_id)
-    item = evidence.evidence_for_download(found, evidence_id, _user())
+    found = case_or_404(case_id)
+    item = evidence.evidence_for_download(found, evidence_id, signed_in_user())
     if item is None:
         abort(404)
     db.session.commit()  # the audit event, before the bytes go out
@@ -130,7 +133,7 @@ _DONE = {
 
 def _action_view(name: str):
     def view(case_id: uuid.UUID):
-        found = _case(case_id)
+        found = case_or_404(case_id)
         form = FORMS[name](prefix=name)
         if not form.validate_on_submit():
             errors = [(field.id, error) for field in form if field.errors for error in field.errors]
@@ -138,17 +141,22 @@ def _action_view(name: str):
                 errors = [(f"{name}-heading", "The form expired. Try again.")]
             return _page(found, {name: form}, errors, 422)
         try:
-            _ACTIONS[name](found, _user(), form)
+            _ACTIONS[name](found, signed_in_user(), form)
         except FieldError as exc:
             db.session.rollback()
             field = getattr(form, exc.field, None)
             field_id = field.id if field is not None else f"{name}-heading"
             return _page(
-                _case(case_id), {name: form}, [(field_id, exc.message[:1].upper() + exc.message[1:])], 422
+                case_or_404(case_id),
+                {name: form},
+                [(field_id, exc.message[:1].upper() + exc.message[1:])],
+                422,
             )
         except IllegalTransition as exc:
             db.session.rollback()
-            return _page(_case(case_id), {name: form}, [(f"{name}-heading", str(exc).capitalize())], 409)
+            return _page(
+                case_or_404(case_id), {name: form}, [(f"{name}-heading", str(exc).capitalize())], 409
+            )
         db.session.commit()
         flash(_DONE[name], "success")
         return redirect(url_for("console.case", case_id=found.id))

@@ -18,12 +18,11 @@ from wtforms import HiddenField
 from wtforms.validators import AnyOf, InputRequired, Regexp
 
 from app.accounts import web
-from app.accounts.models import User
-from app.accounts.scoping import NotInScope
 from app.cases.lifecycle import IllegalTransition
 from app.cases.models import Case, CaseStatus
-from app.cases.queries import get_case_by_id
 from app.collect import looks, services
+from app.console.cases import case_or_404 as _case
+from app.console.cases import signed_in_user as _user
 from app.console.views import bp
 from app.extensions import db
 from app.sources.validation import FieldError
@@ -44,19 +43,6 @@ class DecideForm(FlaskForm):
 
 class RetryForm(FlaskForm):
     source = HiddenField(validators=[InputRequired(), Regexp(r"^[a-z][a-z0-9_]{0,39}$")])
-
-
-def _user() -> User:
-    user = web.current_user()
-    assert user is not None  # guaranteed by login_required
-    return user
-
-
-def _case(case_id: uuid.UUID) -> Case:
-    try:
-        return get_case_by_id(_user(), case_id)
-    except NotInScope:
-        abort(404)
 
 
 def _candidates_page(case: Case, errors: list[tuple[str, str]] | None = None, status: int = 200):

@@ -44,7 +44,8 @@ from app.sources.validation import FieldError
 _CONFLICT = (409,)
 
 
-def _case(reference: str) -> Case:
+def case_in_scope(reference: str) -> Case:
+    """The case with this reference among the caller's organisations, or 404."""
     try:
         return get_case(current_user(), reference)
     except NotInScope:
@@ -75,7 +76,7 @@ def _detail(case: Case) -> dict[str, Any]:
 
 def _act(reference: str, action: Callable[[Case], Any]) -> dict[str, Any]:
     """Run one service action on the case, commit, and show the result."""
-    case = _case(reference)
+    case = case_in_scope(reference)
     try:
         action(case)
     except FieldError as exc:
@@ -102,7 +103,7 @@ def get_case_view(reference: str) -> dict[str, Any]:
     """A case by reference (e.g. SAR-2026-000123), with its clock and timeline.
     Viewing it is audited. Outside your organisations: not found."""
     user = current_user()
-    case = _case(reference)
+    case = case_in_scope(reference)
     record("case.viewed", actor_type="user", actor_id=user.id, object_type="case", object_id=case.id)
     db.session.commit()
     return _detail(case)
@@ -254,7 +255,7 @@ def request_identity_view(reference: str) -> dict[str, Any]:
 def download_evidence_view(reference: str, evidence_id: uuid.UUID) -> Response:
     """The file as uploaded, always as an attachment (never shown inline).
     Every download is audited."""
-    case = _case(reference)
+    case = case_in_scope(reference)
     item = evidence.evidence_for_download(case, evidence_id, current_user())
     if item is None:
         raise ApiError(404)

@@ -13,7 +13,6 @@ import uuid
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from app.accounts.scoping import NotInScope
 from app.api.auth import current_user
 from app.api.collect_schemas import (
     CandidateDecisionSchema,
@@ -26,9 +25,9 @@ from app.api.collect_schemas import (
 from app.api.errors import ApiError
 from app.api.routing import operation
 from app.api.views import bp
+from app.api.views.cases import case_in_scope as _case
 from app.cases.lifecycle import IllegalTransition
 from app.cases.models import Case
-from app.cases.queries import get_case
 from app.collect import looks, services
 from app.collect.models import CaseCandidate
 from app.extensions import db
@@ -36,13 +35,6 @@ from app.sources.validation import FieldError
 
 T = TypeVar("T")
 _CONFLICT = (409,)
-
-
-def _case(reference: str) -> Case:
-    try:
-        return get_case(current_user(), reference)
-    except NotInScope:
-        raise ApiError(404) from None
 
 
 def _act(action: Callable[[], T]) -> T:
