@@ -20,6 +20,8 @@ For each subject, a parent's access request is made, confirmed and opened
 - gather: the DPO's confirmed match gathered from all seven sources (the
   real jobs, run inline: every source's rows read, turned into items,
   sealed with AES-GCM and stored), until the case is in review;
+- collect only: the seven sources' ``collect`` for the same match (their
+  queries and the items they build), without jobs, sealing or storing;
 - baseline: hand-written SQL (psycopg, no ORM) fetching the same rows
   from the same tables for that pupil, one query per table.
 
@@ -359,6 +361,24 @@ def timed_gather(case, staff: User, candidate_id: uuid.UUID) -> tuple[float, int
     return elapsed, items
 
 
+def timed_collect_only(case) -> float:
+    """The sources' own work for the confirmed match (their queries and the
+    items built from them), without the jobs, sealing and storing."""
+    from app.collect.identity import match_from, organisations_of
+    from app.collect.models import CaseCandidate
+    from app.sources import registry
+
+    candidates = db.session.scalars(select(CaseCandidate).where(CaseCandidate.case_id == case.id)).all()
+    match = match_from(case, organisations_of(case), candidates)
+    started = time.perf_counter()
+    for source in registry.all_sources():
+        for _item in source.collect(db.session, match):
+            pass
+    elapsed = time.perf_counter() - started
+    db.session.rollback()
+    return elapsed
+
+
 def timed_baseline(conn: psycopg.Connection, pupil_id: uuid.UUID) -> tuple[float, int]:
     started = time.perf_counter()
     rows = 0
@@ -445,6 +465,7 @@ def main() -> None:
             order = list(range(len(subjects)))
             rng.shuffle(order)
             match_s, gather_s, baseline_s, items, rows, wrong = [], [], [], [], [], 0
+            collect_s: list[float] = []
             with psycopg.connect(
                 normalise_database_url(url).replace("postgresql+psycopg", "postgresql")
             ) as conn:
@@ -459,6 +480,7 @@ def main() -> None:
                         log(f"subject {index}: the right pupil was ranked {rank}, not first")
                         continue
                     gather_seconds, collected = timed_gather(case, staff, best)
+                    collect_s.append(timed_collect_only(case))
                     if not turn % 2:
                         seconds, fetched = timed_baseline(conn, pupil_id)
                     match_s.append(match_seconds)
@@ -477,6 +499,7 @@ def main() -> None:
     figures = {
         "match": (ms(match_s, 0.5), ms(match_s, 0.95)),
         "gather": (ms(gather_s, 0.5), ms(gather_s, 0.95)),
+        "collect only": (ms(collect_s, 0.5), ms(collect_s, 0.95)),
         "match + gather": (ms(both, 0.5), ms(both, 0.95)),
         "baseline SQL": (ms(baseline_s, 0.5), ms(baseline_s, 0.95)),
     }
@@ -489,6 +512,8 @@ def main() -> None:
         print(f"{name:<16}{p50:>10}{p95:>10}")
     ratio = round(statistics.median(gather_s) / statistics.median(baseline_s), 2)
     print(f"ratio gather/baseline (p50): {ratio}")
+    collect_ratio = round(statistics.median(collect_s) / statistics.median(baseline_s), 2)
+    print(f"ratio collect only/baseline (p50): {collect_ratio}")
     print(
         json.dumps(
             {
@@ -498,6 +523,8 @@ def main() -> None:
                 "p95_ms": figures["match + gather"][1],
                 "match_p50_ms": figures["match"][0],
                 "gather_p50_ms": figures["gather"][0],
+                "collect_only_p50_ms": figures["collect only"][0],
+                "collect_only_ratio": collect_ratio,
                 "baseline_p50_ms": figures["baseline SQL"][0],
                 "pupils": counts["pupils"],
                 "attendance_marks": marks,
