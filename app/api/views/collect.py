@@ -34,7 +34,9 @@ from app.extensions import db
 from app.sources.validation import FieldError
 
 T = TypeVar("T")
-_CONFLICT = (409,)
+# A lifecycle conflict (409), or a rule about the case's data not met, such
+# as gathering before any record is confirmed (422 with field messages).
+_CONFLICT = (409, 422)
 
 
 def _act(action: Callable[[], T]) -> T:
