@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from flask import Response
 
@@ -41,6 +41,7 @@ from app.db import utcnow
 from app.extensions import db
 from app.sources.validation import FieldError
 
+T = TypeVar("T")
 _CONFLICT = (409,)
 
 
@@ -74,18 +75,29 @@ def _detail(case: Case) -> dict[str, Any]:
     }
 
 
-def _act(reference: str, action: Callable[[Case], Any]) -> dict[str, Any]:
-    """Run one service action on the case, commit, and show the result."""
-    case = case_in_scope(reference)
+def run_action(action: Callable[[], T], *, not_found: tuple[type[Exception], ...] = ()) -> T:
+    """Run one service action and commit, or roll back and answer its
+    refusal: 422 with field messages, 409 for a move the lifecycle forbids,
+    404 for the ``not_found`` errors (an unknown object named in the request)."""
     try:
-        action(case)
+        result = action()
     except FieldError as exc:
         db.session.rollback()
         raise ApiError(422, fields={exc.field: [exc.message]}) from None
     except IllegalTransition as exc:
         db.session.rollback()
         raise ApiError(409, "illegal_transition", str(exc)) from None
+    except not_found:
+        db.session.rollback()
+        raise ApiError(404) from None
     db.session.commit()
+    return result
+
+
+def _act(reference: str, action: Callable[[Case], Any]) -> dict[str, Any]:
+    """Run one service action on the case, commit, and show the result."""
+    case = case_in_scope(reference)
+    run_action(lambda: action(case))
     return _detail(case)
 
 

@@ -26,12 +26,11 @@ from app.api.errors import ApiError
 from app.api.routing import operation
 from app.api.views import bp
 from app.api.views.cases import case_in_scope as _case
-from app.cases.lifecycle import IllegalTransition
+from app.api.views.cases import run_action
 from app.cases.models import Case
 from app.collect import looks, services
 from app.collect.models import CaseCandidate
 from app.extensions import db
-from app.sources.validation import FieldError
 
 T = TypeVar("T")
 # A lifecycle conflict (409), or a rule about the case's data not met, such
@@ -40,20 +39,8 @@ _CONFLICT = (409, 422)
 
 
 def _act(action: Callable[[], T]) -> T:
-    """Run one service action, mapping its refusals to API errors, and commit."""
-    try:
-        result = action()
-    except FieldError as exc:
-        db.session.rollback()
-        raise ApiError(422, fields={exc.field: [exc.message]}) from None
-    except IllegalTransition as exc:
-        db.session.rollback()
-        raise ApiError(409, "illegal_transition", str(exc)) from None
-    except LookupError:
-        db.session.rollback()
-        raise ApiError(404) from None
-    db.session.commit()
-    return result
+    # Collector services raise LookupError for an unknown candidate or run.
+    return run_action(action, not_found=(LookupError,))
 
 
 def _candidate_list(case: Case) -> dict[str, Any]:
