@@ -35,8 +35,9 @@ def mint_status_link(case: Case) -> str:
     return absolute_url("intake.status_page", token=token)
 
 
-def case_for_status_token(token: str, *, now: datetime | None = None) -> Case | None:
-    """The case the token opens, or None (unknown, revoked, or closed too long ago)."""
+def case_for_status_token(token: str, *, lock: bool = False, now: datetime | None = None) -> Case | None:
+    """The case the token opens, or None (unknown, revoked, or closed too long
+    ago); with ``lock``, the case row is locked for a change."""
     now = now or utcnow()
     link = db.session.scalars(
         select(CaseStatusLink).where(
@@ -45,7 +46,7 @@ def case_for_status_token(token: str, *, now: datetime | None = None) -> Case | 
     ).first()
     if link is None:
         return None
-    case = db.session.get(Case, link.case_id)
+    case = db.session.get(Case, link.case_id, with_for_update=lock)
     if case is None or case.reference is None:
         return None
     if case.closed_at is not None and now - case.closed_at > timedelta(days=DAYS_AFTER_CLOSE):

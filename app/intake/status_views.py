@@ -40,8 +40,8 @@ def _no_referrer(response: Response) -> Response:
     return response
 
 
-def _case(token: str) -> Case:
-    case = case_for_status_token(token)
+def _case(token: str, *, lock: bool = False) -> Case:
+    case = case_for_status_token(token, lock=lock)
     if case is None:
         abort(Response(render_template("intake/status_unknown.html"), 404))
     return case
@@ -105,8 +105,8 @@ def status_page(token: str):
 @bp.post("/request/status/<token>/evidence")
 @_change_limit
 def upload_evidence(token: str):
-    case = _case(token)
-    db.session.refresh(case, with_for_update=True)
+    # Locked: two tabs posting at once cannot both pass the checks.
+    case = _case(token, lock=True)
     kind = request.form.get(KIND_FIELD, "")
     if not evidence.needs_authority(case):
         kind = kind or "identity"  # only one kind applies, so the question is not asked
@@ -132,14 +132,14 @@ def upload_evidence(token: str):
 @bp.post("/request/status/<token>/answer")
 @_change_limit
 def answer_question(token: str):
-    case = _case(token)
-    db.session.refresh(case, with_for_update=True)
+    # Locked: two tabs posting at once cannot both pass the checks.
+    case = _case(token, lock=True)
     answer = request.form.get(ANSWER_FIELD, "")
     try:
         evidence.answer_clarification(case, answer)
-    except FieldError as error:
+    except FieldError:
+        # Not the error's own wording, which is for staff: the page speaks to the requester.
         db.session.rollback()
-        del error  # its wording is for staff; the page speaks to the requester
         message = (
             "Enter your answer"
             if not answer.strip()
