@@ -50,11 +50,14 @@ typed without a date of birth is therefore not found: ask for the date.
 from __future__ import annotations
 
 import re
+import uuid
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from app.sources.names import name_key, normalise_email, normalise_postcode
-from app.sources.protocol import Candidate, Identity
+from app.sources.protocol import Candidate, Identity, PersonKind
 
 # At or above: a likely match worth the DPO's confirmation. Below: weak
 # (e.g. surname only, or names right but date of birth wrong).
@@ -291,6 +294,50 @@ def score(
     if value < FLOOR and not exact & FLOOR_EXEMPT:
         return None
     return value, tuple(reasons)
+
+
+class CandidatePool:
+    """The rows a person store's queries found, each record kept once, with
+    the exact-key reasons (e.g. ``upn_exact``) met on the way; then scored.
+    Rows are ``(record, organisation name)``; records have ``id`` and
+    ``organisation_id``."""
+
+    def __init__(self) -> None:
+        self._found: dict[uuid.UUID, tuple[Any, str]] = {}
+        self._exact: dict[uuid.UUID, set[str]] = {}
+
+    def add(self, rows: Iterable[Any], reason: str | Callable[[Any], str] | None = None) -> None:
+        for record, org_name in rows:
+            self._found[record.id] = (record, org_name)
+            if reason is not None:
+                self._exact.setdefault(record.id, set()).add(reason(record) if callable(reason) else reason)
+
+    def candidates(
+        self,
+        typed: TypedIdentity,
+        *,
+        source: str,
+        kind: PersonKind,
+        facts: Callable[[Any], PersonFacts],
+        summary: Callable[[Any, str], dict[str, Any]],
+    ) -> list[Candidate]:
+        """The records worth listing, strongest first."""
+        found = []
+        for record, org_name in self._found.values():
+            scored = score(typed, facts(record), self._exact.get(record.id, set()))
+            if scored:
+                found.append(
+                    Candidate(
+                        source=source,
+                        kind=kind,
+                        record_id=record.id,
+                        organisation_id=record.organisation_id,
+                        score=scored[0],
+                        reasons=scored[1],
+                        summary=summary(record, org_name),
+                    )
+                )
+        return ranked(found)
 
 
 def ranked(candidates: list[Candidate]) -> list[Candidate]:

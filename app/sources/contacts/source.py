@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from app.orgs.models import Organisation
 from app.sources.contacts.models import Contact, PupilContact
 from app.sources.items import columns_of, sorted_ids
-from app.sources.matching import PersonFacts, TypedIdentity, concerns, postcode_variants, ranked, score
+from app.sources.matching import CandidatePool, PersonFacts, TypedIdentity, concerns, postcode_variants
 from app.sources.protocol import Candidate, Identity, Item, Match, PersonKind
 from app.sources.pupils.models import Pupil
 
@@ -43,49 +43,21 @@ class ContactSource:
             Organisation, Organisation.id == Contact.organisation_id
         )
         in_orgs = Contact.organisation_id.in_(orgs)
-        pool: dict[uuid.UUID, tuple[Contact, str]] = {}
-        exact: dict[uuid.UUID, set[str]] = {}
+        pool = CandidatePool()
         if typed.emails:
-            for contact, org_name in session.execute(
-                base.where(in_orgs, Contact.email.in_(sorted(typed.emails)))
-            ):
-                pool[contact.id] = (contact, org_name)
-                exact.setdefault(contact.id, set()).add("email_exact")
+            pool.add(
+                session.execute(base.where(in_orgs, Contact.email.in_(sorted(typed.emails)))), "email_exact"
+            )
         if typed.lookup_keys:
             # Contacts carry no date of birth: everyone in these schools with
             # the surname (or the forename, in case the names were swapped).
-            for contact, org_name in session.execute(
-                base.where(in_orgs, Contact.surname_key.in_(sorted(typed.lookup_keys)))
-            ):
-                pool[contact.id] = (contact, org_name)
+            pool.add(session.execute(base.where(in_orgs, Contact.surname_key.in_(sorted(typed.lookup_keys)))))
         if typed.postcode:
             # The household: catches a mistyped or changed surname.
-            for contact, org_name in session.execute(
-                base.where(in_orgs, Contact.postcode.in_(postcode_variants(typed.postcode)))
-            ):
-                pool[contact.id] = (contact, org_name)
-        candidates = []
-        for contact, org_name in pool.values():
-            facts = PersonFacts.of(
-                forename_key=contact.forename_key,
-                surname_key=contact.surname_key,
-                surname=contact.surname,
-                postcode=contact.postcode,
+            pool.add(
+                session.execute(base.where(in_orgs, Contact.postcode.in_(postcode_variants(typed.postcode))))
             )
-            scored = score(typed, facts, exact.get(contact.id, set()))
-            if scored:
-                candidates.append(
-                    Candidate(
-                        source=NAME,
-                        kind=PersonKind.CONTACT,
-                        record_id=contact.id,
-                        organisation_id=contact.organisation_id,
-                        score=scored[0],
-                        reasons=scored[1],
-                        summary=_summary(contact, org_name),
-                    )
-                )
-        return ranked(candidates)
+        return pool.candidates(typed, source=NAME, kind=PersonKind.CONTACT, facts=_facts, summary=_summary)
 
     def collect(self, session: Session, match: Match) -> Iterator[Item]:
         orgs = sorted_ids(match.organisation_ids)
@@ -95,6 +67,15 @@ class ContactSource:
             yield from _contacts(session, sorted_ids(match.contact_ids), orgs)
         if match.pupil_ids:
             yield from _pupils_contacts(session, sorted_ids(match.pupil_ids), orgs)
+
+
+def _facts(contact: Contact) -> PersonFacts:
+    return PersonFacts.of(
+        forename_key=contact.forename_key,
+        surname_key=contact.surname_key,
+        surname=contact.surname,
+        postcode=contact.postcode,
+    )
 
 
 def _summary(contact: Contact, org_name: str) -> dict[str, Any]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from typing import Any
 
@@ -12,7 +11,7 @@ from sqlalchemy.orm import Session
 from app.orgs.models import Organisation
 from app.sources.employees.models import Employee
 from app.sources.items import columns_of, iso, sorted_ids
-from app.sources.matching import PersonFacts, TypedIdentity, concerns, ranked, score
+from app.sources.matching import CandidatePool, PersonFacts, TypedIdentity, concerns
 from app.sources.protocol import Candidate, Identity, Item, Match, PersonKind
 
 NAME = "employees"
@@ -38,14 +37,10 @@ class EmployeeSource:
             Organisation, Organisation.id == Employee.organisation_id
         )
         in_orgs = Employee.organisation_id.in_(orgs)
-        pool: dict[uuid.UUID, tuple[Employee, str]] = {}
-        exact: dict[uuid.UUID, set[str]] = {}
+        pool = CandidatePool()
 
         def gather(statement: Any, reason: str | None = None) -> None:
-            for employee, org_name in session.execute(statement):
-                pool[employee.id] = (employee, org_name)
-                if reason:
-                    exact.setdefault(employee.id, set()).add(reason)
+            pool.add(session.execute(statement), reason)
 
         if identity.staff_number and identity.staff_number.strip():
             typed_number = identity.staff_number.strip()
@@ -66,29 +61,7 @@ class EmployeeSource:
             gather(base.where(in_orgs, Employee.date_of_birth == typed.date_of_birth))
         if typed.lookup_keys:
             gather(base.where(in_orgs, Employee.surname_key.in_(sorted(typed.lookup_keys))))
-        candidates = []
-        for employee, org_name in pool.values():
-            facts = PersonFacts.of(
-                forename_key=employee.forename_key,
-                surname_key=employee.surname_key,
-                surname=employee.surname,
-                preferred_forename=employee.preferred_name,
-                date_of_birth=employee.date_of_birth,
-            )
-            scored = score(typed, facts, exact.get(employee.id, set()))
-            if scored:
-                candidates.append(
-                    Candidate(
-                        source=NAME,
-                        kind=PersonKind.EMPLOYEE,
-                        record_id=employee.id,
-                        organisation_id=employee.organisation_id,
-                        score=scored[0],
-                        reasons=scored[1],
-                        summary=_summary(employee, org_name),
-                    )
-                )
-        return ranked(candidates)
+        return pool.candidates(typed, source=NAME, kind=PersonKind.EMPLOYEE, facts=_facts, summary=_summary)
 
     def collect(self, session: Session, match: Match) -> Iterator[Item]:
         orgs = sorted_ids(match.organisation_ids)
@@ -112,6 +85,16 @@ class EmployeeSource:
                 },
                 occurred_on=employee.start_date,
             )
+
+
+def _facts(employee: Employee) -> PersonFacts:
+    return PersonFacts.of(
+        forename_key=employee.forename_key,
+        surname_key=employee.surname_key,
+        surname=employee.surname,
+        preferred_forename=employee.preferred_name,
+        date_of_birth=employee.date_of_birth,
+    )
 
 
 def _summary(employee: Employee, org_name: str) -> dict[str, Any]:

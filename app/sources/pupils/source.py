@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from app.orgs.models import Organisation
 from app.sources.items import columns_of, iso, sorted_ids
-from app.sources.matching import PersonFacts, TypedIdentity, concerns, ranked, score
+from app.sources.matching import CandidatePool, PersonFacts, TypedIdentity, concerns
 from app.sources.protocol import Candidate, Identity, Item, Match, PersonKind
 from app.sources.pupils.models import Assessment, AttendanceWeek, Enrolment, Pupil, SendRecord
 from app.sources.pupils.register import year_summaries
@@ -45,66 +45,38 @@ class PupilSource:
         orgs = sorted_ids(identity.organisation_ids)
         base = select(Pupil, Organisation.name).join(Organisation, Organisation.id == Pupil.organisation_id)
         in_orgs = Pupil.organisation_id.in_(orgs)
-        pool: dict[uuid.UUID, tuple[Pupil, str]] = {}
-        exact: dict[uuid.UUID, set[str]] = {}
+        pool = CandidatePool()
         if identity.upn:
             upn = _upn_typed(identity.upn)
-            for pupil, org_name in session.execute(
-                base.where(in_orgs, or_(Pupil.upn == upn, Pupil.former_upn == upn))
-            ):
-                pool[pupil.id] = (pupil, org_name)
-                reasons = exact.setdefault(pupil.id, set())
-                reasons.add("upn_exact" if pupil.upn == upn else "former_upn_exact")
+            pool.add(
+                session.execute(base.where(in_orgs, or_(Pupil.upn == upn, Pupil.former_upn == upn))),
+                lambda pupil: "upn_exact" if pupil.upn == upn else "former_upn_exact",
+            )
         if typed.date_of_birth:
             # Everyone born that day in these schools: a handful of rows,
             # among which typos, preferred and swapped names are scored.
-            for pupil, org_name in session.execute(
-                base.where(in_orgs, Pupil.date_of_birth == typed.date_of_birth)
-            ):
-                pool[pupil.id] = (pupil, org_name)
+            pool.add(session.execute(base.where(in_orgs, Pupil.date_of_birth == typed.date_of_birth)))
         if typed.surname_key and typed.forename_keys:
             # The names exactly (or swapped) whatever the date of birth, to
             # catch a mistyped date.
             forename_keys = sorted(typed.forename_keys)
-            for pupil, org_name in session.execute(
-                base.where(
-                    in_orgs,
-                    or_(
-                        and_(
-                            Pupil.surname_key == typed.surname_key,
-                            Pupil.forename_key.in_(forename_keys),
+            pool.add(
+                session.execute(
+                    base.where(
+                        in_orgs,
+                        or_(
+                            and_(
+                                Pupil.surname_key == typed.surname_key,
+                                Pupil.forename_key.in_(forename_keys),
+                            ),
+                            and_(
+                                Pupil.surname_key.in_(forename_keys), Pupil.forename_key == typed.surname_key
+                            ),
                         ),
-                        and_(Pupil.surname_key.in_(forename_keys), Pupil.forename_key == typed.surname_key),
-                    ),
-                )
-            ):
-                pool[pupil.id] = (pupil, org_name)
-        candidates = []
-        for pupil, org_name in pool.values():
-            facts = PersonFacts.of(
-                forename_key=pupil.forename_key,
-                surname_key=pupil.surname_key,
-                surname=pupil.legal_surname,
-                preferred_forename=pupil.preferred_forename,
-                preferred_surname=pupil.preferred_surname,
-                middle_names=pupil.middle_names,
-                date_of_birth=pupil.date_of_birth,
-                postcode=pupil.postcode,
-            )
-            scored = score(typed, facts, exact.get(pupil.id, set()))
-            if scored:
-                candidates.append(
-                    Candidate(
-                        source=NAME,
-                        kind=PersonKind.PUPIL,
-                        record_id=pupil.id,
-                        organisation_id=pupil.organisation_id,
-                        score=scored[0],
-                        reasons=scored[1],
-                        summary=_summary(pupil, org_name),
                     )
                 )
-        return ranked(candidates)
+            )
+        return pool.candidates(typed, source=NAME, kind=PersonKind.PUPIL, facts=_facts, summary=_summary)
 
     def collect(self, session: Session, match: Match) -> Iterator[Item]:
         orgs = sorted_ids(match.organisation_ids)
@@ -138,6 +110,19 @@ class PupilSource:
         yield from _attendance(session, ids)
         yield from _assessments(session, ids)
         yield from _send(session, ids)
+
+
+def _facts(pupil: Pupil) -> PersonFacts:
+    return PersonFacts.of(
+        forename_key=pupil.forename_key,
+        surname_key=pupil.surname_key,
+        surname=pupil.legal_surname,
+        preferred_forename=pupil.preferred_forename,
+        preferred_surname=pupil.preferred_surname,
+        middle_names=pupil.middle_names,
+        date_of_birth=pupil.date_of_birth,
+        postcode=pupil.postcode,
+    )
 
 
 def _summary(pupil: Pupil, org_name: str) -> dict[str, Any]:
