@@ -123,11 +123,22 @@ def pick_subjects(count: int, seed: int) -> list[uuid.UUID]:
     return list(rows)
 
 
+def primary_contact(pupil_id: uuid.UUID):
+    """The pupil's first contact (the parent who asks in this benchmark)."""
+    from app.sources.contacts.models import Contact, PupilContact
+
+    return db.session.scalars(
+        select(Contact)
+        .join(PupilContact, PupilContact.contact_id == Contact.id)
+        .where(PupilContact.pupil_id == pupil_id)
+        .order_by(PupilContact.contact_priority)
+    ).first()
+
+
 def add_history(pupil_id: uuid.UUID, rng: random.Random) -> int:
     """Four earlier school years for one pupil; returns the marks added."""
     from app.sources.access_log.models import AccessLogEntry
     from app.sources.consent.models import ConsentRecord, wording_sha256
-    from app.sources.contacts.models import Contact, PupilContact
     from app.sources.correspondence.models import Message, MessagePerson, MessageRecipient
     from app.sources.helpdesk.models import Ticket, TicketEntry, TicketSummaryEmail
     from app.sources.pupils.models import (
@@ -141,12 +152,7 @@ def add_history(pupil_id: uuid.UUID, rng: random.Random) -> int:
     from app.sources.pupils.models import Session as RegisterSession
 
     pupil = db.session.get(Pupil, pupil_id)
-    contact = db.session.scalars(
-        select(Contact)
-        .join(PupilContact, PupilContact.contact_id == Contact.id)
-        .where(PupilContact.pupil_id == pupil_id)
-        .order_by(PupilContact.contact_priority)
-    ).first()
+    contact = primary_contact(pupil_id)
     first_week = db.session.scalar(
         select(func.min(AttendanceWeek.week_start)).where(AttendanceWeek.pupil_id == pupil_id)
     )
@@ -287,16 +293,10 @@ def add_history(pupil_id: uuid.UUID, rng: random.Random) -> int:
 def open_case(pupil_id: uuid.UUID, staff: User):
     """A parent's access request about the pupil, confirmed and opened (not timed)."""
     from app.cases import services as cases
-    from app.sources.contacts.models import Contact, PupilContact
     from app.sources.pupils.models import Pupil
 
     pupil = db.session.get(Pupil, pupil_id)
-    contact = db.session.scalars(
-        select(Contact)
-        .join(PupilContact, PupilContact.contact_id == Contact.id)
-        .where(PupilContact.pupil_id == pupil_id)
-        .order_by(PupilContact.contact_priority)
-    ).first()
+    contact = primary_contact(pupil_id)
     case = cases.submit(
         organisation=pupil.organisation
         if hasattr(pupil, "organisation")
