@@ -37,14 +37,21 @@ def csrf_token(client: FlaskClient, path: str) -> str:
     return value.group(1)
 
 
-def make_organisation(name: str, kind: str = "school", trust: Organisation | None = None) -> Organisation:
+def make_organisation(
+    name: str,
+    kind: str = "school",
+    trust: Organisation | None = None,
+    *,
+    dp_contact_name: str = "Data Protection Lead",
+    dp_contact_email: str = "dpo@example.org",
+) -> Organisation:
     organisation = create_organisation(
         name=name,
         kind=kind,
         nation="england",
         contract_start=date(2024, 9, 1),
-        dp_contact_name="Data Protection Lead",
-        dp_contact_email="dpo@example.org",
+        dp_contact_name=dp_contact_name,
+        dp_contact_email=dp_contact_email,
         trust=trust,
     )
     db.session.flush()

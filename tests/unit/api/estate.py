@@ -8,28 +8,25 @@ schemathesis seed; not a test module itself.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
 
 from app.accounts.models import Role, User
 from app.api.models import ApiToken
 from app.api.tokens import issue_token
 from app.extensions import db
 from app.orgs.models import Organisation
-from app.orgs.services import create_organisation
+from tests import signin
 
 
 def make_organisation(name: str, kind: str = "school", trust: Organisation | None = None) -> Organisation:
-    organisation = create_organisation(
-        name=name,
-        kind=kind,
-        nation="england",
-        contract_start=date(2024, 9, 1),
+    # A contact of its own per organisation: the isolation walk looks for
+    # the other side's address in every answer.
+    return signin.make_organisation(
+        name,
+        kind,
+        trust,
         dp_contact_name=f"{name} DPO",
         dp_contact_email=f"dpo@{name.lower().replace(' ', '-')}.example.org",
-        trust=trust,
     )
-    db.session.flush()
-    return organisation
 
 
 def make_user(email: str, role: Role, organisation: Organisation | None = None, name: str = "") -> User:
