@@ -58,6 +58,7 @@ def create_app(config: Settings | Mapping[str, str] | None = None) -> Flask:
 def _register_blueprints(app: Flask) -> None:
     from app.accounts.views import bp as accounts_bp
     from app.console.views import bp as console_bp
+    from app.exports.views import bp as downloads_bp
     from app.health.views import bp as health_bp
     from app.intake.views import bp as intake_bp
 
@@ -65,6 +66,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(accounts_bp)
     app.register_blueprint(console_bp)
     app.register_blueprint(intake_bp)
+    app.register_blueprint(downloads_bp)
 
     from app import api
 

@@ -6,9 +6,12 @@ from app.audit import models as audit_models  # noqa: F401
 from app.blobs import models as blobs_models  # noqa: F401
 from app.cases import models as cases_models  # noqa: F401
 from app.collect import models as collect_models  # noqa: F401
+from app.exports import models as exports_models  # noqa: F401
 from app.jobs import models as jobs_models  # noqa: F401
 from app.mail import models as mail_models  # noqa: F401
 from app.orgs import models as orgs_models  # noqa: F401
+from app.register import models as register_models  # noqa: F401
+from app.review import models as review_models  # noqa: F401
 from app.sources.access_log import models as access_log_models  # noqa: F401
 from app.sources.consent import models as consent_models  # noqa: F401
 from app.sources.contacts import models as contacts_models  # noqa: F401

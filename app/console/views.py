@@ -150,3 +150,6 @@ def recovery_codes():
 
 from app.console import cases as _cases  # noqa: E402, F401  (registers the case pages on ``bp``)
 from app.console import collect as _collect  # noqa: E402, F401  (registers the find-and-gather pages on ``bp``)
+from app.console import packs as _packs  # noqa: E402, F401  (response pack and download links)
+from app.console import register as _register  # noqa: E402, F401  (processing register)
+from app.console import review as _review  # noqa: E402, F401  (review of collected items)

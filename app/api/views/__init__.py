@@ -16,4 +16,15 @@ def _no_store(response: Response) -> Response:
     return response
 
 
-from app.api.views import cases, collect, me, organisations, requests, tokens, users  # noqa: E402, F401  (registers routes)
+from app.api.views import (  # noqa: E402, F401  (registers routes)
+    cases,
+    collect,
+    me,
+    organisations,
+    packs,
+    register,
+    requests,
+    review,
+    tokens,
+    users,
+)

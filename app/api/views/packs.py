@@ -1,0 +1,1 @@
+"""Response packs and download links over the API."""

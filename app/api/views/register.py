@@ -1,0 +1,1 @@
+"""The processing register over the API."""

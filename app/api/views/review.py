@@ -1,0 +1,1 @@
+"""Review decisions over the API."""

@@ -1,0 +1,1 @@
+"""Console pages for building the response pack and sending its download links."""

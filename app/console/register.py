@@ -1,0 +1,1 @@
+"""Console pages for the processing register (admins edit it)."""

@@ -1,0 +1,1 @@
+"""Console pages for reviewing a case's collected items (app.review)."""

@@ -1,0 +1,1 @@
+"""The response pack (PDF and machine-readable copy) and its download links."""

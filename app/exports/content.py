@@ -1,0 +1,263 @@
+"""What a response pack says, assembled once and rendered twice.
+
+``build_pack_content(case)`` reads the reviewed items, applies the review
+decisions (withheld items left out, redactions applied) and joins each
+category to its processing-register entry. The PDF (``app.exports.pdf``)
+and the machine-readable copy (``app.exports.package``) both render the
+same ``PackContent``, so they cannot disagree about what was disclosed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import select
+
+from app.cases.models import Case
+from app.collect.models import CollectedItem, SourceRun
+from app.db import utcnow
+from app.extensions import db
+from app.register.models import RegisterEntry
+from app.review.exemptions import EXEMPTIONS
+from app.review.models import Action, ItemDecision
+from app.review.redaction import apply_redactions
+from app.sources.registry import get_source
+
+SCHEMA_VERSION = 1
+
+
+class NotReviewed(ValueError):
+    """An item has no decision, or was changed by a re-gather after its decision."""
+
+    def __init__(self, keys: Sequence[str]) -> None:
+        super().__init__(f"{len(keys)} item(s) need a review decision")
+        self.keys = list(keys)
+
+
+@dataclass(frozen=True, slots=True)
+class RegisterFacts:
+    """The Art 15(1)(a)-(h) and 15(2) facts for one category."""
+
+    title: str
+    description: str
+    purposes: list[str]
+    lawful_basis: str
+    special_category_condition: str | None
+    recipients: list[str]
+    retention: str
+    origin: str
+    automated_decisions: str
+    transfers: str
+
+
+@dataclass(frozen=True, slots=True)
+class PackItem:
+    key: str
+    source: str
+    category: str
+    title: str
+    occurred_on: date | None
+    data: dict[str, Any]  # redactions applied
+    redacted: bool
+
+
+@dataclass(frozen=True, slots=True)
+class CategorySection:
+    source: str
+    category: str
+    facts: RegisterFacts
+    items: list[PackItem]
+
+
+@dataclass(frozen=True, slots=True)
+class ScheduleRow:
+    """One line of the disclosure schedule. ``title`` is left out for withheld
+    items: a withheld item's title may itself say what is being withheld."""
+
+    source: str
+    category: str
+    title: str | None
+    action: Action
+    exemption_title: str | None
+    exemption_citation: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class SearchedSource:
+    name: str
+    title: str
+    status: str
+    item_count: int | None
+    finished_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class PackContent:
+    schema_version: int
+    reference: str
+    request_type: str
+    received_on: date
+    generated_at: datetime
+    organisation_name: str
+    organisation_contact_name: str
+    organisation_contact_email: str
+    requester_name: str
+    requester_relationship: str
+    subject_name: str
+    subject_dob: str
+    sections: list[CategorySection]
+    schedule: list[ScheduleRow]
+    sources_searched: list[SearchedSource]
+    withheld_count: int = 0
+    redacted_count: int = 0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def item_count(self) -> int:
+        return sum(len(section.items) for section in self.sections)
+
+
+def item_digest(data_json: str) -> str:
+    """What a review decision remembers of the item it was made on."""
+    return hashlib.sha256(data_json.encode("utf-8")).hexdigest()
+
+
+def _facts(entry: RegisterEntry | None, source: str, category: str) -> RegisterFacts:
+    if entry is None:
+        # A category missing from the register is a configuration error the
+        # letter must not paper over; the pack build refuses instead.
+        raise LookupError(f"the processing register has no entry for {source}/{category}")
+    return RegisterFacts(
+        title=entry.title,
+        description=entry.description,
+        purposes=list(entry.purposes),
+        lawful_basis=entry.lawful_basis,
+        special_category_condition=entry.special_category_condition,
+        recipients=list(entry.recipients),
+        retention=entry.retention,
+        origin=entry.origin,
+        automated_decisions=entry.automated_decisions,
+        transfers=entry.transfers,
+    )
+
+
+def _source_title(name: str) -> str:
+    try:
+        return get_source(name).title
+    except LookupError:
+        return name
+
+
+def build_pack_content(case: Case, *, now: datetime | None = None) -> PackContent:
+    """The pack for an approved (or in-review, for a preview) case.
+
+    Raises ``NotReviewed`` if any item lacks a current decision, and
+    ``LookupError`` if a disclosed category has no register entry.
+    """
+    items = db.session.scalars(
+        select(CollectedItem)
+        .where(CollectedItem.case_id == case.id)
+        .order_by(CollectedItem.source, CollectedItem.category, CollectedItem.occurred_on, CollectedItem.key)
+    ).all()
+    decisions = {
+        d.item_key: d for d in db.session.scalars(select(ItemDecision).where(ItemDecision.case_id == case.id))
+    }
+    stale = [
+        item.key
+        for item in items
+        if (d := decisions.get(item.key)) is None or d.item_digest != item_digest(item.data_json)
+    ]
+    if stale:
+        raise NotReviewed(stale)
+    register = {(e.source, e.category): e for e in db.session.scalars(select(RegisterEntry))}
+
+    sections: dict[tuple[str, str], CategorySection] = {}
+    schedule: list[ScheduleRow] = []
+    withheld = redacted = 0
+    for item in items:
+        decision = decisions[item.key]
+        info = EXEMPTIONS.get(decision.exemption) if decision.exemption else None
+        schedule.append(
+            ScheduleRow(
+                source=item.source,
+                category=item.category,
+                title=None if decision.action is Action.WITHHOLD else item.title,
+                action=decision.action,
+                exemption_title=info.title if info else None,
+                exemption_citation=info.citation if info else None,
+            )
+        )
+        if decision.action is Action.WITHHOLD:
+            withheld += 1
+            continue
+        data = item.data
+        if decision.action is Action.REDACT:
+            redacted += 1
+            data = apply_redactions(data, decision.redactions)
+        pair = (item.source, item.category)
+        if pair not in sections:
+            sections[pair] = CategorySection(
+                item.source, item.category, _facts(register.get(pair), *pair), []
+            )
+        sections[pair].items.append(
+            PackItem(
+                key=item.key,
+                source=item.source,
+                category=item.category,
+                title=item.title,
+                occurred_on=item.occurred_on,
+                data=data,
+                redacted=decision.action is Action.REDACT,
+            )
+        )
+
+    runs = db.session.scalars(
+        select(SourceRun).where(SourceRun.case_id == case.id).order_by(SourceRun.source)
+    )
+    organisation = case.organisation
+    return PackContent(
+        schema_version=SCHEMA_VERSION,
+        reference=case.reference or "",
+        request_type=case.request_type.value,
+        received_on=case.received_on,
+        generated_at=now or utcnow(),
+        organisation_name=organisation.name,
+        organisation_contact_name=organisation.dp_contact_name,
+        organisation_contact_email=organisation.dp_contact_email,
+        requester_name=case.requester_name,
+        requester_relationship=case.requester_relationship.value,
+        subject_name=case.subject_name,
+        subject_dob=case.subject_dob,
+        sections=list(sections.values()),
+        schedule=schedule,
+        sources_searched=[
+            SearchedSource(
+                name=run.source,
+                title=_source_title(run.source),
+                status=run.status.value,
+                item_count=run.item_count,
+                finished_at=run.finished_at,
+            )
+            for run in runs
+        ],
+        withheld_count=withheld,
+        redacted_count=redacted,
+    )
+
+
+def content_as_json(content: PackContent) -> dict[str, Any]:
+    """The pack as one JSON-ready document (the machine-readable copy's core)."""
+
+    def plain(value: Any) -> Any:
+        if isinstance(value, date | datetime):
+            return value.isoformat()
+        return value
+
+    document = asdict(content)
+    document.pop("extra", None)
+    return json.loads(json.dumps(document, default=plain))

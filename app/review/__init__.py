@@ -1,0 +1,1 @@
+"""Review of collected items: disclose, withhold or redact, with exemption codes."""
