@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, insert, select, text
 from sqlalchemy.engine import make_url
 
 from app import create_app
@@ -111,8 +111,29 @@ def migrated_database(tmp_path_factory) -> Iterator[str]:
     with app.app_context():
         from app.extensions import db
 
+        if _env_is_postgres():
+            _remember_seeded_rows(db.engine)
         db.engine.dispose()
     yield url
+
+
+# Reference data the migrations seed (table -> rows). On PostgreSQL every
+# test empties every table, so these are put back afterwards; SQLite tests
+# start from a copy of the migrated file and keep them anyway.
+SEEDED_TABLES = ("processing_register",)
+_seeded_rows: dict[str, list[dict]] = {}
+
+
+def _seeded_table(name: str):
+    from app.db import Base
+
+    return Base.metadata.tables[name]
+
+
+def _remember_seeded_rows(engine) -> None:
+    with engine.connect() as conn:
+        for name in SEEDED_TABLES:
+            _seeded_rows[name] = [dict(row) for row in conn.execute(select(_seeded_table(name))).mappings()]
 
 
 @pytest.fixture
@@ -156,6 +177,9 @@ def _empty_postgres_tables(url: str) -> None:
             # for this clean-up only; the application never runs like this.
             conn.execute(text("SET LOCAL session_replication_role = replica"))
             conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " CASCADE"))
+        for name, rows in _seeded_rows.items():
+            if rows:
+                conn.execute(insert(_seeded_table(name)), rows)
     engine.dispose()
 
 
