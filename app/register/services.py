@@ -1,0 +1,144 @@
+"""Reading and correcting the processing register.
+
+Every user of the console may read it (it is what the response letters
+cite); only admins change it. A change is validated as a whole, applied in
+the caller's transaction and audited with the names of the fields changed
+(never their text).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import select
+
+from app.accounts.models import Role, User
+from app.audit.services import record
+from app.db import utcnow
+from app.extensions import db
+from app.register.models import RegisterEntry
+from app.sources.registry import all_sources
+
+MAX_TITLE = 200
+MAX_TEXT = 2000
+MAX_LIST = 20
+MAX_LIST_ITEM = 300
+
+TEXT_FIELDS = (
+    "description",
+    "lawful_basis",
+    "retention",
+    "origin",
+    "automated_decisions",
+    "transfers",
+)
+LIST_FIELDS = ("purposes", "recipients")
+OPTIONAL_TEXT_FIELDS = ("special_category_condition",)
+EDITABLE = ("title", *TEXT_FIELDS, *OPTIONAL_TEXT_FIELDS, *LIST_FIELDS)
+
+
+class RegisterError(ValueError):
+    """Field messages for a change that cannot be made."""
+
+    def __init__(self, errors: Mapping[str, str]) -> None:
+        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
+        self.errors = dict(errors)
+
+
+class NotAllowed(PermissionError):
+    pass
+
+
+def entries() -> Sequence[RegisterEntry]:
+    ordered = select(RegisterEntry).order_by(RegisterEntry.source, RegisterEntry.category)
+    return db.session.scalars(ordered).all()
+
+
+def entry(entry_id: uuid.UUID) -> RegisterEntry:
+    found = db.session.get(RegisterEntry, entry_id)
+    if found is None:
+        raise LookupError("no such register entry")
+    return found
+
+
+def missing_categories() -> list[tuple[str, str]]:
+    """(source, category) pairs a source can produce but the register does
+    not describe: a pack disclosing one of them cannot be built."""
+    have = {(e.source, e.category) for e in entries()}
+    return [
+        (source.name, category)
+        for source in all_sources()
+        for category in source.categories
+        if (source.name, category) not in have
+    ]
+
+
+def _clean_text(value: Any, name: str, errors: dict[str, str], *, limit: int, required: bool) -> str | None:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if required:
+            errors[name] = "Enter some text"
+        return None
+    if not isinstance(value, str):
+        errors[name] = "Must be text"
+        return None
+    text = value.strip()
+    if len(text) > limit:
+        errors[name] = f"Use at most {limit} characters"
+    return text
+
+
+def _clean_list(value: Any, name: str, errors: dict[str, str]) -> list[str]:
+    if isinstance(value, str):
+        value = value.splitlines()
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        errors[name] = "Must be a list of lines of text"
+        return []
+    lines = [line.strip() for line in value if line.strip()]
+    if not lines:
+        errors[name] = "Enter at least one line"
+    elif len(lines) > MAX_LIST:
+        errors[name] = f"Use at most {MAX_LIST} lines"
+    elif any(len(line) > MAX_LIST_ITEM for line in lines):
+        errors[name] = f"Keep each line to at most {MAX_LIST_ITEM} characters"
+    return lines
+
+
+def update_entry(target: RegisterEntry, changes: Mapping[str, Any], actor: User) -> list[str]:
+    """Apply ``changes`` (any of EDITABLE) and return the names of the fields
+    that changed. Nothing is applied if any field is invalid."""
+    if actor.role is not Role.ADMIN:
+        raise NotAllowed("only administrators change the processing register")
+    errors: dict[str, str] = {}
+    unknown = sorted(set(changes) - set(EDITABLE))
+    for name in unknown:
+        errors[name] = "Not a field of the register"
+    cleaned: dict[str, Any] = {}
+    for name, value in changes.items():
+        if name == "title":
+            cleaned[name] = _clean_text(value, name, errors, limit=MAX_TITLE, required=True)
+        elif name in TEXT_FIELDS:
+            cleaned[name] = _clean_text(value, name, errors, limit=MAX_TEXT, required=True)
+        elif name in OPTIONAL_TEXT_FIELDS:
+            cleaned[name] = _clean_text(value, name, errors, limit=MAX_TEXT, required=False)
+        elif name in LIST_FIELDS:
+            cleaned[name] = _clean_list(value, name, errors)
+    if errors:
+        raise RegisterError(errors)
+    changed = [name for name, value in cleaned.items() if getattr(target, name) != value]
+    if not changed:
+        return []
+    for name in changed:
+        setattr(target, name, cleaned[name])
+    target.updated_at = utcnow()
+    target.updated_by_id = actor.id
+    record(
+        "register.updated",
+        actor_type="user",
+        actor_id=actor.id,
+        object_type="register_entry",
+        object_id=target.id,
+        data={"fields": sorted(changed)},
+    )
+    return changed
