@@ -116,6 +116,7 @@ def prepare_database(database_url: str, instance: Path) -> Seeded:
     from app.cases import services
     from app.cases.evidence import add_evidence
     from app.extensions import db
+    from app.register.services import entries as register_entries
     from tests.conftest import environ_for_tests, migrate_to_head
     from tests.unit.api.estate import build_estate
     from tests.unit.cases.factory import new_case, opened_case
@@ -150,6 +151,7 @@ def prepare_database(database_url: str, instance: Path) -> Seeded:
             known_ids={
                 "reference": [case.reference for case in cases if case.reference],
                 "evidence_id": [str(item.id) for item in evidence],
+                "entry_id": [str(entry.id) for entry in register_entries()],
             },
         )
         db.session.remove()

@@ -60,9 +60,8 @@ def get_register_entry(entry_id: uuid.UUID) -> RegisterEntry:
     roles=(Role.ADMIN,),
 )
 def update_register_entry(entry_id: uuid.UUID, body: dict[str, Any]) -> RegisterEntry:
-    """Send only the fields to change; the change is audited (field names only)."""
-    if not body:
-        raise ApiError(422, fields={"_schema": ["Send at least one field to change."]})
+    """Send only the fields to change (an empty object changes nothing); a
+    change is audited (field names only)."""
     entry = _entry(entry_id)
     try:
         services.update_entry(entry, body, current_user())
