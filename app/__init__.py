@@ -61,12 +61,14 @@ def _register_blueprints(app: Flask) -> None:
     from app.exports.views import bp as downloads_bp
     from app.health.views import bp as health_bp
     from app.intake.views import bp as intake_bp
+    from app.sources.consent.views import bp as consent_bp
 
     app.register_blueprint(health_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(console_bp)
     app.register_blueprint(intake_bp)
     app.register_blueprint(downloads_bp)
+    app.register_blueprint(consent_bp)
 
     from app import api
 

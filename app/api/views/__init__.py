@@ -19,6 +19,7 @@ def _no_store(response: Response) -> Response:
 from app.api.views import (  # noqa: E402, F401  (registers routes)
     cases,
     collect,
+    consents,
     me,
     organisations,
     packs,
