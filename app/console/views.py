@@ -152,4 +152,5 @@ from app.console import cases as _cases  # noqa: E402, F401  (registers the case
 from app.console import collect as _collect  # noqa: E402, F401  (registers the find-and-gather pages on ``bp``)
 from app.console import packs as _packs  # noqa: E402, F401  (response pack and download links)
 from app.console import register as _register  # noqa: E402, F401  (processing register)
+from app.console import reports as _reports  # noqa: E402, F401  (dashboard and request register)
 from app.console import review as _review  # noqa: E402, F401  (review of collected items)

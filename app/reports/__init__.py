@@ -1,0 +1,1 @@
+"""The DPO's overview: the dashboard figures and the request register."""
