@@ -5,9 +5,20 @@ BIN := $(VENV)/bin
 # The embedded default: SQLite in instance/, jobs inline, mail to the outbox table.
 DEV_ENV := env -u DATABASE_URL -u REDIS_URL -u SMTP_URL RIGHTSDESK_ENV=development FLASK_APP=wsgi
 
-.PHONY: install run test lint schemathesis bench clean
+.PHONY: install browser run test lint schemathesis bench clean
 
 install: $(VENV)/.installed
+
+# The browser tests drive Debian's Chromium (browsers cannot be downloaded
+# here) and inject axe-core from the npm registry. Without root or network
+# this step says so and the browser tests skip (they fail in CI instead).
+browser: node_modules/.installed
+	@command -v chromium >/dev/null 2>&1 || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) \
+		|| echo "Chromium could not be installed: the browser tests will not run"
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --silent
+	touch $@
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -21,7 +32,7 @@ run: install
 	$(DEV_ENV) $(BIN)/flask demo login
 	$(DEV_ENV) $(BIN)/flask run --host 127.0.0.1 --port 5000
 
-test: install
+test: install browser
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 lint: install
@@ -33,4 +44,4 @@ schemathesis: install
 	$(BIN)/python -m tests.schemathesis.run $(SCHEMATHESIS_ARGS)
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .ruff_cache node_modules

@@ -1,0 +1,101 @@
+"""Browser tests: the real app served over HTTP in a thread, driven by
+Debian's Chromium through Playwright (browsers cannot be downloaded here, so
+Playwright is pointed at the system's executable).
+
+Outside CI a missing Chromium skips these tests; in CI
+(``RIGHTSDESK_REQUIRE_SERVICES=1``) it fails them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from werkzeug.serving import make_server
+
+from tests.conftest import service_missing
+
+ROOT = Path(__file__).resolve().parents[2]
+SCREENSHOTS = ROOT / "docs" / "screenshots"
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+# WCAG 2.2 AA and everything below it.
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+
+pytestmark = pytest.mark.e2e
+
+
+def chromium_path() -> str | None:
+    found = os.environ.get("RIGHTSDESK_CHROMIUM") or shutil.which("chromium")
+    return found or shutil.which("chromium-browser")
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    executable = chromium_path()
+    if executable is None:
+        service_missing("Chromium (Debian package chromium; `make browser` installs it)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(
+            executable_path=executable, headless=True, args=["--no-sandbox", "--disable-dev-shm-usage"]
+        )
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def live_server(app: Flask) -> Iterator[str]:
+    """The app on http://localhost:<port>. Chromium treats localhost as a
+    secure context, so the app's cookies behave as they do over HTTPS."""
+    server = make_server("localhost", 0, app, threaded=True)
+    base = f"http://localhost:{server.server_port}"
+    app.config["RIGHTSDESK_BASE_URL"] = base
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield base
+    server.shutdown()
+    thread.join(timeout=10)
+
+
+@pytest.fixture
+def page(browser) -> Iterator[object]:
+    # bypass_csp: only so axe-core can be injected into the page; the app's
+    # Content-Security-Policy itself is tested in tests/functional.
+    context = browser.new_context(viewport={"width": 1100, "height": 900}, locale="en-GB", bypass_csp=True)
+    opened = context.new_page()
+    opened.set_default_timeout(15_000)
+    yield opened
+    context.close()
+
+
+def screenshot(page, name: str) -> Path:
+    """A full-page picture for docs/screenshots (linked from the README)."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+def serious_violations(page) -> list[dict]:
+    """axe-core's serious and critical WCAG 2.2 AA findings on the page as it is now."""
+    if not AXE.exists():
+        service_missing("axe-core (npm; `make browser` installs it)")
+    page.add_script_tag(path=str(AXE))
+    results = page.evaluate("tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", AXE_TAGS)
+    return [
+        {"id": v["id"], "impact": v["impact"], "help": v["help"], "at": [n["target"] for n in v["nodes"]][:5]}
+        for v in results["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+
+
+def assert_accessible(page, what: str) -> None:
+    found = serious_violations(page)
+    assert not found, f"{what}: {json.dumps(found, indent=1)}"

@@ -1,0 +1,61 @@
+"""The DPO signs in to the console in a real browser (password, then a TOTP
+code) and the main console pages pass the axe-core WCAG 2.2 AA scan. The
+scan itself is shown to catch a real violation, so a passing scan means
+something."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from app.accounts.models import Role
+from app.extensions import db
+from tests.e2e.conftest import assert_accessible, screenshot, serious_violations
+from tests.signin import PASSWORD, fresh_code, make_organisation, make_user
+from tests.unit.cases.factory import opened_case
+
+pytestmark = pytest.mark.e2e
+
+
+def test_axe_scan_reports_an_unlabelled_field_and_an_image_without_text(page):
+    page.set_content(
+        '<!doctype html><html lang="en"><head><title>t</title></head><body><main>'
+        '<input type="text"><img src="data:image/gif;base64,R0lGODlhAQABAAAAACw=">'
+        "</main></body></html>"
+    )
+    found = {violation["id"] for violation in serious_violations(page)}
+    assert {"label", "image-alt"} <= found
+
+
+def test_dpo_signs_in_with_totp_and_console_pages_are_accessible(app, live_server, page):
+    school = make_organisation("Oak Hill Primary School")
+    user, secret = make_user("dpo@company.example", Role.ADMIN)
+    case = opened_case(school, user, received_on=date(2026, 10, 20), requester_email="parent@example.net")
+    db.session.commit()
+
+    page.goto(f"{live_server}/console/")
+    page.wait_for_selector("input[name=email]")
+    assert_accessible(page, "sign-in page")
+    screenshot(page, "10-console-sign-in")
+    page.fill("input[name=email]", user.email)
+    page.fill("input[name=password]", PASSWORD)
+    page.keyboard.press("Enter")
+    page.wait_for_selector("input[name=code]")
+    assert_accessible(page, "second-factor page")
+    page.fill("input[name=code]", fresh_code(user, secret))
+    page.keyboard.press("Enter")
+    page.wait_for_selector("h1:has-text('Cases')")
+    assert_accessible(page, "case list")
+    screenshot(page, "11-console-cases")
+
+    for path, name in (
+        ("/console/dashboard", "12-console-dashboard"),
+        ("/console/requests", "13-console-request-register"),
+        (f"/console/cases/{case.id}", "14-console-case"),
+        ("/console/register", "15-console-processing-register"),
+    ):
+        page.goto(f"{live_server}{path}")
+        assert page.locator("main h1").count() == 1, path
+        assert_accessible(page, path)
+        screenshot(page, name)
