@@ -1,1 +1,402 @@
-"""Console pages for reviewing a case's collected items (app.review)."""
+"""Console pages for reviewing a case's collected items (app.review).
+
+The review page lists the items by source and category with their
+decisions, offers bulk actions (disclose everything not yet decided, or
+disclose or withhold the ticked items) and the Approve button. Each item has
+its own page: the data with suggested names highlighted, and the decision
+form (exemption, note, the parts to redact: suggested names to tick, or
+words pasted for the server to find). The disclosure schedule page lists
+every decision. Decisions are the controller's, so school users make them
+for their own organisation's cases as company staff do.
+
+Views parse the form, call one service and redirect, or show the page
+again with an error summary (422 for bad input, 409 when the case is not in
+review). Every look is audited and access-logged by the service.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from itertools import pairwise
+from typing import Any
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, SelectMultipleField, StringField, TextAreaField
+from wtforms.validators import AnyOf, InputRequired, Regexp
+
+from app.accounts import web
+from app.cases.lifecycle import IllegalTransition
+from app.cases.models import Case
+from app.console.cases import case_or_404 as _case
+from app.console.cases import signed_in_user as _user
+from app.console.views import bp
+from app.extensions import db
+from app.review import listing, schedule, services
+from app.review.exemptions import EXEMPTIONS
+from app.review.listing import ReviewItem
+from app.review.models import Action
+from app.review.redaction import leaves, text_at
+from app.sources.validation import FieldError
+
+# Item keys are made of source names, ids and years (see app.sources).
+ITEM_KEY = r"^[A-Za-z0-9_.:/+-]{1,200}$"
+_ITEM_KEY = re.compile(ITEM_KEY)
+_SPAN = re.compile(r"^([A-Za-z0-9_.]{1,200}):([0-9]{1,9}):([0-9]{1,9})$")
+MAX_PHRASES = 50
+# Where each service field's error is shown on the item and review pages.
+_ITEM_FIELDS = {
+    "action": "action",
+    "exemption": "exemption",
+    "note": "note",
+    "redactions": "phrases",
+    "phrases": "phrases",
+    "suggestions": "accept-suggestions",
+}
+_BULK_FIELDS = {"action": "action", "exemption": "bulk-exemption", "note": "bulk-note"}
+EXEMPTION_OPTIONS = [("", "Choose an exemption")] + [
+    (info.code.value, f"{info.title} ({info.citation})") for info in EXEMPTIONS.values()
+]
+_EXPIRED = "The form expired or was incomplete. Try again."
+ACTION_LABELS = {
+    Action.DISCLOSE.value: "Disclose the whole item",
+    Action.WITHHOLD.value: "Withhold the whole item",
+    Action.REDACT.value: "Disclose it with parts redacted",
+}
+
+
+class ActionForm(FlaskForm):
+    """A button that needs nothing but the CSRF token."""
+
+
+class DecideForm(FlaskForm):
+    item_key = HiddenField(validators=[InputRequired(), Regexp(ITEM_KEY)])
+    action = StringField()
+    exemption = StringField()
+    note = TextAreaField()
+    # "field:start:end" of each ticked part (a suggested name, or a part
+    # already redacted); the server checks each against the item.
+    spans = SelectMultipleField(validate_choice=False)
+    phrases = TextAreaField()
+
+
+class AcceptForm(FlaskForm):
+    item_key = HiddenField(validators=[InputRequired(), Regexp(ITEM_KEY)])
+
+
+class BulkForm(FlaskForm):
+    scope = HiddenField(validators=[InputRequired(), AnyOf(["selected", "undecided"])])
+    item_keys = SelectMultipleField(validate_choice=False)
+    action = StringField()
+    exemption = StringField()
+    note = TextAreaField()
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A run of a text field, marked when suggested or chosen for redaction."""
+
+    text: str
+    suggested: bool
+    redacted: bool
+
+
+@dataclass(frozen=True)
+class Part:
+    """A checkbox on the item page: one span the reviewer may redact."""
+
+    value: str  # field:start:end
+    field: str
+    text: str
+    why: str
+    checked: bool
+
+
+def segments(text: str, suggested: list[tuple[int, int]], redacted: list[tuple[int, int]]) -> list[Segment]:
+    cuts = sorted({0, len(text), *(p for span in suggested + redacted for p in span if 0 <= p <= len(text))})
+    return [
+        Segment(
+            text[start:end],
+            any(s <= start and end <= e for s, e in suggested),
+            any(s <= start and end <= e for s, e in redacted),
+        )
+        for start, end in pairwise(cuts)
+        if start < end
+    ]
+
+
+def _capital(message: str) -> str:
+    return message[:1].upper() + message[1:]
+
+
+def _review_page(
+    case: Case, errors: list[tuple[str, str]] | None = None, status: int = 200, bulk: BulkForm | None = None
+):
+    result = listing.view_review(_user(), case)
+    db.session.commit()
+    return render_template(
+        "console/review/review.html",
+        case=case,
+        review=result,
+        form=ActionForm(),
+        bulk=bulk or BulkForm(formdata=None),
+        exemptions=EXEMPTION_OPTIONS,
+        exemption_info=EXEMPTIONS,
+        errors=errors or [],
+    ), status
+
+
+@bp.get("/cases/<uuid:case_id>/review")
+@web.login_required
+def case_review(case_id: uuid.UUID):
+    return _review_page(_case(case_id))
+
+
+def _spans_of(values: Iterable[str]) -> list[dict[str, Any]]:
+    spans = []
+    for value in values:
+        match = _SPAN.match(value)
+        if match is None:
+            raise FieldError("redactions", "the parts chosen could not be read: choose them again")
+        spans.append({"field": match[1], "start": int(match[2]), "end": int(match[3])})
+    return spans
+
+
+def _span_value(span: Mapping[str, Any]) -> str:
+    return f"{span['field']}:{span['start']}:{span['end']}"
+
+
+def _parts(entry: ReviewItem, chosen: set[str] | None) -> list[Part]:
+    """Suggested names and parts already redacted (of a current decision),
+    as checkboxes; ``chosen`` are the values ticked in a refused form."""
+    decision = entry.decision
+    kept = decision.redactions if decision and entry.state == listing.DECIDED else []
+    parts: dict[str, Part] = {}
+    for span, why, ticked in [
+        *((s, "already redacted", True) for s in kept),
+        *((s.as_span(), f"suggested: a {s.name_kind}'s name", False) for s in entry.suggestions),
+    ]:
+        value = _span_value(span)
+        text = text_at(entry.data, span["field"])
+        if value in parts or not isinstance(text, str):
+            continue
+        checked = value in chosen if chosen is not None else ticked
+        parts[value] = Part(value, span["field"], text[span["start"] : span["end"]], why, checked)
+    return list(parts.values())
+
+
+def _shown_fields(entry: ReviewItem) -> list[tuple[str, Any, list[Segment] | None]]:
+    decision = entry.decision
+    redacted = decision.redactions if decision and entry.state == listing.DECIDED else []
+    shown = []
+    for name, value in leaves(entry.data):
+        if isinstance(value, str):
+            marks = [(s.start, s.end) for s in entry.suggestions if s.field == name]
+            cut = [(s["start"], s["end"]) for s in redacted if s["field"] == name]
+            shown.append((name, value, segments(value, marks, cut) if marks or cut else None))
+        else:
+            shown.append((name, value, None))
+    return shown
+
+
+def _values(form: DecideForm) -> dict[str, Any]:
+    """What the reviewer sent, to show again with the problem."""
+    return {name: getattr(form, name).data or "" for name in ("action", "exemption", "note", "phrases")}
+
+
+def _values_of(entry: ReviewItem) -> dict[str, Any]:
+    """The current decision, as the form's starting values."""
+    decision = entry.decision
+    if decision is None:
+        return {"action": "", "exemption": "", "note": "", "phrases": ""}
+    return {
+        "action": decision.action.value,
+        "exemption": decision.exemption.value if decision.exemption else "",
+        "note": decision.note or "",
+        "phrases": "",
+    }
+
+
+def _item_page(
+    case: Case,
+    item_key: str,
+    form: DecideForm | None = None,
+    errors: list[tuple[str, str]] | None = None,
+    status: int = 200,
+):
+    try:
+        entry = listing.view_item(_user(), case, item_key)
+    except LookupError:
+        db.session.rollback()
+        abort(404)
+    db.session.commit()
+    chosen = set(form.spans.data or []) if form is not None else None
+    values = _values(form) if form is not None else _values_of(entry)
+    return render_template(
+        "console/review/item.html",
+        case=case,
+        entry=entry,
+        source_title=listing.source_title(entry.item.source),
+        fields=_shown_fields(entry),
+        parts=_parts(entry, chosen),
+        values=values,
+        can_decide=listing.can_decide(case),
+        action_labels=ACTION_LABELS,
+        form=ActionForm(),
+        exemptions=EXEMPTION_OPTIONS,
+        exemption_info=EXEMPTIONS,
+        errors=errors or [],
+    ), status
+
+
+@bp.get("/cases/<uuid:case_id>/review/item")
+@web.login_required
+def case_review_item(case_id: uuid.UUID):
+    found = _case(case_id)
+    key = request.args.get("key", "")
+    if not _ITEM_KEY.match(key):
+        abort(404)
+    return _item_page(found, key)
+
+
+def _act(
+    case_id: uuid.UUID,
+    action: Callable[[Case], Any],
+    refused: Callable[[Case, list[tuple[str, str]], int], Any],
+    fields: Mapping[str, str],
+) -> Any:
+    """Run one service action and commit; or roll back and show the page
+    again (``refused(case, errors, status)``)."""
+    found = _case(case_id)
+    try:
+        action(found)
+    except FieldError as exc:
+        db.session.rollback()
+        return refused(_case(case_id), [(fields.get(exc.field, "main"), _capital(exc.message))], 422)
+    except IllegalTransition as exc:
+        db.session.rollback()
+        return refused(_case(case_id), [("main", _capital(str(exc)))], 409)
+    except LookupError:
+        db.session.rollback()
+        abort(404)
+    db.session.commit()
+    return None
+
+
+@bp.post("/cases/<uuid:case_id>/review/decide")
+@web.login_required
+def case_review_decide(case_id: uuid.UUID):
+    form = DecideForm()
+    if not form.validate_on_submit():
+        return _review_page(_case(case_id), [("main", _EXPIRED)], 422)
+    user = _user()
+    phrases = (form.phrases.data or "").splitlines()
+
+    def decide(case: Case) -> None:
+        if len(phrases) > MAX_PHRASES:
+            raise FieldError("phrases", f"give at most {MAX_PHRASES} phrases at once")
+        services.decide(
+            case,
+            form.item_key.data,
+            form.action.data or None,
+            form.exemption.data or None,
+            _spans_of(form.spans.data or []),
+            form.note.data,
+            user,
+            phrases=phrases,
+        )
+
+    refused = _act(
+        case_id,
+        decide,
+        lambda case, errors, status: _item_page(case, form.item_key.data, form, errors, status),
+        _ITEM_FIELDS,
+    )
+    if refused is not None:
+        return refused
+    flash("Decision saved.", "success")
+    return redirect(url_for("console.case_review", case_id=case_id), code=303)
+
+
+@bp.post("/cases/<uuid:case_id>/review/accept")
+@web.login_required
+def case_review_accept(case_id: uuid.UUID):
+    form = AcceptForm()
+    if not form.validate_on_submit():
+        return _review_page(_case(case_id), [("main", _EXPIRED)], 422)
+    user = _user()
+    refused = _act(
+        case_id,
+        lambda case: services.accept_suggestions(case, form.item_key.data, user),
+        lambda case, errors, status: _item_page(case, form.item_key.data, None, errors, status),
+        _ITEM_FIELDS,
+    )
+    if refused is not None:
+        return refused
+    flash("The suggested names will be redacted as information about another person.", "success")
+    return redirect(url_for("console.case_review", case_id=case_id), code=303)
+
+
+@bp.post("/cases/<uuid:case_id>/review/bulk")
+@web.login_required
+def case_review_bulk(case_id: uuid.UUID):
+    form = BulkForm()
+    if not form.validate_on_submit():
+        return _review_page(_case(case_id), [("main", _EXPIRED)], 422)
+    user = _user()
+    keys = form.item_keys.data or []
+    if form.scope.data == "selected" and not all(_ITEM_KEY.match(key) for key in keys):
+        return _review_page(_case(case_id), [("select-heading", _EXPIRED)], 422, form)
+    made: list[Any] = []
+    refused = _act(
+        case_id,
+        lambda case: made.extend(
+            services.decide_many(
+                case,
+                keys if form.scope.data == "selected" else [],
+                form.action.data or None,
+                form.exemption.data or None,
+                form.note.data,
+                user,
+                undecided=form.scope.data == "undecided",
+            )
+        ),
+        lambda case, errors, status: _review_page(case, errors, status, form),
+        {**_BULK_FIELDS, "item_keys": "select-heading" if form.scope.data == "selected" else "bulk-heading"},
+    )
+    if refused is not None:
+        return refused
+    flash(f"{len(made)} decision{'' if len(made) == 1 else 's'} saved.", "success")
+    return redirect(url_for("console.case_review", case_id=case_id), code=303)
+
+
+@bp.post("/cases/<uuid:case_id>/review/approve")
+@web.login_required
+def case_review_approve(case_id: uuid.UUID):
+    if not ActionForm().validate_on_submit():
+        return _review_page(_case(case_id), [("approve-heading", _EXPIRED)], 422)
+    user = _user()
+    refused = _act(
+        case_id,
+        lambda case: services.approve(case, user),
+        lambda case, errors, status: _review_page(
+            case, [("approve-heading", message) for _, message in errors], status
+        ),
+        {},
+    )
+    if refused is not None:
+        return refused
+    flash("The review is approved: the response pack can be built.", "success")
+    return redirect(url_for("console.case", case_id=case_id), code=303)
+
+
+@bp.get("/cases/<uuid:case_id>/disclosure-schedule")
+@web.login_required
+def case_disclosure_schedule(case_id: uuid.UUID):
+    found = _case(case_id)
+    lines = schedule.view_schedule(_user(), found)
+    db.session.commit()
+    return render_template("console/review/schedule.html", case=found, lines=lines)
