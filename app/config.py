@@ -39,6 +39,9 @@ class Settings:
     # Reverse proxies in front of the app whose X-Forwarded-* headers are
     # trusted (client IPs for rate limits, the scheme). 0 trusts none.
     proxy_hops: int = 0
+    # Days after a case closes that its response pack stays readable; then
+    # the pack's data keys are destroyed (crypto-shredding).
+    pack_retention_days: int = 30
     instance_path: Path = field(default_factory=lambda: Path("instance"))
 
     @property
@@ -62,6 +65,7 @@ class Settings:
             "MAX_CONTENT_LENGTH": 12 * 1024 * 1024,
             "RIGHTSDESK_BASE_URL": self.base_url,
             "DPO_MAILBOX": self.dpo_mailbox,
+            "RIGHTSDESK_PACK_RETENTION_DAYS": self.pack_retention_days,
             "PREFERRED_URL_SCHEME": urlsplit(self.base_url).scheme,
             # Requests naming another host are refused (400) in production, so
             # no URL is ever built on a forged Host header.
@@ -121,6 +125,7 @@ def load_settings(environ: Mapping[str, str] | None = None, instance_path: Path 
         mail_sender=environ.get("MAIL_SENDER") or Settings.mail_sender,
         dpo_mailbox=(environ.get("DPO_MAILBOX") or "").strip() or None,
         proxy_hops=_proxy_hops(environ.get("RIGHTSDESK_PROXY_HOPS", "0")),
+        pack_retention_days=_days(environ, "RIGHTSDESK_PACK_RETENTION_DAYS", 30),
         instance_path=instance,
         base_url=(values["RIGHTSDESK_BASE_URL"] or _DEFAULT_BASE_URL[env]).rstrip("/"),
     )
@@ -134,6 +139,17 @@ def _proxy_hops(value: str) -> int:
     if not 0 <= hops <= 5:
         raise ConfigError(f"RIGHTSDESK_PROXY_HOPS must be a whole number from 0 to 5; got {value!r}")
     return hops
+
+
+def _days(environ: Mapping[str, str], name: str, default: int) -> int:
+    value = environ.get(name, str(default))
+    try:
+        days = int(value.strip() or "0")
+    except ValueError:
+        days = 0
+    if not 1 <= days <= 3650:
+        raise ConfigError(f"{name} must be a whole number of days from 1 to 3650; got {value!r}")
+    return days
 
 
 def _check_base_url(url: str) -> None:

@@ -126,7 +126,7 @@ def test_person_withdraws_through_the_public_link(client, world):
     text = page.get_data(as_text=True)
     assert WORDING in text and "Withdraw this consent" in text
     assert world.mother.surname not in text
-    assert page.headers["Referrer-Policy"] == "no-referrer"
+    assert page.headers["Referrer-Policy"] == "same-origin"
     done = public.post(path, data={"csrf_token": _csrf(text), "purpose": "contact_text_reminders"})
     assert done.status_code == 302
     rows = db.session.scalars(
@@ -153,3 +153,22 @@ def test_withdrawing_nothing_shows_an_error_summary(client, world):
 def test_a_bad_link_is_404_with_a_clear_page(client):
     response = client.get("/consent/not-a-real-token")
     assert response.status_code == 404 and "This link does not work" in response.get_data(as_text=True)
+
+
+def test_withdrawal_works_over_https_where_the_referer_is_checked(app, client, world):
+    """Flask-WTF checks the Referer on HTTPS form posts; the page's policy
+    must let the browser send it to the same site."""
+    headers = _auth(Role.ADMIN)
+    client.post("/api/v1/consents", json=_body(world), headers=headers)
+    person = Person(world.elm.id, PersonKind.CONTACT, world.mother.id)
+    path = withdrawal_url(person).removeprefix("http://localhost")
+    secure = app.test_client()
+    page = secure.get(path, base_url="https://localhost")
+    assert page.headers["Referrer-Policy"] == "same-origin"
+    done = secure.post(
+        path,
+        base_url="https://localhost",
+        data={"csrf_token": _csrf(page.get_data(as_text=True)), "purpose": "contact_text_reminders"},
+        headers={"Referer": f"https://localhost{path}"},
+    )
+    assert done.status_code == 302

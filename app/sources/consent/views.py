@@ -1,6 +1,7 @@
 """The public withdrawal page, ``/consent/<token>``: the purposes a person
 has agreed to, each with a Withdraw button. No account, no name shown; the
-signed token is the key, so the page is never cached and sends no Referer."""
+signed token is the key, so the page is never cached and sends its address
+to no other site."""
 
 from __future__ import annotations
 
@@ -30,7 +31,9 @@ class WithdrawForm(FlaskForm):
 
 @bp.after_request
 def _private(response: Response) -> Response:
-    response.headers["Referrer-Policy"] = "no-referrer"
+    # same-origin, not no-referrer: Flask-WTF refuses a form POST over HTTPS
+    # without a Referer, and same-origin still tells other sites nothing.
+    response.headers["Referrer-Policy"] = "same-origin"
     response.headers["Cache-Control"] = "no-store"
     return response
 

@@ -100,3 +100,18 @@ def test_proxy_hops_must_be_a_small_number(tmp_path):
         load_settings(
             {"RIGHTSDESK_ENV": "development", "RIGHTSDESK_PROXY_HOPS": "many"}, instance_path=tmp_path
         )
+
+
+def test_pack_retention_days_default_and_from_the_environment(tmp_path):
+    base = {"RIGHTSDESK_ENV": "development"}
+    assert load_settings(base, instance_path=tmp_path).flask_config()["RIGHTSDESK_PACK_RETENTION_DAYS"] == 30
+    custom = load_settings({**base, "RIGHTSDESK_PACK_RETENTION_DAYS": "90"}, instance_path=tmp_path)
+    assert custom.pack_retention_days == 90
+
+
+@pytest.mark.parametrize("value", ["0", "-3", "a month", "99999"])
+def test_pack_retention_days_must_be_sensible(tmp_path, value):
+    with pytest.raises(ConfigError, match="RIGHTSDESK_PACK_RETENTION_DAYS"):
+        load_settings(
+            {"RIGHTSDESK_ENV": "development", "RIGHTSDESK_PACK_RETENTION_DAYS": value}, instance_path=tmp_path
+        )
