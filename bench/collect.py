@@ -25,7 +25,8 @@ For each subject, a parent's access request is made, confirmed and opened
 - baseline: hand-written SQL (psycopg, no ORM) fetching the same rows
   from the same tables for that pupil, one query per table.
 
-``ratio`` = p50 gather / p50 baseline. The subjects are visited in a
+The statements and commits each gather sends are counted too (an
+executemany counts once). ``ratio`` = p50 gather / p50 baseline. The subjects are visited in a
 shuffled order and baseline and gather alternate which goes first, so
 neither gets the other's warm cache every time. The last line is JSON.
 """
@@ -49,7 +50,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import psycopg
 from seed import drop_database, fresh_database, log, run_seed
-from sqlalchemy import func, select, text
+from sqlalchemy import event, func, select, text
 
 from app import create_app
 from app.accounts.models import Role, User
@@ -340,17 +341,41 @@ def timed_match(case, staff: User, pupil_id: uuid.UUID) -> tuple[float, uuid.UUI
     return elapsed, best.id if best is not None and best.record_id == pupil_id else None, rank
 
 
-def timed_gather(case, staff: User, candidate_id: uuid.UUID) -> tuple[float, int]:
+class Counts:
+    """Statements and commits sent to the database while counting (an
+    executemany counts once)."""
+
+    def __init__(self) -> None:
+        self.statements = self.commits = 0
+
+    def statement(self, *_args) -> None:
+        self.statements += 1
+
+    def commit(self, *_args) -> None:
+        self.commits += 1
+
+    def __enter__(self) -> Counts:
+        event.listen(db.engine, "before_cursor_execute", self.statement)
+        event.listen(db.engine, "commit", self.commit)
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        event.remove(db.engine, "before_cursor_execute", self.statement)
+        event.remove(db.engine, "commit", self.commit)
+
+
+def timed_gather(case, staff: User, candidate_id: uuid.UUID) -> tuple[float, int, Counts]:
     from app.cases.models import CaseStatus
     from app.collect import services as collect
     from app.collect.models import CollectedItem
 
     collect.decide_candidate(case, candidate_id, staff, True)
     db.session.commit()
-    started = time.perf_counter()
-    collect.start_gather(case, staff)
-    db.session.commit()  # the seven source jobs run inline as this commit ends
-    elapsed = time.perf_counter() - started
+    with Counts() as counts:
+        started = time.perf_counter()
+        collect.start_gather(case, staff)
+        db.session.commit()  # the seven source jobs run inline as this commit ends
+        elapsed = time.perf_counter() - started
     db.session.expire_all()
     if case.status is not CaseStatus.IN_REVIEW:
         runs = ", ".join(f"{run.source}={run.status.value}" for run in collect.runs_for(case))
@@ -358,7 +383,7 @@ def timed_gather(case, staff: User, candidate_id: uuid.UUID) -> tuple[float, int
     items = db.session.scalar(
         select(func.count()).select_from(CollectedItem).where(CollectedItem.case_id == case.id)
     )
-    return elapsed, items
+    return elapsed, items, counts
 
 
 def timed_collect_only(case) -> float:
@@ -466,6 +491,8 @@ def main() -> None:
             rng.shuffle(order)
             match_s, gather_s, baseline_s, items, rows, wrong = [], [], [], [], [], 0
             collect_s: list[float] = []
+            statements: list[int] = []
+            commits: list[int] = []
             with psycopg.connect(
                 normalise_database_url(url).replace("postgresql+psycopg", "postgresql")
             ) as conn:
@@ -479,7 +506,9 @@ def main() -> None:
                         wrong += 1
                         log(f"subject {index}: the right pupil was ranked {rank}, not first")
                         continue
-                    gather_seconds, collected = timed_gather(case, staff, best)
+                    gather_seconds, collected, sent = timed_gather(case, staff, best)
+                    statements.append(sent.statements)
+                    commits.append(sent.commits)
                     collect_s.append(timed_collect_only(case))
                     if not turn % 2:
                         seconds, fetched = timed_baseline(conn, pupil_id)
@@ -507,6 +536,10 @@ def main() -> None:
     print(f"subjects: {len(match_s)} gathered, {wrong} not matched first")
     print(f"rows read per subject (baseline): median {statistics.median(rows):.0f}")
     print(f"items stored per gather: median {statistics.median(items):.0f}")
+    print(
+        f"per gather: {statistics.median(statements):.0f} statements, "
+        f"{statistics.median(commits):.0f} commits (median)"
+    )
     print(f"{'step':<16}{'p50 ms':>10}{'p95 ms':>10}")
     for name, (p50, p95) in figures.items():
         print(f"{name:<16}{p50:>10}{p95:>10}")
@@ -526,6 +559,8 @@ def main() -> None:
                 "collect_only_p50_ms": figures["collect only"][0],
                 "collect_only_ratio": collect_ratio,
                 "baseline_p50_ms": figures["baseline SQL"][0],
+                "statements_per_gather": statistics.median(statements),
+                "commits_per_gather": statistics.median(commits),
                 "pupils": counts["pupils"],
                 "attendance_marks": marks,
                 "subjects": len(match_s),

@@ -4,6 +4,7 @@ DPO has confirmed records, the ``Match`` every source collects from."""
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Iterable
 
@@ -81,15 +82,35 @@ def match_from(
     Requester records are never part of the match: they were confirmed to
     show authority, and their data is not the subject's.
     """
+    return match_for(
+        organisation_ids,
+        [
+            (candidate.kind, candidate.record_id, candidate.summary_json)
+            for candidate in candidates
+            if candidate.decision is Decision.CONFIRMED and candidate.about == SUBJECT
+        ],
+        requester_relationship=case.requester_relationship,
+        requester_email=case.requester_email,
+    )
+
+
+def match_for(
+    organisation_ids: frozenset[uuid.UUID],
+    records: Iterable[tuple[PersonKind, uuid.UUID, str]],
+    *,
+    requester_relationship: Relationship,
+    requester_email: str,
+) -> Match:
+    """``match_from`` for plain values: the confirmed subject records as
+    (kind, record id, summary JSON), and the case's requester (whose email
+    address is the subject's own when they ask for themselves)."""
     ids: dict[PersonKind, set[uuid.UUID]] = {kind: set() for kind in PersonKind}
     emails: set[str] = set()
-    for candidate in candidates:
-        if candidate.decision is not Decision.CONFIRMED or candidate.about != SUBJECT:
-            continue
-        ids[candidate.kind].add(candidate.record_id)
-        emails |= _emails_in(candidate.summary)
-    if case.requester_relationship is Relationship.SELF:
-        emails.add(normalise_email(case.requester_email))
+    for kind, record_id, summary_json in records:
+        ids[PersonKind(kind)].add(record_id)
+        emails |= _emails_in(json.loads(summary_json))
+    if requester_relationship is Relationship.SELF:
+        emails.add(normalise_email(requester_email))
     return Match(
         organisation_ids=organisation_ids,
         pupil_ids=frozenset(ids[PersonKind.PUPIL]),

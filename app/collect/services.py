@@ -18,7 +18,7 @@ import json
 import uuid
 from collections.abc import Sequence
 
-from sqlalchemy import func, select
+from sqlalchemy import func, inspect, select
 
 from app.accounts.models import User
 from app.audit.services import record
@@ -36,7 +36,7 @@ from app.collect.identity import (
 from app.collect.models import CaseCandidate, Decision, RunStatus, SourceRun
 from app.db import new_uuid, utcnow
 from app.extensions import db
-from app.jobs import Job, JobStatus, enqueue, retry
+from app.jobs import Job, JobStatus, enqueue, enqueue_many, retry
 from app.jobs.repair import ABANDONED
 from app.sources import registry
 from app.sources.protocol import Candidate
@@ -67,10 +67,15 @@ _audit = lifecycle.audit_case
 def _locked(case: Case) -> Case:
     """The case row locked for this transaction (PostgreSQL), re-read so a
     concurrent change is seen rather than overwritten. ``FOR NO KEY
-    UPDATE``, like the gather jobs (see ``gather.finish_case_if_complete``)."""
+    UPDATE``, like the gather jobs (see ``gather._store``)."""
+    # The id from the identity map: after the caller's commit every attribute
+    # of ``case`` is expired, and reading ``case.id`` would fetch (and open)
+    # the whole sealed row once more before this query reads it again.
+    identity = inspect(case).identity
+    case_id = identity[0] if identity else case.id
     query = (
         select(Case)
-        .where(Case.id == case.id)
+        .where(Case.id == case_id)
         .with_for_update(key_share=True)
         .execution_options(populate_existing=True)
     )
@@ -183,8 +188,12 @@ def start_gather(case: Case, actor: User) -> list[SourceRun]:
         raise FieldError("candidates", "confirm at least one record as the subject's before gathering")
     sources = registry.all_sources()
     existing = {run.source: run for run in runs_for(case)}
+    # The jobs first (one INSERT), so each new run is written with its job's
+    # id (one more INSERT) rather than inserted, then updated.
+    jobs = enqueue_many(GATHER_TASK, [(case.id, source.name) for source in sources])
+    now = utcnow()
     runs = []
-    for source in sources:
+    for source, job in zip(sources, jobs, strict=True):
         run = existing.get(source.name)
         if run is None:
             run = SourceRun(
@@ -193,10 +202,13 @@ def start_gather(case: Case, actor: User) -> list[SourceRun]:
                 source=source.name,
                 status=RunStatus.QUEUED,
                 attempt=0,
-                created_at=utcnow(),
+                job_id=job.id,
+                created_at=now,
+                updated_at=now,
             )
             db.session.add(run)
-        _queue(run, enqueue(GATHER_TASK, case.id, source.name))
+        else:
+            _queue(run, job)
         runs.append(run)
     data = {"sources": len(runs), "records": confirmed}
     lifecycle.move(case, CaseStatus.GATHERING, actor, data=data)

@@ -34,6 +34,16 @@ class TaskSpec:
     queue: str = DEFAULT_QUEUE
     # Seconds before RQ kills the work horse; inline runs are not limited.
     timeout: int = DEFAULT_TIMEOUT
+    # Called with the task's arguments inside the transaction that claims the
+    # job, so what it marks (e.g. a "running" status staff can see) is
+    # committed together with the claim, in one commit; what it returns is
+    # ``JobContext.claimed`` for the task.
+    on_claim: Callable[..., Any] | None = None
+    # The job's own transactions (the claim; the task's work with the
+    # "succeeded" mark) commit without waiting for the WAL flush (PostgreSQL
+    # ``synchronous_commit = off``). Only for tasks whose work is redone when
+    # such a commit is lost in a database crash: see ``runner.relax_commit``.
+    async_commit: bool = False
 
     @property
     def module(self) -> str:
@@ -43,7 +53,14 @@ class TaskSpec:
 _registry: dict[str, TaskSpec] = {}
 
 
-def task(name: str, *, queue: str = DEFAULT_QUEUE, timeout: int = DEFAULT_TIMEOUT) -> Callable[[F], F]:
+def task(
+    name: str,
+    *,
+    queue: str = DEFAULT_QUEUE,
+    timeout: int = DEFAULT_TIMEOUT,
+    on_claim: Callable[..., Any] | None = None,
+    async_commit: bool = False,
+) -> Callable[[F], F]:
     """Register a function as the task ``name`` (e.g. ``"mail.deliver"``).
 
     The function receives the ids given to ``enqueue`` and looks everything
@@ -51,6 +68,10 @@ def task(name: str, *, queue: str = DEFAULT_QUEUE, timeout: int = DEFAULT_TIMEOU
     Tasks MUST be idempotent: RQ may deliver a job twice, an operator may
     retry a failed one, and a worker may die half-way, so a task checks what
     is already done (e.g. "message already sent") before doing it again.
+
+    ``on_claim`` and ``async_commit`` trim a short task's bookkeeping (see
+    ``TaskSpec``); ``async_commit`` is only for tasks that are re-run when a
+    lost commit leaves their job queued or running.
     """
     if not _NAME.match(name):
         raise ValueError(f"task name {name!r} must be dotted lower-case words, e.g. 'mail.deliver'")
@@ -61,7 +82,9 @@ def task(name: str, *, queue: str = DEFAULT_QUEUE, timeout: int = DEFAULT_TIMEOU
         existing = _registry.get(name)
         if existing is not None and _qualified(existing.func) != _qualified(func):
             raise ValueError(f"task {name!r} is already registered to {_qualified(existing.func)}")
-        _registry[name] = TaskSpec(name=name, func=func, queue=queue, timeout=timeout)
+        _registry[name] = TaskSpec(
+            name=name, func=func, queue=queue, timeout=timeout, on_claim=on_claim, async_commit=async_commit
+        )
         func.task_name = name  # type: ignore[attr-defined]
         return func
 

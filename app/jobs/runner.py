@@ -1,10 +1,15 @@
-"""Running one job: the RQ entry point, inline runs, progress and failures.
+"""Running jobs: the RQ entry point, inline runs, progress and failures.
 
-A run claims its ``Job`` row atomically (queued or failed -> running), so a
-job delivered twice runs once at a time, and one that already succeeded is
-not run again. The task's own work and the "succeeded" mark are committed
+A run claims its ``Job`` row atomically (queued or failed -> running, one
+``UPDATE … RETURNING`` that also reads what to run), so a job delivered
+twice runs once at a time, and one that already succeeded is not run again;
+the jobs one commit dispatches inline are claimed together. The claim is
+committed before the task starts, with whatever the task's ``on_claim``
+marked. The task's own work and the "succeeded" mark are committed
 together; on an exception the task's work is rolled back and the row is
-marked failed with a short description of the error.
+marked failed with a short description of the error. Tasks registered with
+``async_commit`` commit their bookkeeping without waiting for the WAL flush
+(``relax_commit`` says when that is safe).
 """
 
 from __future__ import annotations
@@ -14,17 +19,18 @@ import logging
 import os
 import re
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from flask import Flask, current_app, has_app_context
-from sqlalchemy import update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import StatementError
 
 from app.db import utcnow
 from app.extensions import db
 from app.jobs.models import Job, JobStatus
-from app.jobs.registry import resolve
+from app.jobs.registry import TaskSpec, resolve
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +60,8 @@ class JobContext:
     name: str
     attempt: int
     rq_job: Any | None = None
+    # What the task's ``on_claim`` returned (see ``registry.TaskSpec``).
+    claimed: Any = None
 
     def report_progress(self, percent: int, message: str | None = None) -> None:
         """Record how far the job has got on its row and in RQ's job meta.
@@ -129,60 +137,220 @@ def run_inline(app: Flask, job_id: uuid.UUID) -> Outcome | None:
     Called from the committing session's after_commit hook, so it never
     raises: the caller's commit has already succeeded.
     """
+    return run_inline_many(app, [job_id])[0]
+
+
+def run_inline_many(app: Flask, job_ids: Sequence[uuid.UUID]) -> list[Outcome | None]:
+    """``run_inline`` for the jobs one commit dispatched, in order, in one
+    fresh app context: they are claimed together (one ``UPDATE … RETURNING``
+    and one commit for all), then each runs and is recorded in its own
+    transaction, as on a worker. Never raises (None for a job that could
+    not be run at all)."""
+    outcomes: list[Outcome | None] = []
     try:
         with app.app_context():
-            return execute(job_id)
+            try:
+                claims = _claim_all(job_ids)
+            except Exception:
+                log.exception("inline jobs %s could not be claimed", ", ".join(map(str, job_ids)))
+                return [None] * len(job_ids)
+            for job_id in job_ids:
+                claim = claims[job_id]
+                try:
+                    outcomes.append(claim if isinstance(claim, Outcome) else _run_claimed(claim))
+                except Exception:
+                    log.exception("inline job %s could not be run", job_id)
+                    outcomes.append(None)
     except Exception:
-        log.exception("inline job %s could not be run", job_id)
-        return None
+        log.exception("inline jobs could not be run")
+    return outcomes + [None] * (len(job_ids) - len(outcomes))
 
 
 def execute(job_id: uuid.UUID, *, module: str | None = None, rq_job: Any | None = None) -> Outcome:
-    """Claim, run and record one job in the current app context."""
-    session = db.session
-    claimed = session.execute(
-        update(Job)
-        .where(Job.id == job_id, Job.status.in_((JobStatus.QUEUED, JobStatus.FAILED)))
-        .values(
-            status=JobStatus.RUNNING,
-            attempts=Job.attempts + 1,
-            started_at=utcnow(),
-            finished_at=None,
-            error=None,
-            progress=0,
-            progress_message=None,
-        )
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    session.commit()
-    job = session.get(Job, job_id)
-    if job is None:
-        log.error("job %s does not exist", job_id)
-        return Outcome(None)
-    if not claimed:
-        log.info("job %s is already %s; not running it again", job_id, job.status.value)
-        return Outcome(job.status)
+    """Claim, run and record one job in the current app context.
 
-    name = job.name
-    context = JobContext(job_id=job_id, name=name, attempt=job.attempts, rq_job=rq_job)
-    args = [_decode(value) for value in job.args]
-    kwargs = {key: _decode(value) for key, value in job.kwargs.items()}
+    Two transactions when all goes well: the claim (one ``UPDATE … RETURNING``
+    that marks the row running and reads what to run, plus the task's
+    ``on_claim``), then the task's work committed with the "succeeded" mark.
+    """
+    claim = _claim_one(job_id, module, rq_job)
+    return claim if isinstance(claim, Outcome) else _run_claimed(claim)
+
+
+@dataclass
+class _Claim:
+    context: JobContext
+    spec: TaskSpec
+    args: list[Any]
+    kwargs: dict[str, Any]
+
+
+def _claim_all(
+    job_ids: Sequence[uuid.UUID], *, module: str | None = None, rq_job: Any | None = None
+) -> dict[uuid.UUID, _Claim | Outcome]:
+    """Claim the jobs (queued or failed -> running) and run their tasks'
+    ``on_claim``, in one transaction, committed before any task starts: staff
+    (and ``flask jobs repair``) see the jobs running, and a worker killed
+    mid-task leaves them so. A job not claimed gets its ``Outcome`` now: one
+    already running or done is not run again; one whose claim fails (an
+    unknown task, an ``on_claim`` that raises) is recorded as failed."""
+    session = db.session
+    rows = session.execute(_CLAIM, {"job_ids": list(job_ids), "now": utcnow()}).all()
+    claimed: dict[uuid.UUID, _Claim] = {}
+    unresolved: dict[uuid.UUID, tuple[str, Exception]] = {}
+    for job_id, name, raw_args, raw_kwargs, attempts in rows:
+        context = JobContext(job_id=job_id, name=name, attempt=attempts, rq_job=rq_job)
+        try:
+            spec = resolve(name, module)
+            args = [_decode(value) for value in raw_args]
+            kwargs = {key: _decode(value) for key, value in raw_kwargs.items()}
+        except Exception as exc:
+            unresolved[job_id] = (name, exc)
+            continue
+        claimed[job_id] = _Claim(context, spec, args, kwargs)
+    if claimed and not unresolved and all(claim.spec.async_commit for claim in claimed.values()):
+        relax_commit()
+    try:
+        for claim in claimed.values():
+            if claim.spec.on_claim is None:
+                continue
+            token = _current.set(claim.context)
+            try:
+                claim.context.claimed = claim.spec.on_claim(*claim.args, **claim.kwargs)
+            finally:
+                _current.reset(token)
+    except Exception:
+        session.rollback()
+        if len(job_ids) == 1:
+            raise
+        # One job's hook failed and took the others' claims with it: claim
+        # them one by one instead, so only that one fails.
+        return {job_id: _claim_one(job_id, module, rq_job) for job_id in job_ids}
+    session.commit()
+    claims: dict[uuid.UUID, _Claim | Outcome] = dict(claimed)
+    for job_id, (name, exc) in unresolved.items():
+        claims[job_id] = _failed(job_id, name, exc)
+    missing = [job_id for job_id in job_ids if job_id not in claims]
+    if missing:
+        statuses = dict(session.execute(_STATUSES, {"job_ids": missing}).all())
+        session.rollback()
+        for job_id in missing:
+            status = statuses.get(job_id)
+            if status is None:
+                log.error("job %s does not exist", job_id)
+            else:
+                log.info("job %s is already %s; not running it again", job_id, status.value)
+            claims[job_id] = Outcome(status)
+    return claims
+
+
+def _claim_one(job_id: uuid.UUID, module: str | None, rq_job: Any | None) -> _Claim | Outcome:
+    try:
+        return _claim_all([job_id], module=module, rq_job=rq_job)[job_id]
+    except Exception as exc:
+        # Its claim was rolled back with the failure: record the attempt.
+        db.session.rollback()
+        return _failed(job_id, "?", exc, claim=True)
+
+
+def _run_claimed(claim: _Claim) -> Outcome:
+    """Run a claimed job's task and commit its work with the "succeeded"
+    mark; on an exception, roll the work back and mark the job failed."""
+    session = db.session
+    context = claim.context
     token = _current.set(context)
     try:
-        resolve(name, module).func(*args, **kwargs)
-        _finish(job_id, JobStatus.SUCCEEDED, progress=100)
+        if claim.spec.async_commit:
+            relax_commit()
+        claim.spec.func(*claim.args, **claim.kwargs)
+        session.execute(_SUCCEEDED, {"job_id": context.job_id, "now": utcnow()})
+        session.commit()
         return Outcome(JobStatus.SUCCEEDED)
     except Exception as exc:
         session.rollback()
-        error = describe_error(exc)
-        # The traceback may quote personal data from the exception message,
-        # so production logs get the type only.
-        verbose = current_app.config.get("RIGHTSDESK_ENV") != "production"
-        log.warning("job %s (%s) failed with %s", job_id, name, type(exc).__name__, exc_info=verbose)
-        _finish(job_id, JobStatus.FAILED, error=error)
-        return Outcome(JobStatus.FAILED, error=error, public_error=public_error(exc))
+        return _failed(context.job_id, context.name, exc)
     finally:
         _current.reset(token)
+
+
+def _failed(job_id: uuid.UUID, name: str, exc: Exception, *, claim: bool = False) -> Outcome:
+    error = describe_error(exc)
+    # The traceback may quote personal data from the exception message,
+    # so production logs get the type only.
+    verbose = current_app.config.get("RIGHTSDESK_ENV") != "production"
+    log.warning("job %s (%s) failed with %s", job_id, name, type(exc).__name__, exc_info=verbose)
+    _finish(job_id, JobStatus.FAILED, error=error, claim=claim)
+    return Outcome(JobStatus.FAILED, error=error, public_error=public_error(exc))
+
+
+def _claim_values(now: Any) -> dict[str, Any]:
+    return {
+        "status": JobStatus.RUNNING,
+        "attempts": _JOBS.c.attempts + 1,
+        "started_at": now,
+        "finished_at": None,
+        "error": None,
+        "progress": 0,
+        "progress_message": None,
+    }
+
+
+# The statements every job runs, built once (skipping the statement's
+# construction and cache key on each run).
+_JOBS = Job.__table__
+_NOW = bindparam("now", type_=_JOBS.c.started_at.type)
+_CLAIM = (
+    update(_JOBS)
+    .where(
+        _JOBS.c.id.in_(bindparam("job_ids", expanding=True)),
+        _JOBS.c.status.in_((JobStatus.QUEUED, JobStatus.FAILED)),
+    )
+    .values(_claim_values(_NOW))
+    .returning(_JOBS.c.id, _JOBS.c.name, _JOBS.c.args, _JOBS.c.kwargs, _JOBS.c.attempts)
+)
+_STATUSES = select(_JOBS.c.id, _JOBS.c.status).where(_JOBS.c.id.in_(bindparam("job_ids", expanding=True)))
+_SUCCEEDED = (
+    update(_JOBS)
+    .where(_JOBS.c.id == bindparam("job_id"))
+    .values(status=JobStatus.SUCCEEDED, finished_at=_NOW, error=None, progress=100)
+)
+
+
+def relax_commit() -> None:
+    """Let the current transaction commit without waiting for its WAL to be
+    flushed to disk (PostgreSQL ``SET LOCAL synchronous_commit = off``; a
+    no-op elsewhere). The rest of the transaction's life is unchanged: it is
+    atomic, isolated and visible to others at once.
+
+    What is given up: a database crash within a fraction of a second of the
+    commit (at most three ``wal_writer_delay``, 600 ms by default) may lose
+    it, as if it had rolled back. WAL is replayed in order, so such a loss
+    is always a consistent tail: every later commit, asynchronous or not, is
+    lost with it, and a later synchronous commit makes it durable too. So
+    use it only for work that is redone when lost, such as job bookkeeping
+    of idempotent tasks (a lost claim leaves the job queued for
+    ``repair.redispatch_stale``; a lost finish leaves it running for
+    ``repair.fail_abandoned``), and never for a transaction whose loss
+    someone would rely on not happening (an audit event, a message sent, a
+    decision recorded); ``durable_commit`` undoes it for the transaction.
+    """
+    _set_synchronous_commit("off")
+
+
+def durable_commit() -> None:
+    """Make the current transaction wait for its WAL flush again, after
+    ``relax_commit`` (e.g. because it now records an audit event)."""
+    _set_synchronous_commit(None)
+
+
+def _set_synchronous_commit(value: str | None) -> None:
+    session = db.session()
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    # LOCAL: the setting ends with the transaction, so a pooled connection
+    # never carries it into another one.
+    statement = "SET LOCAL synchronous_commit TO " + ("DEFAULT" if value is None else value)
+    session.connection().exec_driver_sql(statement)
 
 
 def describe_error(exc: BaseException) -> str:
@@ -207,9 +375,15 @@ def public_error(exc: BaseException) -> str:
 
 
 def _finish(
-    job_id: uuid.UUID, status: JobStatus, *, progress: int | None = None, error: str | None = None
+    job_id: uuid.UUID,
+    status: JobStatus,
+    *,
+    progress: int | None = None,
+    error: str | None = None,
+    claim: bool = False,
 ) -> None:
-    values: dict[str, Any] = {"status": status, "finished_at": utcnow(), "error": error}
+    values: dict[str, Any] = _claim_values(utcnow()) if claim else {}
+    values.update(status=status, finished_at=utcnow(), error=error)
     if progress is not None:
         values["progress"] = progress
     db.session.execute(

@@ -19,7 +19,7 @@ import logging
 import os
 import re
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -83,32 +83,50 @@ def enqueue(task: str | Callable[..., Any], *ids: Any, queue: str | None = None,
     The caller commits; if the transaction rolls back, nothing is dispatched
     and the ``Job`` row disappears with it.
     """
+    return enqueue_many(task, [ids], queue=queue, kwargs=kwargs)[0]
+
+
+def enqueue_many(
+    task: str | Callable[..., Any],
+    calls: Iterable[Sequence[Any]],
+    *,
+    queue: str | None = None,
+    kwargs: dict[str, Any] | None = None,
+) -> list[Job]:
+    """``enqueue`` for several jobs of one task at once, one per sequence of
+    ids in ``calls`` (each with the same ``kwargs``): the rows are written
+    with one flush (one multi-row INSERT), and dispatched in this order when
+    the caller commits."""
     spec = spec_for(task)
-    args = [_clean_arg(value, f"argument {index + 1}") for index, value in enumerate(ids)]
     clean_kwargs = {
-        _clean_kwarg_name(name): _clean_arg(value, f"keyword {name!r}") for name, value in kwargs.items()
+        _clean_kwarg_name(name): _clean_arg(value, f"keyword {name!r}")
+        for name, value in (kwargs or {}).items()
     }
     target_queue = queue or spec.queue
     use_rq = bool(current_app.config.get("REDIS_URL"))
-
-    job = Job(
-        id=new_uuid(),
-        name=spec.name,
-        queue=target_queue,
-        args=args,
-        kwargs=clean_kwargs,
-        status=JobStatus.QUEUED,
-        progress=0,
-        attempts=0,
-        created_at=utcnow(),
-    )
-    if use_rq:
-        job.rq_job_id = str(job.id)
+    now = utcnow()
+    jobs = []
+    for ids in calls:
+        job = Job(
+            id=new_uuid(),
+            name=spec.name,
+            queue=target_queue,
+            args=[_clean_arg(value, f"argument {index + 1}") for index, value in enumerate(ids)],
+            kwargs=dict(clean_kwargs),
+            status=JobStatus.QUEUED,
+            progress=0,
+            attempts=0,
+            created_at=now,
+        )
+        if use_rq:
+            job.rq_job_id = str(job.id)
+        jobs.append(job)
     session = db.session()
-    session.add(job)
+    session.add_all(jobs)
     session.flush()
-    remember_dispatch(session, job, spec, use_rq)
-    return job
+    for job in jobs:
+        remember_dispatch(session, job, spec, use_rq)
+    return jobs
 
 
 def retry(job_id: uuid.UUID) -> Job:
@@ -243,13 +261,19 @@ def _after_commit(session: Session) -> None:
         return
     # The outermost transaction committed: everything still pending is durable.
     session.info[_PENDING] = []
+    inline: list[_Pending] = []
     for entry in pending:
+        if not entry.use_rq:
+            inline.append(entry)  # run below, together
+            continue
         try:
             _dispatch(entry)
         except Exception:
             # The caller's commit has succeeded and must not appear to fail;
             # the row stays queued for ``flask jobs repair``.
             log.exception("job %s committed but not dispatched", entry.job_id)
+    if inline:
+        _run_inline(inline)
 
 
 def _after_transaction_end(session: Session, transaction: SessionTransaction) -> None:
@@ -275,6 +299,18 @@ def _dispatch(entry: _Pending) -> None:
         from app.jobs.runner import run_inline
 
         run_inline(entry.app, entry.job_id)
+
+
+def _run_inline(entries: list[_Pending]) -> None:
+    """Run the jobs now, in order: the jobs of one app together, claimed in
+    one transaction (``runner.run_inline_many``)."""
+    from app.jobs.runner import run_inline_many
+
+    by_app: dict[int, list[_Pending]] = {}
+    for entry in entries:
+        by_app.setdefault(id(entry.app), []).append(entry)
+    for group in by_app.values():
+        run_inline_many(group[0].app, [entry.job_id for entry in group])
 
 
 def _dispatch_to_rq(entry: _Pending) -> None:

@@ -6,14 +6,15 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import String, or_, select
 from sqlalchemy.orm import Session
 
 from app.sources.access_log.models import AccessLogEntry, SupportAccessGrant
-from app.sources.consent.source import person_filter
-from app.sources.items import academic_year_of, columns_of, sorted_ids
+from app.sources.consent.source import person_clause, person_params
+from app.sources.items import academic_year_of, ids_param, sorted_ids, values_of
 from app.sources.protocol import Candidate, Identity, Item, Match
 
 NAME = "access_log"
@@ -32,51 +33,47 @@ class AccessLogSource:
         return []  # the log names records, not people
 
     def collect(self, session: Session, match: Match) -> Iterator[Item]:
-        orgs = sorted_ids(match.organisation_ids)
-        if not orgs:
+        if not match.organisation_ids:
             return
-        about = person_filter(AccessLogEntry.person_kind, AccessLogEntry.person_id, match)
-        if about is not None:
-            yield from _entries(session, about, orgs)
-        given = []
-        if match.emails:
-            given.append(SupportAccessGrant.granted_by_email.in_(sorted(match.emails)))
-        if match.employee_ids:
-            given.append(SupportAccessGrant.granted_by_employee_id.in_(sorted_ids(match.employee_ids)))
-        if given:
-            for grant in session.scalars(
-                select(SupportAccessGrant)
-                .where(or_(*given), SupportAccessGrant.organisation_id.in_(orgs))
-                .order_by(SupportAccessGrant.granted_at, SupportAccessGrant.id)
-            ):
-                yield Item(
-                    NAME,
-                    "support_access",
-                    f"support_grant:{grant.id}",
-                    "Permission given to support staff",
-                    {
-                        "grant_id": str(grant.id),
-                        "ticket_id": str(grant.ticket_id) if grant.ticket_id else None,
-                        **columns_of(grant, _GRANT_COLUMNS),
-                    },
-                    occurred_on=grant.granted_at.date(),
-                )
-
-
-def _entries(session: Session, about: Any, orgs: list[uuid.UUID]) -> Iterator[Item]:
-    grouped: dict[tuple[str, uuid.UUID, str], list[AccessLogEntry]] = {}
-    for entry in session.scalars(
-        select(AccessLogEntry)
-        .where(about, AccessLogEntry.organisation_id.in_(orgs))
-        .order_by(
-            AccessLogEntry.person_kind,
-            AccessLogEntry.person_id,
-            AccessLogEntry.occurred_at,
-            AccessLogEntry.id,
+        if match.pupil_ids or match.contact_ids or match.employee_ids:
+            yield from _entries(session, person_params(match))
+        if not (match.emails or match.employee_ids):
+            return
+        grants = session.execute(
+            _GRANTS,
+            {
+                "emails": sorted(match.emails),
+                "employees": sorted_ids(match.employee_ids),
+                "orgs": sorted_ids(match.organisation_ids),
+            },
         )
-    ):
-        year = academic_year_of(entry.occurred_at.date())
-        grouped.setdefault((entry.person_kind.value, entry.person_id, year), []).append(entry)
+        for row in grants:
+            grant_id, ticket_id, granted_at = row[0], row[1], row[2]
+            yield Item(
+                NAME,
+                "support_access",
+                f"support_grant:{grant_id}",
+                "Permission given to support staff",
+                {
+                    "grant_id": str(grant_id),
+                    "ticket_id": str(ticket_id) if ticket_id else None,
+                    **values_of(_GRANT_COLUMNS, row[3:]),
+                },
+                occurred_on=granted_at.date(),
+            )
+
+
+def _entries(session: Session, params: dict[str, Any]) -> Iterator[Item]:
+    grouped: dict[tuple[str, uuid.UUID, str], list[dict[str, Any]]] = {}
+    first: dict[tuple[str, uuid.UUID, str], datetime] = {}
+    for row in session.execute(_ENTRIES, params):
+        kind, person_id, occurred_at = row[0], row[1], row[2]
+        key = (kind.value, person_id, academic_year_of(occurred_at.date()))
+        entries = grouped.get(key)
+        if entries is None:
+            entries = grouped[key] = []
+            first[key] = occurred_at
+        entries.append(values_of(_ENTRY_COLUMNS, row[2:]))
     for (kind, person_id, year), entries in grouped.items():
         yield Item(
             NAME,
@@ -87,10 +84,30 @@ def _entries(session: Session, about: Any, orgs: list[uuid.UUID]) -> Iterator[It
                 "person_kind": kind,
                 "person_id": str(person_id),
                 "academic_year": year,
-                "entries": [columns_of(e, _ENTRY_COLUMNS) for e in entries],
+                "entries": entries,
             },
-            occurred_on=entries[0].occurred_at.date(),
+            occurred_on=first[(kind, person_id, year)].date(),
         )
+
+
+# The collect queries, built once (see ``app.sources.items``).
+_L, _G = AccessLogEntry.__table__, SupportAccessGrant.__table__
+_ENTRIES = (
+    select(_L.c.person_kind, _L.c.person_id, *(_L.c[name] for name in _ENTRY_COLUMNS))
+    .where(person_clause(_L.c.person_kind, _L.c.person_id), _L.c.organisation_id.in_(ids_param("orgs")))
+    .order_by(_L.c.person_kind, _L.c.person_id, _L.c.occurred_at, _L.c.id)
+)
+_GRANTS = (
+    select(_G.c.id, _G.c.ticket_id, _G.c.granted_at, *(_G.c[name] for name in _GRANT_COLUMNS))
+    .where(
+        or_(
+            _G.c.granted_by_email.in_(ids_param("emails", of=String())),
+            _G.c.granted_by_employee_id.in_(ids_param("employees")),
+        ),
+        _G.c.organisation_id.in_(ids_param("orgs")),
+    )
+    .order_by(_G.c.granted_at, _G.c.id)
+)
 
 
 SOURCE = AccessLogSource()

@@ -31,9 +31,8 @@ class WithdrawForm(FlaskForm):
 
 @bp.after_request
 def _private(response: Response) -> Response:
-    # same-origin, not no-referrer: Flask-WTF refuses a form POST over HTTPS
-    # without a Referer, and same-origin still tells other sites nothing.
-    response.headers["Referrer-Policy"] = "same-origin"
+    # The app-wide Referrer-Policy (same-origin) already keeps the token from
+    # other sites; no-referrer would make Flask-WTF refuse the form over HTTPS.
     response.headers["Cache-Control"] = "no-store"
     return response
 

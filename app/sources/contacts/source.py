@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from app.orgs.models import Organisation
 from app.sources.contacts.models import Contact, PupilContact
-from app.sources.items import columns_of, sorted_ids
+from app.sources.items import ids_param, sorted_ids, values_of
 from app.sources.matching import CandidatePool, PersonFacts, TypedIdentity, concerns, postcode_variants
 from app.sources.protocol import Candidate, Identity, Item, Match, PersonKind
 from app.sources.pupils.models import Pupil
@@ -89,43 +89,31 @@ def _summary(contact: Contact, org_name: str) -> dict[str, Any]:
 
 
 def _contacts(session: Session, ids: list[uuid.UUID], orgs: list[uuid.UUID]) -> Iterator[Item]:
-    contacts = session.execute(
-        select(Contact, Organisation.name)
-        .join(Organisation, Organisation.id == Contact.organisation_id)
-        .where(Contact.id.in_(ids), Contact.organisation_id.in_(orgs))
-        .order_by(Contact.id)
-    ).all()
-    for contact, org_name in contacts:
+    contacts = session.execute(_CONTACTS, {"ids": ids, "orgs": orgs}).all()
+    for row in contacts:
+        contact_id = str(row[0])
         yield Item(
             NAME,
             "identity",
-            f"contact:{contact.id}",
+            f"contact:{contact_id}",
             "Contact record",
-            {
-                "contact_id": str(contact.id),
-                "school": org_name,
-                **columns_of(contact, _CONTACT_COLUMNS),
-            },
+            {"contact_id": contact_id, "school": row[1], **values_of(_CONTACT_COLUMNS, row[2:])},
         )
     if not contacts:
         return
-    links = session.execute(
-        select(PupilContact, Pupil.legal_forename, Pupil.legal_surname, Pupil.preferred_forename)
-        .join(Pupil, Pupil.id == PupilContact.pupil_id)
-        .where(PupilContact.contact_id.in_([c.id for c, _ in contacts]), Pupil.organisation_id.in_(orgs))
-        .order_by(PupilContact.contact_id, PupilContact.contact_priority, PupilContact.id)
-    )
-    for link, forename, surname, preferred in links:
+    links = session.execute(_CONTACT_LINKS, {"ids": [row[0] for row in contacts], "orgs": orgs})
+    for row in links:
+        link_id, contact_id, pupil_id, forename, surname, preferred = row[:6]
         yield Item(
             NAME,
             "pupil_link",
-            f"pupil_contact:{link.id}",
+            f"pupil_contact:{link_id}",
             "Named as a contact of a pupil",
             {
-                "contact_id": str(link.contact_id),
-                "pupil_id": str(link.pupil_id),
+                "contact_id": str(contact_id),
+                "pupil_id": str(pupil_id),
                 "pupil_name": f"{preferred or forename} {surname}",
-                **columns_of(link, _LINK_COLUMNS),
+                **values_of(_LINK_COLUMNS, row[6:]),
             },
         )
 
@@ -133,17 +121,13 @@ def _contacts(session: Session, ids: list[uuid.UUID], orgs: list[uuid.UUID]) -> 
 def _pupils_contacts(session: Session, pupil_ids: list[uuid.UUID], orgs: list[uuid.UUID]) -> Iterator[Item]:
     """A pupil's own record of who their contacts are."""
     grouped: dict[uuid.UUID, list[dict[str, Any]]] = {}
-    for link, contact in session.execute(
-        select(PupilContact, Contact)
-        .join(Contact, Contact.id == PupilContact.contact_id)
-        .where(PupilContact.pupil_id.in_(pupil_ids), Contact.organisation_id.in_(orgs))
-        .order_by(PupilContact.pupil_id, PupilContact.contact_priority, PupilContact.id)
-    ):
-        grouped.setdefault(link.pupil_id, []).append(
+    for row in session.execute(_PUPILS_CONTACTS, {"ids": pupil_ids, "orgs": orgs}):
+        pupil_id, contact_id, title, forename, surname = row[:5]
+        grouped.setdefault(pupil_id, []).append(
             {
-                "contact_id": str(contact.id),
-                "name": " ".join(filter(None, [contact.title, contact.forename, contact.surname])),
-                **columns_of(link, _LINK_COLUMNS),
+                "contact_id": str(contact_id),
+                "name": " ".join(filter(None, [title, forename, surname])),
+                **values_of(_LINK_COLUMNS, row[5:]),
             }
         )
     for pupil_id, contacts in grouped.items():
@@ -154,6 +138,43 @@ def _pupils_contacts(session: Session, pupil_ids: list[uuid.UUID], orgs: list[uu
             "The pupil's recorded contacts",
             {"pupil_id": str(pupil_id), "contacts": contacts},
         )
+
+
+# The collect queries, built once (see ``app.sources.items``).
+_C, _L, _O, _P = Contact.__table__, PupilContact.__table__, Organisation.__table__, Pupil.__table__
+_CONTACTS = (
+    select(_C.c.id, _O.c.name, *(_C.c[name] for name in _CONTACT_COLUMNS))
+    .join_from(_C, _O, _O.c.id == _C.c.organisation_id)
+    .where(_C.c.id.in_(ids_param()), _C.c.organisation_id.in_(ids_param("orgs")))
+    .order_by(_C.c.id)
+)
+_CONTACT_LINKS = (
+    select(
+        _L.c.id,
+        _L.c.contact_id,
+        _L.c.pupil_id,
+        _P.c.legal_forename,
+        _P.c.legal_surname,
+        _P.c.preferred_forename,
+        *(_L.c[name] for name in _LINK_COLUMNS),
+    )
+    .join_from(_L, _P, _P.c.id == _L.c.pupil_id)
+    .where(_L.c.contact_id.in_(ids_param()), _P.c.organisation_id.in_(ids_param("orgs")))
+    .order_by(_L.c.contact_id, _L.c.contact_priority, _L.c.id)
+)
+_PUPILS_CONTACTS = (
+    select(
+        _L.c.pupil_id,
+        _C.c.id,
+        _C.c.title,
+        _C.c.forename,
+        _C.c.surname,
+        *(_L.c[name] for name in _LINK_COLUMNS),
+    )
+    .join_from(_L, _C, _C.c.id == _L.c.contact_id)
+    .where(_L.c.pupil_id.in_(ids_param()), _C.c.organisation_id.in_(ids_param("orgs")))
+    .order_by(_L.c.pupil_id, _L.c.contact_priority, _L.c.id)
+)
 
 
 SOURCE = ContactSource()

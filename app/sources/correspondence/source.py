@@ -7,48 +7,17 @@ import uuid
 from collections.abc import Iterator
 from typing import Any
 
-from sqlalchemy import Select, func, literal, or_, select, union
+from sqlalchemy import String, func, literal, or_, select, union
 from sqlalchemy.orm import Session
 
 from app.sources.contacts.models import Contact
 from app.sources.correspondence.models import Message, MessagePerson, MessageRecipient
 from app.sources.employees.models import Employee
-from app.sources.items import columns_of, sorted_ids
+from app.sources.items import ids_param, sorted_ids, values_of
 from app.sources.protocol import Candidate, Identity, Item, Match
 from app.sources.pupils.models import Pupil
 
 NAME = "correspondence"
-
-
-def message_ids_for(match: Match) -> Select[Any] | None:
-    """The ids of the messages that concern the match, as one UNION of
-    index lookups (sender email, recipient email, tagged person)."""
-    orgs = sorted_ids(match.organisation_ids)
-    emails = sorted(match.emails)
-    parts = []
-    if emails:
-        parts.append(
-            select(Message.id.label("id")).where(
-                Message.sender_email.in_(emails), Message.organisation_id.in_(orgs)
-            )
-        )
-        parts.append(
-            select(MessageRecipient.message_id.label("id")).where(MessageRecipient.email.in_(emails))
-        )
-    tagged = [
-        column.in_(sorted_ids(ids))
-        for column, ids in (
-            (MessagePerson.pupil_id, match.pupil_ids),
-            (MessagePerson.contact_id, match.contact_ids),
-            (MessagePerson.employee_id, match.employee_ids),
-        )
-        if ids
-    ]
-    if tagged:
-        parts.append(select(MessagePerson.message_id.label("id")).where(or_(*tagged)))
-    if not parts or not orgs:
-        return None
-    return select(union(*parts).subquery().c.id)
 
 
 class CorrespondenceSource:
@@ -60,72 +29,108 @@ class CorrespondenceSource:
         return []  # holds messages about people, not the people themselves
 
     def collect(self, session: Session, match: Match) -> Iterator[Item]:
-        ids = message_ids_for(match)
-        if ids is None:
+        if not match.organisation_ids or not (
+            match.emails or match.pupil_ids or match.contact_ids or match.employee_ids
+        ):
             return
-        orgs = sorted_ids(match.organisation_ids)
-        messages = session.scalars(
-            select(Message)
-            .where(Message.id.in_(ids), Message.organisation_id.in_(orgs))
-            .order_by(Message.sent_at, Message.id)
-        ).all()
+        params = {
+            "emails": sorted(match.emails),
+            "pupils": sorted_ids(match.pupil_ids),
+            "contacts": sorted_ids(match.contact_ids),
+            "employees": sorted_ids(match.employee_ids),
+            "orgs": sorted_ids(match.organisation_ids),
+        }
+        messages = session.execute(_MESSAGES, params).all()
         if not messages:
             return
-        wanted = select(Message.id).where(Message.id.in_(ids), Message.organisation_id.in_(orgs))
-        recipients: dict[uuid.UUID, list[MessageRecipient]] = {}
-        for recipient in session.scalars(
-            select(MessageRecipient)
-            .where(MessageRecipient.message_id.in_(wanted))
-            .order_by(MessageRecipient.message_id, MessageRecipient.kind.desc(), MessageRecipient.id)
-        ):
-            recipients.setdefault(recipient.message_id, []).append(recipient)
+        recipients: dict[uuid.UUID, list[tuple[str, str | None, str]]] = {}
+        for message_id, kind, name, email in session.execute(_RECIPIENTS, params):
+            recipients.setdefault(message_id, []).append((kind, name, email))
         tagged: dict[uuid.UUID, list[dict[str, Any]]] = {}
-        person_name = func.coalesce(
-            Pupil.preferred_forename + literal(" ") + Pupil.legal_surname,
-            Pupil.legal_forename + literal(" ") + Pupil.legal_surname,
-            Contact.forename + literal(" ") + Contact.surname,
-            Employee.forename + literal(" ") + Employee.surname,
-        )
-        for person, name in session.execute(
-            select(MessagePerson, person_name)
-            .outerjoin(Pupil, Pupil.id == MessagePerson.pupil_id)
-            .outerjoin(Contact, Contact.id == MessagePerson.contact_id)
-            .outerjoin(Employee, Employee.id == MessagePerson.employee_id)
-            .where(MessagePerson.message_id.in_(wanted))
-            .order_by(MessagePerson.message_id, MessagePerson.id)
-        ):
-            person_id = person.pupil_id or person.contact_id or person.employee_id
-            tagged.setdefault(person.message_id, []).append(
-                {"kind": person.person_kind.value, "id": str(person_id), "name": name}
+        for message_id, person_kind, person_id, name in session.execute(_TAGGED, params):
+            tagged.setdefault(message_id, []).append(
+                {"kind": person_kind.value, "id": str(person_id), "name": name}
             )
         emails = match.emails
         own = {str(i) for i in match.pupil_ids | match.contact_ids | match.employee_ids}
-        for message in messages:
-            to = recipients.get(message.id, [])
-            people = tagged.get(message.id, [])
+        for row in messages:
+            message_id, sent_at, sender_email = row[0], row.sent_at, row.sender_email
+            to = recipients.get(message_id, [])
+            people = tagged.get(message_id, [])
             roles = []
-            if message.sender_email and message.sender_email.lower() in emails:
+            if sender_email and sender_email.lower() in emails:
                 roles.append("sender")
-            if any(r.email.lower() in emails for r in to):
+            if any(email.lower() in emails for _, _, email in to):
                 roles.append("recipient")
             if any(p["id"] in own for p in people):
                 roles.append("named")
             yield Item(
                 NAME,
                 "correspondence",
-                f"message:{message.id}",
-                message.subject,
+                f"message:{message_id}",
+                row.subject,
                 {
-                    "message_id": str(message.id),
-                    **columns_of(
-                        message, ("sent_at", "channel", "sender_name", "sender_email", "subject", "body")
-                    ),
-                    "recipients": [columns_of(r, ("kind", "name", "email")) for r in to],
+                    "message_id": str(message_id),
+                    **values_of(_MESSAGE_COLUMNS, row[1:]),
+                    "recipients": [{"kind": kind, "name": name, "email": email} for kind, name, email in to],
                     "people_tagged": people,
                     "subject_is": roles,
                 },
-                occurred_on=message.sent_at.date(),
+                occurred_on=sent_at.date(),
             )
+
+
+# The collect queries, built once (see ``app.sources.items``). The messages
+# that concern the match: one UNION of index lookups (sender email,
+# recipient email, tagged person); a list left empty matches nothing.
+_M, _R, _T = Message.__table__, MessageRecipient.__table__, MessagePerson.__table__
+_P, _C, _E = Pupil.__table__, Contact.__table__, Employee.__table__
+_MESSAGE_COLUMNS = ("sent_at", "channel", "sender_name", "sender_email", "subject", "body")
+_MATCHED = union(
+    select(_M.c.id.label("id")).where(
+        _M.c.sender_email.in_(ids_param("emails", of=String())), _M.c.organisation_id.in_(ids_param("orgs"))
+    ),
+    select(_R.c.message_id.label("id")).where(_R.c.email.in_(ids_param("emails", of=String()))),
+    select(_T.c.message_id.label("id")).where(
+        or_(
+            _T.c.pupil_id.in_(ids_param("pupils")),
+            _T.c.contact_id.in_(ids_param("contacts")),
+            _T.c.employee_id.in_(ids_param("employees")),
+        )
+    ),
+).subquery()
+_IN_MATCH = (_M.c.id.in_(select(_MATCHED.c.id)), _M.c.organisation_id.in_(ids_param("orgs")))
+_MESSAGES = (
+    select(_M.c.id, *(_M.c[name] for name in _MESSAGE_COLUMNS))
+    .where(*_IN_MATCH)
+    .order_by(_M.c.sent_at, _M.c.id)
+)
+_WANTED = select(_M.c.id).where(*_IN_MATCH)
+_RECIPIENTS = (
+    select(_R.c.message_id, _R.c.kind, _R.c.name, _R.c.email)
+    .where(_R.c.message_id.in_(_WANTED))
+    .order_by(_R.c.message_id, _R.c.kind.desc(), _R.c.id)
+)
+_TAGGED = (
+    select(
+        _T.c.message_id,
+        _T.c.person_kind,
+        func.coalesce(_T.c.pupil_id, _T.c.contact_id, _T.c.employee_id),
+        func.coalesce(
+            _P.c.preferred_forename + literal(" ") + _P.c.legal_surname,
+            _P.c.legal_forename + literal(" ") + _P.c.legal_surname,
+            _C.c.forename + literal(" ") + _C.c.surname,
+            _E.c.forename + literal(" ") + _E.c.surname,
+        ),
+    )
+    .select_from(
+        _T.outerjoin(_P, _P.c.id == _T.c.pupil_id)
+        .outerjoin(_C, _C.c.id == _T.c.contact_id)
+        .outerjoin(_E, _E.c.id == _T.c.employee_id)
+    )
+    .where(_T.c.message_id.in_(_WANTED))
+    .order_by(_T.c.message_id, _T.c.id)
+)
 
 
 SOURCE = CorrespondenceSource()

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from app.orgs.models import Organisation
 from app.sources.employees.models import Employee
-from app.sources.items import columns_of, iso, sorted_ids
+from app.sources.items import ids_param, iso, sorted_ids, values_of
 from app.sources.matching import CandidatePool, PersonFacts, TypedIdentity, concerns
 from app.sources.protocol import Candidate, Identity, Item, Match, PersonKind
 
@@ -67,23 +67,19 @@ class EmployeeSource:
         orgs = sorted_ids(match.organisation_ids)
         if not match.employee_ids or not orgs:
             return
-        for employee, org_name in session.execute(
-            select(Employee, Organisation.name)
-            .join(Organisation, Organisation.id == Employee.organisation_id)
-            .where(Employee.id.in_(sorted_ids(match.employee_ids)), Employee.organisation_id.in_(orgs))
-            .order_by(Employee.id)
-        ):
+        for row in session.execute(_EMPLOYEES, {"ids": sorted_ids(match.employee_ids), "orgs": orgs}):
+            employee_id, org_name = str(row[0]), row[1]
             yield Item(
                 NAME,
                 "staff_record",
-                f"employee:{employee.id}",
+                f"employee:{employee_id}",
                 f"Staff record at {org_name}",
                 {
-                    "employee_id": str(employee.id),
+                    "employee_id": employee_id,
                     "organisation": org_name,
-                    **columns_of(employee, _RECORD_COLUMNS),
+                    **values_of(_RECORD_COLUMNS, row[2:]),
                 },
-                occurred_on=employee.start_date,
+                occurred_on=row.start_date,
             )
 
 
@@ -108,6 +104,16 @@ def _summary(employee: Employee, org_name: str) -> dict[str, Any]:
         "organisation": org_name,
         "role": "former_staff" if employee.leave_date else "staff",
     }
+
+
+# The collect query, built once (see ``app.sources.items``).
+_E, _O = Employee.__table__, Organisation.__table__
+_EMPLOYEES = (
+    select(_E.c.id, _O.c.name, *(_E.c[name] for name in _RECORD_COLUMNS))
+    .join_from(_E, _O, _O.c.id == _E.c.organisation_id)
+    .where(_E.c.id.in_(ids_param()), _E.c.organisation_id.in_(ids_param("orgs")))
+    .order_by(_E.c.id)
+)
 
 
 SOURCE = EmployeeSource()

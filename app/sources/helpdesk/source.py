@@ -8,11 +8,11 @@ import uuid
 from collections.abc import Iterator
 from typing import Any
 
-from sqlalchemy import Select, select, union
+from sqlalchemy import String, select, union
 from sqlalchemy.orm import Session
 
 from app.sources.helpdesk.models import Ticket, TicketEntry, TicketSummaryEmail
-from app.sources.items import columns_of, sorted_ids
+from app.sources.items import ids_param, sorted_ids, values_of
 from app.sources.protocol import Candidate, Identity, Item, Match
 
 NAME = "helpdesk"
@@ -20,29 +20,6 @@ _TICKET_COLUMNS = (
     "reference", "opened_at", "closed_at", "channel", "status", "category", "subject", "requester_name",
     "requester_email", "assigned_agent",
 )  # fmt: skip
-
-
-def ticket_ids_for(match: Match) -> Select[Any] | None:
-    """One UNION of index lookups: requester email or employee record, the
-    pupil a ticket was about, and summaries sent to the person's emails."""
-    orgs = sorted_ids(match.organisation_ids)
-    emails = sorted(match.emails)
-    in_orgs = Ticket.organisation_id.in_(orgs)
-    parts = []
-    if emails:
-        parts.append(select(Ticket.id.label("id")).where(Ticket.requester_email.in_(emails), in_orgs))
-        parts.append(
-            select(TicketSummaryEmail.ticket_id.label("id")).where(TicketSummaryEmail.to_email.in_(emails))
-        )
-    if match.employee_ids:
-        by_employee = Ticket.requester_employee_id.in_(sorted_ids(match.employee_ids))
-        parts.append(select(Ticket.id.label("id")).where(by_employee, in_orgs))
-    if match.pupil_ids:
-        about_pupil = Ticket.about_pupil_id.in_(sorted_ids(match.pupil_ids))
-        parts.append(select(Ticket.id.label("id")).where(about_pupil, in_orgs))
-    if not parts or not orgs:
-        return None
-    return select(union(*parts).subquery().c.id)
 
 
 class HelpdeskSource:
@@ -54,61 +31,85 @@ class HelpdeskSource:
         return []  # holds tickets about people, not the people themselves
 
     def collect(self, session: Session, match: Match) -> Iterator[Item]:
-        ids = ticket_ids_for(match)
-        if ids is None:
+        if not match.organisation_ids or not (match.emails or match.employee_ids or match.pupil_ids):
             return
-        orgs = sorted_ids(match.organisation_ids)
-        wanted = select(Ticket.id).where(Ticket.id.in_(ids), Ticket.organisation_id.in_(orgs))
-        tickets = session.scalars(
-            select(Ticket).where(Ticket.id.in_(wanted)).order_by(Ticket.opened_at, Ticket.id)
-        ).all()
+        params = {
+            "emails": sorted(match.emails),
+            "employees": sorted_ids(match.employee_ids),
+            "pupils": sorted_ids(match.pupil_ids),
+            "orgs": sorted_ids(match.organisation_ids),
+        }
+        tickets = session.execute(_TICKETS, params).all()
         if not tickets:
             return
-        entries: dict[uuid.UUID, list[TicketEntry]] = {}
-        for entry in session.scalars(
-            select(TicketEntry)
-            .where(TicketEntry.ticket_id.in_(wanted))
-            .order_by(TicketEntry.ticket_id, TicketEntry.sent_at, TicketEntry.id)
-        ):
-            entries.setdefault(entry.ticket_id, []).append(entry)
-        summaries = session.scalars(
-            select(TicketSummaryEmail)
-            .where(TicketSummaryEmail.ticket_id.in_(wanted))
-            .order_by(TicketSummaryEmail.sent_at, TicketSummaryEmail.id)
-        ).all()
-        for ticket in tickets:
+        entries: dict[uuid.UUID, list[dict[str, Any]]] = {}
+        for row in session.execute(_ENTRIES, params):
+            entries.setdefault(row[0], []).append(values_of(_ENTRY_COLUMNS, row[1:]))
+        summaries = session.execute(_SUMMARIES, params).all()
+        for row in tickets:
+            ticket_id, requester_employee_id, about_pupil_id = row[0], row[1], row[2]
             yield Item(
                 NAME,
                 "support_ticket",
-                f"ticket:{ticket.id}",
-                f"Support ticket {ticket.reference}",
+                f"ticket:{ticket_id}",
+                f"Support ticket {row.reference}",
                 {
-                    "ticket_id": str(ticket.id),
-                    **columns_of(ticket, _TICKET_COLUMNS),
-                    "requester_employee_id": str(ticket.requester_employee_id)
-                    if ticket.requester_employee_id
-                    else None,
-                    "about_pupil_id": str(ticket.about_pupil_id) if ticket.about_pupil_id else None,
-                    "entries": [
-                        columns_of(e, ("sent_at", "kind", "author_name", "author_role", "body"))
-                        for e in entries.get(ticket.id, [])
-                    ],
+                    "ticket_id": str(ticket_id),
+                    **values_of(_TICKET_COLUMNS, row[3:]),
+                    "requester_employee_id": str(requester_employee_id) if requester_employee_id else None,
+                    "about_pupil_id": str(about_pupil_id) if about_pupil_id else None,
+                    "entries": entries.get(ticket_id, []),
                 },
-                occurred_on=ticket.opened_at.date(),
+                occurred_on=row.opened_at.date(),
             )
-        references = {ticket.id: ticket.reference for ticket in tickets}
-        for email in summaries:
+        references = {row[0]: row.reference for row in tickets}
+        for row in summaries:
+            email_id, ticket_id = row[0], row[1]
             yield Item(
                 NAME,
                 "support_email",
-                f"ticket_email:{email.id}",
-                email.subject,
-                {
-                    "ticket_reference": references.get(email.ticket_id),
-                    **columns_of(email, ("sent_at", "to_email", "subject", "body")),
-                },
-                occurred_on=email.sent_at.date(),
+                f"ticket_email:{email_id}",
+                row.subject,
+                {"ticket_reference": references.get(ticket_id), **values_of(_SUMMARY_COLUMNS, row[2:])},
+                occurred_on=row.sent_at.date(),
             )
+
+
+# The collect queries, built once (see ``app.sources.items``). The tickets
+# that concern the match: one UNION of index lookups (requester email or
+# employee record, the pupil a ticket was about, summaries sent to the
+# person's emails); a list left empty matches nothing.
+_T, _N, _S = Ticket.__table__, TicketEntry.__table__, TicketSummaryEmail.__table__
+_ENTRY_COLUMNS = ("sent_at", "kind", "author_name", "author_role", "body")
+_SUMMARY_COLUMNS = ("sent_at", "to_email", "subject", "body")
+_IN_ORGS = _T.c.organisation_id.in_(ids_param("orgs"))
+_MATCHED = union(
+    select(_T.c.id.label("id")).where(_T.c.requester_email.in_(ids_param("emails", of=String())), _IN_ORGS),
+    select(_S.c.ticket_id.label("id")).where(_S.c.to_email.in_(ids_param("emails", of=String()))),
+    select(_T.c.id.label("id")).where(_T.c.requester_employee_id.in_(ids_param("employees")), _IN_ORGS),
+    select(_T.c.id.label("id")).where(_T.c.about_pupil_id.in_(ids_param("pupils")), _IN_ORGS),
+).subquery()
+_WANTED = select(_T.c.id).where(_T.c.id.in_(select(_MATCHED.c.id)), _IN_ORGS)
+_TICKETS = (
+    select(
+        _T.c.id,
+        _T.c.requester_employee_id,
+        _T.c.about_pupil_id,
+        *(_T.c[name] for name in _TICKET_COLUMNS),
+    )
+    .where(_T.c.id.in_(_WANTED))
+    .order_by(_T.c.opened_at, _T.c.id)
+)
+_ENTRIES = (
+    select(_N.c.ticket_id, *(_N.c[name] for name in _ENTRY_COLUMNS))
+    .where(_N.c.ticket_id.in_(_WANTED))
+    .order_by(_N.c.ticket_id, _N.c.sent_at, _N.c.id)
+)
+_SUMMARIES = (
+    select(_S.c.id, _S.c.ticket_id, *(_S.c[name] for name in _SUMMARY_COLUMNS))
+    .where(_S.c.ticket_id.in_(_WANTED))
+    .order_by(_S.c.sent_at, _S.c.id)
+)
 
 
 SOURCE = HelpdeskSource()

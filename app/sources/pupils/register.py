@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 from datetime import timedelta
+from functools import lru_cache
 from typing import Any
 
 from app.sources.items import academic_year_of
@@ -21,7 +22,14 @@ NOT_POSSIBLE = frozenset({"X", "Z", "#", "D", "Y1", "Y2", "Y3", "Y4", "Y5", "Y6"
 
 def slot_codes(week: AttendanceWeek) -> list[str]:
     """The ten session codes of a week, Monday AM to Friday PM ("" for none)."""
-    return [week.slots[i * SLOT_WIDTH : (i + 1) * SLOT_WIDTH].rstrip() for i in range(SESSIONS_PER_WEEK)]
+    return list(_codes(week.slots))
+
+
+@lru_cache(maxsize=4096)
+def _codes(slots: str) -> tuple[str, ...]:
+    # Most weeks of a register repeat a handful of patterns (a full week
+    # present above all), so each distinct one is split only once.
+    return tuple(slots[i * SLOT_WIDTH : (i + 1) * SLOT_WIDTH].rstrip() for i in range(SESSIONS_PER_WEEK))
 
 
 def year_of_week(week: AttendanceWeek) -> str:
@@ -39,12 +47,12 @@ def year_summaries(weeks: Iterable[AttendanceWeek]) -> dict[str, dict[str, Any]]
 
 
 def _summary(year: str, weeks: list[AttendanceWeek]) -> dict[str, Any]:
+    rows = [{"week_start": week.week_start.isoformat(), "sessions": slot_codes(week)} for week in weeks]
     counts: Counter[str] = Counter()
-    rows = []
-    for week in weeks:
-        codes = slot_codes(week)
-        counts.update(code for code in codes if code)
-        rows.append({"week_start": week.week_start.isoformat(), "sessions": codes})
+    for slots, times in Counter(week.slots for week in weeks).items():
+        for code in _codes(slots):
+            if code:
+                counts[code] += times
     possible = sum(n for code, n in counts.items() if code not in NOT_POSSIBLE)
     attended = sum(n for code, n in counts.items() if code in ATTENDING)
     return {

@@ -12,7 +12,7 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from app.orgs.models import Organisation
-from app.sources.items import columns_of, iso, sorted_ids
+from app.sources.items import ids_param, iso, sorted_ids, values_of
 from app.sources.matching import CandidatePool, PersonFacts, TypedIdentity, concerns
 from app.sources.protocol import Candidate, Identity, Item, Match, PersonKind
 from app.sources.pupils.models import Assessment, AttendanceWeek, Enrolment, Pupil, SendRecord
@@ -82,29 +82,26 @@ class PupilSource:
         orgs = sorted_ids(match.organisation_ids)
         if not match.pupil_ids or not orgs:
             return
-        rows = session.execute(
-            select(Pupil, Organisation.name)
-            .join(Organisation, Organisation.id == Pupil.organisation_id)
-            .where(Pupil.id.in_(sorted_ids(match.pupil_ids)), Pupil.organisation_id.in_(orgs))
-            .order_by(Pupil.id)
-        ).all()
+        rows = session.execute(_PUPILS, {"ids": sorted_ids(match.pupil_ids), "orgs": orgs}).all()
         if not rows:
             return
-        ids = [pupil.id for pupil, _ in rows]
-        for pupil, org_name in rows:
+        ids = [row[0] for row in rows]
+        identity_end = 2 + len(_IDENTITY_COLUMNS)
+        for row in rows:
+            pupil_id = str(row[0])
             yield Item(
                 NAME,
                 "identity",
-                f"pupil:{pupil.id}:identity",
+                f"pupil:{pupil_id}:identity",
                 "Pupil record: identity",
-                {"pupil_id": str(pupil.id), "school": org_name, **columns_of(pupil, _IDENTITY_COLUMNS)},
+                {"pupil_id": pupil_id, "school": row[1], **values_of(_IDENTITY_COLUMNS, row[2:identity_end])},
             )
             yield Item(
                 NAME,
                 "characteristics",
-                f"pupil:{pupil.id}:characteristics",
+                f"pupil:{pupil_id}:characteristics",
                 "Pupil record: characteristics",
-                {"pupil_id": str(pupil.id), **columns_of(pupil, _CHARACTERISTIC_COLUMNS)},
+                {"pupil_id": pupil_id, **values_of(_CHARACTERISTIC_COLUMNS, row[identity_end:])},
             )
         yield from _enrolments(session, ids, orgs)
         yield from _attendance(session, ids)
@@ -139,33 +136,22 @@ def _summary(pupil: Pupil, org_name: str) -> dict[str, Any]:
 
 
 def _enrolments(session: Session, ids: list[uuid.UUID], orgs: list[uuid.UUID]) -> Iterator[Item]:
-    for enrolment, org_name in session.execute(
-        select(Enrolment, Organisation.name)
-        .join(Organisation, Organisation.id == Enrolment.organisation_id)
-        .where(Enrolment.pupil_id.in_(ids), Enrolment.organisation_id.in_(orgs))
-        .order_by(Enrolment.pupil_id, Enrolment.on_roll_date)
-    ):
+    for row in session.execute(_ENROLMENTS, {"ids": ids, "orgs": orgs}):
+        enrolment_id, pupil_id, org_name, on_roll_date = row[0], row[1], row[2], row[3]
         yield Item(
             NAME,
             "enrolment",
-            f"enrolment:{enrolment.id}",
+            f"enrolment:{enrolment_id}",
             f"Enrolment at {org_name}",
-            {
-                "pupil_id": str(enrolment.pupil_id),
-                "school": org_name,
-                **columns_of(enrolment, ("on_roll_date", "leaving_date", "year_group", "leaving_reason")),
-            },
-            occurred_on=enrolment.on_roll_date,
+            {"pupil_id": str(pupil_id), "school": org_name, **values_of(_ENROLMENT_COLUMNS, row[3:])},
+            occurred_on=on_roll_date,
         )
 
 
 def _attendance(session: Session, ids: list[uuid.UUID]) -> Iterator[Item]:
-    weeks_by_pupil: dict[uuid.UUID, list[AttendanceWeek]] = {}
-    for week in session.scalars(
-        select(AttendanceWeek)
-        .where(AttendanceWeek.pupil_id.in_(ids))
-        .order_by(AttendanceWeek.pupil_id, AttendanceWeek.week_start)
-    ):
+    # Rows carry ``week_start`` and ``slots`` as attributes, like the model.
+    weeks_by_pupil: dict[uuid.UUID, list[Any]] = {}
+    for week in session.execute(_ATTENDANCE, {"ids": ids}):
         weeks_by_pupil.setdefault(week.pupil_id, []).append(week)
     for pupil_id, weeks in weeks_by_pupil.items():
         for year, summary in year_summaries(weeks).items():
@@ -180,13 +166,9 @@ def _attendance(session: Session, ids: list[uuid.UUID]) -> Iterator[Item]:
 
 
 def _assessments(session: Session, ids: list[uuid.UUID]) -> Iterator[Item]:
-    by_year: dict[tuple[uuid.UUID, str], list[Assessment]] = {}
-    for assessment in session.scalars(
-        select(Assessment)
-        .where(Assessment.pupil_id.in_(ids))
-        .order_by(Assessment.pupil_id, Assessment.assessed_on, Assessment.subject, Assessment.id)
-    ):
-        by_year.setdefault((assessment.pupil_id, assessment.academic_year), []).append(assessment)
+    by_year: dict[tuple[uuid.UUID, str], list[Any]] = {}
+    for row in session.execute(_ASSESSMENTS, {"ids": ids}):
+        by_year.setdefault((row[0], row[1]), []).append(row)
     for (pupil_id, year), rows in by_year.items():
         yield Item(
             NAME,
@@ -196,31 +178,64 @@ def _assessments(session: Session, ids: list[uuid.UUID]) -> Iterator[Item]:
             {
                 "pupil_id": str(pupil_id),
                 "academic_year": year,
-                "assessments": [columns_of(row, _ASSESSMENT_COLUMNS) for row in rows],
+                "assessments": [values_of(_ASSESSMENT_COLUMNS, row[2:]) for row in rows],
             },
             occurred_on=rows[0].assessed_on,
         )
 
 
 def _send(session: Session, ids: list[uuid.UUID]) -> Iterator[Item]:
-    for record in session.scalars(
-        select(SendRecord)
-        .where(SendRecord.pupil_id.in_(ids))
-        .order_by(SendRecord.pupil_id, SendRecord.start_date)
-    ):
+    for row in session.execute(_SEND, {"ids": ids}):
         yield Item(
             NAME,
             "send",
-            f"send:{record.id}",
+            f"send:{row[0]}",
             "Special educational needs record",
-            {
-                "pupil_id": str(record.pupil_id),
-                **columns_of(
-                    record, ("provision", "primary_need", "start_date", "end_date", "review_date", "notes")
-                ),
-            },
-            occurred_on=record.start_date,
+            {"pupil_id": str(row[1]), **values_of(_SEND_COLUMNS, row[2:])},
+            occurred_on=row.start_date,
         )
+
+
+# The collect queries, built once (see ``app.sources.items``).
+_P, _O = Pupil.__table__, Organisation.__table__
+_PUPILS = (
+    select(
+        _P.c.id,
+        _O.c.name,
+        *(_P.c[name] for name in _IDENTITY_COLUMNS),
+        *(_P.c[name] for name in _CHARACTERISTIC_COLUMNS),
+    )
+    .join_from(_P, _O, _O.c.id == _P.c.organisation_id)
+    .where(_P.c.id.in_(ids_param()), _P.c.organisation_id.in_(ids_param("orgs")))
+    .order_by(_P.c.id)
+)
+_E = Enrolment.__table__
+_ENROLMENT_COLUMNS = ("on_roll_date", "leaving_date", "year_group", "leaving_reason")
+_ENROLMENTS = (
+    select(_E.c.id, _E.c.pupil_id, _O.c.name, *(_E.c[name] for name in _ENROLMENT_COLUMNS))
+    .join_from(_E, _O, _O.c.id == _E.c.organisation_id)
+    .where(_E.c.pupil_id.in_(ids_param()), _E.c.organisation_id.in_(ids_param("orgs")))
+    .order_by(_E.c.pupil_id, _E.c.on_roll_date)
+)
+_W = AttendanceWeek.__table__
+_ATTENDANCE = (
+    select(_W.c.pupil_id, _W.c.week_start, _W.c.slots)
+    .where(_W.c.pupil_id.in_(ids_param()))
+    .order_by(_W.c.pupil_id, _W.c.week_start)
+)
+_A = Assessment.__table__
+_ASSESSMENTS = (
+    select(_A.c.pupil_id, _A.c.academic_year, *(_A.c[name] for name in _ASSESSMENT_COLUMNS))
+    .where(_A.c.pupil_id.in_(ids_param()))
+    .order_by(_A.c.pupil_id, _A.c.assessed_on, _A.c.subject, _A.c.id)
+)
+_S = SendRecord.__table__
+_SEND_COLUMNS = ("provision", "primary_need", "start_date", "end_date", "review_date", "notes")
+_SEND = (
+    select(_S.c.id, _S.c.pupil_id, *(_S.c[name] for name in _SEND_COLUMNS))
+    .where(_S.c.pupil_id.in_(ids_param()))
+    .order_by(_S.c.pupil_id, _S.c.start_date)
+)
 
 
 SOURCE = PupilSource()

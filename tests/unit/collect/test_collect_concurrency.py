@@ -30,16 +30,16 @@ def test_jobs_finishing_together_move_the_case_once(app, db_session, world, case
     )
     db_session.commit()
 
-    # Both jobs have stored their items and marked their run done before
-    # either looks at whether the gather is complete.
-    both_stored = threading.Barrier(2, timeout=30)
-    real_finish = gather.finish_case_if_complete
+    # Both jobs have collected their items and go to store them (close the
+    # run, count what is left) at the same moment.
+    both_collected = threading.Barrier(2, timeout=30)
+    real_store = gather._store
 
-    def finish_together(found, actor=None):
-        both_stored.wait()
-        return real_finish(found, actor)
+    def store_together(*args):
+        both_collected.wait()
+        return real_store(*args)
 
-    monkeypatch.setattr(gather, "finish_case_if_complete", finish_together)
+    monkeypatch.setattr(gather, "_store", store_together)
     errors: list[BaseException] = []
     case_id = case.id  # the threads must not touch this session's objects
 

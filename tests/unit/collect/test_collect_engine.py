@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import event, func, select, text
 
 from app.audit.models import AuditEvent
 from app.cases import services as case_services
@@ -20,8 +20,10 @@ from app.collect.gather import run_source
 from app.collect.looks import gather_progress
 from app.collect.models import CollectedItem, Decision, RunStatus, SourceRun
 from app.db import utcnow
+from app.extensions import db
 from app.jobs import Job, JobStatus
 from app.jobs.repair import ABANDONED
+from app.jobs.runner import execute
 from app.sources import registry
 from app.sources.protocol import Item, Match
 from app.sources.validation import FieldError
@@ -280,3 +282,75 @@ def test_sources_finishing_during_a_pause_are_moved_on_by_hand(
     services.complete_gather(case, caseworker)
     db_session.commit()
     assert case.status is CaseStatus.IN_REVIEW and _moves_to_review(db_session, case) == 1
+
+
+def test_source_of_a_case_no_longer_gathered_fails_and_stores_nothing(
+    inline_jobs, db_session, world, caseworker, stub_sources
+):
+    case = confirmed_amelia(world, caseworker)
+    inline_jobs.config["REDIS_URL"] = "redis://127.0.0.1:1/4"  # queued, and left for this test to run
+    runs = services.start_gather(case, caseworker)
+    db_session.commit()
+    inline_jobs.config["REDIS_URL"] = None
+    case_services.withdraw(case, caseworker)
+    db_session.commit()
+
+    outcome = execute(runs[0].job_id)
+
+    assert outcome.status is JobStatus.FAILED
+    db_session.expire_all()
+    run = _run(db_session, case, runs[0].source)
+    assert (run.status, run.error_code, run.attempt) == (RunStatus.FAILED, "case_not_gathering", 1)
+    assert _items(db_session, case) == []
+    assert case.status is CaseStatus.WITHDRAWN
+
+
+def test_only_the_move_to_review_waits_for_the_disk(inline_jobs, db_session, world, caseworker, stub_sources):
+    """On PostgreSQL the jobs' claim and work commit asynchronously (a lost
+    one is redone by the repair); the last job's, which moves the case and
+    records its audit event, is made durable again."""
+    if db_session.get_bind().dialect.name != "postgresql":
+        pytest.skip("synchronous_commit is a PostgreSQL setting")
+    case = confirmed_amelia(world, caseworker)
+    seen: list[str] = []
+
+    def before_commit(session) -> None:
+        if session.in_transaction():
+            seen.append(session.connection().exec_driver_sql("SHOW synchronous_commit").scalar())
+
+    services.start_gather(case, caseworker)
+    event.listen(db.session, "before_commit", before_commit)
+    try:
+        db_session.commit()
+    finally:
+        event.remove(db.session, "before_commit", before_commit)
+
+    db_session.expire_all()
+    assert case.status is CaseStatus.IN_REVIEW
+    # The caller's commit, the shared claim, then one per source: the last moves the case.
+    assert seen == ["on", "off", "off", "on"]
+
+
+def test_case_withdrawn_while_a_source_is_collected_gets_no_items(
+    inline_jobs, db_session, world, caseworker, stub_sources, monkeypatch
+):
+    """The status is read again under the case row's lock before storing."""
+    if db_session.get_bind().dialect.name != "postgresql":
+        pytest.skip("needs a second connection writing while the job's transaction is open")
+    case = confirmed_amelia(world, caseworker)
+    case_id = case.id
+    real_collect = stub_sources["stub_a"].collect
+
+    def collect_while_withdrawn(session, match):
+        with db.engine.begin() as other:  # as a concurrent request would
+            other.execute(text("UPDATE cases SET status = 'withdrawn' WHERE id = :id"), {"id": case_id})
+        yield from real_collect(session, match)
+
+    monkeypatch.setattr(stub_sources["stub_a"], "collect", collect_while_withdrawn)
+    services.start_gather(case, caseworker)
+    db_session.commit()
+
+    db_session.expire_all()
+    run = _run(db_session, case, "stub_a")
+    assert (run.status, run.error_code) == (RunStatus.FAILED, "case_not_gathering")
+    assert not any(key.startswith("stub_a/") for _, key in _items(db_session, case))

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import select
+from sqlalchemy import select, text, update
 
 from app.audit.services import record
 from app.extensions import db
-from app.jobs import Job, JobError, current_job, enqueue, report_progress, task
+from app.jobs import Job, JobError, current_job, durable_commit, enqueue, report_progress, task
 
 # In-process only: how many times ``test.flaky`` has run, per object id.
 flaky_runs: dict[uuid.UUID, int] = {}
@@ -86,3 +86,46 @@ def write_then_progress_task(object_id: uuid.UUID) -> None:
 def chain_task(object_id: uuid.UUID) -> None:
     enqueue("test.audit", object_id, label="child")
     db.session.flush()
+
+
+# ``test.claimed``: what its ``on_claim`` and the task itself saw, in order.
+claims_seen: list[tuple] = []
+
+
+def _claim_probe(object_id: uuid.UUID, fail: bool = False) -> str:
+    """The ``on_claim`` of ``test.claimed``: runs in the claiming
+    transaction; marks the job so others can see the claim committed."""
+    if fail:
+        raise RuntimeError("claim refused")
+    context = current_job()
+    assert context is not None
+    db.session.execute(update(Job).where(Job.id == context.job_id).values(progress_message="claimed"))
+    claims_seen.append(("claim", object_id, _synchronous_commit()))
+    return f"claimed {object_id}"
+
+
+def _synchronous_commit() -> str | None:
+    if db.session.get_bind().dialect.name != "postgresql":
+        return None
+    return db.session.execute(text("SHOW synchronous_commit")).scalar()
+
+
+@task("test.claimed", on_claim=_claim_probe, async_commit=True)
+def claimed_task(object_id: uuid.UUID, fail: bool = False) -> None:
+    """Records what its claim returned, and what other connections see of
+    its job and of every ``test.claimed`` job: all claimed before any runs."""
+    context = current_job()
+    assert context is not None
+    with db.engine.connect() as connection:
+        others = connection.execute(
+            select(Job.status, Job.progress_message).where(Job.name == "test.claimed")
+        ).all()
+    claims_seen.append(("run", object_id, context.claimed, sorted(map(tuple, others)), _synchronous_commit()))
+    record("test.job_ran", object_type="job_test", object_id=object_id)
+    if object_id in durable_ids:
+        durable_commit()
+        claims_seen.append(("durable", object_id, _synchronous_commit()))
+
+
+# Ids whose ``test.claimed`` run asks for a durable commit.
+durable_ids: set[uuid.UUID] = set()
