@@ -377,6 +377,23 @@ def process_cpu_seconds(pid: int) -> float:
     return total
 
 
+def database_cpu_seconds(admin_url: str, database: str) -> dict[int, float]:
+    """CPU seconds so far of each PostgreSQL backend connected to ``database``
+    (the app's pooled connections), by pid."""
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        rows = conn.execute("SELECT pid FROM pg_stat_activity WHERE datname = %s", [database])
+        pids = [row[0] for row in rows]
+    ticks = os.sysconf("SC_CLK_TCK")
+    seconds = {}
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        seconds[pid] = (int(fields[11]) + int(fields[12])) / ticks
+    return seconds
+
+
 # --------------------------------------------------------------------------- main
 
 
@@ -472,13 +489,15 @@ def main() -> int:
             server.wait_ready(minimal_port, "/")
             log(f"baseline ({label}): warm-up, then {count:,} GETs with {args.clients} clients")
             asyncio.run(run_minimal(minimal_port, 2 * args.warmup, args.clients))
-            cpu_before = process_cpu_seconds(server.process.pid)
+            cpu_before, client_before = process_cpu_seconds(server.process.pid), time.process_time()
             stats, seconds = asyncio.run(run_minimal(minimal_port, count, args.clients))
             cpu = process_cpu_seconds(server.process.pid) - cpu_before
+            client_cpu[0] += time.process_time() - client_before
             server.stop()
             servers.remove(server)
             return stats, seconds, cpu
 
+        client_cpu = [0.0]  # the load generator's own CPU during the minimal app's phases
         before = baseline("before", half)
 
         # The real app.
@@ -487,9 +506,13 @@ def main() -> int:
         server.wait_ready(port, "/healthz")
         log(f"form: {args.warmup} warm-up submissions, then {args.submissions:,} with {args.clients} clients")
         warm = asyncio.run(run_form(port, schools, 0, args.warmup, args.clients))
-        cpu_before = process_cpu_seconds(server.process.pid)
+        cpu_before, client_before = process_cpu_seconds(server.process.pid), time.process_time()
+        db_before = database_cpu_seconds(args.admin_url, database)
         run = asyncio.run(run_form(port, schools, args.warmup, args.submissions, args.clients))
         app_cpu = process_cpu_seconds(server.process.pid) - cpu_before
+        form_client_cpu = time.process_time() - client_before
+        db_after = database_cpu_seconds(args.admin_url, database)
+        db_cpu = sum(max(0.0, spent - db_before.get(pid, 0.0)) for pid, spent in db_after.items())
         server.stop()
         servers.remove(server)
 
@@ -538,10 +561,19 @@ def main() -> int:
             f"submissions: {len(run.case_ids):,} OK of {args.submissions:,} in {run.seconds:.1f} s "
             f"({len(run.case_ids) / run.seconds:.0f}/s); warm-up {len(warm.case_ids)} OK of {args.warmup}"
         )
+        form_cpu_ms = 1000 * app_cpu / max(1, form["requests"])
+        minimal_cpu_ms = 1000 * minimal_cpu / max(1, minimal["requests"])
+        db_cpu_ms = 1000 * db_cpu / max(1, form["requests"])
+        form_client_ms = 1000 * form_client_cpu / max(1, form["requests"])
+        minimal_client_ms = 1000 * client_cpu[0] / max(1, minimal["requests"])
         print(
-            f"server CPU: form {1000 * app_cpu / max(1, form['requests']):.2f} ms a request "
-            f"({app_cpu:.1f} s), minimal {1000 * minimal_cpu / max(1, minimal['requests']):.2f} ms "
-            f"({minimal_cpu:.1f} s)"
+            f"server CPU: form {form_cpu_ms:.2f} ms a request ({app_cpu:.1f} s), "
+            f"minimal {minimal_cpu_ms:.2f} ms ({minimal_cpu:.1f} s)"
+        )
+        print(
+            f"also on the same CPUs: PostgreSQL {db_cpu_ms:.2f} ms a form request ({db_cpu:.1f} s); "
+            f"this load generator {form_client_ms:.2f} ms a form request, "
+            f"{minimal_client_ms:.2f} ms a minimal request"
         )
         halves = [summary(part[0].latencies, part[0].errors, part[1]) for part in (before, after)]
         print(
@@ -585,6 +617,11 @@ def main() -> int:
                     "minimal_p99_ms": round(minimal["p99_ms"], 1),
                     "minimal_mean_ms_before": round(halves[0]["mean_ms"], 2),
                     "minimal_mean_ms_after": round(halves[1]["mean_ms"], 2),
+                    "form_cpu_ms": round(form_cpu_ms, 2),
+                    "minimal_cpu_ms": round(minimal_cpu_ms, 2),
+                    "db_cpu_ms": round(db_cpu_ms, 2),
+                    "client_cpu_ms_form": round(form_client_ms, 2),
+                    "client_cpu_ms_minimal": round(minimal_client_ms, 2),
                     "wall_ratio": round(wall_ratio, 2),
                     "submissions": args.submissions,
                     "ok": len(run.case_ids),

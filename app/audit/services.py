@@ -2,8 +2,8 @@
 
 An event is written in the same transaction as the change it records, so
 either both are stored or neither. ``record`` only queues the event on the
-session; the queue is chained and inserted as the transaction commits
-(``before_commit``), under an advisory lock on PostgreSQL (SQLite allows one
+session; the queue is chained and inserted, in one statement, as the
+transaction commits (``before_commit``), under an advisory lock on PostgreSQL (SQLite allows one
 writer anyway), so the chain never forks. Taking the lock at commit rather
 than at the first event keeps it for one INSERT and the COMMIT instead of the
 whole request: concurrent requests no longer queue behind each other's
@@ -18,11 +18,12 @@ import re
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from flask import Flask
+from sqlalchemy import Insert, bindparam, select, text
 from sqlalchemy import event as sa_event
-from sqlalchemy import select, text
 from sqlalchemy.orm import Session, SessionTransaction
 
 from app.audit.models import AuditEvent
@@ -73,24 +74,74 @@ def record(
     return entry
 
 
+# Statements built once, in plain Core on the table.
+_TABLE = AuditEvent.__table__
+_LOCK = text("SELECT pg_advisory_xact_lock(:key)")
+_HEAD = select(_TABLE.c.seq, _TABLE.c.hash).order_by(_TABLE.c.seq.desc()).limit(1)
+_INSERT = _TABLE.insert()
+_COLUMNS = tuple(column.key for column in _TABLE.columns)
+
+
 def _append_pending(session: Session) -> None:
-    """Chain the queued events onto the last stored one and add them; the
-    commit under way flushes them. Runs as ``before_commit``."""
+    """Chain the queued events onto the last stored one and insert them, in
+    one statement. Runs as ``before_commit``.
+
+    The transaction's own changes are flushed first, outside the lock, so the
+    lock covers only reading the chain's head, this INSERT and the COMMIT.
+    The rows go in through Core rather than the unit of work: they are
+    append-only and nothing else refers to them, so a second ORM flush would
+    only cost time. The returned ``AuditEvent`` objects stay transient, with
+    ``seq`` and the hashes filled in."""
+    if not session.info.get(_PENDING):
+        return
+    session.flush()
     pending: list[AuditEvent] = session.info.pop(_PENDING, None) or []
     if not pending:
         return
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _CHAIN_LOCK_KEY})
-    last = session.execute(
-        select(AuditEvent.seq, AuditEvent.hash).order_by(AuditEvent.seq.desc()).limit(1)
-    ).first()
+    # On the connection itself: everything is flushed, and the ORM layer of
+    # ``Session.execute`` adds nothing to plain Core statements.
+    connection = session.connection(bind_arguments={"mapper": AuditEvent})
+    postgresql = connection.dialect.name == "postgresql"
+    if postgresql:
+        connection.execute(_LOCK, {"key": _CHAIN_LOCK_KEY})
+    last = connection.execute(_HEAD).first()
     seq, previous = (last.seq, last.hash) if last else (0, GENESIS_HASH)
+    rows = []
     for entry in pending:
         seq += 1
         entry.seq = seq
         entry.prev_hash = previous
         entry.hash = previous = event_hash(entry)
-    session.add_all(pending)
+        rows.append({name: getattr(entry, name) for name in _COLUMNS})
+    if len(rows) == 1:
+        connection.execute(_INSERT, rows[0])
+    elif postgresql and len(rows) <= _MAX_IN_ONE:
+        params = {f"r{number}_{key}": value for number, row in enumerate(rows) for key, value in row.items()}
+        connection.execute(_insert_rows(len(rows)), params)
+    else:
+        connection.execute(_INSERT, rows)
+
+
+# A request's few events go in as one statement on PostgreSQL (an executemany
+# is a pipeline of several); longer queues as an executemany.
+_MAX_IN_ONE = 8
+
+
+@lru_cache(maxsize=_MAX_IN_ONE)
+def _insert_rows(count: int) -> Insert:
+    """``count`` single-row INSERTs chained as data-modifying WITH clauses:
+    one statement, built once per count and cached when compiled (a
+    multi-row VALUES is not)."""
+    inserts = [
+        _TABLE.insert().values(
+            {column.key: bindparam(f"r{number}_{column.key}", type_=column.type) for column in _TABLE.columns}
+        )
+        for number in range(count)
+    ]
+    *first, statement = inserts
+    for number, part in enumerate(first):
+        statement = statement.add_cte(part.cte(f"e{number}"))
+    return statement
 
 
 def _discard_pending(session: Session, transaction: SessionTransaction) -> None:

@@ -17,6 +17,7 @@ import hmac
 import re
 import unicodedata
 from datetime import date
+from functools import lru_cache
 
 from flask import current_app
 from sqlalchemy import update
@@ -62,12 +63,18 @@ def _normalise_text(value: str) -> str:
 DUPLICATE_KEY_INFO = b"rightsdesk cases duplicate key v1"
 
 
+@lru_cache(maxsize=8)
+def _duplicate_hmac_key(secret_key: str) -> bytes:
+    # Derived once per secret rather than for every submission.
+    return secret_derived_key(secret_key, DUPLICATE_KEY_INFO)
+
+
 def duplicate_key(requester_email: str, subject_name: str, subject_dob: date) -> str:
     """A keyed hash (HMAC-SHA256) of who asks about whom. The columns are
     sealed, so equality on this key is how duplicates are found; the key is
     derived from SECRET_KEY so the hash alone cannot be tested against
     guesses by someone holding only a copy of the database."""
-    key = secret_derived_key(current_app.config["SECRET_KEY"], DUPLICATE_KEY_INFO)
+    key = _duplicate_hmac_key(current_app.config["SECRET_KEY"])
     message = "\x1f".join(
         (_normalise_text(requester_email), _normalise_text(subject_name), subject_dob.isoformat())
     )

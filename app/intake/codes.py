@@ -17,6 +17,7 @@ import re
 import secrets
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import NamedTuple
 
 from app.crypto import secret_derived_key
@@ -63,10 +64,11 @@ class CodeCheckResult(NamedTuple):
     state: CodeState
 
 
+@lru_cache(maxsize=8)
 def derive_code_key(secret_key: str | bytes) -> bytes:
     """A key used only for confirmation codes, derived from the app's
     ``SECRET_KEY`` so that no other use of that secret can produce or check
-    a code digest."""
+    a code digest. Cached: it is derived once per secret, not per code."""
     return secret_derived_key(secret_key, HKDF_INFO)
 
 

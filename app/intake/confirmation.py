@@ -92,14 +92,22 @@ def send_confirmation_code(
     Raises ``ResendTooSoon`` inside the cooldown, so the form cannot be used
     to flood someone's inbox. ``confirm_url`` must not contain the code.
     """
+    code, state = _issue(previous, now)
+    _email_code(to=to, requester_name=requester_name, code=code, confirm_url=confirm_url)
+    return state
+
+
+def _issue(previous: CodeState | None, now: datetime) -> tuple[str, CodeState]:
     if not can_resend(previous, now):
         raise ResendTooSoon(seconds_until_resend(previous, now))
-    code, state = issue_code(now)
+    return issue_code(now)
+
+
+def _email_code(*, to: str, requester_name: str, code: str, confirm_url: str) -> None:
     letter = render_letter(
         "email_confirmation", {"requester_name": requester_name, "code": code, "confirm_url": confirm_url}
     )
     send_mail(to, letter.subject, letter.text, letter.html, category=CATEGORY)
-    return state
 
 
 # --- the state kept on the case ------------------------------------------------------
@@ -136,16 +144,16 @@ def send_case_code(case: Case, *, link_for: Callable[[str], str], now: datetime 
     """
     now = now or utcnow()
     previous = code_state(case)
+    code, state = _issue(previous, now)
     token = secrets.token_urlsafe(TOKEN_BYTES)
-    state = send_confirmation_code(
-        to=case.requester_email,
-        requester_name=case.requester_name,
-        confirm_url=link_for(token),
-        now=now,
-        previous=previous,
-    )
+    # The case holds the new code before the mail is written, so whatever
+    # flushes next (the commit, or a delivery job being queued) writes the
+    # case once and complete, never an INSERT followed by an UPDATE.
     _store(case, state)
     case.confirm_token_hash = token_digest(token)
+    _email_code(
+        to=case.requester_email, requester_name=case.requester_name, code=code, confirm_url=link_for(token)
+    )
     _audit("case.confirmation_code_sent", case, {"resend": previous is not None})
     lifecycle.add_event(case, "mail_sent", None, {"category": CATEGORY})
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cache
 
 from marshmallow import ValidationError
 
@@ -144,7 +145,7 @@ def parse_request_form(
         target = "organisation_id" if result.school_matches else SCHOOL_QUERY
         errors["organisation_id"] = (target, school_message)
 
-    schema = schema or RequestSubmissionSchema(today=today)
+    schema = schema or (RequestSubmissionSchema(today=today) if today else _default_schema())
     try:
         result.submission = schema.load(data)
     except ValidationError as exc:
@@ -154,6 +155,14 @@ def parse_request_form(
         result.submission = None
         result.errors = [errors[name] for name in PAGE_ORDER if name in errors]
     return result
+
+
+@cache
+def _default_schema() -> RequestSubmissionSchema:
+    """One schema for every request: building a marshmallow schema copies all
+    its fields, and this one keeps no state between loads (``today`` unset
+    means the day of each load)."""
+    return RequestSubmissionSchema()
 
 
 def _first_messages(messages: object) -> dict[str, str]:

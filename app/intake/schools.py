@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, bindparam, func, or_, select
 
 from app.extensions import db
 from app.orgs.models import Organisation, OrgKind
@@ -44,10 +44,22 @@ def find_school(organisation_id: uuid.UUID | str | None) -> SchoolChoice | None:
         key = organisation_id if isinstance(organisation_id, uuid.UUID) else uuid.UUID(str(organisation_id))
     except ValueError:
         return None
-    organisation = db.session.get(Organisation, key)
+    organisation = _organisation(key)
     if organisation is None or organisation.kind not in REQUESTABLE_KINDS:
         return None
     return _choice(organisation)
+
+
+# Built once: cheaper to run than ``Session.get``'s own statement, which it
+# makes afresh on every call.
+_BY_ID = select(Organisation).where(Organisation.id == bindparam("id"))
+
+
+def _organisation(key: uuid.UUID) -> Organisation | None:
+    session = db.session()
+    if Organisation.__mapper__.identity_key_from_primary_key((key,)) in session.identity_map:
+        return session.get(Organisation, key)  # already loaded (``get`` also knows an expired or deleted row)
+    return session.scalars(_BY_ID, {"id": key}).first()
 
 
 def normalise_query(query: str | None) -> str:

@@ -1,7 +1,9 @@
 """The requester's private status page, ``/request/status/<token>``: see the
 request's progress, upload proof of identity or authority, answer a
-question. The token is the only key, so the pages are never cached, never
-send a Referer, and an unknown token gets the same 404 whatever the reason.
+question. The token is the only key, so the pages are never cached, send
+their address to no other site (the app-wide Referrer-Policy same-origin:
+no-referrer would make Flask-WTF refuse their form posts over HTTPS), and an
+unknown token gets the same 404 whatever the reason.
 """
 
 from __future__ import annotations
@@ -31,13 +33,6 @@ _change_limit = limiter.limit(
 FILE_FIELD = "evidence_file"
 KIND_FIELD = "evidence_kind"
 ANSWER_FIELD = "answer"
-
-
-@bp.after_request
-def _no_referrer(response: Response) -> Response:
-    if request.endpoint and request.endpoint.startswith("intake.status"):
-        response.headers["Referrer-Policy"] = "no-referrer"
-    return response
 
 
 def _case(token: str, *, lock: bool = False) -> Case:

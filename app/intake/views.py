@@ -11,9 +11,12 @@ GOV.UK services do (and as the staff sign-in pages here do); the API answers
 from __future__ import annotations
 
 import logging
+import secrets
 from collections.abc import Callable
 
 from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
+from flask_wtf.csrf import generate_csrf
+from markupsafe import escape
 
 from app.extensions import db, limiter
 from app.intake import choices, services
@@ -49,6 +52,11 @@ _submit_limit = limiter.limit(
 _search_limit = limiter.limit(_limit("LIMIT_SCHOOL_SEARCH_IP", "120 per minute"), key_func=client_ip_key)
 
 
+# app.extensions key of the blank form, rendered once (see _blank_form), and
+# how many mount paths (SCRIPT_NAME) it is kept for.
+_BLANK_FORM = "rightsdesk.intake.blank_form"
+_BLANK_FORM_PREFIXES = 4
+
 # Field names of app.cases.services errors -> ids of the fields on the page.
 _CASE_FIELDS = {"subject_dob": f"{DOB}-day", "subject_name": "subject_first_name"}
 
@@ -60,6 +68,10 @@ def _no_store(response: Response) -> Response:
 
 
 def _render_form(result: FormResult) -> str:
+    return render_template("intake/request_form.html", **_form_context(result))
+
+
+def _form_context(result: FormResult) -> dict[str, object]:
     field_errors: dict[str, str] = {}
     for field_id, message in result.errors:
         field_errors.setdefault(field_id.partition("-")[0], message)
@@ -73,8 +85,7 @@ def _render_form(result: FormResult) -> str:
         dob_parts = [part for part in DOB_PARTS if not dob_values[part].strip()]
     elif dob_message.startswith("Year"):
         dob_parts = ["year"]
-    return render_template(
-        "intake/request_form.html",
+    return dict(
         result=result,
         values=result.values,
         errors=result.errors,
@@ -91,8 +102,35 @@ def _render_form(result: FormResult) -> str:
 @bp.get("/")
 def request_form():
     school = school_from_query(request.args.get("organisation_id"))
-    result = FormResult(school=school, values={"organisation_id": str(school.id) if school else ""})
+    if school is None:
+        return _blank_form()
+    result = FormResult(school=school, values={"organisation_id": str(school.id)})
     return _render_form(result)
+
+
+def _blank_form() -> str:
+    """The form as everyone first sees it: the same page for every visitor
+    but for the CSRF token, so it is rendered once per process (around a
+    placeholder) and only the token is put in on each request. Its links
+    depend on nothing else but the path the app is mounted at, which keys
+    the cache (a few entries at most). Rendered afresh whenever templates
+    may change under a running app (auto-reload)."""
+    app = current_app
+    if app.jinja_env.auto_reload:
+        return _render_form(FormResult(values={"organisation_id": ""}))
+    pages: dict[str, tuple[str, ...]] = app.extensions.setdefault(_BLANK_FORM, {})
+    parts = pages.get(request.script_root)
+    if parts is None:
+        marker = f"csrf-placeholder-{secrets.token_hex(16)}"
+        page = render_template(
+            "intake/request_form.html",
+            **_form_context(FormResult(values={"organisation_id": ""})),
+            csrf_token=lambda: marker,
+        )
+        parts = tuple(page.split(marker))
+        if len(pages) < _BLANK_FORM_PREFIXES:
+            pages[request.script_root] = parts
+    return str(escape(generate_csrf())).join(parts)
 
 
 @bp.get("/request")

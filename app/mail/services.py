@@ -15,6 +15,7 @@ import uuid
 from collections.abc import Iterable, Sequence
 from datetime import timedelta
 from email.utils import formataddr, getaddresses, parseaddr
+from functools import lru_cache
 
 from flask import current_app
 from sqlalchemy import or_, select
@@ -70,8 +71,10 @@ def send_mail(
         created_at=utcnow(),
     )
     message.message_id = f"<{message.id}@{_domain_of(sender)}>"
+    # Added, not flushed: the row goes in with the caller's next flush or
+    # commit, in one unit of work with everything else the request wrote.
+    # (``enqueue`` flushes by itself when it records the delivery job.)
     db.session.add(message)
-    db.session.flush()
     if smtp_configured:
         enqueue(deliver, message.id)
     else:
@@ -186,6 +189,7 @@ def _recipients(to: str | Iterable[str]) -> str:
     return ", ".join(formatted)
 
 
+@lru_cache(maxsize=16)
 def _domain_of(sender: str) -> str:
     pairs = getaddresses([sender])
     address = pairs[0][1] if pairs else ""

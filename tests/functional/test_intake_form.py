@@ -95,6 +95,29 @@ def test_request_form_renders_every_input_with_a_label(client, school):
     assert "<script>" not in response.text  # only the external file, CSP allows no inline script
 
 
+def test_blank_request_form_is_the_page_a_fresh_render_gives(app, client, school):
+    # The blank form is rendered once per process and only its CSRF token
+    # put in per request; it must be the very page rendering gives.
+    def page() -> str:
+        response = client.get(FORM)
+        assert response.status_code == 200
+        return re.sub(r'name="csrf_token" value="[^"]+"', "TOKEN", response.text)
+
+    cached, again = page(), page()
+    app.jinja_env.auto_reload = True  # templates may change: rendered every time
+    assert cached == again == page()
+    assert cached.count("TOKEN") == 1
+
+
+def test_blank_request_form_keeps_each_mount_path_apart(client, school):
+    # Links depend on where the app is mounted (SCRIPT_NAME); one mount's
+    # page must never be served for another's.
+    mounted = client.get(FORM, base_url="http://localhost/elsewhere").text
+    assert 'action="/elsewhere/"' in mounted
+    plain = client.get(FORM).text
+    assert 'action="/"' in plain and "/elsewhere" not in plain
+
+
 def test_request_form_honeypot_is_hidden_from_people_and_screen_readers(client, school):
     html = client.get(FORM).text
     honeypot = re.search(r'<div class="hp" aria-hidden="true">.*?</div>', html, re.S)

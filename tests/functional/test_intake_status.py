@@ -88,7 +88,7 @@ def test_acknowledgement_link_opens_the_status_page_with_due_date_and_timeline(c
     assert "We received your request" in text and "You confirmed your email address" in text
     # Internal steps (mail sent, assignment) stay off the requester's page.
     assert "mail sent" not in text.lower() and "case.acknowledgement" not in text
-    assert response.headers["Referrer-Policy"] == "no-referrer"
+    assert response.headers["Referrer-Policy"] == "same-origin"
     assert response.headers["Cache-Control"] == "no-store"
 
 

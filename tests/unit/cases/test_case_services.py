@@ -86,6 +86,35 @@ def test_duplicate_within_90_days_is_flagged_not_blocked(school, db_session):
     assert again.status is CaseStatus.AWAITING_IDENTITY
 
 
+def test_duplicate_search_sees_changes_not_yet_flushed(school, db_session):
+    # The first case leaves "submitted" (unconfirmed submissions are not
+    # duplicates' originals) in this transaction, unflushed, just before
+    # the second arrives: the search sees it, as any query in the session
+    # sees what the transaction did before it.
+    first = new_case(school, confirm=False)
+    assert school.nation and first.id  # loaded again after the commit, before the change
+    first.status = CaseStatus.AWAITING_IDENTITY  # as confirm() moves it; not flushed
+    assert first in db_session.dirty
+    again = services.submit(**_case_values(school, received_on=date(2024, 10, 1)))
+    assert again.duplicate_of_id == first.id
+
+
+def _case_values(school, **changes):
+    values = {
+        "organisation": school,
+        "request_type": "access",
+        "requester_name": "Jo Parent",
+        "requester_email": "jo.parent@example.net",
+        "requester_relationship": "parent_carer",
+        "subject_name": "Sam Pupil",
+        "subject_dob": date(2015, 5, 4),
+        "subject_role": "pupil",
+        "description": "Everything you hold about my child, please.",
+        "received_on": date(2024, 9, 3),
+    }
+    return {**values, **changes}
+
+
 def test_duplicate_is_not_flagged_after_90_days_or_for_another_type(school, db_session):
     new_case(school)
     later = new_case(school, received_on=date(2025, 1, 2))
