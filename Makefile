@@ -5,9 +5,17 @@ BIN := $(VENV)/bin
 # The embedded default: SQLite in instance/, jobs inline, mail to the outbox table.
 DEV_ENV := env -u DATABASE_URL -u REDIS_URL -u SMTP_URL RIGHTSDESK_ENV=development FLASK_APP=wsgi
 
-.PHONY: install browser run test lint schemathesis bench clean
+.PHONY: install system-libs browser run test lint schemathesis bench clean
 
-install: $(VENV)/.installed
+install: $(VENV)/.installed system-libs
+
+# WeasyPrint (the response pack's PDF) needs Pango and HarfBuzz from the
+# system; installed with apt when missing (needs root), otherwise say so.
+SYSTEM_LIBS := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0
+system-libs:
+	@ldconfig -p | grep -q libharfbuzz-subset.so.0 && ldconfig -p | grep -q libpangoft2-1.0.so.0 \
+		|| (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(SYSTEM_LIBS)) \
+		|| echo "Install $(SYSTEM_LIBS) for PDF rendering (see README)"
 
 # The browser tests drive Debian's Chromium (browsers cannot be downloaded
 # here) and inject axe-core from the npm registry. Without root or network

@@ -117,8 +117,9 @@ def repair(*, queued_for: timedelta, running_for: timedelta) -> RepairReport:
     fail the abandoned jobs, queue again the idempotent work that asked to be
     resumed (a gather's sources), dispatch the stranded ones. The caller commits."""
     from app.collect.services import resume_abandoned
+    from app.exports.packs import resume_abandoned_builds
 
     abandoned = fail_abandoned(running_for)
-    resumed = resume_abandoned()
+    resumed = [*resume_abandoned(), *resume_abandoned_builds()]
     redispatched = redispatch_stale(queued_for)
     return RepairReport(len(redispatched), len(abandoned), len(resumed))

@@ -109,6 +109,18 @@ LETTERS: dict[str, LetterSpec] = {
         "",
         "The email address was not confirmed within `days` days: the request is closed (no reference).",
     ),
+    "pack_link": _spec(
+        "requester",
+        "recipient_name reference link_url expires_on max_downloads for_school",
+        "",
+        "The secure link to the response pack (requester, or the school's contact); no code in it.",
+    ),
+    "pack_code": _spec(
+        "requester",
+        "recipient_name reference code expires_on",
+        "",
+        "The 6-digit code for a response pack link, always in an email of its own.",
+    ),
 }
 
 

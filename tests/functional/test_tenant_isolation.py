@@ -52,6 +52,7 @@ from app.cases.models import Case
 from app.cases.references import looks_like_reference
 from app.extensions import db
 from app.orgs.models import Organisation
+from app.register.models import RegisterEntry
 from tests.signin import csrf_token, make_organisation, make_user, sign_in
 from tests.unit.cases.factory import new_case
 
@@ -102,6 +103,57 @@ def _candidate_ids(side: Side) -> list[str]:
     return ids
 
 
+def _pack_ids(side: Side) -> list[str]:
+    """A ready response pack (two small stored files) on each case of the
+    side (made on first use)."""
+    from app.blobs.services import store_blob
+    from app.db import new_uuid
+    from app.exports.models import PackStatus, ResponsePack
+
+    ids = []
+    for case in side.cases:
+        found = db.session.scalars(select(ResponsePack.id).where(ResponsePack.case_id == case.id)).first()
+        if found is None:
+            found = new_uuid()
+            db.session.add(
+                ResponsePack(
+                    id=found, case_id=case.id, version=1, status=PackStatus.READY, pdf_pages=1, item_count=0,
+                    pdf_blob_id=store_blob(b"%PDF-1.7 walk", "application/pdf").id,
+                    zip_blob_id=store_blob(b"PK walk", "application/zip").id,
+                )
+            )  # fmt: skip
+            db.session.commit()
+        ids.append(str(found))
+    return ids
+
+
+def _link_ids(side: Side) -> list[str]:
+    """A download link to each of those packs, sent to the case's requester
+    (whose email is a marker, so a leaked link shows up)."""
+    from datetime import timedelta
+
+    from app.db import new_uuid, utcnow
+    from app.exports.models import DownloadLink, LinkAudience
+
+    ids = []
+    for case, pack_id in zip(side.cases, _pack_ids(side), strict=True):
+        found = db.session.scalars(select(DownloadLink.id).where(DownloadLink.case_id == case.id)).first()
+        if found is None:
+            found = new_uuid()
+            db.session.add(
+                DownloadLink(
+                    id=found, pack_id=uuid.UUID(pack_id), case_id=case.id, audience=LinkAudience.REQUESTER,
+                    recipient_email=case.requester_email, token_hash=secrets.token_hex(32),
+                    code_hash="0" * 64,
+                    expires_at=utcnow() + timedelta(days=7), max_downloads=3, download_count=0,
+                    failed_code_attempts=0,
+                )
+            )  # fmt: skip
+            db.session.commit()
+        ids.append(str(found))
+    return ids
+
+
 # Every path parameter of an /api/ or /console/ route, and what the walk puts
 # there. Keep this table up to date: a route whose parameter is missing here
 # fails the test.
@@ -121,6 +173,17 @@ PARAMETERS: dict[str, Parameter] = {
     "evidence_id": Parameter(
         "an evidence file of a case of the other side",
         lambda other: [str(item.id) for c in other.cases for item in c.evidence],
+    ),
+    "pack_id": Parameter("a response pack of a case of the other side", _pack_ids),
+    "link_id": Parameter("a download link of a case of the other side", _link_ids),
+    # Which file of a pack: a fixed word, not an object.
+    "kind": Parameter("a response pack file (pdf or zip)", lambda other: ["pdf"], names_other_object=False),
+    # The processing register is the company's, the same for every school:
+    # reading an entry is allowed to all, so a real one stands in.
+    "entry_id": Parameter(
+        "a processing-register entry (not an organisation's object)",
+        lambda other: [str(db.session.scalars(select(RegisterEntry.id)).first())],
+        names_other_object=False,
     ),
     # Password-reset links are bearer secrets, not organisation objects: a
     # random one stands for a link the walker was never sent.
@@ -152,6 +215,8 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
         "decision": "confirm",
     },
     ("POST", "/console/cases/<uuid:case_id>/gather/retry"): {"source": "pupils"},
+    ("POST", "/api/v1/cases/<reference>/packs/<uuid:pack_id>/links"): {"audience": "school"},
+    ("POST", "/console/cases/<uuid:case_id>/pack/<uuid:pack_id>/send"): {"audience": "school"},
     ("POST", "/api/v1/cases/<reference>/refuse"): {
         "reason": "manifestly_unfounded",
         "detail": "isolation walk",

@@ -66,6 +66,15 @@ STATE_DEPENDENT_OPERATIONS = (
     "assign_view",
     "start_gather_view",
     "decide_candidate_view",
+    # Review: a withhold needs an exemption, a redaction spans that fit the
+    # item, a bulk action items to act on; approval needs every item decided.
+    "decide_view",
+    "accept_suggestions_view",
+    "bulk_decide_view",
+    "approve_view",
+    # Packs: built once approved, one build at a time; sent while ready.
+    "build_pack_view",
+    "send_pack_view",
 )
 _ACCEPTED = '["2xx", "401", "403", "404", "409", "422", "429", "5xx"]'
 CONFIG = "\n".join(
@@ -146,17 +155,39 @@ def prepare_database(database_url: str, instance: Path) -> Seeded:
             if case.status.value == "awaiting_identity"
         ]
         db.session.commit()
+        review_case, approved_case, pack, link = _review_and_pack(worker)
+        cases += [review_case, approved_case]
         seeded = Seeded(
             token=estate.secrets["admin"],
             known_ids={
                 "reference": [case.reference for case in cases if case.reference],
                 "evidence_id": [str(item.id) for item in evidence],
                 "entry_id": [str(entry.id) for entry in register_entries()],
+                "pack_id": [str(pack.id)],
+                "link_id": [str(link.id)],
             },
         )
         db.session.remove()
         db.engine.dispose()
     return seeded
+
+
+def _review_and_pack(worker):
+    """A case gathered and in review (items to decide), and another approved
+    with a ready pack and a link to it, in the sources' test world."""
+    from app.exports.links import send_pack
+    from app.extensions import db
+    from tests.unit.exports.factory import approved_case, gathered_case, stored_pack
+    from tests.unit.sources.factories import build_world
+
+    world = build_world(db.session)
+    db.session.commit()
+    in_review = gathered_case(world, worker)
+    approved = approved_case(world, worker, at_oak=True)
+    pack = stored_pack(approved, worker)
+    link = send_pack(pack, "school", worker).link
+    db.session.commit()
+    return in_review, approved, pack, link
 
 
 def config_text(known_ids: dict[str, list[str]]) -> str:

@@ -88,6 +88,20 @@ CONTEXTS: dict[str, dict[str, object]] = {
         "days": 7,
         "form_url": "https://rights.example/",
     },
+    "pack_link": {
+        "recipient_name": "Sam Parent",
+        "reference": REF,
+        "link_url": "https://rights.example/download/tok",
+        "expires_on": date(2026, 3, 8),
+        "max_downloads": 3,
+        "for_school": False,
+    },
+    "pack_code": {
+        "recipient_name": "Sam Parent",
+        "reference": REF,
+        "code": "042917",
+        "expires_on": date(2026, 3, 8),
+    },
 }
 # Letters sent before a request has a reference.
 NO_REFERENCE = {"email_confirmation", "unconfirmed_withdrawal"}
