@@ -12,8 +12,10 @@ def register(app: Flask) -> None:
     from app.blobs.cli import keys_cli
     from app.cases.cli import clock_cli
     from app.demo.cli import demo_cli
+    from app.exports.cli import packs_cli
     from app.jobs.cli import jobs_cli, scheduler_command, worker_command
     from app.mail.cli import mail_cli
+    from app.rights.cli import retention_cli
 
     app.cli.add_command(audit_cli)
     app.cli.add_command(clock_cli)
@@ -25,3 +27,5 @@ def register(app: Flask) -> None:
     app.cli.add_command(mail_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(tokens_cli)
+    app.cli.add_command(retention_cli)
+    app.cli.add_command(packs_cli)

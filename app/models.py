@@ -12,6 +12,7 @@ from app.mail import models as mail_models  # noqa: F401
 from app.orgs import models as orgs_models  # noqa: F401
 from app.register import models as register_models  # noqa: F401
 from app.review import models as review_models  # noqa: F401
+from app.rights import models as rights_models  # noqa: F401
 from app.sources.access_log import models as access_log_models  # noqa: F401
 from app.sources.consent import models as consent_models  # noqa: F401
 from app.sources.contacts import models as contacts_models  # noqa: F401

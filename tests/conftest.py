@@ -120,7 +120,7 @@ def migrated_database(tmp_path_factory) -> Iterator[str]:
 # Reference data the migrations seed (table -> rows). On PostgreSQL every
 # test empties every table, so these are put back afterwards; SQLite tests
 # start from a copy of the migrated file and keep them anyway.
-SEEDED_TABLES = ("processing_register",)
+SEEDED_TABLES = ("processing_register", "retention_rules")
 _seeded_rows: dict[str, list[dict]] = {}
 
 

@@ -29,6 +29,7 @@ from app.demo.messages import generate_messages
 from app.demo.orgs import OrgPlan, plan_organisations
 from app.demo.people import generate_staff
 from app.demo.pupils import generate_pupils
+from app.demo.setup import generate_setup_imports
 from app.demo.writer import CopyLoader, RowCollector, SqliteLoader, copy_text
 
 Progress = Callable[[int], None]
@@ -89,6 +90,7 @@ def school_rows(shared: Shared, index: int) -> RowCollector:
     generate_access_log(ctx, school, staff, pupils)
     # Last, so the consent draws leave every other generated row as it was.
     generate_consent(ctx, school, pupils)
+    generate_setup_imports(ctx, school, pupils)
     return collector
 
 

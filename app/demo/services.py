@@ -30,6 +30,7 @@ from app.demo.messages import MESSAGE_COLUMNS, MESSAGE_PERSON_COLUMNS, RECIPIENT
 from app.demo.orgs import ORGANISATION_COLUMNS
 from app.demo.people import CONTACT_COLUMNS, EMPLOYEE_COLUMNS
 from app.demo.pupils import ENROLMENT_COLUMNS, PUPIL_COLUMNS, PUPIL_CONTACT_COLUMNS, SEND_COLUMNS
+from app.demo.setup import SETUP_COLUMNS
 from app.demo.writer import (
     LOAD_ORDER,
     CopyLoader,
@@ -55,7 +56,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "send_records": SEND_COLUMNS, "messages": MESSAGE_COLUMNS, "message_recipients": RECIPIENT_COLUMNS,
     "message_people": MESSAGE_PERSON_COLUMNS, "tickets": TICKET_COLUMNS, "ticket_entries": ENTRY_COLUMNS,
     "ticket_summary_emails": SUMMARY_COLUMNS, "support_access_grants": GRANT_COLUMNS,
-    "access_log": ACCESS_COLUMNS, "consent_records": CONSENT_COLUMNS,
+    "access_log": ACCESS_COLUMNS, "consent_records": CONSENT_COLUMNS, "setup_imports": SETUP_COLUMNS,
 }
 
 

@@ -28,7 +28,7 @@ LOAD_ORDER = (
     "organisations", "employees", "contacts", "pupils", "enrolments", "pupil_contacts", "attendance_weeks",
     "assessments", "send_records", "messages", "message_recipients", "message_people", "tickets",
     "ticket_entries", "ticket_summary_emails", "support_access_grants", "access_log",
-    "consent_records",
+    "consent_records", "setup_imports",
 )
 ATTENDANCE_COLUMNS = ("pupil_id", "week_start", "slots")
 

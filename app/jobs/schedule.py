@@ -49,6 +49,18 @@ def _withdraw_unconfirmed() -> str:
     return f"{withdraw_unconfirmed()} unconfirmed request(s) withdrawn"
 
 
+def _destroy_expired_packs() -> str:
+    from app.exports.retention import destroy_expired_packs
+
+    return str(destroy_expired_packs())
+
+
+def _retention_sweep() -> str:
+    from app.rights.retention import daily_sweep
+
+    return daily_sweep()
+
+
 PERIODIC: dict[str, Periodic] = {
     periodic.name: periodic
     for periodic in (
@@ -58,6 +70,10 @@ PERIODIC: dict[str, Periodic] = {
         Periodic("cases.reminders", 86400, _case_reminders),
         # Daily; a re-run finds the same cases already withdrawn.
         Periodic("cases.withdraw_unconfirmed", 86400, _withdraw_unconfirmed),
+        # Daily; crypto-shreds packs of long-closed cases, and a re-run finds them destroyed.
+        Periodic("packs.destroy_expired", 86400, _destroy_expired_packs),
+        # Daily; idempotent, a re-run the same day finds nothing left to sweep.
+        Periodic("retention.sweep", 86400, _retention_sweep),
     )
 }
 

@@ -1,0 +1,186 @@
+"""Which records each retention rule takes on a given cut-off date, as SQL.
+
+Each function returns the WHERE clause over its rule's table, built from the
+cut-off date (``app.rights.periods.cutoff``) as a bound parameter. The
+sweeper uses the same clause for the dry run's ``SELECT count(*)`` and for
+the real ``UPDATE`` / ``DELETE``, so the two cannot disagree.
+
+Legal holds are honoured in every clause: a record is skipped while an
+unreleased hold names its organisation, the person it is about, or (for
+records about several people, such as a message or a contact shared by
+siblings) any one of them.
+
+Large sets are only ever tested with ``IN`` / ``EXISTS`` / ``NOT EXISTS`` at
+the top level of a clause; ``NOT IN`` is used for the short list of held ids
+alone (on PostgreSQL an ``IN`` or ``NOT IN`` under ``OR`` or ``NOT`` is a
+subplan, and one too big to hash in memory is re-scanned for every row).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import ColumnElement, Select, and_, case, exists, func, or_, select, union, union_all
+
+from app.orgs.models import Organisation
+from app.rights.models import HoldSubject, LegalHold, SetupImport
+from app.rights.periods import start_of_day_after
+from app.sources.contacts.models import Contact, PupilContact
+from app.sources.correspondence.models import Message, MessagePerson
+from app.sources.employees.models import Employee
+from app.sources.helpdesk.models import Ticket
+from app.sources.pupils.models import Enrolment, Pupil
+
+ORGANISATIONS = Organisation.__table__
+PUPILS = Pupil.__table__
+ENROLMENTS = Enrolment.__table__
+CONTACTS = Contact.__table__
+PUPIL_CONTACTS = PupilContact.__table__
+MESSAGES = Message.__table__
+MESSAGE_PEOPLE = MessagePerson.__table__
+TICKETS = Ticket.__table__
+EMPLOYEES = Employee.__table__
+SETUP_IMPORTS = SetupImport.__table__
+HOLDS = LegalHold.__table__
+
+
+def held(kind: HoldSubject) -> Select:
+    """Ids under an active (unreleased) hold of one kind."""
+    return select(HOLDS.c.subject_id).where(HOLDS.c.subject_kind == kind, HOLDS.c.released_at.is_(None))
+
+
+def _not_held(column: ColumnElement, kind: HoldSubject) -> ColumnElement[bool]:
+    """No active hold of ``kind`` names ``column``'s id (a NULL names nobody).
+    NOT EXISTS rather than NOT IN: PostgreSQL plans it as an anti-join, and
+    leaves the main join free to follow the primary key's order."""
+    hold = HOLDS.alias(f"hold_{kind.value}")
+    return ~exists().where(
+        hold.c.subject_kind == kind, hold.c.subject_id == column, hold.c.released_at.is_(None)
+    )
+
+
+def ended_contracts(cut: date) -> Select:
+    """Organisations whose contract ended on or before ``cut``."""
+    return select(ORGANISATIONS.c.id).where(ORGANISATIONS.c.contract_end <= cut)
+
+
+def left_by(pupil_id: ColumnElement, cut: date) -> ColumnElement[bool]:
+    """The pupil has left: it has an enrolment that ended on or before
+    ``cut`` and none still open or ending later. A pupil with no enrolment has
+    not left (it never joined a roll we know of). Correlated EXISTS rather
+    than IN: PostgreSQL turns them into joins at the top level and into index
+    lookups where they sit under a NOT or an OR."""
+    ended_roll, later = ENROLMENTS.alias("ended_roll"), ENROLMENTS.alias("later")
+    return and_(
+        exists().where(ended_roll.c.pupil_id == pupil_id, ended_roll.c.leaving_date <= cut),
+        ~exists().where(
+            later.c.pupil_id == pupil_id, or_(later.c.leaving_date.is_(None), later.c.leaving_date > cut)
+        ),
+    )
+
+
+def correspondence_after_contract(cut: date) -> ColumnElement[bool]:
+    """Messages of organisations whose contract ended on or before ``cut``."""
+    about_held = union_all(
+        select(MESSAGE_PEOPLE.c.message_id).where(MESSAGE_PEOPLE.c.pupil_id.in_(held(HoldSubject.PUPIL))),
+        select(MESSAGE_PEOPLE.c.message_id).where(MESSAGE_PEOPLE.c.contact_id.in_(held(HoldSubject.CONTACT))),
+        select(MESSAGE_PEOPLE.c.message_id).where(
+            MESSAGE_PEOPLE.c.employee_id.in_(held(HoldSubject.EMPLOYEE))
+        ),
+    )
+    return and_(
+        MESSAGES.c.organisation_id.in_(ended_contracts(cut)),
+        _not_held(MESSAGES.c.organisation_id, HoldSubject.ORGANISATION),
+        MESSAGES.c.id.not_in(about_held),
+    )
+
+
+def helpdesk_after_contract(cut: date) -> ColumnElement[bool]:
+    """Support tickets of organisations whose contract ended on or before ``cut``."""
+    return and_(
+        TICKETS.c.organisation_id.in_(ended_contracts(cut)),
+        _not_held(TICKETS.c.organisation_id, HoldSubject.ORGANISATION),
+        _not_held(TICKETS.c.about_pupil_id, HoldSubject.PUPIL),
+        _not_held(TICKETS.c.requester_employee_id, HoldSubject.EMPLOYEE),
+    )
+
+
+def contacts_after_pupils(cut: date) -> ColumnElement[bool]:
+    """Contacts whose organisation's contract ended on or before ``cut``, or
+    who are linked to pupils and every one of those pupils has left on or
+    before ``cut``: one child still on roll (or leaving later) keeps a
+    contact shared by siblings. The contract is that of the organisation the
+    contact belongs to, whose record it is; its pupils normally belong to the
+    same organisation (a link to a pupil elsewhere counts once that pupil has
+    left).
+
+    Shaped for PostgreSQL's planner: one top-level ``IN`` over a ``UNION``
+    (a join), never ``IN`` under ``OR`` (a subplan which, once too big to
+    hash, is re-scanned for every contact). Only contacts linked to a pupil
+    with an enrolment ended by ``cut`` are candidates; for those, every
+    linked pupil's enrolments are checked in one grouped join (a pupil with
+    no enrolment, or one still open, gives a row that is not ended by
+    ``cut``)."""
+    ended = ended_contracts(cut)
+    own, link, enrolment = CONTACTS.alias("own"), PUPIL_CONTACTS.alias("link"), ENROLMENTS.alias("enrolment")
+    candidates = select(PUPIL_CONTACTS.c.contact_id).where(
+        PUPIL_CONTACTS.c.pupil_id.in_(select(ENROLMENTS.c.pupil_id).where(ENROLMENTS.c.leaving_date <= cut))
+    )
+    every_pupil_left = (
+        select(link.c.contact_id)
+        .outerjoin(enrolment, enrolment.c.pupil_id == link.c.pupil_id)
+        .where(link.c.contact_id.in_(candidates))
+        .group_by(link.c.contact_id)
+        .having(func.min(case((enrolment.c.leaving_date <= cut, 1), else_=0)) == 1)
+    )
+    due = union(select(own.c.id).where(own.c.organisation_id.in_(ended)), every_pupil_left)
+    held_link = PUPIL_CONTACTS.alias("held_link")
+    linked_to_held = (
+        exists()
+        .where(held_link.c.contact_id == CONTACTS.c.id, held_link.c.pupil_id.in_(held(HoldSubject.PUPIL)))
+    )
+    return and_(
+        CONTACTS.c.id.in_(due),
+        _not_held(CONTACTS.c.organisation_id, HoldSubject.ORGANISATION),
+        _not_held(CONTACTS.c.id, HoldSubject.CONTACT),
+        ~linked_to_held,
+    )
+
+
+def _pupil_not_held() -> ColumnElement[bool]:
+    return and_(
+        _not_held(PUPILS.c.organisation_id, HoldSubject.ORGANISATION),
+        _not_held(PUPILS.c.id, HoldSubject.PUPIL),
+    )
+
+
+def pupils_after_contract(cut: date) -> ColumnElement[bool]:
+    """Pupils not yet anonymised whose organisation's contract ended on or before ``cut``."""
+    return and_(
+        PUPILS.c.anonymised_at.is_(None),
+        PUPILS.c.organisation_id.in_(ended_contracts(cut)),
+        _pupil_not_held(),
+    )
+
+
+def pupils_leavers(cut: date) -> ColumnElement[bool]:
+    """Pupils not yet anonymised who left on or before ``cut``."""
+    return and_(PUPILS.c.anonymised_at.is_(None), left_by(PUPILS.c.id, cut), _pupil_not_held())
+
+
+def employees_leavers(cut: date) -> ColumnElement[bool]:
+    """Employees not yet anonymised who left on or before ``cut``."""
+    return and_(
+        EMPLOYEES.c.anonymised_at.is_(None),
+        EMPLOYEES.c.leave_date <= cut,
+        _not_held(EMPLOYEES.c.organisation_id, HoldSubject.ORGANISATION),
+        _not_held(EMPLOYEES.c.id, HoldSubject.EMPLOYEE),
+    )
+
+
+def setup_after_processing(cut: date) -> ColumnElement[bool]:
+    """Setup files processed on or before ``cut`` (a UTC day); unprocessed ones never."""
+    return and_(
+        SETUP_IMPORTS.c.processed_at < start_of_day_after(cut),
+        _not_held(SETUP_IMPORTS.c.organisation_id, HoldSubject.ORGANISATION),
+    )

@@ -1,0 +1,290 @@
+"""The retention sweeper over a big estate, against hand-written SQL.
+
+    .venv/bin/python bench/retention.py [--pupils 1000000] [--seed 1] [--as-of 2029-07-01]
+                                        [--rounds 5] [--database rd_bench_retention] [--reuse] [--keep]
+                                        [--admin-url postgresql://postgres@127.0.0.1:5432/postgres]
+
+Seeds PostgreSQL with the demo data (``--pupils`` pupils, as of 2026-11-22,
+through ``bench/_estate.py``: the seed ``bench/collect.py`` uses), or with
+``--reuse`` takes the database an earlier ``--keep`` run left. Then, in each
+of ``--rounds`` rounds, timed in the same process:
+
+- project dry run: ``app.rights.retention.sweep(as_of, dry_run=True)``, one
+  ``SELECT count(*)`` per rule;
+- project sweep: ``sweep(as_of)``, the real statements (and the audit
+  events queued), then rolled back;
+- baseline dry run and sweep: one hand-written PostgreSQL statement per rule
+  (psycopg, no ORM; the pupils' rules as one statement with data-modifying
+  CTEs), the sweep rolled back too.
+
+Both sides read the periods from ``retention_rules`` and get the same
+cut-off dates (``app.rights.periods.cutoff``), so what is compared is the
+SQL and the code around it. Every real run is rolled back, and the tables it
+touched are vacuumed (untimed) before the next, so each run sees the same
+data; baseline and project alternate which goes first, after one untimed
+dry run of each to warm the cache. Counts per rule must
+agree between all four runs, or the script stops. ``ratio`` = project /
+baseline on the medians; the JSON's ``ratio`` is the larger of the dry-run
+and sweep ratios. The last line is JSON.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import time
+from datetime import UTC, date, datetime, timedelta
+from datetime import time as clock
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import psycopg
+from _estate import estate_app, estate_url
+from seed import drop_database, log
+
+from app.extensions import db
+from app.rights.periods import cutoff
+from app.rights.retention import sweep
+
+SEED_AS_OF = date(2026, 11, 22)
+TOUCHED = ("messages", "message_recipients", "message_people", "tickets", "ticket_entries",
+           "ticket_summary_emails", "support_access_grants", "contacts", "pupil_contacts", "pupils",
+           "send_records", "employees", "setup_imports")  # fmt: skip
+
+_HELD = "SELECT 1 FROM legal_holds h WHERE h.released_at IS NULL AND "
+_HELD_ORG = f"{_HELD}h.subject_kind = 'organisation' AND h.subject_id = {{org}}"
+_NOT_HELD_PUPIL = (
+    f"NOT EXISTS ({_HELD_ORG.format(org='p.organisation_id')}) "
+    f"AND NOT EXISTS ({_HELD}h.subject_kind = 'pupil' AND h.subject_id = p.id)"
+)
+_LEFT = (
+    "p.id IN (SELECT e.pupil_id FROM enrolments e WHERE e.leaving_date <= %(cut)s) "
+    "AND NOT EXISTS (SELECT 1 FROM enrolments e WHERE e.pupil_id = p.id "
+    "AND (e.leaving_date IS NULL OR e.leaving_date > %(cut)s))"
+)
+_ANONYMISE_PUPILS = (
+    # One statement: the UPDATE returns the ids, the CTEs clean up after them.
+    "WITH doomed AS (UPDATE pupils p SET legal_forename = 'Anonymised', middle_names = NULL, "
+    "legal_surname = 'Anonymised', preferred_forename = NULL, preferred_surname = NULL, "
+    "surname_key = 'anonymised', forename_key = 'anonymised', upn = 'ANONYMISED', former_upn = NULL, "
+    "date_of_birth = date_trunc('year', p.date_of_birth)::date, address_line1 = NULL, address_line2 = NULL, "
+    "town = NULL, postcode = NULL, ethnicity = NULL, first_language = NULL, anonymised_at = %(as_of)s "
+    "WHERE {where} RETURNING p.id), "
+    "send AS (DELETE FROM send_records s USING doomed d WHERE s.pupil_id = d.id), "
+    "tags AS (DELETE FROM message_people mp USING doomed d WHERE mp.pupil_id = d.id), "
+    "tickets AS (UPDATE tickets t SET about_pupil_id = NULL FROM doomed d WHERE t.about_pupil_id = d.id) "
+    "SELECT count(*) FROM doomed"
+)
+
+# rule -> (dry-run count, real statement); %(cut)s is the rule's cut-off.
+BASELINE: dict[str, tuple[str, str]] = {}
+
+
+def _rule(code: str, table: str, where: str, action: str) -> None:
+    BASELINE[code] = (f"SELECT count(*) FROM {table} WHERE {where}", action.format(where=where))
+
+
+_rule(
+    "correspondence_after_contract", "messages m",
+    "m.organisation_id IN (SELECT id FROM organisations WHERE contract_end <= %(cut)s) "
+    f"AND NOT EXISTS ({_HELD_ORG.format(org='m.organisation_id')}) "
+    "AND NOT EXISTS (SELECT 1 FROM message_people mp JOIN legal_holds h ON h.released_at IS NULL "
+    "AND h.subject_kind = mp.person_kind "
+    "AND h.subject_id = coalesce(mp.pupil_id, mp.contact_id, mp.employee_id) "
+    "WHERE mp.message_id = m.id)",
+    "DELETE FROM messages m WHERE {where}",
+)
+_rule(
+    "helpdesk_after_contract", "tickets t",
+    "t.organisation_id IN (SELECT id FROM organisations WHERE contract_end <= %(cut)s) "
+    f"AND NOT EXISTS ({_HELD}((h.subject_kind = 'organisation' AND h.subject_id = t.organisation_id) "
+    "OR (h.subject_kind = 'pupil' AND h.subject_id = t.about_pupil_id) "
+    "OR (h.subject_kind = 'employee' AND h.subject_id = t.requester_employee_id)))",
+    "DELETE FROM tickets t WHERE {where}",
+)
+_DUE_CONTACTS = (
+    "WITH due AS ("
+    " SELECT id FROM contacts"
+    " WHERE organisation_id IN (SELECT id FROM organisations WHERE contract_end <= %(cut)s)"
+    " UNION"
+    " SELECT l.contact_id FROM pupil_contacts l LEFT JOIN enrolments e ON e.pupil_id = l.pupil_id"
+    " WHERE l.contact_id IN (SELECT pc.contact_id FROM pupil_contacts pc"
+    "                        JOIN enrolments le ON le.pupil_id = pc.pupil_id"
+    "                        WHERE le.leaving_date <= %(cut)s)"
+    " GROUP BY l.contact_id HAVING bool_and(coalesce(e.leaving_date <= %(cut)s, false))) "
+)
+_CONTACT_NOT_HELD = (
+    f"NOT EXISTS ({_HELD}((h.subject_kind = 'organisation' AND h.subject_id = c.organisation_id) "
+    "OR (h.subject_kind = 'contact' AND h.subject_id = c.id))) "
+    "AND NOT EXISTS (SELECT 1 FROM pupil_contacts pc JOIN legal_holds h ON h.released_at IS NULL "
+    "AND h.subject_kind = 'pupil' AND h.subject_id = pc.pupil_id WHERE pc.contact_id = c.id)"
+)
+BASELINE["contacts_after_pupils"] = (
+    f"{_DUE_CONTACTS}SELECT count(*) FROM contacts c JOIN due ON due.id = c.id WHERE {_CONTACT_NOT_HELD}",
+    f"{_DUE_CONTACTS}DELETE FROM contacts c USING due WHERE due.id = c.id AND {_CONTACT_NOT_HELD}",
+)
+_AFTER_CONTRACT = (
+    "p.anonymised_at IS NULL AND p.organisation_id IN "
+    f"(SELECT id FROM organisations WHERE contract_end <= %(cut)s) AND {_NOT_HELD_PUPIL}"
+)
+_rule("pupils_after_contract", "pupils p", _AFTER_CONTRACT, _ANONYMISE_PUPILS)
+_LEAVERS = f"p.anonymised_at IS NULL AND {_LEFT} AND {_NOT_HELD_PUPIL}"
+BASELINE["pupils_leavers"] = (
+    # Counted alone, a pupil the contract rule takes first must be left out;
+    # the real statement runs after that rule, so anonymised_at does it.
+    f"SELECT count(*) FROM pupils p WHERE {_LEAVERS} AND p.organisation_id NOT IN "
+    "(SELECT id FROM organisations WHERE contract_end <= %(contract_cut)s)",
+    _ANONYMISE_PUPILS.format(where=_LEAVERS),
+)
+_rule(
+    "employees_leavers", "employees e",
+    "e.anonymised_at IS NULL AND e.leave_date <= %(cut)s "
+    f"AND NOT EXISTS ({_HELD}((h.subject_kind = 'organisation' AND h.subject_id = e.organisation_id) "
+    "OR (h.subject_kind = 'employee' AND h.subject_id = e.id)))",
+    "UPDATE employees e SET gender = 'U', date_of_birth = NULL, work_email = NULL, personal_email = NULL, "
+    "phone = NULL, teacher_reference_number = NULL, role = 'Former employee', "
+    "teaching_status = 'Not recorded', anonymised_at = %(as_of)s WHERE {where}",
+)
+_rule(
+    "setup_after_processing", "setup_imports s",
+    f"s.processed_at < %(until)s AND NOT EXISTS ({_HELD_ORG.format(org='s.organisation_id')})",
+    "DELETE FROM setup_imports s WHERE {where}",
+)
+
+
+def baseline_params(conn: psycopg.Connection, as_of: date) -> dict[str, dict]:
+    rows = conn.execute("SELECT code, period_count, period_unit FROM retention_rules WHERE enabled")
+    periods = {code: (count, unit) for code, count, unit in rows}
+    from app.rights.models import PeriodUnit
+
+    params = {}
+    for code, (count, unit) in periods.items():
+        cut = cutoff(as_of, count, PeriodUnit(unit))
+        params[code] = {"cut": cut, "as_of": as_of,
+                        "until": datetime.combine(cut + timedelta(days=1), clock(0), tzinfo=UTC)}  # fmt: skip
+    contract = periods["pupils_after_contract"]
+    params["pupils_leavers"]["contract_cut"] = cutoff(as_of, contract[0], PeriodUnit(contract[1]))
+    return params
+
+
+def run_baseline(conn: psycopg.Connection, params: dict[str, dict], dry_run: bool) -> tuple[float, dict]:
+    counts = {}
+    started = time.perf_counter()
+    for code, (count_sql, action_sql) in BASELINE.items():
+        if dry_run:
+            counts[code] = conn.execute(count_sql, params[code]).fetchone()[0]
+        else:
+            cursor = conn.execute(action_sql, params[code])
+            counts[code] = cursor.fetchone()[0] if cursor.description else cursor.rowcount
+    elapsed = time.perf_counter() - started
+    conn.rollback()
+    return elapsed, counts
+
+
+def run_project(as_of: date, dry_run: bool) -> tuple[float, dict]:
+    started = time.perf_counter()
+    results = sweep(as_of, dry_run=dry_run)
+    db.session.flush()
+    elapsed = time.perf_counter() - started
+    db.session.rollback()
+    return elapsed, {r.code: r.count for r in results}
+
+
+def vacuum(url: str) -> None:
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(f"VACUUM {', '.join(TOUCHED)}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--pupils", type=int, default=1_000_000)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--as-of", type=date.fromisoformat, default=date(2029, 7, 1),
+                        help="the sweep's date: every rule takes a share of the demo estate seeded in 2026")
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--database", default="rd_bench_retention")
+    parser.add_argument("--admin-url", default="postgresql://postgres@127.0.0.1:5432/postgres")
+    parser.add_argument("--reuse", action="store_true", help="use the database an earlier --keep run left")
+    parser.add_argument("--keep", action="store_true", help="leave the database for --reuse")
+    args = parser.parse_args()
+
+    url = estate_url(args.admin_url, args.database, pupils=args.pupils, seed=args.seed, as_of=SEED_AS_OF,
+                     reuse=args.reuse)  # fmt: skip
+    plain_url = url.replace("postgresql+psycopg://", "postgresql://")
+    app = estate_app(url, args.database, "rd_bench_retention_")
+    vacuum(plain_url)
+    with psycopg.connect(plain_url) as conn:
+        conn.execute("ANALYZE")
+        conn.commit()
+    times: dict[str, list[float]] = {"project_dry": [], "project_sweep": [], "baseline_dry": [],
+                                     "baseline_sweep": []}  # fmt: skip
+    seen: dict[str, dict] = {}
+    try:
+        with app.app_context(), psycopg.connect(plain_url) as conn:
+            pupils = db.session.scalar(db.text("SELECT count(*) FROM pupils"))
+            params = baseline_params(conn, args.as_of)
+            conn.rollback()
+            # The sweeper switches JIT off for its transaction (compiling its
+            # big one-off statements costs seconds and gains nothing); the
+            # baseline gets the same setting.
+            conn.execute("SET jit = off")
+            conn.commit()
+            # Untimed: both sides' dry runs once, so neither pays for a cold cache.
+            run_project(args.as_of, True)
+            run_baseline(conn, params, True)
+            for round_no in range(args.rounds):
+                order = ("project", "baseline") if round_no % 2 == 0 else ("baseline", "project")
+                for dry_run in (True, False):
+                    for side in order:
+                        if side == "project":
+                            elapsed, counts = run_project(args.as_of, dry_run)
+                        else:
+                            elapsed, counts = run_baseline(conn, params, dry_run)
+                        name = f"{side}_{'dry' if dry_run else 'sweep'}"
+                        times[name].append(elapsed)
+                        seen.setdefault(name, counts)
+                        if counts != seen["project_dry"]:
+                            raise SystemExit(f"{name} counts differ from the project's dry run: "
+                                             f"{counts} != {seen['project_dry']}")  # fmt: skip
+                        if not dry_run:
+                            vacuum(plain_url)
+                        log(f"round {round_no + 1}: {name} {elapsed:.2f}s")
+    finally:
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+        if not args.keep:
+            drop_database(args.admin_url, args.database)
+
+    counts = seen["project_dry"]
+    print(f"Retention sweep as of {args.as_of} over {pupils:,} pupils ({args.rounds} rounds, rolled back)")
+    print(f"{'rule':<32} {'records':>10}")
+    for code, count in counts.items():
+        print(f"{code:<32} {count:>10,}")
+    print(f"{'total':<32} {sum(counts.values()):>10,}")
+    print(f"{'run':<16} {'best s':>8} {'median s':>9}")
+    for name, values in times.items():
+        print(f"{name:<16} {min(values):>8.2f} {statistics.median(values):>9.2f}")
+    median, best = statistics.median, min
+    ratios = {kind: round(median(times[f"project_{kind}"]) / median(times[f"baseline_{kind}"]), 2)
+              for kind in ("dry", "sweep")}  # fmt: skip
+    bests = {kind: round(best(times[f"project_{kind}"]) / best(times[f"baseline_{kind}"]), 2)
+             for kind in ("dry", "sweep")}  # fmt: skip
+    print(f"ratio project/baseline, medians: dry run {ratios['dry']}, sweep {ratios['sweep']} "
+          f"(target <= 1.5); bests: dry run {bests['dry']}, sweep {bests['sweep']}")  # fmt: skip
+    print(json.dumps({
+        "bench": "retention", "ratio": max(ratios.values()), "dry_run_ratio": ratios["dry"],
+        "sweep_ratio": ratios["sweep"], "best_dry_run_ratio": bests["dry"],
+        "best_sweep_ratio": bests["sweep"],
+        "pupils": pupils, "as_of": args.as_of.isoformat(), "rounds": args.rounds, "counts": counts,
+        **{f"{name}_median_s": round(statistics.median(v), 3) for name, v in times.items()},
+        **{f"{name}_best_s": round(min(v), 3) for name, v in times.items()},
+    }))  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()

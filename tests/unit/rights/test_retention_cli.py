@@ -1,0 +1,88 @@
+"""``flask retention sweep``: a table of rule, action and count; exit 2 for a bad date."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+
+import pytest
+from sqlalchemy import update
+
+from app.db import utcnow
+from app.extensions import db
+from app.rights.models import RetentionRule
+from app.sources.employees.models import Employee
+from tests.unit.rights import factory as make
+
+
+def _run(app, *args: str):
+    return app.test_cli_runner().invoke(args=["retention", "sweep", *args])
+
+
+def _rows(output: str) -> dict[str, tuple[str, int]]:
+    """rule -> (action, count) from the printed table."""
+    rows = {}
+    for line in output.splitlines():
+        fields = line.split()
+        if len(fields) == 5 and fields[1] in ("delete", "anonymise"):
+            rows[fields[0]] = (fields[1], int(fields[4].replace(",", "")))
+    return rows
+
+
+def _leaver(app) -> uuid.UUID:
+    teacher = make.employee(make.school(), left=date(2024, 3, 15))
+    db.session.commit()
+    return teacher.id
+
+
+def test_dry_run_prints_every_rule_and_changes_nothing(app):
+    teacher_id = _leaver(app)
+    result = _run(app, "--dry-run", "--as-of", "2024-04-15")
+    assert result.exit_code == 0, result.output
+    assert "Dry run: nothing changed, as of 2024-04-15." in result.output
+    rows = _rows(result.output)
+    assert len(rows) == 7
+    assert rows["employees_leavers"] == ("anonymise", 1)
+    assert rows["correspondence_after_contract"] == ("delete", 0)
+    db.session.expire_all()
+    assert db.session.get(Employee, teacher_id).anonymised_at is None
+
+
+def test_a_real_sweep_applies_and_commits(app):
+    teacher_id = _leaver(app)
+    result = _run(app, "--as-of", "2024-04-15")
+    assert result.exit_code == 0, result.output
+    assert _rows(result.output)["employees_leavers"] == ("anonymise", 1)
+    db.session.remove()
+    assert db.session.get(Employee, teacher_id).anonymised_at == date(2024, 4, 15)
+    assert _rows(_run(app, "--as-of", "2024-04-15").output)["employees_leavers"] == ("anonymise", 0)
+
+
+def test_the_day_before_the_period_ends_nothing_is_taken(app):
+    _leaver(app)
+    assert _rows(_run(app, "--as-of", "2024-04-14").output)["employees_leavers"] == ("anonymise", 0)
+
+
+def test_without_as_of_the_sweep_runs_as_of_today(app):
+    result = _run(app, "--dry-run")
+    assert result.exit_code == 0, result.output
+    assert f"as of {utcnow().date().isoformat()}." in result.output
+
+
+@pytest.mark.parametrize("value", ["2024-13-01", "yesterday", "15/04/2024", ""])
+def test_a_bad_as_of_is_refused_with_status_2(app, value):
+    result = _run(app, "--as-of", value)
+    assert result.exit_code == 2
+    assert "is not a date; use YYYY-MM-DD" in result.output
+
+
+def test_a_schedule_it_cannot_apply_exits_1_and_changes_nothing(app):
+    teacher_id = _leaver(app)
+    db.session.execute(update(RetentionRule).where(RetentionRule.code == "employees_leavers")
+                       .values(store="pupils"))  # fmt: skip
+    db.session.commit()
+    result = _run(app, "--as-of", "2024-04-15")
+    assert result.exit_code == 1
+    assert "cannot be applied" in result.output and "employees_leavers" in result.output
+    db.session.remove()
+    assert db.session.get(Employee, teacher_id).anonymised_at is None

@@ -1,0 +1,117 @@
+"""What the sweeper leaves behind: legal holds honoured, anonymised pupils
+and employees, and the rows deleted records take with them."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from sqlalchemy import func, select
+
+from app.extensions import db
+from app.rights.models import HoldSubject
+from app.rights.retention import ANONYMISED_UPN, sweep
+from app.sources.contacts.models import Contact, PupilContact
+from app.sources.correspondence.models import Message, MessagePerson, MessageRecipient
+from app.sources.employees.models import Employee
+from app.sources.helpdesk.models import Ticket, TicketEntry
+from app.sources.pupils.models import Assessment, AttendanceWeek, Enrolment, Pupil, SendRecord
+from app.sources.validation import FieldError, check_upn
+from tests.unit.rights import factory as make
+
+
+def _counts(results) -> dict[str, int]:
+    return {result.code: result.count for result in results}
+
+
+@pytest.mark.parametrize("released", [False, True], ids=["active-hold", "released-hold"])
+def test_a_hold_on_an_organisation_keeps_all_of_its_records(app, released):
+    estate = make.estate()
+    make.hold(HoldSubject.ORGANISATION, estate["ended"].id, released=released)
+    make.hold(HoldSubject.ORGANISATION, estate["active"].id, released=released)
+    total = sum(r.count for r in sweep(date(2030, 1, 1)))
+    assert total == (8 if released else 0)
+
+
+def test_a_hold_on_a_person_keeps_them_and_what_names_them(app):
+    estate = make.estate()
+    leaver, teacher = estate["leaver"], estate["teacher"]
+    make.hold(HoldSubject.PUPIL, leaver.id)
+    make.hold(HoldSubject.EMPLOYEE, teacher.id)
+    results = _counts(sweep(date(2030, 1, 1)))
+    # Still taken: the ended school's records (its message and ticket name
+    # only the pupil "both"), its contact and the setup file.
+    assert results == {
+        "correspondence_after_contract": 1, "helpdesk_after_contract": 1, "contacts_after_pupils": 1,
+        "pupils_after_contract": 1, "pupils_leavers": 0, "employees_leavers": 0, "setup_after_processing": 1,
+    }  # fmt: skip
+    assert db.session.get(Pupil, leaver.id, populate_existing=True).anonymised_at is None
+    assert db.session.scalar(select(func.count()).where(MessagePerson.pupil_id == leaver.id)) == 1
+    assert db.session.scalar(select(func.count()).where(Ticket.about_pupil_id == leaver.id)) == 1
+    assert db.session.scalar(select(func.count()).select_from(PupilContact)
+                             .where(PupilContact.pupil_id == leaver.id)) == 1  # fmt: skip
+
+
+def test_a_hold_on_a_contact_or_on_a_person_a_message_names(app):
+    ended = make.school(contract_end=date(2020, 3, 31))
+    child = make.pupil(ended)
+    parent = make.contact(ended, child)
+    about_parent = make.message(ended, about=[parent])
+    make.hold(HoldSubject.CONTACT, parent.id)
+    results = _counts(sweep(date(2024, 1, 1)))
+    assert results["contacts_after_pupils"] == 0 and results["correspondence_after_contract"] == 0
+    assert db.session.get(Message, about_parent.id) is not None
+
+
+def test_anonymising_a_pupil_leaves_nothing_that_identifies_them(app):
+    estate = make.estate()
+    leaver = estate["leaver"]
+    sweep(date(2030, 1, 1))
+    db.session.commit()
+    pupil = db.session.get(Pupil, leaver.id, populate_existing=True)
+    assert (pupil.legal_forename, pupil.legal_surname, pupil.surname_key) == ("Anonymised", "Anonymised",
+                                                                              "anonymised")  # fmt: skip
+    assert (pupil.middle_names, pupil.preferred_forename, pupil.preferred_surname, pupil.former_upn) == (
+        None, None, None, None)  # fmt: skip
+    assert (pupil.address_line1, pupil.address_line2, pupil.town, pupil.postcode) == (None, None, None, None)
+    assert (pupil.ethnicity, pupil.first_language) == (None, None)
+    assert pupil.upn == ANONYMISED_UPN
+    with pytest.raises(FieldError):
+        check_upn(pupil.upn)
+    assert pupil.date_of_birth == date(2013, 1, 1)
+    assert (pupil.gender, pupil.fsm_eligible, pupil.anonymised_at) == ("F", True, date(2030, 1, 1))
+    assert db.session.scalar(select(func.count()).where(SendRecord.pupil_id == leaver.id)) == 0
+    for kept in (AttendanceWeek, Assessment, Enrolment):
+        mine = select(func.count()).select_from(kept).where(kept.pupil_id == leaver.id)
+        assert db.session.scalar(mine) == 1
+    # The active school's message survives, no longer tagged with the pupil;
+    # the ticket about them survives without the link.
+    assert db.session.scalar(select(func.count()).where(MessagePerson.pupil_id == leaver.id)) == 0
+    assert db.session.scalar(select(func.count()).where(MessagePerson.pupil_id == estate["staying"].id)) == 1
+    assert db.session.scalar(select(func.count()).where(Ticket.about_pupil_id == leaver.id)) == 0
+    assert make.count(Ticket) == 1
+
+
+def test_anonymising_an_employee_keeps_the_name_only(app):
+    estate = make.estate()
+    sweep(date(2030, 1, 1))
+    db.session.commit()
+    teacher = db.session.get(Employee, estate["teacher"].id, populate_existing=True)
+    assert (teacher.title, teacher.forename, teacher.preferred_name, teacher.surname) == (
+        "Ms", "Margaret", "Maggie", "Hughes")  # fmt: skip
+    assert (teacher.date_of_birth, teacher.work_email, teacher.personal_email, teacher.phone,
+            teacher.teacher_reference_number) == (None, None, None, None, None)  # fmt: skip
+    assert (teacher.gender, teacher.role, teacher.teaching_status) == ("U", "Former employee", "Not recorded")
+    assert teacher.anonymised_at == date(2030, 1, 1)
+    assert teacher.leave_date == date(2029, 8, 31)
+
+
+def test_deleting_takes_the_dependent_rows_with_it(app):
+    make.estate()
+    sweep(date(2030, 1, 1))
+    db.session.commit()
+    # The ended school's message, its recipient and tag, and its ticket's entry went.
+    assert (make.count(Message), make.count(MessageRecipient), make.count(TicketEntry)) == (1, 1, 1)
+    # Both contacts went, with their pupil links.
+    assert make.count(Contact) == 0 and make.count(PupilContact) == 0
+    assert make.count(MessagePerson) == 2  # the active message's tags of the staying pupil and the teacher
