@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
@@ -25,7 +26,7 @@ from app.extensions import db
 from app.register.models import RegisterEntry
 from app.review.exemptions import EXEMPTIONS
 from app.review.models import Action, ItemDecision
-from app.review.redaction import apply_redactions
+from app.review.redaction import MARKER, apply_redactions, text_at
 from app.sources.registry import get_source
 
 SCHEMA_VERSION = 1
@@ -127,6 +128,20 @@ def item_digest(data_json: str) -> str:
     return hashlib.sha256(data_json.encode("utf-8")).hexdigest()
 
 
+def redact_title(title: str, data: dict[str, Any], spans: Sequence[dict[str, Any]]) -> str:
+    """The item's title with every redacted phrase of its data removed too:
+    a title is often the data's own words (a message's subject), so what is
+    redacted there must not reappear in the heading."""
+    phrases = {
+        text[span["start"] : span["end"]]
+        for span in spans
+        if (text := text_at(data, span["field"])) is not None
+    }
+    for phrase in sorted((p for p in phrases if p.strip()), key=len, reverse=True):
+        title = re.sub(re.escape(phrase), MARKER, title, flags=re.IGNORECASE)
+    return title
+
+
 def _facts(entry: RegisterEntry | None, source: str, category: str) -> RegisterFacts:
     if entry is None:
         # A category missing from the register is a configuration error the
@@ -182,11 +197,14 @@ def build_pack_content(case: Case, *, now: datetime | None = None) -> PackConten
     for item in items:
         decision = decisions[item.key]
         info = EXEMPTIONS.get(decision.exemption) if decision.exemption else None
+        title = item.title
+        if decision.action is Action.REDACT:
+            title = redact_title(title, item.data, decision.redactions)
         schedule.append(
             ScheduleRow(
                 source=item.source,
                 category=item.category,
-                title=None if decision.action is Action.WITHHOLD else item.title,
+                title=None if decision.action is Action.WITHHOLD else title,
                 action=decision.action,
                 exemption_title=info.title if info else None,
                 exemption_citation=info.citation if info else None,
@@ -209,7 +227,7 @@ def build_pack_content(case: Case, *, now: datetime | None = None) -> PackConten
                 key=item.key,
                 source=item.source,
                 category=item.category,
-                title=item.title,
+                title=title,
                 occurred_on=item.occurred_on,
                 data=data,
                 redacted=decision.action is Action.REDACT,

@@ -293,3 +293,14 @@ def test_schedule_rows_survive_into_json():
             "exemption_citation": "DPA 2018 Sch 3 Part 4",
         }
     ]
+
+
+def test_a_redacted_phrase_is_removed_from_the_title_as_well():
+    from app.exports.content import redact_title
+
+    data = {"subject": "About Jordan Smith at lunch", "body": "Jordan Smith was upset."}
+    spans = [{"field": "subject", "start": 6, "end": 18}]
+    assert redact_title("About Jordan Smith at lunch", data, spans) == "About [redacted] at lunch"
+    assert redact_title("JORDAN SMITH: note", data, spans) == "[redacted]: note"
+    assert redact_title("Unrelated title", data, spans) == "Unrelated title"
+    assert redact_title("Title", data, [{"field": "gone", "start": 0, "end": 3}]) == "Title"

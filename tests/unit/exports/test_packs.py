@@ -309,3 +309,38 @@ def test_destroy_expired_command_and_the_daily_schedule(app, quick, caseworker):
 
     periodic = PERIODIC["packs.destroy_expired"]
     assert periodic.every_seconds == 86400 and periodic.run().startswith("0 response pack(s)")
+
+
+def test_a_phrase_redacted_from_a_message_is_absent_from_the_whole_pack(world, caseworker):
+    """The subject line is both the item's title and a field of its data:
+    redacting it in the data must take it out of the PDF's headings too."""
+    from pypdf import PdfReader
+
+    from app.exports.content import build_pack_content, item_digest
+    from app.review.models import Action, ItemDecision
+    from tests.unit.exports.factory import decide_all, gathered_case
+
+    case = gathered_case(world, caseworker)
+    messages = select(CollectedItem).where(
+        CollectedItem.case_id == case.id, CollectedItem.category == "correspondence"
+    )
+    message = db.session.scalars(messages).first()
+    subject = message.data["subject"]
+    word = max(subject.split(), key=len)
+    start = subject.index(word)
+    decide_all(case, caseworker)
+    decision = db.session.scalars(select(ItemDecision).where(ItemDecision.item_key == message.key)).one()
+    decision.action, decision.exemption = Action.REDACT, "third_party"
+    decision.redactions = [{"field": "subject", "start": start, "end": start + len(word)}]
+    decision.item_digest = item_digest(message.data_json)
+    lifecycle.move(case, CaseStatus.APPROVED, caseworker)
+    db.session.commit()
+
+    content = build_pack_content(case)
+    (item,) = [i for s in content.sections for i in s.items if i.key == message.key]
+    assert word not in item.title and word not in item.data["subject"] and "[redacted]" in item.title
+    assert item.title in [row.title for row in content.schedule]  # the schedule shows it redacted too
+    pack = _build(case, caseworker)
+    pdf = PdfReader(io.BytesIO(b"".join(open_blob(pack.pdf_blob_id))))
+    text = " ".join(page.extract_text() for page in pdf.pages).replace("\n", " ")
+    assert item.title in text
