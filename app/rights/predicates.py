@@ -53,7 +53,7 @@ def _not_held(column: ColumnElement, kind: HoldSubject) -> ColumnElement[bool]:
     """No active hold of ``kind`` names ``column``'s id (a NULL names nobody).
     NOT EXISTS rather than NOT IN: PostgreSQL plans it as an anti-join, and
     leaves the main join free to follow the primary key's order."""
-    hold = HOLDS.alias(f"hold_{kind.value}")
+    hold = HOLDS.alias()  # anonymous: one statement may test several holds
     return ~exists().where(
         hold.c.subject_kind == kind, hold.c.subject_id == column, hold.c.released_at.is_(None)
     )
