@@ -20,6 +20,7 @@ from app.db import utcnow
 from app.extensions import db
 from app.register.models import RegisterEntry
 from app.sources.registry import all_sources
+from app.sources.validation import has_control_characters
 
 MAX_TITLE = 200
 MAX_TEXT = 2000
@@ -86,6 +87,8 @@ def _clean_text(value: Any, name: str, errors: dict[str, str], *, limit: int, re
     text = value.strip()
     if len(text) > limit:
         errors[name] = f"Use at most {limit} characters"
+    elif has_control_characters(text):
+        errors[name] = "Remove the control characters (they are not text)"
     return text
 
 
@@ -102,6 +105,8 @@ def _clean_list(value: Any, name: str, errors: dict[str, str]) -> list[str]:
         errors[name] = f"Use at most {MAX_LIST} lines"
     elif any(len(line) > MAX_LIST_ITEM for line in lines):
         errors[name] = f"Keep each line to at most {MAX_LIST_ITEM} characters"
+    elif any(has_control_characters(line) for line in lines):
+        errors[name] = "Remove the control characters (they are not text)"
     return lines
 
 

@@ -15,6 +15,9 @@ from stdnum.gb import upn as upn_format
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _POSTCODE = re.compile(r"^[A-Z]{1,2}[0-9][A-Z0-9]? ?[0-9][A-Z]{2}$")
 _TRN = re.compile(r"^[0-9]{7}$")
+# Control characters other than tab and line breaks: never in text a person
+# means to write, and NUL cannot be stored by PostgreSQL at all.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 class FieldError(ValueError):
@@ -22,6 +25,10 @@ class FieldError(ValueError):
         super().__init__(f"{field}: {message}")
         self.field = field
         self.message = message
+
+
+def has_control_characters(text: str) -> bool:
+    return CONTROL_CHARACTERS.search(text) is not None
 
 
 def check_upn(value: str, field: str = "upn") -> str:

@@ -28,7 +28,7 @@ from app.sources.contacts.models import Contact
 from app.sources.correspondence.models import PersonKind
 from app.sources.employees.models import Employee
 from app.sources.pupils.models import Pupil
-from app.sources.validation import FieldError
+from app.sources.validation import FieldError, has_control_characters
 
 PURPOSE_PATTERN = r"^[a-z][a-z0-9_]{1,59}$"
 _PURPOSE = re.compile(PURPOSE_PATTERN)
@@ -80,6 +80,8 @@ def _text(value: str | None, field: str, limit: int, *, required: bool = True) -
         return None
     if len(text) > limit:
         raise FieldError(field, f"Use at most {limit} characters")
+    if has_control_characters(text):
+        raise FieldError(field, "Remove the control characters (they are not text)")
     return text
 
 

@@ -98,6 +98,7 @@ def test_person_from_another_organisation_is_refused(app, world):
         ({"wording_version": "v" * 41}, "wording_version"),
         ({"recorded_by": ""}, "recorded_by"),
         ({"evidence": "e" * 2001}, "evidence"),
+        ({"wording": "I agree\x00"}, "wording"),
     ],
 )
 def test_bad_values_are_refused_with_their_field(app, world, overrides, field):

@@ -84,6 +84,8 @@ def test_update_with_no_change_writes_no_audit_event(app):
         ({"purposes": [f"p{i}" for i in range(services.MAX_LIST + 1)]}, "purposes"),
         ({"lawful_basis": 12}, "lawful_basis"),
         ({"colour": "blue"}, "colour"),
+        ({"origin": "from the school\x00"}, "origin"),
+        ({"purposes": ["fine", "bell\x07"]}, "purposes"),
     ],
 )
 def test_update_refuses_bad_input_and_changes_nothing(app, changes, field):
