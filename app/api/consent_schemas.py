@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from app.api.schemas import RequestSchema
+from app.api.schemas import RequestSchema, written_text
 from app.sources.consent.models import ConsentDecision, ConsentMethod
 from app.sources.consent.services import (
     MAX_EVIDENCE,
@@ -33,20 +33,21 @@ class ConsentCreateSchema(PersonSchema):
         metadata={"pattern": PURPOSE_PATTERN, "description": "A processing-purpose code."},
     )
     decision = fields.Enum(ConsentDecision, by_value=True, required=True)
-    wording = fields.String(
+    wording = written_text(
+        max_length=MAX_WORDING,
         required=True,
-        validate=validate.Length(min=1, max=MAX_WORDING),
         metadata={"description": "The exact words the person was shown."},
     )
-    wording_version = fields.String(required=True, validate=validate.Length(min=1, max=MAX_VERSION))
+    wording_version = written_text(max_length=MAX_VERSION, required=True)
     method = fields.Enum(ConsentMethod, by_value=True, required=True)
-    evidence = fields.String(
+    evidence = written_text(
+        max_length=MAX_EVIDENCE,
+        required_text=False,
         allow_none=True,
-        validate=validate.Length(max=MAX_EVIDENCE),
         metadata={"description": "Where the proof is, e.g. the signed form's filing reference."},
     )
-    recorded_by = fields.String(
-        validate=validate.Length(min=1, max=MAX_RECORDED_BY),
+    recorded_by = written_text(
+        max_length=MAX_RECORDED_BY,
         metadata={"description": "Who took the decision down; the caller's name when left out."},
     )
 

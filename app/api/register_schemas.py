@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from app.api.schemas import RequestSchema
+from app.api.schemas import RequestSchema, written_text
 from app.register.services import MAX_LIST, MAX_LIST_ITEM, MAX_TEXT, MAX_TITLE
 
-_TEXT = validate.Length(min=1, max=MAX_TEXT)
-_LINES = fields.List(
-    fields.String(validate=validate.Length(min=1, max=MAX_LIST_ITEM)),
-    validate=validate.Length(min=1, max=MAX_LIST),
-)
+
+def _lines() -> fields.List:
+    return fields.List(written_text(max_length=MAX_LIST_ITEM), validate=validate.Length(min=1, max=MAX_LIST))
+
+
+def _text() -> fields.String:
+    return written_text(max_length=MAX_TEXT)
 
 
 class RegisterEntrySchema(Schema):
@@ -38,17 +40,18 @@ class RegisterListSchema(Schema):
 class RegisterChangeSchema(RequestSchema):
     """Any subset of the fields; at least one. Lists replace the whole list."""
 
-    title = fields.String(validate=validate.Length(min=1, max=MAX_TITLE))
-    description = fields.String(validate=_TEXT)
-    purposes = _LINES
-    lawful_basis = fields.String(validate=_TEXT)
-    special_category_condition = fields.String(
+    title = written_text(max_length=MAX_TITLE)
+    description = _text()
+    purposes = _lines()
+    lawful_basis = _text()
+    special_category_condition = written_text(
+        max_length=MAX_TEXT,
+        required_text=False,
         allow_none=True,
-        validate=validate.Length(max=MAX_TEXT),
         metadata={"description": "null or empty when the category holds no special category data."},
     )
-    recipients = _LINES
-    retention = fields.String(validate=_TEXT)
-    origin = fields.String(validate=_TEXT)
-    automated_decisions = fields.String(validate=_TEXT)
-    transfers = fields.String(validate=_TEXT)
+    recipients = _lines()
+    retention = _text()
+    origin = _text()
+    automated_decisions = _text()
+    transfers = _text()

@@ -25,6 +25,26 @@ _TOKEN_NAME_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _ASCII_INTEGER = re.compile(r"-?[0-9]{1,12}")
 
 
+# Text a person writes: no control characters but tab and line breaks, and
+# (for required text) not only spaces. Given to clients as the OpenAPI
+# ``pattern``, so generated "valid" input is valid here too.
+_NOT_CONTROL = r"[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]"
+_NOT_CONTROL_OR_SPACE = r"[^\s\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]"
+TEXT_PATTERN = f"^{_NOT_CONTROL}*{_NOT_CONTROL_OR_SPACE}{_NOT_CONTROL}*$"
+OPTIONAL_TEXT_PATTERN = f"^{_NOT_CONTROL}*$"
+
+
+def written_text(*, max_length: int, required_text: bool = True, **kwargs: Any) -> fields.String:
+    """A string field for text a person writes (see TEXT_PATTERN)."""
+    pattern = TEXT_PATTERN if required_text else OPTIONAL_TEXT_PATTERN
+    metadata = {"pattern": pattern, **kwargs.pop("metadata", {})}
+    checks = [
+        validate.Length(min=1 if required_text else 0, max=max_length),
+        validate.Regexp(pattern, error="Write plain text: not only spaces, and no control characters."),
+    ]
+    return fields.String(validate=checks, metadata=metadata, **kwargs)
+
+
 class QueryInteger(fields.Integer):
     """An integer given in a query string: ASCII digits only, so that
     ``1_000``, `` 7``, ``7\n`` or fullwidth digits are refused rather than
