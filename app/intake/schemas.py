@@ -28,6 +28,7 @@ from stdnum.exceptions import ValidationError as StdnumError
 from stdnum.gb import upn as upn_format
 
 from app.intake.choices import RELATIONSHIPS, REQUEST_TYPES, SUBJECT_ROLES, values
+from app.sources.validation import has_control_characters
 
 NAME_MAX = 200
 EMAIL_MAX = 320
@@ -60,7 +61,6 @@ MESSAGES = {
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
 _PHONE_ALLOWED = re.compile(r"^\+?[0-9 ()-]+$")
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 @dataclass(frozen=True)
@@ -104,7 +104,7 @@ class Text(fields.String):
             if self.required:
                 raise self.make_error("required")
             return None
-        if _CONTROL.search(text):
+        if has_control_characters(text):
             raise ValidationError("Remove any special characters")
         if len(text) > self.max_length:
             raise ValidationError(self.too_long or f"Must be {self.max_length:,} characters or less")

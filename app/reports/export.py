@@ -6,6 +6,7 @@ import csv
 import io
 from collections.abc import Iterable
 
+from app.exports.package import neutralise
 from app.reports.services import RegisterRow
 
 COLUMNS = (
@@ -23,17 +24,13 @@ COLUMNS = (
     ("outcome", "Outcome"),
     ("sources_searched", "Sources searched"),
 )
-# A cell starting with one of these is a formula to Excel and LibreOffice.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
 
 def safe_cell(value: object) -> str:
     if value is None:
         return ""
     if isinstance(value, bool):
         return "yes" if value else "no"
-    text = value.isoformat() if hasattr(value, "isoformat") else str(value)
-    return "'" + text if text.startswith(_FORMULA_START) else text
+    return neutralise(value.isoformat() if hasattr(value, "isoformat") else str(value))
 
 
 def register_csv(rows: Iterable[RegisterRow]) -> str:

@@ -36,7 +36,7 @@ from app.review.listing import decisions_of, is_current, item_of, items_of, revi
 from app.review.models import Action, ItemDecision
 from app.review.redaction import RedactionError, normalise_spans, text_fields
 from app.review.suggestions import name_index, suggest
-from app.sources.validation import FieldError
+from app.sources.validation import FieldError, has_control_characters
 
 __all__ = [
     "BULK_ACTIONS",
@@ -58,7 +58,6 @@ MAX_BULK_ITEMS = 5000
 BULK_ACTIONS = frozenset({Action.DISCLOSE, Action.WITHHOLD})
 # Control characters other than tab and line breaks: never meant, and NUL
 # cannot be stored in PostgreSQL text.
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def _items_text(count: int) -> str:
@@ -122,7 +121,7 @@ def _note(value: str | None) -> str | None:
     text = (value or "").strip()
     if len(text) > NOTE_MAX_LENGTH:
         raise FieldError("note", f"the note must be {NOTE_MAX_LENGTH:,} characters or fewer")
-    if _CONTROL.search(text):
+    if has_control_characters(text):
         raise FieldError("note", "the note contains characters that are not text")
     return text or None
 
