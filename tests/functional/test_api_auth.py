@@ -98,3 +98,29 @@ def test_api_sets_no_cookie(client, estate):
 def test_post_with_token_needs_no_csrf_token(client, estate):
     response = client.post("/api/v1/tokens", json={"name": "ci"}, headers=estate.auth("alder"))
     assert response.status_code == 201
+
+
+def test_refused_tokens_from_one_address_are_throttled(app, client, estate):
+    app.config["LIMIT_API_TOKEN_FAILURES_IP"] = "3 per 10 minutes"
+    for _ in range(3):
+        _assert_refused(client.get("/api/v1/me", headers={"Authorization": "Bearer rd_guess"}))
+    throttled = client.get("/api/v1/me", headers={"Authorization": "Bearer rd_guess"})
+    assert throttled.status_code == 429
+    assert throttled.get_json()["error"]["code"] == "rate_limited"
+    assert int(throttled.headers["Retry-After"]) >= 1
+    # While throttled the address is refused even with a good token: guessing
+    # cannot go on by mixing in a known token.
+    assert client.get("/api/v1/me", headers=estate.auth("alder")).status_code == 429
+
+
+def test_good_tokens_are_never_throttled(app, client, estate):
+    app.config["LIMIT_API_TOKEN_FAILURES_IP"] = "2 per 10 minutes"
+    for _ in range(6):
+        assert client.get("/api/v1/me", headers=estate.auth("alder")).status_code == 200
+
+
+def test_requests_without_a_token_do_not_count_as_guesses(app, client, estate):
+    app.config["LIMIT_API_TOKEN_FAILURES_IP"] = "2 per 10 minutes"
+    for _ in range(4):
+        _assert_refused(client.get("/api/v1/me"), error=None)
+    assert client.get("/api/v1/me", headers=estate.auth("alder")).status_code == 200
