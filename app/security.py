@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Callable
 from urllib.parse import urlsplit
 
 from flask import Flask, Response, current_app, g, render_template, request
@@ -109,6 +110,12 @@ def rate_limit_key(kind: str, value: str) -> str:
     addresses are never written to Redis in clear."""
     digest = hashlib.sha256(value.strip().lower().encode("utf-8")).hexdigest()[:32]
     return f"{current_app.config['RIGHTSDESK_RATELIMIT_NAMESPACE']}:{kind}:{digest}"
+
+
+def configured_limit(name: str, default: str) -> Callable[[], str]:
+    """A Flask-Limiter limit read from the app config at request time, so a
+    deployment (or a test) can tighten it without a code change."""
+    return lambda: current_app.config.get(name, default)
 
 
 def client_ip_key() -> str:

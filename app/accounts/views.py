@@ -7,16 +7,14 @@ authenticator app, receive recovery codes) -> where the user was going.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
-from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 
 from app.accounts import resets, signin, totp, web
 from app.accounts.forms import CodeForm, EnrolForm, NewPasswordForm, ResetRequestForm, SignInForm, SignOutForm
 from app.accounts.services import AccountError
 from app.extensions import db, limiter
 from app.letters.services import absolute_url
-from app.security import client_ip_key, safe_next, too_many_attempts
+from app.security import client_ip_key, configured_limit, safe_next, too_many_attempts
 
 bp = Blueprint("accounts", __name__, url_prefix="/console")
 
@@ -27,22 +25,21 @@ SIGN_IN_REFUSED = (
 CODE_REFUSED = "Enter a correct code from your authenticator app, or an unused recovery code"
 
 
-def _limit(name: str, default: str) -> Callable[[], str]:
-    """A limit read from the app config at request time (tests tighten them)."""
-    return lambda: current_app.config.get(name, default)
-
-
 _ip_limit = limiter.limit(
-    _limit("LIMIT_SIGN_IN_IP", "30 per 5 minutes"), key_func=client_ip_key, methods=["POST"]
+    configured_limit("LIMIT_SIGN_IN_IP", "30 per 5 minutes"), key_func=client_ip_key, methods=["POST"]
 )
 _account_limit = limiter.limit(
-    _limit("LIMIT_SIGN_IN_ACCOUNT", "10 per 15 minutes"), key_func=web.account_key_from_form, methods=["POST"]
+    configured_limit("LIMIT_SIGN_IN_ACCOUNT", "10 per 15 minutes"),
+    key_func=web.account_key_from_form,
+    methods=["POST"],
 )
 _code_account_limit = limiter.limit(
-    _limit("LIMIT_CODE_ACCOUNT", "10 per 15 minutes"), key_func=web.account_key_from_pending, methods=["POST"]
+    configured_limit("LIMIT_CODE_ACCOUNT", "10 per 15 minutes"),
+    key_func=web.account_key_from_pending,
+    methods=["POST"],
 )
 _reset_ip_limit = limiter.limit(
-    _limit("LIMIT_RESET_IP", "10 per 15 minutes"), key_func=client_ip_key, methods=["POST"]
+    configured_limit("LIMIT_RESET_IP", "10 per 15 minutes"), key_func=client_ip_key, methods=["POST"]
 )
 
 
@@ -191,7 +188,9 @@ def sign_out():
 @bp.route("/password-reset", methods=["GET", "POST"])
 @_reset_ip_limit
 @limiter.limit(
-    _limit("LIMIT_RESET_ACCOUNT", "5 per hour"), key_func=web.account_key_from_form, methods=["POST"]
+    configured_limit("LIMIT_RESET_ACCOUNT", "5 per hour"),
+    key_func=web.account_key_from_form,
+    methods=["POST"],
 )
 def reset_request():
     form = ResetRequestForm()

@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 import time
 
-from flask import current_app, g, request
+from flask import g, request
 from limits import RateLimitItem, parse
 
 from app.accounts import web
@@ -24,7 +24,7 @@ from app.api.errors import ApiError
 from app.api.models import ApiToken
 from app.api.tokens import TokenRefused, authenticate
 from app.extensions import db, limiter
-from app.security import client_ip_key
+from app.security import client_ip_key, configured_limit
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +39,7 @@ def _challenge(error: str | None = None) -> dict[str, str]:
 
 
 def _failure_limit() -> RateLimitItem:
-    return parse(current_app.config.get("LIMIT_API_TOKEN_FAILURES_IP", "30 per 10 minutes"))
+    return parse(configured_limit("LIMIT_API_TOKEN_FAILURES_IP", "30 per 10 minutes")())
 
 
 def _failure_key() -> str:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import uuid
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
 
 from app.accounts import services as accounts
 from app.accounts import totp, web
@@ -16,12 +16,12 @@ from app.accounts.forms import ChangePasswordForm, ConfirmPasswordForm, SignOutF
 from app.accounts.scoping import NotInScope, sees_every_organisation
 from app.console import services
 from app.extensions import db, limiter
-from app.security import client_ip_key, too_many_attempts
+from app.security import client_ip_key, configured_limit, too_many_attempts
 
 bp = Blueprint("console", __name__, url_prefix="/console")
 
 _reauth_limit = limiter.limit(
-    lambda: current_app.config.get("LIMIT_REAUTH_IP", "10 per 15 minutes"),
+    configured_limit("LIMIT_REAUTH_IP", "10 per 15 minutes"),
     key_func=client_ip_key,
     methods=["POST"],
 )

@@ -20,13 +20,11 @@ posts needs; no other site ever sees the token); the files themselves
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 
 from flask import (
     Blueprint,
     Response,
     abort,
-    current_app,
     redirect,
     render_template,
     request,
@@ -42,7 +40,7 @@ from app.exports.links import CodeOutcome, LinkState
 from app.exports.models import DownloadLink
 from app.exports.packs import FILE_KINDS, file_name, pack_file
 from app.extensions import db, limiter
-from app.security import client_ip_key, too_many_attempts
+from app.security import client_ip_key, configured_limit, too_many_attempts
 
 bp = Blueprint("downloads", __name__)
 bp.register_error_handler(429, too_many_attempts)
@@ -60,15 +58,13 @@ _STATUS = {
 }
 
 
-def _limit(name: str, default: str) -> Callable[[], str]:
-    return lambda: current_app.config.get(name, default)
-
-
-_view_limit = limiter.limit(_limit("LIMIT_DOWNLOAD_VIEW_IP", "120 per hour"), key_func=client_ip_key)
-_code_limit = limiter.limit(
-    _limit("LIMIT_DOWNLOAD_CODE_IP", "30 per hour"), key_func=client_ip_key, methods=["POST"]
+_view_limit = limiter.limit(
+    configured_limit("LIMIT_DOWNLOAD_VIEW_IP", "120 per hour"), key_func=client_ip_key
 )
-_file_limit = limiter.limit(_limit("LIMIT_DOWNLOAD_FILE_IP", "30 per hour"), key_func=client_ip_key)
+_code_limit = limiter.limit(
+    configured_limit("LIMIT_DOWNLOAD_CODE_IP", "30 per hour"), key_func=client_ip_key, methods=["POST"]
+)
+_file_limit = limiter.limit(configured_limit("LIMIT_DOWNLOAD_FILE_IP", "30 per hour"), key_func=client_ip_key)
 
 
 @bp.after_request

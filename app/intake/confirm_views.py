@@ -20,8 +20,8 @@ from app.intake import confirmation
 from app.intake.codes import CODE_LIFETIME
 from app.intake.confirmation import Outcome, ResendTooSoon
 from app.intake.services import confirmation_link
-from app.intake.views import _limit, bp
-from app.security import client_ip_key
+from app.intake.views import bp
+from app.security import client_ip_key, configured_limit
 
 CODE_FIELD = "code"
 MESSAGES = {
@@ -31,9 +31,9 @@ MESSAGES = {
 }
 
 _code_limit = limiter.limit(
-    _limit("LIMIT_CONFIRM_IP", "30 per hour"), key_func=client_ip_key, methods=["POST"]
+    configured_limit("LIMIT_CONFIRM_IP", "30 per hour"), key_func=client_ip_key, methods=["POST"]
 )
-_link_limit = limiter.limit(_limit("LIMIT_CONFIRM_LINK_IP", "30 per hour"), key_func=client_ip_key)
+_link_limit = limiter.limit(configured_limit("LIMIT_CONFIRM_LINK_IP", "30 per hour"), key_func=client_ip_key)
 
 
 def _case(case_id: uuid.UUID, *, lock: bool = False) -> Case:

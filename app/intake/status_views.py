@@ -20,13 +20,13 @@ from app.db import utcnow
 from app.extensions import db, limiter
 from app.intake.status import EVIDENCE_CHOICES, send_new_status_link, status_view
 from app.intake.uploads import UploadRefused
-from app.intake.views import _limit, bp
-from app.security import client_ip_key
+from app.intake.views import bp
+from app.security import client_ip_key, configured_limit
 from app.sources.validation import FieldError, check_email
 
-_view_limit = limiter.limit(_limit("LIMIT_STATUS_IP", "120 per hour"), key_func=client_ip_key)
+_view_limit = limiter.limit(configured_limit("LIMIT_STATUS_IP", "120 per hour"), key_func=client_ip_key)
 _change_limit = limiter.limit(
-    _limit("LIMIT_STATUS_CHANGE_IP", "30 per hour"), key_func=client_ip_key, methods=["POST"]
+    configured_limit("LIMIT_STATUS_CHANGE_IP", "30 per hour"), key_func=client_ip_key, methods=["POST"]
 )
 
 # Page ids of the fields, for the error summary's links.
@@ -60,7 +60,7 @@ def _page(case: Case, token: str, *, errors: list[tuple[str, str]] | None = None
 
 
 _lost_limit = limiter.limit(
-    _limit("LIMIT_STATUS_LINK_IP", "10 per hour"), key_func=client_ip_key, methods=["POST"]
+    configured_limit("LIMIT_STATUS_LINK_IP", "10 per hour"), key_func=client_ip_key, methods=["POST"]
 )
 REFERENCE_FIELD = "reference"
 EMAIL_FIELD = "email"

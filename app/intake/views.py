@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import logging
 import secrets
-from collections.abc import Callable
 
 from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
 from flask_wtf.csrf import generate_csrf
@@ -33,7 +32,7 @@ from app.intake.forms import (
 )
 from app.intake.schemas import DESCRIPTION_MAX
 from app.intake.schools import MIN_QUERY, normalise_query, search_schools
-from app.security import client_ip_key, too_many_attempts
+from app.security import client_ip_key, configured_limit, too_many_attempts
 from app.sources.validation import FieldError
 
 log = logging.getLogger(__name__)
@@ -42,14 +41,12 @@ bp = Blueprint("intake", __name__)
 bp.register_error_handler(429, too_many_attempts)
 
 
-def _limit(name: str, default: str) -> Callable[[], str]:
-    return lambda: current_app.config.get(name, default)
-
-
 _submit_limit = limiter.limit(
-    _limit("LIMIT_INTAKE_IP", "10 per hour"), key_func=client_ip_key, methods=["POST"]
+    configured_limit("LIMIT_INTAKE_IP", "10 per hour"), key_func=client_ip_key, methods=["POST"]
 )
-_search_limit = limiter.limit(_limit("LIMIT_SCHOOL_SEARCH_IP", "120 per minute"), key_func=client_ip_key)
+_search_limit = limiter.limit(
+    configured_limit("LIMIT_SCHOOL_SEARCH_IP", "120 per minute"), key_func=client_ip_key
+)
 
 
 # app.extensions key of the blank form, rendered once (see _blank_form), and

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, request
+from flask import request
 
 from app.api.errors import ApiError
 from app.api.routing import operation
@@ -15,14 +15,14 @@ from app.extensions import db, limiter
 from app.intake import services
 from app.intake.schemas import RequestSubmission, RequestSubmissionSchema
 from app.letters.services import absolute_url
-from app.security import client_ip_key
+from app.security import client_ip_key, configured_limit
 from app.sources.validation import FieldError
 
 CONFIRMATION_MESSAGE = "We have emailed a 6-digit code to confirm the request."
 
 # The same per-address limit as the web form (its own counter).
 _submit_limit = limiter.limit(
-    lambda: current_app.config.get("LIMIT_INTAKE_IP", "10 per hour"), key_func=client_ip_key
+    configured_limit("LIMIT_INTAKE_IP", "10 per hour"), key_func=client_ip_key
 )
 
 

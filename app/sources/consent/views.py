@@ -5,14 +5,14 @@ to no other site."""
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, Response, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
 from wtforms import HiddenField
 from wtforms.validators import InputRequired, Regexp
 
 from app.extensions import db, limiter
 from app.orgs.models import Organisation
-from app.security import client_ip_key
+from app.security import client_ip_key, configured_limit
 from app.sources.consent import services
 from app.sources.consent.links import person_for_token
 from app.sources.consent.models import ConsentMethod
@@ -21,7 +21,7 @@ from app.sources.validation import FieldError
 bp = Blueprint("consent", __name__, url_prefix="/consent")
 
 _limit = limiter.limit(
-    lambda: current_app.config.get("LIMIT_CONSENT_IP", "60 per hour"), key_func=client_ip_key
+    configured_limit("LIMIT_CONSENT_IP", "60 per hour"), key_func=client_ip_key
 )
 
 
