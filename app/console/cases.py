@@ -8,7 +8,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, flash, jsonify, redirect, render_template, url_for
 from flask_wtf import FlaskForm
 
 from app.accounts import web
@@ -23,10 +23,14 @@ from app.cases.lifecycle import IllegalTransition, allowed_moves
 from app.cases.models import Case
 from app.cases.queries import get_case_by_id
 from app.console.case_forms import FORMS, empty_forms
+from app.console.services import case_overview, live_progress, progress_message, source_lines
 from app.console.views import bp
 from app.db import utcnow
 from app.extensions import db
 from app.sources.validation import FieldError
+
+# How often the case page's script asks for progress while a job runs.
+POLL_SECONDS = 2
 
 
 def signed_in_user() -> User:
@@ -44,10 +48,15 @@ def case_or_404(case_id: uuid.UUID) -> Case:
 
 
 def _page(case: Case, forms: dict[str, FlaskForm] | None = None, errors=None, status: int = 200):
+    overview = case_overview(case)
     return render_template(
         "console/case.html",
         case=case,
         clock=clock_summary(case, utcnow().date()),
+        overview=overview,
+        sources=source_lines(overview.sources),
+        progress_message=progress_message(overview),
+        poll_seconds=POLL_SECONDS,
         forms={**empty_forms(), **(forms or {})},
         allowed={status.value for status in allowed_moves(case)},
         staff=assignment.assignable_staff() if assignment.can_assign(signed_in_user()) else None,
@@ -64,6 +73,16 @@ def case(case_id: uuid.UUID):
     )
     db.session.commit()
     return _page(found)
+
+
+@bp.get("/cases/<uuid:case_id>/progress")
+@web.login_required
+def case_progress(case_id: uuid.UUID):
+    """The live part of the case page as JSON, for its script (same scoping
+    as the page; statuses and counts only, so not audited as a look)."""
+    response = jsonify(live_progress(case_or_404(case_id)))
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.get("/cases/<uuid:case_id>/evidence/<uuid:evidence_id>")

@@ -5,19 +5,27 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from app.accounts.models import User
 from app.accounts.scoping import get_in_scope, scope_query, sees_every_organisation
 from app.cases.clock_inputs import clock_summary
-from app.cases.models import Case
+from app.cases.models import Case, CaseStatus
+from app.cases.next_action import CaseState, NextAction, next_action
 from app.cases.queries import list_cases
+from app.collect.identity import SUBJECT
+from app.collect.looks import GatherProgress, gather_progress
+from app.collect.models import CaseCandidate, Decision
 from app.db import utcnow
+from app.exports import links, packs
+from app.exports.models import LinkAudience, PackStatus
 from app.extensions import db
 from app.orgs.models import Organisation
+from app.review.listing import progress as review_progress
 
 
 @dataclass(frozen=True)
@@ -76,3 +84,159 @@ def scope_description(user: User) -> str:
     if sees_every_organisation(user):
         return "all organisations"
     return user.organisation.name if user.organisation else "no organisation"
+
+
+# -- the case page's summary ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PackSummary:
+    """The response pack's state, without any personal data."""
+
+    version: int | None  # the newest version, None before any build
+    status: str | None  # building, ready, failed or destroyed
+    building: bool  # a build whose job is alive
+    ready_version: int | None  # the newest ready version
+    built_at: datetime | None
+    links_to_school: int
+    links_to_requester: int
+    downloads: int
+
+
+@dataclass(frozen=True)
+class CaseOverview:
+    """Everything the top of the case page shows beyond the case row itself."""
+
+    state: CaseState
+    action: NextAction
+    sources: GatherProgress
+    pack: PackSummary
+
+    @property
+    def gathered(self) -> bool:
+        return self.state.sources_started > 0
+
+    @property
+    def live(self) -> bool:
+        """Work is under way that the page should follow (a job queued or running)."""
+        return bool(self.state.sources_active) or self.pack.building
+
+
+def _candidate_counts(case: Case) -> tuple[int, int]:
+    rows = db.session.execute(
+        select(CaseCandidate.decision, func.count())
+        .where(CaseCandidate.case_id == case.id, CaseCandidate.about == SUBJECT)
+        .group_by(CaseCandidate.decision)
+    ).all()
+    counts = {decision: count for decision, count in rows}
+    return sum(counts.values()), counts.get(Decision.CONFIRMED, 0)
+
+
+def _pack_summary(case: Case) -> PackSummary:
+    versions = packs.packs_for(case)
+    newest = versions[0] if versions else None
+    ready = next((pack for pack in versions if pack.status is PackStatus.READY), None)
+    sent = links.links_for(case)
+    return PackSummary(
+        version=newest.version if newest else None,
+        status=newest.status.value if newest else None,
+        building=packs.build_in_progress(case) is not None,
+        ready_version=ready.version if ready else None,
+        built_at=ready.built_at if ready else None,
+        links_to_school=sum(link.audience is LinkAudience.SCHOOL for link in sent),
+        links_to_requester=sum(link.audience is LinkAudience.REQUESTER for link in sent),
+        downloads=sum(link.download_count for link in sent),
+    )
+
+
+def case_overview(case: Case) -> CaseOverview:
+    """The clock aside, what the case page leads with: the next action and
+    the state behind it, each source's progress and the pack's. Counts and
+    statuses only, so nothing here is a look at personal data."""
+    candidates, confirmed = _candidate_counts(case)
+    sources = gather_progress(case)
+    pack = _pack_summary(case)
+    to_review = items = 0
+    if case.status is CaseStatus.IN_REVIEW:
+        progress = review_progress(case)
+        to_review, items = progress.undecided + progress.stale, progress.total
+    state = CaseState(
+        status=case.status,
+        request_type=case.request_type,
+        candidates=candidates,
+        confirmed=confirmed,
+        sources_started=sum(line.status != "not_started" for line in sources.sources),
+        sources_active=sum(line.status in ("queued", "running") for line in sources.sources),
+        sources_failed=sum(line.failed for line in sources.sources),
+        items_total=items or sources.item_count,
+        items_to_review=to_review,
+        pack_building=pack.building,
+        pack_ready=pack.ready_version is not None,
+        pack_failed=pack.status == PackStatus.FAILED.value,
+        links_to_school=pack.links_to_school,
+        links_to_requester=pack.links_to_requester,
+    )
+    return CaseOverview(state, next_action(state), sources, pack)
+
+
+# What an empty cell shows, as on the other console pages (an en dash).
+EMPTY = "\N{EN DASH}"
+
+
+def _when(value: datetime | None) -> str:
+    return value.strftime("%-d %B %Y %H:%M") if value else EMPTY
+
+
+def source_lines(progress: GatherProgress) -> list[dict[str, Any]]:
+    """Each source's line of the "systems searched" table, as shown: the page
+    renders these and its script puts the same strings in place."""
+    return [
+        {
+            "source": line.source,
+            "title": line.title,
+            "status": line.status,
+            "status_label": line.status.replace("_", " ").capitalize()
+            + (f" (attempt {line.attempt})" if line.attempt > 1 else ""),
+            "count": EMPTY if line.item_count is None else str(line.item_count),
+            "finished": _when(line.finished_at),
+        }
+        for line in progress.sources
+    ]
+
+
+def _items(count: int) -> str:
+    return f"{count} item{'' if count == 1 else 's'}"
+
+
+def progress_message(overview: CaseOverview) -> str:
+    """One sentence on the work under way (or just finished), for the page's
+    polite live region."""
+    lines = overview.sources.sources
+    done = sum(line.status == "done" for line in lines)
+    state = overview.state
+    if state.sources_active:
+        return (
+            f"Gathering: {done} of {state.sources_started} systems searched, "
+            f"{_items(overview.sources.item_count)} so far."
+        )
+    if overview.pack.building:
+        return "The response pack is being built."
+    if state.sources_failed:
+        return f"{state.sources_failed} of {state.sources_started} systems could not be searched."
+    if state.sources_started:
+        return f"Every system has been searched: {_items(overview.sources.item_count)} collected."
+    return "No system has been searched yet."
+
+
+def live_progress(case: Case) -> dict[str, Any]:
+    """The case page's live part as JSON for its script: statuses, counts and
+    times only (the gather's progress is not a look at personal data)."""
+    overview = case_overview(case)
+    return {
+        "case_status": case.status.value,
+        "live": overview.live,
+        "message": progress_message(overview),
+        "next_action": overview.action.title,
+        "sources": source_lines(overview.sources),
+        "pack": {"status": overview.pack.status, "building": overview.pack.building},
+    }

@@ -1,0 +1,200 @@
+"""What a case needs next, from its status and what its work has reached.
+
+The console's case page leads with one "next action": a short instruction
+and the page where it is done. The rules live here, as a pure function of a
+``CaseState`` (counts and flags the caller reads from the collector, the
+review and the packs), so they can be tested without a database and kept
+in one place as the lifecycle grows.
+
+Targets are console endpoint names with an optional fragment; the page
+turns them into links. A state where only someone else can move the case
+on (the requester confirming their email, a worker running a job) gives an
+action with ``waiting`` set, and no target or a page to watch.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from app.cases.models import CaseStatus, RequestType
+
+S = CaseStatus
+
+# Request types that are answered with a response pack once approved; the
+# ones that change data are carried out first (DESIGN §4, "executing").
+_EXECUTED = {RequestType.ERASURE: "Carry out the erasure", RequestType.RECTIFICATION: "Make the corrections"}
+
+
+@dataclass(frozen=True)
+class CaseState:
+    """The facts the next action depends on; counts carry no personal data."""
+
+    status: CaseStatus
+    request_type: RequestType = RequestType.ACCESS
+    candidates: int = 0  # candidate records found for the subject
+    confirmed: int = 0  # of those, confirmed as the subject's
+    sources_started: int = 0  # sources with a run (queued, running, done or failed)
+    sources_active: int = 0  # queued or running
+    sources_failed: int = 0
+    items_total: int = 0  # collected items
+    items_to_review: int = 0  # not decided, or changed since decided
+    pack_building: bool = False
+    pack_ready: bool = False
+    pack_failed: bool = False  # the newest version failed to build
+    links_to_school: int = 0
+    links_to_requester: int = 0
+
+
+@dataclass(frozen=True)
+class NextAction:
+    title: str  # imperative, e.g. "Confirm matches"
+    detail: str  # one sentence: why, or what happens then
+    endpoint: str | None = None  # console endpoint taking ``case_id``
+    anchor: str | None = None  # fragment on that page
+    waiting: bool = False  # nothing to do but wait for someone or something else
+
+
+def _plural(count: int, one: str, many: str | None = None) -> str:
+    return f"{count} {one if count == 1 else (many or one + 's')}"
+
+
+def next_action(state: CaseState) -> NextAction:
+    """The one thing that moves the case on now."""
+    status = state.status
+    if status is S.SUBMITTED:
+        return NextAction(
+            "Wait for the requester to confirm",
+            "The request counts once the requester confirms their email address with the code sent to them.",
+            waiting=True,
+        )
+    if status is S.AWAITING_IDENTITY:
+        return NextAction(
+            "Decide identity",
+            "Record how the requester's identity (and authority to act for the subject) was checked.",
+            "console.case",
+            "identity-heading",
+        )
+    if status is S.PAUSED:
+        return NextAction(
+            "Record the requester's answer",
+            "The clock is paused until the requester answers the clarifying question.",
+            "console.case",
+            "resume-heading",
+        )
+    if status is S.OPEN:
+        return _open(state)
+    if status is S.GATHERING:
+        return _gathering(state)
+    if status is S.IN_REVIEW:
+        return _in_review(state)
+    if status is S.APPROVED:
+        return _approved(state)
+    if status is S.EXECUTING:
+        verb = _EXECUTED.get(state.request_type, "Carry out the request")
+        return NextAction(
+            verb,
+            "The request is answered once the change is made and recorded on this page.",
+        )
+    if status is S.RESPONDED:
+        return NextAction(
+            "Nothing to do",
+            "The response was sent to the requester.",
+            waiting=True,
+        )
+    return NextAction("Nothing to do", f"The case is {status.value.replace('_', ' ')}.", waiting=True)
+
+
+def _open(state: CaseState) -> NextAction:
+    if state.candidates == 0:
+        return NextAction(
+            "Search the records",
+            "Find the subject's records in every system; you then confirm which are theirs.",
+            "console.case_candidates",
+        )
+    if state.confirmed == 0:
+        return NextAction(
+            "Confirm matches",
+            f"{_plural(state.candidates, 'possible record')} found. Confirm the subject's before gathering.",
+            "console.case_candidates",
+        )
+    return NextAction(
+        "Start the gather",
+        f"{_plural(state.confirmed, 'record')} confirmed. Gathering collects what each system holds on them.",
+        "console.case_candidates",
+        "gather-heading",
+    )
+
+
+def _gathering(state: CaseState) -> NextAction:
+    if state.sources_active:
+        return NextAction(
+            "Wait for the gather",
+            f"{_plural(state.sources_active, 'system')} still to finish. This page updates as they do.",
+            "console.case_gather",
+            waiting=True,
+        )
+    if state.sources_failed:
+        return NextAction(
+            "Retry the failed sources",
+            f"{_plural(state.sources_failed, 'system')} could not be searched.",
+            "console.case_gather",
+        )
+    return NextAction(
+        "Move the case to review",
+        "Every system has been searched.",
+        "console.case_gather",
+        "complete-heading",
+    )
+
+
+def _in_review(state: CaseState) -> NextAction:
+    if state.items_to_review:
+        return NextAction(
+            f"Review {_plural(state.items_to_review, 'item')}",
+            "Disclose, redact or withhold each collected item.",
+            "console.case_review",
+        )
+    return NextAction(
+        "Approve the review",
+        f"Every one of the {_plural(state.items_total, 'item')} has a decision."
+        if state.items_total
+        else "Nothing was collected: approving records that there is nothing to disclose.",
+        "console.case_review",
+        "approve-heading",
+    )
+
+
+def _approved(state: CaseState) -> NextAction:
+    if state.request_type in _EXECUTED:
+        return NextAction(
+            _EXECUTED[state.request_type],
+            "The review is approved: carry out the request and record it on this page.",
+        )
+    if state.pack_building:
+        return NextAction(
+            "Wait for the pack",
+            "The response pack is being built. This page updates when it is ready.",
+            "console.case_pack",
+            waiting=True,
+        )
+    if not state.pack_ready:
+        return NextAction(
+            "Rebuild the pack" if state.pack_failed else "Build the pack",
+            "The last build failed; see why on the pack page."
+            if state.pack_failed
+            else "The response letter and the copy of the data, as a PDF and a zip.",
+            "console.case_pack",
+        )
+    if not state.links_to_school and not state.links_to_requester:
+        return NextAction(
+            "Send the link",
+            "Email the school's contact (or the requester) a download link and, separately, its code.",
+            "console.case_pack",
+            "send-heading",
+        )
+    return NextAction(
+        "Send the response to the requester",
+        "The school has the pack. Send it to the requester, or mark the case responded if the school did.",
+        "console.case_pack",
+        "send-heading",
+    )
