@@ -9,11 +9,9 @@ answer 422 with field messages too.
 
 from __future__ import annotations
 
-from typing import Any
-
 from marshmallow import Schema, fields, validate
 
-from app.api.schemas import JsonInteger, RequestSchema
+from app.api.schemas import JsonBoolean, JsonInteger, RequestSchema
 from app.review.exemptions import Exemption
 from app.review.listing import DECIDED, STALE, UNDECIDED
 from app.review.models import Action
@@ -60,16 +58,6 @@ def _note() -> fields.String:
             "description": "Why: for the internal disclosure schedule, never shown to the requester.",
         },
     )
-
-
-class JsonBoolean(fields.Boolean):
-    """``true`` or ``false`` only, as JSON Schema says: marshmallow's own
-    Boolean would also take "yes", 1 or "on"."""
-
-    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> bool:
-        if not isinstance(value, bool):
-            raise self.make_error("invalid", input=value)
-        return value
 
 
 # --- requests ------------------------------------------------------------------

@@ -56,6 +56,16 @@ class QueryInteger(fields.Integer):
         return int(value)
 
 
+class JsonBoolean(fields.Boolean):
+    """``true`` or ``false`` only, as JSON Schema says: marshmallow's own
+    Boolean would also take "yes", 1 or "on"."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> bool:
+        if not isinstance(value, bool):
+            raise self.make_error("invalid", input=value)
+        return value
+
+
 class JsonInteger(fields.Integer):
     """An integer in a JSON body, as JSON Schema defines one: ``30`` and
     ``30.0`` are integers; ``"30"``, ``true`` and ``30.5`` are not."""

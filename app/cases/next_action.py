@@ -23,6 +23,11 @@ S = CaseStatus
 # Request types that are answered with a response pack once approved; the
 # ones that change data are carried out first (DESIGN §4, "executing").
 _EXECUTED = {RequestType.ERASURE: "Carry out the erasure", RequestType.RECTIFICATION: "Make the corrections"}
+# Where each executed request is planned, approved and carried out.
+_EXECUTED_PAGE = {
+    RequestType.ERASURE: "console.case_erasure",
+    RequestType.RECTIFICATION: "console.case_rectification",
+}
 
 
 @dataclass(frozen=True)
@@ -90,10 +95,11 @@ def next_action(state: CaseState) -> NextAction:
     if status is S.APPROVED:
         return _approved(state)
     if status is S.EXECUTING:
-        verb = _EXECUTED.get(state.request_type, "Carry out the request")
         return NextAction(
-            verb,
-            "The request is answered once the change is made and recorded on this page.",
+            "Follow the erasure" if state.request_type is RequestType.ERASURE else "Follow the corrections",
+            "The changes are being made store by store; the request is answered when every one is done.",
+            _EXECUTED_PAGE.get(state.request_type),
+            waiting=True,
         )
     if status is S.RESPONDED:
         return NextAction(
@@ -148,6 +154,18 @@ def _gathering(state: CaseState) -> NextAction:
 
 
 def _in_review(state: CaseState) -> NextAction:
+    if state.request_type is RequestType.ERASURE:
+        return NextAction(
+            "Approve the erasure plan",
+            "Check what each system will delete, anonymise or keep, and why, then approve it.",
+            "console.case_erasure",
+        )
+    if state.request_type is RequestType.RECTIFICATION:
+        return NextAction(
+            "Decide the corrections",
+            "Propose each correction the requester asked for, approve or refuse it, then approve the case.",
+            "console.case_rectification",
+        )
     if state.items_to_review:
         return NextAction(
             f"Review {_plural(state.items_to_review, 'item')}",
@@ -168,7 +186,8 @@ def _approved(state: CaseState) -> NextAction:
     if state.request_type in _EXECUTED:
         return NextAction(
             _EXECUTED[state.request_type],
-            "The review is approved: carry out the request and record it on this page.",
+            "Approved: start the changes. Each system is changed in its own step; a letter confirms them.",
+            _EXECUTED_PAGE[state.request_type],
         )
     if state.pack_building:
         return NextAction(

@@ -150,7 +150,10 @@ def recovery_codes():
 
 from app.console import cases as _cases  # noqa: E402, F401  (registers the case pages on ``bp``)
 from app.console import collect as _collect  # noqa: E402, F401  (registers the find-and-gather pages on ``bp``)
+from app.console import erasure as _erasure  # noqa: E402, F401  (erasure plan, execution, certificate)
 from app.console import packs as _packs  # noqa: E402, F401  (response pack and download links)
+from app.console import rectification as _rectification  # noqa: E402, F401  (corrections of a rectification case)
 from app.console import register as _register  # noqa: E402, F401  (processing register)
 from app.console import reports as _reports  # noqa: E402, F401  (dashboard and request register)
+from app.console import restriction as _restriction  # noqa: E402, F401  (restriction, objections, recipients)
 from app.console import review as _review  # noqa: E402, F401  (review of collected items)

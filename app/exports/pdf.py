@@ -201,7 +201,7 @@ DOCUMENTS: dict[str, PdfDocument] = {
     ),
     "erasure_certificate": PdfDocument(
         _spec(
-            "requester_name reference organisation_name erased_on erased",
+            "requester_name reference organisation_name erased_on backups_clear_on erased",
             "kept systems",
             "What was deleted and when (erased: list of str), what was kept and why "
             "(kept: list of {what, why}), the systems it was deleted from (systems: list of str).",

@@ -108,18 +108,26 @@ class RepairReport:
     def __str__(self) -> str:
         return (
             f"{self.redispatched} job(s) dispatched again; {self.abandoned} abandoned job(s) marked failed; "
-            f"{self.resumed} gather source(s) queued again."
+            f"{self.resumed} interrupted job(s) queued again."
         )
 
 
 def repair(*, queued_for: timedelta, running_for: timedelta) -> RepairReport:
     """The whole upkeep, for the periodic task and ``flask jobs repair``:
-    fail the abandoned jobs, queue again the idempotent work that asked to be
-    resumed (a gather's sources), dispatch the stranded ones. The caller commits."""
+    fail the abandoned jobs, queue again the idempotent work that was cut
+    off (a gather's sources, pack builds, erasure steps, corrections being
+    applied), dispatch the stranded ones. The caller commits."""
     from app.collect.services import resume_abandoned
+    from app.erasure.services import resume_abandoned as resume_abandoned_erasures
     from app.exports.packs import resume_abandoned_builds
+    from app.rectification.apply import resume_abandoned_applies
 
     abandoned = fail_abandoned(running_for)
-    resumed = [*resume_abandoned(), *resume_abandoned_builds()]
+    resumed = [
+        *resume_abandoned(),
+        *resume_abandoned_builds(),
+        *resume_abandoned_erasures(),
+        *resume_abandoned_applies(),
+    ]
     redispatched = redispatch_stale(queued_for)
     return RepairReport(len(redispatched), len(abandoned), len(resumed))

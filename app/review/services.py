@@ -26,7 +26,7 @@ from sqlalchemy import select
 from app.accounts.models import User
 from app.cases import lifecycle
 from app.cases.lifecycle import IllegalTransition
-from app.cases.models import Case, CaseStatus
+from app.cases.models import Case, CaseStatus, RequestType
 from app.collect.models import CollectedItem
 from app.db import new_uuid, utcnow
 from app.exports.content import item_digest
@@ -308,10 +308,21 @@ def accept_suggestions(
     return decide(locked, item.key, Action.REDACT, Exemption.THIRD_PARTY, spans, note, actor)
 
 
+# Requests whose approval happens on their own page, and where.
+APPROVED_ELSEWHERE: dict[RequestType, str] = {
+    RequestType.ERASURE: "an erasure case is approved through its erasure plan",
+    RequestType.RECTIFICATION: "a rectification case is approved once its corrections are decided",
+}
+
+
 def approve(case: Case, actor: User | None) -> Case:
     """Move the reviewed case to approved. ``ReviewIncomplete`` (an
     ``IllegalTransition``) names how many items still need a decision."""
     case = _locked(case)
+    if case.request_type in APPROVED_ELSEWHERE:
+        # Their approval is of what will change (the erasure plan, the
+        # corrections), which the item review does not show.
+        raise IllegalTransition(case, CaseStatus.APPROVED, APPROVED_ELSEWHERE[case.request_type])
     if case.status is not CaseStatus.IN_REVIEW:
         raise IllegalTransition(case, CaseStatus.APPROVED, "a case is approved once its items are reviewed")
     result = review(case, with_suggestions=False)

@@ -102,7 +102,7 @@ def _delete(table: Table) -> Callable[[ColumnElement[bool], date], int]:
     return apply
 
 
-def _anonymise_pupils(clause: ColumnElement[bool], as_of: date) -> int:
+def anonymise_pupils(clause: ColumnElement[bool], as_of: date) -> int:
     pupils = where.PUPILS
     statement = (
         update(pupils)
@@ -128,7 +128,7 @@ def _anonymise_pupils(clause: ColumnElement[bool], as_of: date) -> int:
     return count
 
 
-def _anonymise_employees(clause: ColumnElement[bool], as_of: date) -> int:
+def anonymise_employees(clause: ColumnElement[bool], as_of: date) -> int:
     statement = (
         update(where.EMPLOYEES)
         .where(clause)
@@ -165,11 +165,11 @@ SPECS: tuple[RuleSpec, ...] = (
     RuleSpec("contacts_after_pupils", "contacts", RetentionAction.DELETE, where.CONTACTS,
              where.contacts_after_pupils, _delete(where.CONTACTS)),
     RuleSpec("pupils_after_contract", "pupils", RetentionAction.ANONYMISE, where.PUPILS,
-             where.pupils_after_contract, _anonymise_pupils),
+             where.pupils_after_contract, anonymise_pupils),
     RuleSpec("pupils_leavers", "pupils", RetentionAction.ANONYMISE, where.PUPILS,
-             where.pupils_leavers, _anonymise_pupils),
+             where.pupils_leavers, anonymise_pupils),
     RuleSpec("employees_leavers", "employees", RetentionAction.ANONYMISE, where.EMPLOYEES,
-             where.employees_leavers, _anonymise_employees),
+             where.employees_leavers, anonymise_employees),
     RuleSpec("setup_after_processing", "setup_imports", RetentionAction.DELETE, where.SETUP_IMPORTS,
              where.setup_after_processing, _delete(where.SETUP_IMPORTS)),
 )  # fmt: skip

@@ -171,7 +171,7 @@ def test_gather_completes_once_after_worker_is_killed_mid_job(rq_app, db_session
     # The repair marks the killed job failed and, a gather's sources being
     # idempotent, queues that source again at once.
     assert "1 abandoned job(s) marked failed" in repaired.output
-    assert "1 gather source(s) queued again" in repaired.output
+    assert "1 interrupted job(s) queued again" in repaired.output
     db_session.expire_all()
     assert db_session.get(SourceRun, stuck_run.id).status is RunStatus.QUEUED
     assert services.resume_abandoned() == []

@@ -75,6 +75,26 @@ STATE_DEPENDENT_OPERATIONS = (
     # Packs: built once approved, one build at a time; sent while ready.
     "build_pack_view",
     "send_pack_view",
+    # Erasure: a plan is built for an erasure case in review (409 for any
+    # other, or under a legal hold), approved once, executed once approved.
+    "erasure_build_view",
+    "erasure_approve_view",
+    "erasure_execute_view",
+    # Rectification: a value must pass its field's own rule (a UPN's check
+    # letter, a real date); decisions, approval and applying follow the case.
+    "rectification_propose_view",
+    "rectification_decide_view",
+    "rectification_approve_view",
+    "rectification_apply_view",
+    # Restriction needs confirmed records and nothing restricted yet; lifting,
+    # something restricted; objections and grants name existing objects, and
+    # only a school's own user grants support access.
+    "restrict",
+    "lift_restriction",
+    "create_objection",
+    "decide_objection",
+    "create_support_grant",
+    "revoke_support_grant",
 )
 _ACCEPTED = '["2xx", "401", "403", "404", "409", "422", "429", "5xx"]'
 CONFIG = "\n".join(

@@ -29,10 +29,15 @@ class AccessLogEntry(UUIDPrimaryKey, Base):
     person_id: Mapped[uuid.UUID]
     action: Mapped[str] = mapped_column(String(20))  # view, update, export, print
     area: Mapped[str] = mapped_column(String(60))  # which screen or record part
+    # The support-access grant a support view was made under, if any.
+    grant_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("support_access_grants.id", ondelete="SET NULL"), index=True
+    )
 
 
 class SupportAccessGrant(UUIDPrimaryKey, Base):
-    """Permission a school user gave support staff to look at their record."""
+    """Permission a school user gave support staff to look at their record:
+    a consent limited in time (``expires_at``) and revocable (``revoked_at``)."""
 
     __tablename__ = "support_access_grants"
     __table_args__ = (CheckConstraint("expires_at > granted_at", name="expires_after_granted"),)
@@ -53,3 +58,9 @@ class SupportAccessGrant(UUIDPrimaryKey, Base):
     expires_at: Mapped[datetime]
     revoked_at: Mapped[datetime | None]
     scope: Mapped[str] = mapped_column(String(100))
+    # Set for grants given in our console; imported ones carry names only.
+    purpose: Mapped[str | None] = mapped_column(String(300))
+    granted_by_user_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    revoked_by_user_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))

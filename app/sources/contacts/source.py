@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.orgs.models import Organisation
+from app.restriction.lookup import is_restricted, restriction_mark
 from app.sources.contacts.models import Contact, PupilContact
 from app.sources.items import ids_param, sorted_ids, values_of
 from app.sources.matching import CandidatePool, PersonFacts, TypedIdentity, concerns, postcode_variants
@@ -90,6 +91,7 @@ def _summary(contact: Contact, org_name: str) -> dict[str, Any]:
 
 def _contacts(session: Session, ids: list[uuid.UUID], orgs: list[uuid.UUID]) -> Iterator[Item]:
     contacts = session.execute(_CONTACTS, {"ids": ids, "orgs": orgs}).all()
+    restricted = is_restricted(session, PersonKind.CONTACT, [row[0] for row in contacts])
     for row in contacts:
         contact_id = str(row[0])
         yield Item(
@@ -97,7 +99,12 @@ def _contacts(session: Session, ids: list[uuid.UUID], orgs: list[uuid.UUID]) -> 
             "identity",
             f"contact:{contact_id}",
             "Contact record",
-            {"contact_id": contact_id, "school": row[1], **values_of(_CONTACT_COLUMNS, row[2:])},
+            {
+                "contact_id": contact_id,
+                "school": row[1],
+                **values_of(_CONTACT_COLUMNS, row[2:]),
+                **restriction_mark(row[0] in restricted),
+            },
         )
     if not contacts:
         return

@@ -9,6 +9,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from app.orgs.models import Organisation
+from app.restriction.lookup import is_restricted, restriction_mark
 from app.sources.employees.models import Employee
 from app.sources.items import ids_param, iso, sorted_ids, values_of
 from app.sources.matching import CandidatePool, PersonFacts, TypedIdentity, concerns
@@ -67,7 +68,9 @@ class EmployeeSource:
         orgs = sorted_ids(match.organisation_ids)
         if not match.employee_ids or not orgs:
             return
-        for row in session.execute(_EMPLOYEES, {"ids": sorted_ids(match.employee_ids), "orgs": orgs}):
+        rows = session.execute(_EMPLOYEES, {"ids": sorted_ids(match.employee_ids), "orgs": orgs}).all()
+        restricted = is_restricted(session, PersonKind.EMPLOYEE, [row[0] for row in rows])
+        for row in rows:
             employee_id, org_name = str(row[0]), row[1]
             yield Item(
                 NAME,
@@ -78,6 +81,7 @@ class EmployeeSource:
                     "employee_id": employee_id,
                     "organisation": org_name,
                     **values_of(_RECORD_COLUMNS, row[2:]),
+                    **restriction_mark(row[0] in restricted),
                 },
                 occurred_on=row.start_date,
             )

@@ -12,6 +12,7 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from app.orgs.models import Organisation
+from app.restriction.lookup import is_restricted, restriction_mark
 from app.sources.items import ids_param, iso, sorted_ids, values_of
 from app.sources.matching import CandidatePool, PersonFacts, TypedIdentity, concerns
 from app.sources.protocol import Candidate, Identity, Item, Match, PersonKind
@@ -86,6 +87,7 @@ class PupilSource:
         if not rows:
             return
         ids = [row[0] for row in rows]
+        restricted = is_restricted(session, PersonKind.PUPIL, ids)
         identity_end = 2 + len(_IDENTITY_COLUMNS)
         for row in rows:
             pupil_id = str(row[0])
@@ -94,7 +96,12 @@ class PupilSource:
                 "identity",
                 f"pupil:{pupil_id}:identity",
                 "Pupil record: identity",
-                {"pupil_id": pupil_id, "school": row[1], **values_of(_IDENTITY_COLUMNS, row[2:identity_end])},
+                {
+                    "pupil_id": pupil_id,
+                    "school": row[1],
+                    **values_of(_IDENTITY_COLUMNS, row[2:identity_end]),
+                    **restriction_mark(row[0] in restricted),
+                },
             )
             yield Item(
                 NAME,

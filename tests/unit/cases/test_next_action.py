@@ -106,14 +106,34 @@ def test_approved_access_request_goes_build_then_send(state, title, anchor, wait
 
 
 @pytest.mark.parametrize(
-    ("request_type", "title"),
-    [(RequestType.ERASURE, "Carry out the erasure"), (RequestType.RECTIFICATION, "Make the corrections")],
+    ("request_type", "title", "following", "page"),
+    [
+        (RequestType.ERASURE, "Carry out the erasure", "Follow the erasure", "console.case_erasure"),
+        (
+            RequestType.RECTIFICATION,
+            "Make the corrections",
+            "Follow the corrections",
+            "console.case_rectification",
+        ),
+    ],
 )
-def test_approved_requests_that_change_data_are_carried_out_not_packed(request_type, title):
+def test_approved_requests_that_change_data_are_carried_out_not_packed(request_type, title, following, page):
     approved = _action(S.APPROVED, request_type=request_type, pack_ready=True)
     executing = _action(S.EXECUTING, request_type=request_type)
-    assert approved.title == executing.title == title
-    assert approved.endpoint is None and not approved.waiting
+    assert (approved.title, approved.endpoint, approved.waiting) == (title, page, False)
+    assert (executing.title, executing.endpoint, executing.waiting) == (following, page, True)
+
+
+@pytest.mark.parametrize(
+    ("request_type", "title", "page"),
+    [
+        (RequestType.ERASURE, "Approve the erasure plan", "console.case_erasure"),
+        (RequestType.RECTIFICATION, "Decide the corrections", "console.case_rectification"),
+    ],
+)
+def test_requests_that_change_data_are_approved_on_their_own_page(request_type, title, page):
+    action = _action(S.IN_REVIEW, request_type=request_type, items_to_review=3)
+    assert (action.title, action.endpoint) == (title, page)
 
 
 def test_paused_case_needs_the_requesters_answer():

@@ -344,3 +344,16 @@ def test_viewing_the_review_is_audited_and_access_logged(case, caseworker, world
     assert {entry.actor_email for entry in logged} == {caseworker.email}
     with pytest.raises(LookupError):
         listing.view_item(caseworker, case, "pupils/send:nope")
+
+
+@pytest.mark.parametrize("request_type", ["erasure", "rectification"])
+def test_erasure_and_rectification_are_not_approved_by_the_item_review(case, caseworker, request_type):
+    from app.cases.models import RequestType
+
+    _decide_all(case, caseworker)
+    case.request_type = RequestType(request_type)
+    db.session.commit()
+    with pytest.raises(IllegalTransition, match=f"an {request_type}|a {request_type}"):
+        services.approve(case, caseworker)
+    db.session.rollback()
+    assert case.status is CaseStatus.IN_REVIEW

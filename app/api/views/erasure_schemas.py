@@ -1,0 +1,46 @@
+"""marshmallow schemas for an erasure case's plan (``/cases/<reference>/erasure``)."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields
+
+from app.erasure.models import PlanStatus, StepAction, StepState
+
+
+class ErasureStepSchema(Schema):
+    id = fields.UUID(required=True)
+    position = fields.Integer(required=True)
+    source = fields.String(required=True, metadata={"description": "The store, e.g. pupils."})
+    category = fields.String(required=True, metadata={"description": "The category, e.g. attendance."})
+    label = fields.String(required=True)
+    action = fields.Enum(StepAction, by_value=True, required=True)
+    organisation_ids = fields.List(fields.UUID(), required=True)
+    record_count = fields.Integer(required=True, metadata={"description": "Records the step covers."})
+    reason_code = fields.String(
+        required=True, allow_none=True, metadata={"description": "Why it is kept or only anonymised."}
+    )
+    reason = fields.String(required=True, allow_none=True)
+    hold_id = fields.UUID(
+        required=True, allow_none=True, metadata={"description": "The legal hold keeping it."}
+    )
+    state = fields.Enum(StepState, by_value=True, required=True)
+    affected_count = fields.Integer(required=True, allow_none=True, metadata={"description": "Rows changed."})
+    executed_at = fields.DateTime(required=True, allow_none=True)
+
+
+class ErasurePlanSchema(Schema):
+    id = fields.UUID(required=True)
+    status = fields.Enum(PlanStatus, by_value=True, required=True)
+    as_of = fields.Date(required=True)
+    built_at = fields.DateTime(required=True)
+    built_by_id = fields.UUID(required=True, allow_none=True)
+    approved_at = fields.DateTime(required=True, allow_none=True)
+    approved_by_id = fields.UUID(required=True, allow_none=True)
+    started_at = fields.DateTime(required=True, allow_none=True)
+    completed_at = fields.DateTime(required=True, allow_none=True)
+    erased_on = fields.Date(required=True, allow_none=True)
+    backups_expire_on = fields.Date(
+        required=True, allow_none=True, metadata={"description": "When backups holding the data age out."}
+    )
+    certificate_ready = fields.Boolean(required=True)
+    steps = fields.List(fields.Nested(ErasureStepSchema), required=True)

@@ -1,0 +1,138 @@
+"""marshmallow schemas for restriction, objections, recipients and
+support-access grants."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+from app.api.schemas import JsonBoolean, RequestSchema, written_text
+from app.recipients.models import Change, NoticeChannel, NoticeStatus, RecipientKind
+from app.restriction.models import ObjectionDecision
+from app.restriction.services import MAX_REASON
+from app.restriction.support_access import DEFAULT_DAYS, MAX_DAYS
+from app.sources.consent.services import PURPOSE_PATTERN
+from app.sources.protocol import PersonKind
+
+
+class ReasonSchema(RequestSchema):
+    reason = written_text(max_length=MAX_REASON, required=True)
+
+
+class RestrictionRowSchema(Schema):
+    id = fields.UUID(required=True)
+    person_kind = fields.Enum(PersonKind, by_value=True, required=True)
+    person_id = fields.UUID(required=True)
+    reason = fields.String(required=True)
+    started_at = fields.DateTime(required=True)
+    started_by_id = fields.UUID(allow_none=True)
+    lifted_at = fields.DateTime(allow_none=True)
+    lifted_reason = fields.String(allow_none=True)
+    lifted_by_id = fields.UUID(allow_none=True)
+    active = fields.Boolean(required=True)
+
+
+class RecordStateSchema(Schema):
+    person_kind = fields.Enum(PersonKind, by_value=True, required=True)
+    person_id = fields.UUID(required=True)
+    restricted = fields.Boolean(required=True)
+
+
+class ObjectionSchema(Schema):
+    id = fields.UUID(required=True)
+    register_entry_id = fields.UUID(allow_none=True)
+    purpose = fields.String(required=True)
+    consent_purpose = fields.String(allow_none=True)
+    direct_marketing = fields.Boolean(required=True)
+    decision = fields.Enum(ObjectionDecision, by_value=True, required=True)
+    grounds = fields.String(allow_none=True)
+    decided_by_id = fields.UUID(allow_none=True)
+    decided_at = fields.DateTime(allow_none=True)
+
+
+class RestrictionStateSchema(Schema):
+    records = fields.List(fields.Nested(RecordStateSchema), required=True)
+    restrictions = fields.List(fields.Nested(RestrictionRowSchema), required=True)
+    objections = fields.List(fields.Nested(ObjectionSchema), required=True)
+
+
+class ObjectionCreateSchema(RequestSchema):
+    purpose = written_text(max_length=300, required_text=False, allow_none=True)
+    register_entry_id = fields.UUID(allow_none=True)
+    consent_purpose = fields.String(
+        allow_none=True,
+        validate=validate.Regexp(PURPOSE_PATTERN, error="Use a code such as photos_website."),
+        metadata={
+            "pattern": PURPOSE_PATTERN,
+            "description": "A consent ledger purpose: upholding withdraws it.",
+        },
+    )
+    direct_marketing = JsonBoolean(load_default=False)
+
+
+class ObjectionDecisionSchema(RequestSchema):
+    objection_id = fields.UUID(required=True)
+    decision = fields.String(required=True, validate=validate.OneOf(["upheld", "rejected"]))
+    grounds = written_text(
+        max_length=MAX_REASON,
+        required_text=False,
+        allow_none=True,
+        metadata={"description": "Required to reject: the compelling legitimate grounds."},
+    )
+
+
+class RecipientSchema(Schema):
+    kind = fields.String(required=True)
+    name = fields.String(required=True)
+    changes = fields.List(fields.String(), required=True)
+
+
+class NoticeSchema(Schema):
+    id = fields.UUID(required=True)
+    change = fields.Enum(Change, by_value=True, required=True)
+    recipient_kind = fields.Enum(RecipientKind, by_value=True, required=True)
+    recipient_name = fields.String(required=True)
+    channel = fields.Enum(NoticeChannel, by_value=True, required=True)
+    email = fields.String(allow_none=True)
+    status = fields.Enum(NoticeStatus, by_value=True, required=True)
+    sent_at = fields.DateTime(allow_none=True)
+    created_at = fields.DateTime(required=True)
+
+
+class RecipientsSchema(Schema):
+    recipients = fields.List(fields.Nested(RecipientSchema), required=True)
+    notices = fields.List(fields.Nested(NoticeSchema), required=True)
+
+
+class GrantCreateSchema(RequestSchema):
+    agent_name = written_text(max_length=200, required=True)
+    purpose = written_text(max_length=300, required=True)
+    ticket_id = fields.UUID(allow_none=True)
+    scope = written_text(max_length=100, required_text=False, allow_none=True)
+    days = fields.Integer(
+        allow_none=True,
+        validate=validate.Range(min=1, max=MAX_DAYS),
+        metadata={"description": f"How long the permission lasts; {DEFAULT_DAYS} days when left out."},
+    )
+
+
+class GrantRevokeSchema(RequestSchema):
+    grant_id = fields.UUID(required=True)
+
+
+class GrantSchema(Schema):
+    id = fields.UUID(required=True)
+    organisation_id = fields.UUID(required=True)
+    ticket_id = fields.UUID(allow_none=True)
+    granted_by_name = fields.String(required=True)
+    granted_by_user_id = fields.UUID(allow_none=True)
+    agent_name = fields.String(required=True)
+    purpose = fields.String(allow_none=True)
+    scope = fields.String(required=True)
+    granted_at = fields.DateTime(required=True)
+    expires_at = fields.DateTime(required=True)
+    revoked_at = fields.DateTime(allow_none=True)
+    state = fields.String(required=True)
+
+
+class GrantListSchema(Schema):
+    items = fields.List(fields.Nested(GrantSchema), required=True)

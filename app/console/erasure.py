@@ -1,0 +1,137 @@
+"""Console pages for an erasure case's plan (``/console/cases/<id>/erasure``).
+
+The plan as a table per store (action, records, why anything is kept),
+build or rebuild it while the case is in review, approve it, execute it,
+each step's progress (the page refreshes itself while executing), and the
+certificate's download once done (audited). A legal hold over the person
+is shown in the error summary with its reason.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from itertools import groupby
+from typing import Any
+
+from flask import abort, flash, make_response, redirect, render_template, url_for
+from flask_wtf import FlaskForm
+
+from app.accounts import web
+from app.blobs.web import attachment
+from app.cases.lifecycle import IllegalTransition
+from app.cases.models import Case, CaseStatus, RequestType
+from app.console.cases import case_or_404 as _case
+from app.console.cases import signed_in_user as _user
+from app.console.views import bp
+from app.erasure import services, targets
+from app.erasure.models import PlanStatus
+from app.erasure.plan import ErasureBlocked
+from app.extensions import db
+from app.sources import registry
+
+REFRESH_SECONDS = 5
+_HEADING = "erasure-heading"
+
+
+class ActionForm(FlaskForm):
+    """A button that needs nothing but the CSRF token."""
+
+
+def _erasure_case(case_id: uuid.UUID) -> Case:
+    case = _case(case_id)
+    if case.request_type is not RequestType.ERASURE:
+        abort(404)
+    return case
+
+
+def _page(case: Case, errors: list[tuple[str, str]] | None = None, status: int = 200):
+    plan = services.plan_for(case)
+    sources = []
+    if plan is not None:
+        for name, steps in groupby(plan.steps, key=lambda step: step.source):
+            rows = [(step, targets.BY_KEY[(step.source, step.category)].label) for step in steps]
+            sources.append((name, registry.get_source(name).title, rows))
+    executing = plan is not None and plan.status is PlanStatus.EXECUTING
+    response = make_response(
+        render_template(
+            "console/erasure/plan.html",
+            case=case,
+            plan=plan,
+            sources=sources,
+            can_build=case.status is CaseStatus.IN_REVIEW
+            and (plan is None or plan.status is PlanStatus.DRAFT),
+            can_approve=case.status is CaseStatus.IN_REVIEW
+            and plan is not None
+            and plan.status is PlanStatus.DRAFT,
+            can_execute=case.status is CaseStatus.APPROVED and plan is not None,
+            refresh=REFRESH_SECONDS if executing else None,
+            form=ActionForm(),
+            errors=errors or [],
+        ),
+        status,
+    )
+    if executing:
+        response.headers["Refresh"] = str(REFRESH_SECONDS)
+    return response
+
+
+@bp.get("/cases/<uuid:case_id>/erasure")
+@web.login_required
+def case_erasure(case_id: uuid.UUID):
+    return _page(_erasure_case(case_id))
+
+
+def _act(case_id: uuid.UUID, action: Callable[[Case], Any], done: str):
+    found = _erasure_case(case_id)
+    if not ActionForm().validate_on_submit():
+        return _page(found, [(_HEADING, "The form expired or was incomplete. Try again.")], 422)
+    try:
+        action(found)
+    except ErasureBlocked as exc:
+        db.session.rollback()
+        return _page(_erasure_case(case_id), [(_HEADING, str(exc))], 409)
+    except IllegalTransition as exc:
+        db.session.rollback()
+        return _page(_erasure_case(case_id), [(_HEADING, str(exc).capitalize())], 409)
+    db.session.commit()
+    flash(done, "success")
+    return redirect(url_for("console.case_erasure", case_id=case_id), code=303)
+
+
+@bp.post("/cases/<uuid:case_id>/erasure/plan")
+@web.login_required
+def case_erasure_build(case_id: uuid.UUID):
+    user = _user()
+    return _act(case_id, lambda case: services.build_plan(case, user), "The erasure plan is ready to check.")
+
+
+@bp.post("/cases/<uuid:case_id>/erasure/approve")
+@web.login_required
+def case_erasure_approve(case_id: uuid.UUID):
+    user = _user()
+    return _act(case_id, lambda case: services.approve(case, user), "The erasure plan is approved.")
+
+
+@bp.post("/cases/<uuid:case_id>/erasure/execute")
+@web.login_required
+def case_erasure_execute(case_id: uuid.UUID):
+    user = _user()
+    return _act(case_id, lambda case: services.execute(case, user), "The erasure is under way.")
+
+
+@bp.get("/cases/<uuid:case_id>/erasure/certificate")
+@web.login_required
+def case_erasure_certificate(case_id: uuid.UUID):
+    found = _erasure_case(case_id)
+    try:
+        blob = services.staff_download(found, _user())
+    except LookupError:
+        abort(404)
+    db.session.commit()  # the audit event, before the bytes go out
+    return attachment(
+        blob.id,
+        filename=services.certificate_file_name(found),
+        content_type=blob.content_type,
+        size=blob.size,
+    )

@@ -1,0 +1,215 @@
+"""Console pages for Art 18 restriction, Art 21 objections and the Art 19
+recipients of a case: restrict and lift with reasons, record and decide
+objections, see who was told of each change and record the ones the school
+told itself. The rules live in ``app.restriction`` and ``app.recipients``.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_wtf import FlaskForm
+
+from app.accounts import web
+from app.accounts.models import Role
+from app.audit.services import record
+from app.cases.models import Case
+from app.console.cases import case_or_404, signed_in_user
+from app.console.views import bp
+from app.extensions import db
+from app.recipients import services as recipients
+from app.recipients.models import NoticeStatus, RecipientNotice
+from app.register.services import entries as register_entries
+from app.restriction import objections, services
+from app.restriction.models import Objection, ObjectionDecision
+from app.restriction.services import RestrictionError
+
+# The school's own staff work their cases too (finding, confirming), so
+# every role may act; scoping (case_or_404) keeps each to its own cases.
+CASE_STAFF = (Role.ADMIN, Role.CASEWORKER, Role.SCHOOL)
+
+
+class CsrfForm(FlaskForm):
+    """Only the CSRF token: the service checks the fields, as for the API."""
+
+
+@dataclass(frozen=True)
+class Panel:
+    active: int
+    lifted: int
+    objections_pending: int
+    recipients: list[recipients.RecipientSummary]
+    notices_pending: int
+
+
+def restriction_panel(case: Case) -> Panel:
+    """The case page's summary (ids and counts, no personal data)."""
+    rows = services.restrictions_for(case)
+    notices = recipients.notices_for(case)
+    return Panel(
+        active=sum(1 for r in rows if r.active),
+        lifted=sum(1 for r in rows if not r.active),
+        objections_pending=sum(
+            1 for o in objections.objections_for(case) if o.decision is ObjectionDecision.PENDING
+        ),
+        recipients=recipients.recipients_for_requester(case),
+        notices_pending=sum(1 for n in notices if n.status is NoticeStatus.PENDING),
+    )
+
+
+@bp.context_processor
+def _panel_helper() -> dict[str, object]:
+    return {"restriction_panel": restriction_panel}
+
+
+def _page(case: Case, errors: dict[str, str] | None = None, values: dict[str, str] | None = None, status=200):
+    user = signed_in_user()
+    restricted = {(r.person_kind, r.person_id): r for r in services.restrictions_for(case) if r.active}
+    records = [
+        (kind, record_id, restricted.get((kind, record_id)))
+        for kind, record_id in services.subject_records(case)
+    ]
+    errors = errors or {}
+    return render_template(
+        "console/restriction/page.html",
+        case=case,
+        records=records,
+        history=services.restrictions_for(case),
+        objections=objections.objections_for(case),
+        register=register_entries(),
+        notices=recipients.notices_for(case),
+        told_requester=recipients.recipients_for_requester(case),
+        can_act=user.role in CASE_STAFF,
+        can_restrict=any(active is None for _kind, _id, active in records),
+        can_lift=any(active is not None for _kind, _id, active in records),
+        form=CsrfForm(),
+        errors=errors,
+        error_list=list(errors.items()),
+        values=values or {},
+    ), status
+
+
+@bp.get("/cases/<uuid:case_id>/restriction")
+@web.login_required
+def case_restriction(case_id: uuid.UUID):
+    found = case_or_404(case_id)
+    # The page shows the reasons given, which may describe the dispute.
+    record(
+        "restriction.viewed",
+        actor_type="user",
+        actor_id=signed_in_user().id,
+        object_type="case",
+        object_id=found.id,
+    )
+    db.session.commit()
+    return _page(found)
+
+
+def _act(
+    case_id: uuid.UUID, action: Callable[[Case], Any], done: str, field_ids: dict[str, str] | None = None
+):
+    """Check the token, run one service call, commit and redirect; or show
+    the page again with the service's field messages."""
+    found = case_or_404(case_id)
+    values = {key: value for key, value in request.form.items() if key != "csrf_token"}
+    if not CsrfForm().validate_on_submit():
+        return _page(found, {"case": "The form expired. Send it again."}, values, 400)
+    try:
+        action(found)
+    except RestrictionError as exc:
+        db.session.rollback()
+        found = case_or_404(case_id)
+        mapped = {(field_ids or {}).get(k, k): v for k, v in exc.errors.items()}
+        return _page(found, mapped, values, 422)
+    db.session.commit()
+    flash(done, "success")
+    return redirect(url_for("console.case_restriction", case_id=case_id), code=303)
+
+
+@bp.post("/cases/<uuid:case_id>/restriction/restrict")
+@web.roles_required(*CASE_STAFF)
+def case_restrict(case_id: uuid.UUID):
+    user = signed_in_user()
+    return _act(
+        case_id,
+        lambda case: services.restrict(case, user, request.form.get("reason")),
+        "The subject's records are restricted and the recipients have been told.",
+    )
+
+
+@bp.post("/cases/<uuid:case_id>/restriction/lift")
+@web.roles_required(*CASE_STAFF)
+def case_restriction_lift(case_id: uuid.UUID):
+    user = signed_in_user()
+    return _act(
+        case_id,
+        lambda case: services.lift(case, user, request.form.get("lifted_reason")),
+        "The requester was told and the restriction lifted; the recipients have been told.",
+    )
+
+
+@bp.post("/cases/<uuid:case_id>/objections")
+@web.roles_required(*CASE_STAFF)
+def case_objection_record(case_id: uuid.UUID):
+    user = signed_in_user()
+    entry_id = _uuid_or_none(request.form.get("register_entry_id"))
+    consent_purpose = (request.form.get("consent_purpose") or "").strip() or None
+    return _act(
+        case_id,
+        lambda case: objections.record_objection(
+            case,
+            user,
+            purpose=request.form.get("purpose"),
+            register_entry_id=entry_id,
+            consent_purpose=consent_purpose,
+            direct_marketing=request.form.get("direct_marketing") == "yes",
+        ),
+        "The objection is recorded.",
+    )
+
+
+@bp.post("/cases/<uuid:case_id>/objections/decide")
+@web.roles_required(*CASE_STAFF)
+def case_objection_decide(case_id: uuid.UUID):
+    user = signed_in_user()
+    objection_id = _uuid_or_none(request.form.get("objection_id"))
+    decision = request.form.get("decision")
+
+    def decide(case: Case) -> None:
+        objection = db.session.get(Objection, objection_id) if objection_id else None
+        if objection is None or objection.case_id != case.id:
+            raise RestrictionError({"case": "No such objection on this case"})
+        if decision not in ("upheld", "rejected"):
+            raise RestrictionError({"decision": "Choose whether to uphold or reject the objection"})
+        objections.decide_objection(
+            case, objection, user, uphold=decision == "upheld", grounds=request.form.get("grounds")
+        )
+
+    ids = {"decision": f"decision-{objection_id}", "grounds": f"grounds-{objection_id}"}
+    return _act(case_id, decide, "The decision is recorded.", ids)
+
+
+@bp.post("/cases/<uuid:case_id>/recipients/told")
+@web.roles_required(*CASE_STAFF)
+def case_recipient_told(case_id: uuid.UUID):
+    user = signed_in_user()
+    notice_id = _uuid_or_none(request.form.get("notice_id"))
+
+    def told(case: Case) -> None:
+        notice = db.session.get(RecipientNotice, notice_id) if notice_id else None
+        if notice is None or notice.case_id != case.id:
+            raise RestrictionError({"case": "No such notice on this case"})
+        recipients.mark_told(notice, user)
+
+    return _act(case_id, told, "Recorded as told by the school.")
+
+
+def _uuid_or_none(value: str | None) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(value) if value else None
+    except ValueError:
+        return None

@@ -1,0 +1,208 @@
+"""Approving and executing an erasure plan, and its certificate.
+
+``approve`` records who approved the plan and moves the case in_review ->
+approved; ``execute`` moves it approved -> executing and queues one job per
+store (ids only, after the commit). The job (``run_source``) applies all of
+its store's planned steps and marks each done in ONE transaction (the
+runner commits it with the job's "succeeded" mark), so a killed worker
+leaves its store untouched and a re-run skips the steps already done.
+The job that finds no step left (under the plan row's lock, so exactly one
+does) renders the certificate, stores it encrypted, tells the recipients
+(Art 19) and moves the case executing -> responded, in that same transaction.
+
+Like the other services, functions here work in the caller's transaction.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import timedelta
+
+from sqlalchemy import func, select
+
+from app.accounts.models import User
+from app.audit.services import record
+from app.blobs.models import Blob
+from app.blobs.services import store_blob
+from app.cases import lifecycle
+from app.cases.lifecycle import IllegalTransition
+from app.cases.models import Case, CaseStatus, RequestType
+from app.db import utcnow
+from app.erasure import targets
+from app.erasure.certificate import certificate_context
+from app.erasure.models import ErasurePlan, ErasureStep, PlanStatus, StepState
+from app.erasure.plan import ErasureBlocked, build_plan, check_person_holds, confirmed_match, plan_for
+from app.extensions import db
+from app.jobs import Job, JobError, JobStatus, enqueue_many, retry, task
+from app.jobs.repair import ABANDONED
+
+__all__ = ["ErasureBlocked", "approve", "build_plan", "execute", "plan_for", "run_source"]
+
+EXECUTE_TASK = "erasure.run_source"
+# The privacy policy keeps database backups for 90 days.
+BACKUP_DAYS = 90
+
+
+class ErasureError(JobError):
+    """An erasure job that cannot run; the message holds ids and codes only."""
+
+
+def _locked_plan(case: Case) -> ErasurePlan:
+    plan = db.session.scalars(
+        select(ErasurePlan)
+        .where(ErasurePlan.case_id == case.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one_or_none()
+    if plan is None:
+        raise IllegalTransition(case, None, "build the erasure plan first")
+    return plan
+
+
+def approve(case: Case, actor: User) -> ErasurePlan:
+    """The DPO (or the school) approves the plan as shown: in_review -> approved."""
+    if case.request_type is not RequestType.ERASURE:
+        raise IllegalTransition(case, CaseStatus.APPROVED, "only an erasure request has an erasure plan")
+    plan = _locked_plan(case)
+    if case.status is not CaseStatus.IN_REVIEW or plan.status is not PlanStatus.DRAFT:
+        raise IllegalTransition(case, CaseStatus.APPROVED, "a draft erasure plan is approved while in review")
+    plan.status = PlanStatus.APPROVED
+    plan.approved_at = utcnow()
+    plan.approved_by_id = actor.id
+    lifecycle.move(case, CaseStatus.APPROVED, actor, data={"plan": plan.id, "steps": len(plan.steps)})
+    lifecycle.audit_case("erasure.plan_approved", case, actor, {"plan": plan.id})
+    return plan
+
+
+def execute(case: Case, actor: User) -> ErasurePlan:
+    """approved -> executing; one job per store with steps, dispatched after
+    the commit. A plan with no step at all completes at once."""
+    plan = _locked_plan(case)
+    if case.status is not CaseStatus.APPROVED or plan.status is not PlanStatus.APPROVED:
+        raise IllegalTransition(case, CaseStatus.EXECUTING, "an approved erasure plan is executed")
+    # A hold placed on the person since the approval stops the erasure here.
+    check_person_holds(confirmed_match(case))
+    plan.status = PlanStatus.EXECUTING
+    plan.started_at = utcnow()
+    sources = sorted({step.source for step in plan.steps}, key=_source_order)
+    lifecycle.move(case, CaseStatus.EXECUTING, actor, data={"plan": plan.id, "sources": len(sources)})
+    jobs = enqueue_many(EXECUTE_TASK, [(plan.id, source) for source in sources])
+    by_source = {source: job for source, job in zip(sources, jobs, strict=True)}
+    for step in plan.steps:
+        step.job_id = by_source[step.source].id
+    if not sources:
+        _complete(plan, case)
+    return plan
+
+
+def _source_order(source: str) -> int:
+    return min(n for (name, _), n in targets.ORDER.items() if name == source)
+
+
+def run_source(plan_id: uuid.UUID, source: str) -> int:
+    """The job body: apply the store's planned steps and mark them done, in
+    the runner's transaction; the steps done now (0 on a re-run)."""
+    session = db.session
+    plan = session.get(ErasurePlan, plan_id, with_for_update=True, populate_existing=True)
+    if plan is None:
+        raise ErasureError(f"erasure plan {plan_id} does not exist")
+    if plan.status is PlanStatus.DONE:
+        return 0
+    if plan.status is not PlanStatus.EXECUTING:
+        raise ErasureError(f"erasure plan {plan_id} is {plan.status.value}, not executing")
+    case = session.get(Case, plan.case_id)
+    assert case is not None  # the plan cascades with its case
+    steps = [s for s in plan.steps if s.source == source and s.state is StepState.PLANNED]
+    if steps:
+        match, today = confirmed_match(case), utcnow().date()
+        for step in sorted(steps, key=lambda s: (targets.ORDER[(s.source, s.category)], s.position)):
+            target = targets.BY_KEY[(step.source, step.category)]
+            orgs = [uuid.UUID(value) for value in step.organisation_ids]
+            step.affected_count = targets.apply(target, step.action, match, orgs, today, step.record_ids)
+            step.state = StepState.DONE
+            step.executed_at = utcnow()
+            data = {
+                "plan": plan.id, "step": step.id, "source": step.source, "category": step.category,
+                "action": step.action.value, "count": step.affected_count,
+            }  # fmt: skip
+            lifecycle.audit_case("erasure.step_done", case, None, data)
+        session.flush()
+    remaining = session.scalar(
+        select(func.count())
+        .select_from(ErasureStep)
+        .where(ErasureStep.plan_id == plan.id, ErasureStep.state == StepState.PLANNED)
+    )
+    if not remaining:
+        _complete(plan, case)
+    return len(steps)
+
+
+@task(EXECUTE_TASK, timeout=1800)
+def run_source_task(plan_id: uuid.UUID, source: str) -> None:
+    run_source(plan_id, source)
+
+
+def _complete(plan: ErasurePlan, case: Case) -> None:
+    """Every step done: the certificate, Art 19 notices, executing -> responded."""
+    from app.exports.pdf import render_document_pdf  # WeasyPrint is heavy to load
+    from app.recipients.services import notify_recipients
+
+    today = utcnow().date()
+    plan.erased_on = today
+    plan.backups_expire_on = today + timedelta(days=BACKUP_DAYS)
+    pdf = render_document_pdf("erasure_certificate", certificate_context(case, plan))
+    blob = store_blob(pdf.data, "application/pdf")
+    plan.certificate_blob_id = blob.id
+    plan.certificate_pages = pdf.pages
+    plan.status = PlanStatus.DONE
+    plan.completed_at = utcnow()
+    notices = notify_recipients(case, "erasure", None)
+    lifecycle.move(case, CaseStatus.RESPONDED, None, data={"plan": plan.id, "certificate": blob.id})
+    lifecycle.audit_case(
+        "erasure.completed", case, None, {"plan": plan.id, "certificate": blob.id, "notices": len(notices)}
+    )
+
+
+def certificate_of(case: Case) -> Blob:
+    plan = plan_for(case)
+    if plan is None or plan.certificate_blob is None:
+        raise LookupError("no certificate")
+    return plan.certificate_blob
+
+
+def staff_download(case: Case, actor: User) -> Blob:
+    """The stored certificate for staff; audited in the caller's transaction,
+    which must commit before the bytes go out."""
+    blob = certificate_of(case)
+    lifecycle.audit_case("erasure.certificate_downloaded", case, actor, {"blob": blob.id})
+    return blob
+
+
+def certificate_file_name(case: Case) -> str:
+    return f"{case.reference}-erasure-certificate.pdf"
+
+
+def resume_abandoned() -> Sequence[Job]:
+    """Queue again the erasure jobs whose worker died (``flask jobs repair``
+    marked them failed as abandoned). A store's steps are applied in one
+    transaction that died with the worker, so running it again is safe."""
+    query = (
+        select(Job)
+        .where(
+            Job.id.in_(
+                select(ErasureStep.job_id)
+                .join(ErasurePlan, ErasurePlan.id == ErasureStep.plan_id)
+                .where(ErasureStep.state == StepState.PLANNED, ErasurePlan.status == PlanStatus.EXECUTING)
+            ),
+            Job.status == JobStatus.FAILED,
+            Job.error == ABANDONED,
+        )
+        .order_by(Job.created_at)
+    )
+    resumed = []
+    for job in db.session.scalars(query).all():
+        resumed.append(retry(job.id))
+        record("erasure.source_resumed", object_type="job", object_id=job.id, data={"job": job.id})
+    db.session.flush()
+    return resumed

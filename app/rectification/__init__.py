@@ -1,0 +1,1 @@
+"""Rectification (UK GDPR Art 16): field-level corrections of the person stores."""

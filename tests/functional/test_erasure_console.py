@@ -1,0 +1,95 @@
+"""The console's erasure page, through real sign-in and CSRF: build the
+plan (a table per system), approve, execute (inline jobs), progress, the
+certificate download (audited); a legal hold in the error summary; other
+schools kept out."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from app.accounts.models import Role
+from app.audit.models import AuditEvent
+from app.cases.models import Case, CaseStatus
+from app.extensions import db
+from app.rights.models import HoldSubject
+from tests.signin import csrf_token, make_user, sign_in
+from tests.unit.erasure.factory import HOLD_REASON, gathered_erasure, hold
+from tests.unit.sources.factories import build_world
+
+
+@pytest.fixture
+def setting(app, db_session):
+    app.config["REDIS_URL"] = None  # jobs inline (CI also runs with REDIS_URL set)
+    world = build_world(db_session)
+    elm = make_user("office@elm.sch.example", Role.SCHOOL, world.elm)
+    oak = make_user("office@oak.sch.example", Role.SCHOOL, world.oak)
+    case = gathered_erasure(world, elm[0])
+    return world, elm, oak, case
+
+
+def _post(client, page: str, action: str):
+    return client.post(action, data={"csrf_token": csrf_token(client, page)})
+
+
+def _status(case: Case) -> CaseStatus:
+    db.session.expire_all()
+    return db.session.get(Case, case.id).status
+
+
+def test_erasure_plan_approve_execute_and_certificate_in_the_console(client, setting):
+    _, (user, secret), _, case = setting
+    sign_in(client, user, secret)
+    page = f"/console/cases/{case.id}/erasure"
+
+    assert f'href="{page}"' in client.get(f"/console/cases/{case.id}").text
+    empty = client.get(page)
+    assert empty.status_code == 200 and "No plan has been built yet." in empty.text
+    assert "Build the plan" in empty.text
+
+    built = _post(client, page, f"{page}/plan")
+    assert built.status_code == 303 and built.headers["Location"].endswith(page)
+    shown = client.get(page).text
+    assert "Pupil records (MIS)" in shown and "Attendance marks (register weeks)" in shown
+    assert "Anonymise" in shown and "Keep" in shown and "controller of these records" in shown
+    assert "Rebuild the plan" in shown and "Approve the plan" in shown
+
+    assert _post(client, page, f"{page}/approve").status_code == 303
+    assert _status(case) is CaseStatus.APPROVED
+    assert "Execute the erasure" in client.get(page).text
+
+    assert _post(client, page, f"{page}/execute").status_code == 303
+    assert _status(case) is CaseStatus.RESPONDED
+    done = client.get(page).text
+    assert "Done" in done and "Planned" not in done and "Download the erasure certificate" in done
+
+    certificate = client.get(f"{page}/certificate")
+    assert certificate.status_code == 200 and certificate.data.startswith(b"%PDF-")
+    assert db.session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "erasure.certificate_downloaded")
+    ).all()
+
+
+def test_erasure_console_explains_a_legal_hold(client, setting):
+    world, (user, secret), _, case = setting
+    hold(HoldSubject.PUPIL, world.amelia.id)
+    sign_in(client, user, secret)
+    page = f"/console/cases/{case.id}/erasure"
+    refused = _post(client, page, f"{page}/plan")
+    assert refused.status_code == 409
+    assert 'class="error-summary" role="alert"' in refused.text and "There is a problem" in refused.text
+    assert HOLD_REASON in refused.text and "legal hold" in refused.text
+
+
+def test_erasure_console_refuses_an_expired_form(client, setting):
+    _, (user, secret), _, case = setting
+    sign_in(client, user, secret)
+    refused = client.post(f"/console/cases/{case.id}/erasure/plan", data={"csrf_token": "stale"})
+    assert refused.status_code in (400, 422)
+
+
+def test_erasure_console_hides_other_schools_cases(client, setting):
+    _, _, (other, secret), case = setting
+    sign_in(client, other, secret)
+    assert client.get(f"/console/cases/{case.id}/erasure").status_code == 404
+    assert client.get(f"/console/cases/{case.id}/erasure/certificate").status_code == 404

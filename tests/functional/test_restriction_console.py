@@ -1,0 +1,129 @@
+"""Restriction, objections and recipients in the console, through real
+sign-in and CSRF: the case page's panel, restricting and lifting with
+reasons, error summaries, objection decisions and recipients' notices."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from sqlalchemy import select
+
+from app.accounts.models import Role
+from app.audit.models import AuditEvent
+from app.collect import services as collect
+from app.collect.models import CollectedItem
+from app.extensions import db
+from app.recipients.models import NoticeStatus, RecipientNotice
+from app.restriction.lookup import is_restricted
+from app.restriction.models import Objection, ObjectionDecision
+from tests.signin import csrf_token, make_user, sign_in
+from tests.unit.collect.factory import amelia_case, candidate_for
+from tests.unit.sources.factories import build_world
+
+
+@pytest.fixture
+def setting(app, db_session):
+    app.config["REDIS_URL"] = None
+    world = build_world(db_session)
+    elm_user, elm_secret = make_user("office@elm.sch.example", Role.SCHOOL, world.elm)
+    oak_user, oak_secret = make_user("office@oak.sch.example", Role.SCHOOL, world.oak)
+    case = amelia_case(world, elm_user, request_type="restriction")
+    collect.propose_candidates(case, elm_user)
+    collect.decide_candidate(case, candidate_for(case, world.amelia.id).id, elm_user, True)
+    # Some of her data was collected: its register entry names recipients.
+    db.session.add(
+        CollectedItem(
+            case_id=case.id,
+            source="pupils",
+            category="identity",
+            key="pupils:identity",
+            title="Identity",
+            data_json=json.dumps({"upn": "held"}),
+        )
+    )
+    db.session.commit()
+    return world, case, (elm_user, elm_secret), (oak_user, oak_secret)
+
+
+def _post(client, page: str, action: str, **data):
+    return client.post(action, data={"csrf_token": csrf_token(client, page), **data})
+
+
+def test_restrict_and_lift_in_the_console_shows_the_record_restricted(client, setting, smtp):
+    world, case, (user, secret), _ = setting
+    sign_in(client, user, secret)
+    page = f"/console/cases/{case.id}/restriction"
+    before = client.get(page)
+    assert (
+        before.status_code == 200
+        and "Not restricted" in before.text
+        and "Restrict the records" in before.text
+    )
+
+    done = _post(client, page, f"{page}/restrict", reason="The parent disputes the attendance marks.")
+    assert done.status_code == 303
+    after = client.get(page).text
+    assert "Restricted</strong> since" in after and "The parent disputes the attendance marks." in after
+    assert "Elm Primary (controller)" in after  # the school is told of its own change
+    assert is_restricted(db.session, "pupil", [world.amelia.id]) == {world.amelia.id}
+    case_page = client.get(f"/console/cases/{case.id}").text
+    assert 'id="restriction-panel"' in case_page and "1 record kept in storage only" in case_page
+
+    lifted = _post(client, page, f"{page}/lift", lifted_reason="Checked against the paper register.")
+    assert lifted.status_code == 303
+    assert is_restricted(db.session, "pupil", [world.amelia.id]) == set()
+    assert any(case.requester_email in m.rcpt_tos and "lifted" in m.message["Subject"] for m in smtp.messages)
+    changes = {n.change.value for n in db.session.scalars(select(RecipientNotice))}
+    assert changes == {"restriction", "restriction_lifted"}
+
+
+def test_restrict_without_a_reason_shows_an_error_summary(client, setting):
+    _world, case, (user, secret), _ = setting
+    sign_in(client, user, secret)
+    page = f"/console/cases/{case.id}/restriction"
+    refused = _post(client, page, f"{page}/restrict", reason="  ")
+    assert refused.status_code == 422
+    assert 'class="error-summary"' in refused.text and 'href="#reason"' in refused.text
+
+
+def test_restriction_page_of_another_school_is_not_found(client, setting):
+    _world, case, _, (other, secret) = setting
+    sign_in(client, other, secret)
+    page = f"/console/cases/{case.id}/restriction"
+    assert client.get(page).status_code == 404
+
+
+def test_objection_decision_in_the_console(client, setting):
+    _world, case, (user, secret), _ = setting
+    sign_in(client, user, secret)
+    page = f"/console/cases/{case.id}/restriction"
+    recorded = _post(
+        client, page, f"/console/cases/{case.id}/objections", purpose="Newsletters", direct_marketing="yes"
+    )
+    assert recorded.status_code == 303
+    objection = db.session.scalars(select(Objection)).one()
+    html = client.get(page).text
+    assert "Newsletters (direct marketing)" in html and 'value="rejected"' not in html
+    decide = f"/console/cases/{case.id}/objections/decide"
+    missing = _post(client, page, decide, objection_id=str(objection.id))
+    assert missing.status_code == 422 and f'href="#decision-{objection.id}"' in missing.text
+    assert _post(client, page, decide, objection_id=str(objection.id), decision="upheld").status_code == 303
+    db.session.expire_all()
+    assert objection.decision is ObjectionDecision.UPHELD
+
+
+def test_pending_notice_is_recorded_as_told(client, setting):
+    _world, case, (user, secret), _ = setting
+    sign_in(client, user, secret)
+    page = f"/console/cases/{case.id}/restriction"
+    _post(client, page, f"{page}/restrict", reason="Accuracy disputed.")
+    pending = db.session.scalars(
+        select(RecipientNotice).where(RecipientNotice.status == NoticeStatus.PENDING)
+    ).all()
+    assert pending and "To be told by the school" in client.get(page).text
+    told = _post(client, page, f"/console/cases/{case.id}/recipients/told", notice_id=str(pending[0].id))
+    assert told.status_code == 303
+    db.session.expire_all()
+    assert pending[0].status is NoticeStatus.SENT
+    assert db.session.scalars(select(AuditEvent).where(AuditEvent.action == "restriction.viewed")).first()

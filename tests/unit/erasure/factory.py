@@ -1,0 +1,48 @@
+"""An erasure case about Amelia of the sources' test world, gathered and in
+review, so its plan can be built (not a test module)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from app.accounts.models import Role, User
+from app.cases.models import Case, CaseStatus
+from app.collect import services as collect
+from app.extensions import db
+from app.rights.models import HoldSubject, LegalHold
+from tests.unit.api.estate import make_user
+from tests.unit.collect.factory import confirmed_amelia
+from tests.unit.sources.factories import World, at, build_world
+
+HOLD_REASON = "Tribunal claim 2206/2024"
+
+
+def dpo() -> User:
+    return make_user("dpo.erasure@rightsdesk.example", Role.ADMIN)
+
+
+def gathered_erasure(world: World, actor: User) -> Case:
+    """Amelia's mother asks for Amelia's data to be erased; the gather ran
+    inline (no Redis), so the case is in review."""
+    case = confirmed_amelia(world, actor, request_type="erasure")
+    collect.start_gather(case, actor)
+    db.session.commit()
+    db.session.refresh(case)
+    assert case.status is CaseStatus.IN_REVIEW, case.status
+    return case
+
+
+def erasure_world(app, db_session) -> tuple[World, User, Case]:
+    app.config["REDIS_URL"] = None  # jobs inline, in this process
+    actor = dpo()
+    world = build_world(db_session, years=1)
+    return world, actor, gathered_erasure(world, actor)
+
+
+def hold(kind: HoldSubject, subject_id, reason: str = HOLD_REASON) -> LegalHold:
+    record = LegalHold(
+        subject_kind=kind, subject_id=subject_id, reason=reason, placed_at=at(date(2025, 1, 6))
+    )
+    db.session.add(record)
+    db.session.commit()
+    return record
