@@ -554,6 +554,11 @@ def main() -> int:
     parser.add_argument("--threads", type=int, default=4, help="threads a gthread worker")
     parser.add_argument("--rq-workers", type=int, default=2)
     parser.add_argument(
+        "--rq-fork",
+        action="store_true",
+        help="fork a work horse per job (flask worker --fork), not run jobs in the worker (--no-fork)",
+    )
+    parser.add_argument(
         "--mix", type=parse_mix, default=parse_mix("submit=20,confirm=10,status=40,console=30")
     )
     parser.add_argument("--pupils", type=int, default=1000)
@@ -640,6 +645,7 @@ def main() -> int:
         before = baseline("before", args.duration / 2)
 
         worker_command = [str(VENV_BIN / "flask"), "--app", "wsgi", "worker"]
+        worker_command.append("--fork" if args.rq_fork else "--no-fork")
         for queue in queues:
             worker_command += ["--queue", queue]
         for number in range(args.rq_workers):

@@ -12,6 +12,7 @@ User and password are URL-encoded (``%40`` for ``@``).
 
 from __future__ import annotations
 
+import functools
 import re
 import smtplib
 import ssl
@@ -96,17 +97,26 @@ def build_message(
     return message
 
 
+@functools.cache
+def tls_context() -> ssl.SSLContext:
+    """One verifying TLS context per process: loading the system's CA
+    certificates costs tens of milliseconds, far more than a local SMTP
+    conversation, so it is not done per message (nor at all for plain smtp://)."""
+    return ssl.create_default_context()
+
+
 def send(message: EmailMessage, settings: SmtpSettings) -> None:
     """One SMTP conversation; raises smtplib.SMTPException or OSError."""
-    context = ssl.create_default_context()
     client: smtplib.SMTP
     if settings.use_ssl:
-        client = smtplib.SMTP_SSL(settings.host, settings.port, timeout=settings.timeout, context=context)
+        client = smtplib.SMTP_SSL(
+            settings.host, settings.port, timeout=settings.timeout, context=tls_context()
+        )
     else:
         client = smtplib.SMTP(settings.host, settings.port, timeout=settings.timeout)
     with client:
         if settings.starttls:
-            client.starttls(context=context)
+            client.starttls(context=tls_context())
         if settings.username:
             client.login(settings.username, settings.password or "")
         refused = client.send_message(message)

@@ -211,7 +211,10 @@ def test_rq_dispatch_failure_leaves_job_queued_until_redispatched(rq_app, db_ses
     assert _events_for(db_session, object_id) == 1
 
 
-def test_flask_worker_burst_subprocess_runs_and_records_jobs(rq_app, db_session, redis, redis_url, tmp_path):
+@pytest.mark.parametrize("mode", ["--fork", "--no-fork"])
+def test_flask_worker_burst_subprocess_runs_and_records_jobs(
+    rq_app, db_session, redis, redis_url, tmp_path, mode
+):
     ok_id, failing_id = new_uuid(), new_uuid()
     ok = enqueue("test.audit", ok_id, label="subprocess")
     failing = enqueue("test.fail", failing_id)
@@ -229,7 +232,7 @@ def test_flask_worker_burst_subprocess_runs_and_records_jobs(rq_app, db_session,
     env["PYTHONPATH"] = str(REPO)
     flask = Path(sys.executable).with_name("flask")
     completed = subprocess.run(
-        [str(flask), "--app", "wsgi", "worker", "--burst"],
+        [str(flask), "--app", "wsgi", "worker", "--burst", mode],
         cwd=REPO,
         env=env,
         capture_output=True,
