@@ -11,21 +11,29 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import subprocess
+import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from flask import Flask
+from sqlalchemy import select
 from werkzeug.serving import make_server
 
-from tests.conftest import service_missing
+from app.extensions import db
+from app.jobs import Job, JobStatus
+from app.jobs.runner import run_inline_many
+from tests.conftest import environ_for_tests, service_missing
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "docs" / "screenshots"
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 # WCAG 2.2 AA and everything below it.
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+# Nothing listens here: jobs are recorded and left queued for the test to run.
+NOWHERE = "redis://127.0.0.1:1/4"
 
 pytestmark = pytest.mark.e2e
 
@@ -99,3 +107,50 @@ def serious_violations(page) -> list[dict]:
 def assert_accessible(page, what: str) -> None:
     found = serious_violations(page)
     assert not found, f"{what}: {json.dumps(found, indent=1)}"
+
+
+@pytest.fixture
+def run_gather_jobs(request, app, smtp) -> tuple[str, Callable[..., None]]:
+    """Where the jobs go when the DPO starts them (a gather, an erasure), and
+    how the test then runs them (all, or the first ``max_jobs``): a ``flask
+    worker --burst`` process on Redis when ``REDIS_URL`` is set, otherwise
+    the runner in this process (the page cannot tell the difference: it sees
+    queued work, then done work). Set ``app.config["REDIS_URL"]`` to the
+    first value around the click that queues the jobs."""
+    if not os.environ.get("REDIS_URL"):
+
+        def inline(max_jobs: int | None = None) -> None:
+            queued = db.session.scalars(
+                select(Job.id).where(Job.status == JobStatus.QUEUED).order_by(Job.created_at, Job.id)
+            ).all()
+            assert queued, "no jobs were queued"
+            run_inline_many(app, queued[:max_jobs])
+
+        return NOWHERE, inline
+    redis_url = request.getfixturevalue("redis_url")  # emptied for this test
+    instance = Path(request.getfixturevalue("tmp_path")) / "worker"
+
+    def burst_worker(max_jobs: int | None = None) -> None:
+        env = {key: value for key, value in os.environ.items() if key != "FLASK_APP"}
+        env.update(
+            environ_for_tests(
+                app.config["SQLALCHEMY_DATABASE_URI"],
+                instance,
+                REDIS_URL=redis_url,
+                SMTP_URL=app.config["SMTP_URL"],
+            )
+        )
+        env["PYTHONPATH"] = str(ROOT)
+        flask = Path(sys.executable).with_name("flask")
+        done = subprocess.run(
+            [str(flask), "--app", "wsgi", "worker", "--burst"]
+            + (["--max-jobs", str(max_jobs)] if max_jobs else []),
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert done.returncode == 0, done.stdout + done.stderr
+
+    return redis_url, burst_worker

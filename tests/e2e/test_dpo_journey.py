@@ -16,26 +16,18 @@ each step is a screenshot in docs/screenshots (20-29)."""
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
-from collections.abc import Callable
 from datetime import date, timedelta
-from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
-from sqlalchemy import select
 
 from app.accounts.models import Role
-from app.cases.models import Case, CaseStatus
+from app.cases.models import CaseStatus
 from app.extensions import db
-from app.jobs import Job, JobStatus
-from app.jobs.runner import run_inline_many
-from tests.conftest import environ_for_tests
-from tests.e2e.conftest import ROOT, assert_accessible, screenshot
-from tests.signin import PASSWORD, fresh_code, make_user
+from tests.e2e.conftest import assert_accessible, screenshot
+from tests.e2e.journey import case_status, mail_text, next_action, sign_in
+from tests.signin import make_user
 from tests.unit.cases.factory import new_case
 from tests.unit.sources.factories import MOTHER_EMAIL, TWINS_BORN, build_world
 
@@ -45,84 +37,6 @@ LINK = re.compile(r"(http://localhost:\d+/download/[A-Za-z0-9_-]+)")
 CODE = re.compile(r"The code to open it is: (\d{6})")
 # Building the pack renders the PDF in the request (jobs inline): allow for it.
 SLOW = 120_000
-# Nothing listens here: jobs are recorded and left queued for the test to run.
-NOWHERE = "redis://127.0.0.1:1/4"
-
-
-@pytest.fixture
-def run_gather_jobs(request, app, smtp) -> tuple[str, Callable[..., None]]:
-    """Where the gather's jobs go when the DPO starts it, and how the test
-    then runs them (all, or the first ``max_jobs``): a ``flask worker
-    --burst`` process on Redis when ``REDIS_URL`` is set, otherwise the
-    runner in this process (the page cannot tell the difference: it sees
-    queued sources, then done ones)."""
-    if not os.environ.get("REDIS_URL"):
-
-        def inline(max_jobs: int | None = None) -> None:
-            queued = db.session.scalars(
-                select(Job.id).where(Job.status == JobStatus.QUEUED).order_by(Job.created_at, Job.id)
-            ).all()
-            assert queued, "no gather jobs were queued"
-            run_inline_many(app, queued[:max_jobs])
-
-        return NOWHERE, inline
-    redis_url = request.getfixturevalue("redis_url")  # emptied for this test
-    instance = Path(request.getfixturevalue("tmp_path")) / "worker"
-
-    def burst_worker(max_jobs: int | None = None) -> None:
-        env = {key: value for key, value in os.environ.items() if key != "FLASK_APP"}
-        env.update(
-            environ_for_tests(
-                app.config["SQLALCHEMY_DATABASE_URI"],
-                instance,
-                REDIS_URL=redis_url,
-                SMTP_URL=app.config["SMTP_URL"],
-            )
-        )
-        env["PYTHONPATH"] = str(ROOT)
-        flask = Path(sys.executable).with_name("flask")
-        done = subprocess.run(
-            [str(flask), "--app", "wsgi", "worker", "--burst"]
-            + (["--max-jobs", str(max_jobs)] if max_jobs else []),
-            cwd=ROOT,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )
-        assert done.returncode == 0, done.stdout + done.stderr
-
-    return redis_url, burst_worker
-
-
-def _sign_in(page, base: str, user, secret: str) -> None:
-    page.goto(f"{base}/console/")
-    page.fill("input[name=email]", user.email)
-    page.fill("input[name=password]", PASSWORD)
-    page.keyboard.press("Enter")
-    page.wait_for_selector("input[name=code]")
-    page.fill("input[name=code]", fresh_code(user, secret))
-    page.keyboard.press("Enter")
-    page.wait_for_selector("h1:has-text('Cases')")
-
-
-def _next_action(page):
-    return page.locator("section[aria-labelledby=next-heading]")
-
-
-def _status(case: Case) -> CaseStatus:
-    db.session.expire_all()
-    return db.session.get(Case, case.id).status
-
-
-def _mail(smtp, to: str, subject_starts: str):
-    found = [
-        m.message
-        for m in smtp.messages
-        if m.rcpt_tos == [to] and str(m.message["Subject"]).startswith(subject_starts)
-    ]
-    assert len(found) == 1, [str(m.message["Subject"]) for m in smtp.messages]
-    return found[0].get_body(("plain",)).get_content()
 
 
 def test_dpo_answers_the_request_and_the_school_downloads_the_redacted_pack(
@@ -145,16 +59,16 @@ def test_dpo_answers_the_request_and_the_school_downloads_the_redacted_pack(
     case_url = f"{live_server}/console/cases/{case.id}"
 
     # 20: signed in with a password and a TOTP code, the case page leads with its summary.
-    _sign_in(page, live_server, dpo, secret)
+    sign_in(page, live_server, dpo, secret)
     page.goto(case_url)
     page.wait_for_selector("#next-heading")
-    assert "Decide identity" in _next_action(page).inner_text()
+    assert "Decide identity" in next_action(page).inner_text()
     assert page.locator("#clock-heading").is_visible() and page.locator("#timeline-heading").is_visible()
     assert_accessible(page, "case summary")
     screenshot(page, "20-case-summary")
 
     # 21: identity accepted, with the method and the reason.
-    _next_action(page).get_by_role("link", name="Decide identity").click()
+    next_action(page).get_by_role("link", name="Decide identity").click()
     page.select_option("#identity-decision", "accept")
     page.select_option("#identity-method", "known_to_school")
     page.fill("#identity-reason", "The office knows Mrs O'Brien; she collects the twins every day.")
@@ -162,11 +76,11 @@ def test_dpo_answers_the_request_and_the_school_downloads_the_redacted_pack(
     screenshot(page, "21-identity")
     page.get_by_role("button", name="Record decision").click()
     page.wait_for_selector("text=Identity decision recorded.")
-    assert _status(case) is CaseStatus.OPEN
-    assert "Search the records" in _next_action(page).inner_text()
+    assert case_status(case) is CaseStatus.OPEN
+    assert "Search the records" in next_action(page).inner_text()
 
     # 22: the records searched; Amelia's pupil record confirmed, her twin's rejected.
-    _next_action(page).get_by_role("link", name="Search the records").click()
+    next_action(page).get_by_role("link", name="Search the records").click()
     page.get_by_role("button", name="Search the records").click()
     page.wait_for_selector("text=The records were searched.")
     page.get_by_role("button", name=re.compile(r"^Confirm Amelia .*\(pupil record\)")).click()
@@ -200,13 +114,13 @@ def test_dpo_answers_the_request_and_the_school_downloads_the_redacted_pack(
         run_jobs()
     page.wait_for_selector("#next-heading")
     assert page.evaluate("window.journeyBeforeReload") is None
-    assert _status(case) is CaseStatus.IN_REVIEW
+    assert case_status(case) is CaseStatus.IN_REVIEW
     assert re.match(r"Every system has been searched: \d+ items collected", page.inner_text("#live-status"))
     assert page.locator('tr[data-source="pupils"] [data-field="status"]').inner_text() == "Done"
     assert re.fullmatch(r"\d+", page.locator('tr[data-source="pupils"] [data-field="items"]').inner_text())
 
     # 24: review; Isla's name redacted from each message through the suggestions.
-    _next_action(page).get_by_role("link", name=re.compile(r"^Review \d+ items$")).click()
+    next_action(page).get_by_role("link", name=re.compile(r"^Review \d+ items$")).click()
     page.wait_for_selector("h1:has-text('Review')")
     assert_accessible(page, "review")
     suggested = [
@@ -229,14 +143,14 @@ def test_dpo_answers_the_request_and_the_school_downloads_the_redacted_pack(
     page.wait_for_selector("text=Every item has a decision")
     page.get_by_role("button", name="Approve the review").click()
     page.wait_for_function("() => !document.querySelector('#approve-heading')")
-    assert _status(case) is CaseStatus.APPROVED
+    assert case_status(case) is CaseStatus.APPROVED
     page.goto(case_url)
-    assert "Build the pack" in _next_action(page).inner_text()
+    assert "Build the pack" in next_action(page).inner_text()
     assert_accessible(page, "approved case")
     screenshot(page, "25-approved")
 
     # 26: the pack built (rendered in the request) and sent to the school's contact.
-    _next_action(page).get_by_role("link", name="Build the pack").click()
+    next_action(page).get_by_role("link", name="Build the pack").click()
     page.get_by_role("button", name="Build the pack").click(timeout=SLOW)
     page.wait_for_selector("text=Version 1 (current)", timeout=SLOW)
     page.get_by_role("button", name="Send to the school").click()
@@ -248,8 +162,8 @@ def test_dpo_answers_the_request_and_the_school_downloads_the_redacted_pack(
 
     # 27-29: the school, not signed in, opens the link, types the code and downloads.
     school_email = world.elm.dp_contact_email
-    link = LINK.search(_mail(smtp, school_email, "Response pack for request")).group(1)
-    code = CODE.search(_mail(smtp, school_email, "Your code for the response")).group(1)
+    link = LINK.search(mail_text(smtp, school_email, "Response pack for request")).group(1)
+    code = CODE.search(mail_text(smtp, school_email, "Your code for the response")).group(1)
     school = browser.new_context(viewport={"width": 1100, "height": 900}, locale="en-GB", bypass_csp=True)
     try:
         download_page = school.new_page()
