@@ -10,8 +10,9 @@ Hand-written from the models, so it runs the same on SQLite and PostgreSQL.
 - ``restrictions``: a confirmed person record kept in storage only (Art 18),
   with the legal hold that keeps the sweeper and erasure away from it.
 - ``objections``: the processing objected to and the decision (Art 21).
-- ``support_access_grants`` gains the purpose and the users who granted and
-  revoked it; ``access_log`` rows name the grant a support view used.
+- ``support_access_grants`` gains the purpose, the support account it was
+  given to and the users who granted and revoked it; ``access_log`` rows
+  name the grant a support view used.
 """
 
 import sqlalchemy as sa
@@ -147,6 +148,17 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("purpose", sa.String(length=300), nullable=True))
         batch_op.add_column(sa.Column("granted_by_user_id", sa.Uuid(), nullable=True))
         batch_op.add_column(sa.Column("revoked_by_user_id", sa.Uuid(), nullable=True))
+        batch_op.add_column(sa.Column("agent_user_id", sa.Uuid(), nullable=True))
+        batch_op.create_foreign_key(
+            batch_op.f("fk_support_access_grants_agent_user_id_users"),
+            "users",
+            ["agent_user_id"],
+            ["id"],
+            ondelete="SET NULL",
+        )
+        batch_op.create_index(
+            batch_op.f("ix_support_access_grants_agent_user_id"), ["agent_user_id"], unique=False
+        )
         batch_op.create_foreign_key(
             batch_op.f("fk_support_access_grants_granted_by_user_id_users"),
             "users",
@@ -186,6 +198,11 @@ def downgrade() -> None:
         batch_op.drop_column("grant_id")
 
     with op.batch_alter_table("support_access_grants", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_support_access_grants_agent_user_id"))
+        batch_op.drop_constraint(
+            batch_op.f("fk_support_access_grants_agent_user_id_users"), type_="foreignkey"
+        )
+        batch_op.drop_column("agent_user_id")
         batch_op.drop_index(batch_op.f("ix_support_access_grants_granted_by_user_id"))
         batch_op.drop_constraint(
             batch_op.f("fk_support_access_grants_revoked_by_user_id_users"), type_="foreignkey"

@@ -54,6 +54,7 @@ from app.extensions import db
 from app.orgs.models import Organisation
 from app.register.models import RegisterEntry
 from tests.signin import csrf_token, make_organisation, make_user, sign_in
+from tests.unit.access_log.factory import grant_ids
 from tests.unit.cases.factory import new_case
 
 WALKED_PREFIXES = ("/api/", "/console")
@@ -176,6 +177,11 @@ PARAMETERS: dict[str, Parameter] = {
     ),
     "pack_id": Parameter("a response pack of a case of the other side", _pack_ids),
     "link_id": Parameter("a download link of a case of the other side", _link_ids),
+    # Made on first use; each names the side's own user as granter (a marker).
+    "grant_id": Parameter(
+        "a support-access grant of an organisation of the other side",
+        grant_ids,
+    ),
     # Which file of a pack: a fixed word, not an object.
     "kind": Parameter("a response pack file (pdf or zip)", lambda other: ["pdf"], names_other_object=False),
     # The processing register is the company's, the same for every school:

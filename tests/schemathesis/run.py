@@ -95,6 +95,7 @@ STATE_DEPENDENT_OPERATIONS = (
     "decide_objection",
     "create_support_grant",
     "revoke_support_grant",
+    "record_support_grant_use",
 )
 _ACCEPTED = '["2xx", "401", "403", "404", "409", "422", "429", "5xx"]'
 CONFIG = "\n".join(

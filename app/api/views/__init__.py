@@ -29,6 +29,7 @@ from app.api.views import (  # noqa: E402, F401  (registers routes)
     requests,
     restriction,
     review,
+    support_grants,
     tokens,
     users,
 )

@@ -1,5 +1,4 @@
-"""marshmallow schemas for restriction, objections, recipients and
-support-access grants."""
+"""marshmallow schemas for restriction, objections and recipients."""
 
 from __future__ import annotations
 
@@ -9,7 +8,6 @@ from app.api.schemas import JsonBoolean, RequestSchema, written_text
 from app.recipients.models import Change, NoticeChannel, NoticeStatus, RecipientKind
 from app.restriction.models import ObjectionDecision
 from app.restriction.services import MAX_REASON
-from app.restriction.support_access import DEFAULT_DAYS, MAX_DAYS
 from app.sources.consent.services import PURPOSE_PATTERN
 from app.sources.protocol import PersonKind
 
@@ -101,38 +99,3 @@ class NoticeSchema(Schema):
 class RecipientsSchema(Schema):
     recipients = fields.List(fields.Nested(RecipientSchema), required=True)
     notices = fields.List(fields.Nested(NoticeSchema), required=True)
-
-
-class GrantCreateSchema(RequestSchema):
-    agent_name = written_text(max_length=200, required=True)
-    purpose = written_text(max_length=300, required=True)
-    ticket_id = fields.UUID(allow_none=True)
-    scope = written_text(max_length=100, required_text=False, allow_none=True)
-    days = fields.Integer(
-        allow_none=True,
-        validate=validate.Range(min=1, max=MAX_DAYS),
-        metadata={"description": f"How long the permission lasts; {DEFAULT_DAYS} days when left out."},
-    )
-
-
-class GrantRevokeSchema(RequestSchema):
-    grant_id = fields.UUID(required=True)
-
-
-class GrantSchema(Schema):
-    id = fields.UUID(required=True)
-    organisation_id = fields.UUID(required=True)
-    ticket_id = fields.UUID(allow_none=True)
-    granted_by_name = fields.String(required=True)
-    granted_by_user_id = fields.UUID(allow_none=True)
-    agent_name = fields.String(required=True)
-    purpose = fields.String(allow_none=True)
-    scope = fields.String(required=True)
-    granted_at = fields.DateTime(required=True)
-    expires_at = fields.DateTime(required=True)
-    revoked_at = fields.DateTime(allow_none=True)
-    state = fields.String(required=True)
-
-
-class GrantListSchema(Schema):
-    items = fields.List(fields.Nested(GrantSchema), required=True)

@@ -54,6 +54,11 @@ class SupportAccessGrant(UUIDPrimaryKey, Base):
         ForeignKey("employees.id", ondelete="SET NULL"), index=True
     )
     agent_name: Mapped[str] = mapped_column(String(200))
+    # The support account the grant names (set for grants given here; grants
+    # imported from the platform carry the agent's name only).
+    agent_user_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
     granted_at: Mapped[datetime]
     expires_at: Mapped[datetime]
     revoked_at: Mapped[datetime | None]
