@@ -52,6 +52,7 @@ def create_app(config: Settings | Mapping[str, str] | None = None) -> Flask:
     _register_blueprints(app)
     _register_cli(app)
     _sqlite_pragmas(app)
+    _postgres_liveness(app)
     return app
 
 
@@ -79,6 +80,16 @@ def _register_cli(app: Flask) -> None:
     from app.cli import register
 
     register(app)
+
+
+def _postgres_liveness(app: Flask) -> None:
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        return
+    from app.dbpool import ping_when_idle
+    from app.extensions import db
+
+    with app.app_context():
+        ping_when_idle(db.engine)
 
 
 def _sqlite_pragmas(app: Flask) -> None:

@@ -77,7 +77,9 @@ def engine_options(database_url: str) -> dict[str, object]:
     if database_url.startswith("sqlite"):
         # Inline jobs run in the request thread; give concurrent writers time.
         return {"connect_args": {"timeout": 30}}
-    return {"pool_pre_ping": True}
+    # Pooled connections are checked before use only after sitting idle
+    # (``app.dbpool``), not with a round trip on every checkout.
+    return {}
 
 
 def normalise_database_url(url: str) -> str:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import time
 from collections.abc import Callable
 from urllib.parse import urlsplit
 
@@ -42,7 +43,11 @@ def init_app(app: Flask) -> None:
     # them; otherwise in this process's memory (the embedded default).
     app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("REDIS_URL") or "memory://")
     app.config.setdefault("RATELIMIT_ENABLED", True)
-    app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
+    # No X-RateLimit-* headers on every limited response: Flask-Limiter reads
+    # them back from Redis after each such request (two more round trips on
+    # every form post). A refused request still says when to come back:
+    # ``_retry_after`` adds Retry-After to 429s, the only answer that needs it.
+    app.config.setdefault("RATELIMIT_HEADERS_ENABLED", False)
     # Should Redis fail, limits carry on per process rather than refusing
     # every sign-in; lockout (in the database) still applies.
     app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
@@ -53,6 +58,7 @@ def init_app(app: Flask) -> None:
 
     app.before_request(_forget_cached_csrf_token)
     app.after_request(_security_headers)
+    app.after_request(_retry_after)
     # App-wide: any HTML form may be refused. (The API is exempt from CSRF,
     # and answers its own 429s as JSON, so 429 pages are per blueprint.)
     app.register_error_handler(CSRFError, _csrf_refused)
@@ -82,6 +88,23 @@ def _security_headers(response: Response) -> Response:
     headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
     if current_app.config.get("RIGHTSDESK_ENV") == "production":
         headers.setdefault("Strict-Transport-Security", HSTS)
+    return response
+
+
+def _retry_after(response: Response) -> Response:
+    """Retry-After on a 429 from the rate limiter, in seconds until its window
+    resets (unless the answer set its own, as the API token throttle does)."""
+    if response.status_code != 429 or "Retry-After" in response.headers:
+        return response
+    from app.extensions import limiter
+
+    try:
+        breached = limiter.current_limit
+        reset_at = breached.reset_at if breached is not None else None
+    except Exception:  # storage gone between the refusal and now: no hint rather than a 500
+        reset_at = None
+    if reset_at is not None:
+        response.headers["Retry-After"] = str(max(1, int(reset_at - time.time())))
     return response
 
 
@@ -134,8 +157,8 @@ def _csrf_refused(error: CSRFError):
 
 
 def too_many_attempts(error: TooManyRequests):
-    """The 429 page for the sign-in and console blueprints. Flask-Limiter's
-    after-request hook adds Retry-After and the X-RateLimit headers."""
+    """The 429 page for the public and console blueprints (``_retry_after``
+    adds Retry-After)."""
     return render_template(
         "accounts/problem.html",
         title="Too many attempts",

@@ -3,8 +3,9 @@
 An event is written in the same transaction as the change it records, so
 either both are stored or neither. ``record`` only queues the event on the
 session; the queue is chained and inserted, in one statement, as the
-transaction commits (``before_commit``), under an advisory lock on PostgreSQL (SQLite allows one
-writer anyway), so the chain never forks. Taking the lock at commit rather
+transaction commits (``before_commit``), under an advisory lock on PostgreSQL
+(taken and the head read by ``audit_chain_head``, migration 0015; SQLite
+allows one writer anyway), so the chain never forks. Taking the lock at commit rather
 than at the first event keeps it for one INSERT and the COMMIT instead of the
 whole request: concurrent requests no longer queue behind each other's
 template rendering and mail. A rollback discards the queue with everything else.
@@ -76,7 +77,9 @@ def record(
 
 # Statements built once, in plain Core on the table.
 _TABLE = AuditEvent.__table__
-_LOCK = text("SELECT pg_advisory_xact_lock(:key)")
+# PostgreSQL: the lock and the head in one round trip (migration 0015 says
+# why a function and not one plain statement).
+_LOCKED_HEAD = text("SELECT seq, hash FROM audit_chain_head(:key)")
 _HEAD = select(_TABLE.c.seq, _TABLE.c.hash).order_by(_TABLE.c.seq.desc()).limit(1)
 _INSERT = _TABLE.insert()
 _COLUMNS = tuple(column.key for column in _TABLE.columns)
@@ -103,8 +106,9 @@ def _append_pending(session: Session) -> None:
     connection = session.connection(bind_arguments={"mapper": AuditEvent})
     postgresql = connection.dialect.name == "postgresql"
     if postgresql:
-        connection.execute(_LOCK, {"key": _CHAIN_LOCK_KEY})
-    last = connection.execute(_HEAD).first()
+        last = connection.execute(_LOCKED_HEAD, {"key": _CHAIN_LOCK_KEY}).first()
+    else:
+        last = connection.execute(_HEAD).first()
     seq, previous = (last.seq, last.hash) if last else (0, GENESIS_HASH)
     rows = []
     for entry in pending:

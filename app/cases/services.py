@@ -110,8 +110,9 @@ def submit(
     received_on: date | None = None,
     fee_allowed: bool = False,
 ) -> Case:
-    """A new case in ``submitted``; flags (never blocks) a duplicate: the same
-    requester, subject and type at the same organisation within 90 days."""
+    """A new case in ``submitted``, waiting for its email to be confirmed.
+    Duplicates are looked for when it is confirmed (``confirm``): until then
+    it is not a request, and most unconfirmed submissions never become one."""
     received = today_or(received_on)
     if subject_dob > received:
         raise FieldError("subject_dob", "the date of birth cannot be in the future")
@@ -143,10 +144,9 @@ def submit(
         evidence=[],
     )
     case.duplicate_key = duplicate_key(case.requester_email, case.subject_name, subject_dob)
-    case.duplicate_of_id = find_duplicate_id(case)
     refresh_clock(case)
     db.session.add(case)
-    data = {"request_type": case.request_type.value, "duplicate_of": case.duplicate_of_id}
+    data = {"request_type": case.request_type.value}
     _audit("case.submitted", case, None, data)
     lifecycle.add_event(case, "submitted", None, data)
     return case
@@ -201,12 +201,14 @@ def find_duplicate_id(case: Case) -> uuid.UUID | None:
 
 
 def confirm(case: Case, *, actor: User | None = None) -> Case:
-    """The requester confirmed their email: issue the reference, tell the
-    school's data-protection contact at once and acknowledge the requester."""
+    """The requester confirmed their email: issue the reference, flag (never
+    block) a duplicate (the same requester, subject and type at the same
+    organisation within 90 days), tell the school's data-protection contact
+    at once and acknowledge the requester."""
     lifecycle.move(case, CaseStatus.AWAITING_IDENTITY, actor)
     case.reference = next_reference(case.received_on.year)
     case.confirmed_at = utcnow()
-    if case.duplicate_of_id is None:  # a duplicate of a then-unconfirmed case shows up now
+    if case.duplicate_of_id is None:
         case.duplicate_of_id = find_duplicate_id(case)
     result = refresh_clock(case)
     status_url = mint_status_link(case)
@@ -219,7 +221,7 @@ def confirm(case: Case, *, actor: User | None = None) -> Case:
     send_letter(
         case, letters.school_notification(case), case.organisation.dp_contact_email, "case.school_notice"
     )
-    _audit("case.confirmed", case, actor, {"reference": case.reference})
+    _audit("case.confirmed", case, actor, {"reference": case.reference, "duplicate_of": case.duplicate_of_id})
     return case
 
 

@@ -9,7 +9,7 @@ from datetime import date
 from functools import cache, lru_cache
 from typing import Any
 
-from sqlalchemy import Insert, bindparam, insert, inspect
+from sqlalchemy import Insert, bindparam, insert, inspect, null
 from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.interfaces import MANYTOONE, ONETOMANY
 
@@ -99,12 +99,18 @@ def write_new_rows(session: Session) -> None:
     connection = session.connection(bind_arguments={"mapper": Case})
     batches = [(cls, rows[cls]) for cls in _DIRECT_INSERT if cls in rows]
     if connection.dialect.name == "postgresql" and len(batches) > 1:
-        shape = tuple((cls, len(table_rows)) for cls, table_rows in batches)
+        # NULLs are written into the statement, not bound: psycopg converts
+        # a statement once and caches it only up to 50 parameters, and a
+        # submission's rows have about 70 columns, most of them still empty.
+        shape = tuple(
+            (cls, tuple(_null_columns(cls, row) for row in table_rows)) for cls, table_rows in batches
+        )
         params = {
             f"t{index}r{number}_{key}": value
-            for index, (_cls, table_rows) in enumerate(batches)
-            for number, row in enumerate(table_rows)
+            for index, (cls, table_rows) in enumerate(batches)
+            for (number, row), nulls in zip(enumerate(table_rows), shape[index][1], strict=True)
             for key, value in row.items()
+            if key not in nulls
         }
         connection.execute(_combined_insert(shape), params)
     else:
@@ -124,24 +130,36 @@ def write_new_rows(session: Session) -> None:
             session.add(obj)
 
 
-@lru_cache(maxsize=32)
-def _combined_insert(shape: tuple[tuple[type, int], ...]) -> Insert:
-    """One statement inserting ``count`` rows into each table of ``shape``,
-    one single-row INSERT per row chained as data-modifying WITH clauses
-    (``WITH w0 AS (INSERT ...), w1 AS (INSERT ...) INSERT ...``). Built once
-    per shape, every value a bound parameter of its column's type (so
-    sealing, enums and JSON are handled as in any INSERT) and cached when
-    compiled. Foreign keys are checked at the end of the statement, when
-    every row is in."""
+def _null_columns(cls: type, row: dict[str, Any]) -> frozenset[str]:
+    """The columns of ``row`` a flush would write as SQL NULL: None, and of a
+    type that does not turn None into a value of its own (JSON writes
+    ``null``, so it stays a bound parameter)."""
+    columns = cls.__table__.columns  # type: ignore[attr-defined]
+    return frozenset(
+        key for key, value in row.items() if value is None and not columns[key].type.should_evaluate_none
+    )
+
+
+@lru_cache(maxsize=64)
+def _combined_insert(shape: tuple[tuple[type, tuple[frozenset[str], ...]], ...]) -> Insert:
+    """One statement inserting a row into each table of ``shape`` per set of
+    NULL columns listed for it, one single-row INSERT per row chained as
+    data-modifying WITH clauses (``WITH w0 AS (INSERT ...), w1 AS (INSERT
+    ...) INSERT ...``). Built once per shape, every other value a bound
+    parameter of its column's type (so sealing, enums and JSON are handled as
+    in any INSERT) and cached when compiled. Foreign keys are checked at the
+    end of the statement, when every row is in."""
     inserts = [
         insert(cls.__table__).values(
             {
-                column.key: bindparam(f"t{index}r{number}_{column.key}", type_=column.type)
+                column.key: null()
+                if column.key in nulls
+                else bindparam(f"t{index}r{number}_{column.key}", type_=column.type)
                 for column in cls.__table__.columns
             }
         )
-        for index, (cls, count) in enumerate(shape)
-        for number in range(count)
+        for index, (cls, rows) in enumerate(shape)
+        for number, nulls in enumerate(rows)
     ]
     *first, statement = inserts
     for index, part in enumerate(first):

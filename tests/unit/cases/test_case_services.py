@@ -86,6 +86,21 @@ def test_duplicate_within_90_days_is_flagged_not_blocked(school, db_session):
     assert again.status is CaseStatus.AWAITING_IDENTITY
 
 
+def test_duplicate_is_flagged_when_confirmed_not_when_submitted(school, db_session):
+    first = new_case(school)
+    again = new_case(school, confirm=False, received_on=date(2024, 10, 1))
+    assert again.duplicate_of_id is None  # an unconfirmed submission is not a request yet
+
+    services.confirm(again)
+    db_session.commit()
+
+    assert again.duplicate_of_id == first.id
+    confirmed = db_session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "case.confirmed", AuditEvent.object_id == again.id)
+    ).one()
+    assert confirmed.data["duplicate_of"] == str(first.id)
+
+
 def test_duplicate_search_sees_changes_not_yet_flushed(school, db_session):
     # The first case leaves "submitted" (unconfirmed submissions are not
     # duplicates' originals) in this transaction, unflushed, just before
@@ -96,6 +111,8 @@ def test_duplicate_search_sees_changes_not_yet_flushed(school, db_session):
     first.status = CaseStatus.AWAITING_IDENTITY  # as confirm() moves it; not flushed
     assert first in db_session.dirty
     again = services.submit(**_case_values(school, received_on=date(2024, 10, 1)))
+    assert again.duplicate_of_id is None  # not looked for until the email is confirmed
+    services.confirm(again)
     assert again.duplicate_of_id == first.id
 
 
