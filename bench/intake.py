@@ -253,15 +253,22 @@ def percentile(values: list[float], fraction: float) -> float:
 
 
 def summary(latencies: list[float], errors: int, seconds: float) -> dict[str, float]:
+    """Count, rate and latency figures of one kind of request (all 0 when
+    none answered, so the JSON line stays valid)."""
     count = len(latencies)
+    if not count:
+        return dict.fromkeys(("rps", "mean_ms", "p50_ms", "p95_ms", "p99_ms", "max_ms"), 0.0) | {
+            "requests": 0,
+            "errors": errors,
+        }
     return {
         "requests": count,
         "rps": count / seconds if seconds else 0.0,
-        "mean_ms": 1000 * sum(latencies) / count if count else float("nan"),
+        "mean_ms": 1000 * sum(latencies) / count,
         "p50_ms": 1000 * percentile(latencies, 0.50),
         "p95_ms": 1000 * percentile(latencies, 0.95),
         "p99_ms": 1000 * percentile(latencies, 0.99),
-        "max_ms": 1000 * max(latencies, default=float("nan")),
+        "max_ms": 1000 * max(latencies),
         "errors": errors,
     }
 

@@ -76,6 +76,8 @@ from intake import (
     http,
     log,
     percentile,
+    summary,
+    table,
 )
 
 from app.config import new_master_key_entry
@@ -360,31 +362,6 @@ async def run_minimal(port: int, clients: int, seconds: float) -> tuple[Stats, f
 
 
 # --------------------------------------------------------------------------- figures
-
-
-def summary(latencies: list[float], errors: int, seconds: float) -> dict[str, float]:
-    count = len(latencies)
-    return {
-        "requests": count,
-        "rps": count / seconds if seconds else 0.0,
-        "mean_ms": 1000 * sum(latencies) / count if count else 0.0,
-        "p50_ms": 1000 * percentile(latencies, 0.50) if count else 0.0,
-        "p99_ms": 1000 * percentile(latencies, 0.99) if count else 0.0,
-        "errors": errors,
-    }
-
-
-def table(rows: list[tuple[str, dict[str, float]]]) -> str:
-    out = [
-        "| requests | count | req/s | mean ms | p50 ms | p99 ms | errors |",
-        "|---|---|---|---|---|---|---|",
-    ]
-    for name, s in rows:
-        out.append(
-            f"| {name} | {s['requests']:,} | {s['rps']:,.1f} | {s['mean_ms']:.1f} | {s['p50_ms']:.1f} | "
-            f"{s['p99_ms']:.1f} | {s['errors']} |"
-        )
-    return "\n".join(out)
 
 
 def cpu_seconds(pid: int) -> float:

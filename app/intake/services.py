@@ -134,9 +134,16 @@ def _null_columns(cls: type, row: dict[str, Any]) -> frozenset[str]:
     """The columns of ``row`` a flush would write as SQL NULL: None, and of a
     type that does not turn None into a value of its own (JSON writes
     ``null``, so it stays a bound parameter)."""
-    columns = cls.__table__.columns  # type: ignore[attr-defined]
+    bound = _bound_when_none(cls)
+    return frozenset(key for key, value in row.items() if value is None and key not in bound)
+
+
+@lru_cache(maxsize=len(_DIRECT_INSERT))
+def _bound_when_none(cls: type) -> frozenset[str]:
     return frozenset(
-        key for key, value in row.items() if value is None and not columns[key].type.should_evaluate_none
+        column.key
+        for column in cls.__table__.columns  # type: ignore[attr-defined]
+        if column.type.should_evaluate_none
     )
 
 
