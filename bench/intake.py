@@ -24,6 +24,13 @@ clients: GET on ``bench/minimal_app.py`` (one route, a short text), as many
 requests as the form made. ``ratio`` = mean latency of a form request (GET
 and POST together) / mean latency of a minimal request.
 
+Then, on the same server, a paced (open-loop) phase: ``--paced``
+submissions arriving at random (Poisson) at ``--paced-load`` (default half)
+of the rate the saturated phase reached, each taken by the next free client
+of the 50: latency under a given load, where the saturated phase (clients
+never pausing) measures capacity. Its figures are reported beside, not
+instead of, the saturated ones; the target line is the saturated phase's.
+
 The HTTP client is asyncio streams (HTTP/1.1, one connection per request, as
 gunicorn's sync workers close the connection after each response): no
 dependency, and little client CPU taken from the two the server shares.
@@ -222,6 +229,34 @@ async def run_form(port: int, schools: list[str], start: int, count: int, client
     return run
 
 
+async def run_paced(
+    port: int, schools: list[str], start: int, count: int, clients: int, rate: float
+) -> tuple[FormRun, list[float]]:
+    """``count`` submissions arriving at ``rate`` a second (Poisson), each
+    taken by the next free client of ``clients``. Returns the run and, per
+    submission, how late it started after it arrived (a client was busy):
+    open-loop load, so latency under a given load rather than at saturation."""
+    run, rng = FormRun(), random.Random(start)
+    arrivals, moment = [], 0.0
+    for _ in range(count):
+        moment += rng.expovariate(rate)
+        arrivals.append(moment)
+    pending, late = iter(enumerate(arrivals)), []
+    began = time.perf_counter()
+
+    async def client() -> None:
+        for index, arrival in pending:
+            wait = began + arrival - time.perf_counter()
+            if wait > 0:
+                await asyncio.sleep(wait)
+            late.append(max(0.0, -wait))
+            await submit_once(port, start + index, rng.choice(schools), run, rng)
+
+    await asyncio.gather(*(client() for _ in range(clients)))
+    run.seconds = time.perf_counter() - began
+    return run, late
+
+
 async def run_minimal(port: int, count: int, clients: int) -> tuple[Stats, float]:
     stats, remaining = Stats(), iter(range(count))
 
@@ -414,6 +449,12 @@ def main() -> int:
     parser.add_argument(
         "--workers", type=int, default=2 * (os.cpu_count() or 1) + 1, help="gunicorn sync workers"
     )
+    parser.add_argument(
+        "--paced", type=int, default=600, help="submissions of the paced (open-loop) phase; 0 to skip it"
+    )
+    parser.add_argument(
+        "--paced-load", type=float, default=0.5, help="the paced phase's arrival rate, a share of capacity"
+    )
     parser.add_argument("--pupils", type=int, default=2000)
     parser.add_argument("--schools", type=int, default=8)
     parser.add_argument("--admin-url", default="postgresql://postgres@127.0.0.1:5432/postgres")
@@ -520,6 +561,24 @@ def main() -> int:
         form_client_cpu = time.process_time() - client_before
         db_after = database_cpu_seconds(args.admin_url, database)
         db_cpu = sum(max(0.0, spent - db_before.get(pid, 0.0)) for pid, spent in db_after.items())
+        capacity = len(run.case_ids) / run.seconds  # submissions a second at saturation
+        paced_rate = args.paced_load * capacity
+        paced, late = FormRun(), []
+        if args.paced and paced_rate > 0:
+            log(
+                f"paced: {args.paced:,} submissions arriving at {paced_rate:.0f}/s "
+                f"({args.paced_load:.0%} of {capacity:.0f}/s), up to {args.clients} at once"
+            )
+            paced, late = asyncio.run(
+                run_paced(
+                    port,
+                    schools,
+                    args.warmup + args.submissions,
+                    args.paced,
+                    args.clients,
+                    paced_rate,
+                )
+            )
         server.stop()
         servers.remove(server)
 
@@ -532,7 +591,7 @@ def main() -> int:
         minimal_seconds, minimal_cpu = before[1] + after[1], before[2] + after[2]
 
         # Every OK submission made exactly one case; nothing else made one.
-        expected = warm.case_ids + run.case_ids
+        expected = warm.case_ids + run.case_ids + paced.case_ids
         with psycopg.connect(database_url) as conn:
             stored = [str(row[0]) for row in conn.execute("SELECT id FROM cases")]
             codes = conn.execute(
@@ -598,7 +657,30 @@ def main() -> int:
         for stats, name in ((run.get, "GET"), (run.post, "POST"), (minimal_stats, "minimal")):
             for sample in stats.error_samples:
                 print(f"  {name} error: {sample}")
-        errors = form["errors"] + minimal["errors"] + warm.get.errors + warm.post.errors
+        paced_form = summary(
+            paced.get.latencies + paced.post.latencies, paced.get.errors + paced.post.errors, paced.seconds
+        )
+        paced_late_p99 = 1000 * percentile(late, 0.99) if late else 0.0
+        if args.paced:
+            print()
+            print(
+                f"paced ({args.paced_load:.0%} of the form's capacity: {paced_rate:.0f} submissions/s "
+                f"arriving at random, up to {args.clients} at once, "
+                f"{len(paced.case_ids):,} OK of {args.paced:,}):"
+            )
+            print(
+                table(
+                    [
+                        ("paced GET /", summary(paced.get.latencies, paced.get.errors, paced.seconds)),
+                        ("paced POST /", summary(paced.post.latencies, paced.post.errors, paced.seconds)),
+                        ("paced, both", paced_form),
+                    ]
+                )
+            )
+            print(f"started late (every client busy): p99 {paced_late_p99:.1f} ms")
+        errors = sum(
+            (form["errors"], minimal["errors"], warm.get.errors, warm.post.errors, paced_form["errors"])
+        )
         load_end = os.getloadavg()[0]
         print(f"load average (1 min) at start {load_start:.2f}, at end {load_end:.2f}")
         target = ratio <= 5 and form["p99_ms"] < 100 and errors == 0
@@ -630,6 +712,10 @@ def main() -> int:
                     "client_cpu_ms_form": round(form_client_ms, 2),
                     "client_cpu_ms_minimal": round(minimal_client_ms, 2),
                     "wall_ratio": round(wall_ratio, 2),
+                    "paced_rate": round(paced_rate, 1),
+                    "paced_p50_ms": round(paced_form["p50_ms"], 1),
+                    "paced_p99_ms": round(paced_form["p99_ms"], 1),
+                    "paced_late_p99_ms": round(paced_late_p99, 1),
                     "submissions": args.submissions,
                     "ok": len(run.case_ids),
                     "cases_verified": verified,
