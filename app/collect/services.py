@@ -36,8 +36,7 @@ from app.collect.identity import (
 from app.collect.models import CaseCandidate, Decision, RunStatus, SourceRun
 from app.db import new_uuid, utcnow
 from app.extensions import db
-from app.jobs import Job, JobStatus, enqueue, enqueue_many, retry
-from app.jobs.repair import ABANDONED
+from app.jobs import Job, JobStatus, enqueue, enqueue_many, repair, retry
 from app.sources import registry
 from app.sources.protocol import Candidate
 from app.sources.validation import FieldError
@@ -278,26 +277,18 @@ def resume_abandoned() -> list[SourceRun]:
     """Queue again every source whose worker died mid-run: ``flask jobs
     repair`` marks such jobs failed as abandoned, and a gather's jobs are
     idempotent, so they are simply run again. The caller commits."""
-    query = (
-        select(SourceRun)
+    stuck = (
+        select(SourceRun, Job)
         .join(Job, Job.id == SourceRun.job_id)
         .join(Case, Case.id == SourceRun.case_id)
         .where(
             SourceRun.status.in_((RunStatus.QUEUED, RunStatus.RUNNING)),
-            Job.status == JobStatus.FAILED,
-            Job.error == ABANDONED,
             Case.status.in_(_RETRY_STATUSES),
         )
     )
-    resumed = []
-    for run in db.session.scalars(query).all():
-        _queue(run, retry(run.job_id))  # type: ignore[arg-type]  (joined on it, so set)
-        record(
-            "collect.source_resumed",
-            object_type="case",
-            object_id=run.case_id,
-            data={"source": run.source, "job": run.job_id},
-        )
-        resumed.append(run)
-    db.session.flush()
-    return resumed
+
+    def audit(run: SourceRun, job: Job) -> None:
+        data = {"source": run.source, "job": job.id}
+        record("collect.source_resumed", object_type="case", object_id=run.case_id, data=data)
+
+    return [run for run, _job in repair.resume_abandoned(stuck, audit, relink=_queue)]

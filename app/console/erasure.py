@@ -14,13 +14,13 @@ from collections.abc import Callable
 from itertools import groupby
 from typing import Any
 
-from flask import abort, flash, make_response, redirect, render_template, url_for
+from flask import abort, make_response, render_template
 from flask_wtf import FlaskForm
 
 from app.accounts import web
 from app.blobs.web import attachment
-from app.cases.lifecycle import IllegalTransition
 from app.cases.models import Case, CaseStatus, RequestType
+from app.console.actions import SummaryPage
 from app.console.cases import case_or_404 as _case
 from app.console.cases import signed_in_user as _user
 from app.console.views import bp
@@ -82,21 +82,13 @@ def case_erasure(case_id: uuid.UUID):
     return _page(_erasure_case(case_id))
 
 
+_PAGE = SummaryPage(show=_page, heading=_HEADING, endpoint="console.case_erasure", load=_erasure_case)
+
+
 def _act(case_id: uuid.UUID, action: Callable[[Case], Any], done: str):
-    found = _erasure_case(case_id)
-    if not ActionForm().validate_on_submit():
-        return _page(found, [(_HEADING, "The form expired or was incomplete. Try again.")], 422)
-    try:
-        action(found)
-    except ErasureBlocked as exc:
-        db.session.rollback()
-        return _page(_erasure_case(case_id), [(_HEADING, str(exc))], 409)
-    except IllegalTransition as exc:
-        db.session.rollback()
-        return _page(_erasure_case(case_id), [(_HEADING, str(exc).capitalize())], 409)
-    db.session.commit()
-    flash(done, "success")
-    return redirect(url_for("console.case_erasure", case_id=case_id), code=303)
+    # A legal hold's reason is shown as written, for staff to act on.
+    blocked = {ErasureBlocked: lambda case, exc: _page(case, [(_HEADING, str(exc))], 409)}
+    return _PAGE.act(case_id, ActionForm(), action, done, refusals=blocked)
 
 
 @bp.post("/cases/<uuid:case_id>/erasure/plan")

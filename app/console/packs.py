@@ -14,15 +14,15 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from flask import abort, flash, make_response, redirect, render_template, url_for
+from flask import abort, make_response, render_template
 from flask_wtf import FlaskForm
 from wtforms import HiddenField
 from wtforms.validators import AnyOf, InputRequired
 
 from app.accounts import web
 from app.blobs.web import attachment
-from app.cases.lifecycle import IllegalTransition
 from app.cases.models import Case, CaseStatus
+from app.console.actions import SummaryPage, capital
 from app.console.cases import case_or_404 as _case
 from app.console.cases import signed_in_user as _user
 from app.console.views import bp
@@ -32,6 +32,7 @@ from app.extensions import db
 from app.sources.validation import FieldError
 
 REFRESH_SECONDS = 5
+_HEADING = "pack-heading"
 
 
 class ActionForm(FlaskForm):
@@ -76,26 +77,13 @@ def case_pack(case_id: uuid.UUID):
     return _page(_case(case_id))
 
 
+_PAGE = SummaryPage(show=_page, heading=_HEADING, endpoint="console.case_pack", load=_case)
+
+
 def _act(case_id: uuid.UUID, form: FlaskForm, action: Callable[[Case], Any], done: str):
-    """Validate the form, run one service action, commit and go back to the
-    page; or show the page again with the problem."""
-    found = _case(case_id)
-    if not form.validate_on_submit():
-        return _page(found, [("pack-heading", "The form expired or was incomplete. Try again.")], 422)
-    try:
-        action(found)
-    except FieldError as exc:
-        db.session.rollback()
-        return _page(_case(case_id), [("pack-heading", exc.message[:1].upper() + exc.message[1:])], 422)
-    except IllegalTransition as exc:
-        db.session.rollback()
-        return _page(_case(case_id), [("pack-heading", str(exc).capitalize())], 409)
-    except LookupError:
-        db.session.rollback()
-        abort(404)
-    db.session.commit()
-    flash(done, "success")
-    return redirect(url_for("console.case_pack", case_id=case_id), code=303)
+    # Every problem is shown under the page's heading: its forms are buttons.
+    bad_input = {FieldError: lambda case, exc: _page(case, [(_HEADING, capital(exc.message))], 422)}
+    return _PAGE.act(case_id, form, action, done, refusals=bad_input, not_found=(LookupError,))
 
 
 @bp.post("/cases/<uuid:case_id>/pack/build")

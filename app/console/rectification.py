@@ -16,15 +16,15 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, render_template
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, StringField, TextAreaField
 from wtforms.validators import AnyOf, InputRequired
 
 from app.accounts import web
 from app.blobs.web import attachment
-from app.cases.lifecycle import IllegalTransition
 from app.cases.models import Case, CaseStatus, RequestType
+from app.console.actions import SummaryPage, capital
 from app.console.cases import case_or_404 as _case
 from app.console.cases import signed_in_user as _user
 from app.console.views import bp
@@ -34,7 +34,6 @@ from app.sources.validation import FieldError
 
 HEADING = "rectification-heading"
 _TARGET = re.compile(r"^(pupil|contact|employee):([0-9a-f-]{36}):([a-z_0-9]{1,40})$")
-_EXPIRED = "The form expired or was incomplete. Try again."
 
 
 class ActionForm(FlaskForm):
@@ -90,29 +89,24 @@ def _field_id(field: str, proposal_id: str | None = None) -> str:
     return {"value": "value", "field": "target", "kind": "target", "record_id": "target"}.get(field, HEADING)
 
 
-def _act(case_id: uuid.UUID, form: FlaskForm, action: Callable[[Case], Any], done: str, *, where=None):
-    """Validate the form, run one service action, commit and go back to the
-    page; or show the page again with the problem."""
-    found = _case(case_id)
-    if not form.validate_on_submit():
-        return _page(found, [(HEADING, _EXPIRED)], 422)
-    try:
-        action(found)
-    except FieldError as exc:
-        db.session.rollback()
-        message = exc.message[:1].upper() + exc.message[1:]
-        field_id = where(exc.field) if where else _field_id(exc.field)
-        keep = form if isinstance(form, ProposeForm) else None
-        return _page(_case(case_id), [(field_id, message)], 422, propose=keep)
-    except IllegalTransition as exc:
-        db.session.rollback()
-        return _page(_case(case_id), [(HEADING, str(exc).capitalize())], 409)
-    except LookupError:
-        db.session.rollback()
-        abort(404)
-    db.session.commit()
-    flash(done, "success")
-    return redirect(url_for("console.case_rectification", case_id=case_id), code=303)
+_PAGE = SummaryPage(show=_page, heading=HEADING, endpoint="console.case_rectification", load=_case)
+
+
+def _act(
+    case_id: uuid.UUID,
+    form: FlaskForm,
+    action: Callable[[Case], Any],
+    done: str,
+    *,
+    where: Callable[[str], str] = _field_id,
+):
+    # A proposal refused for its input keeps what was typed, beside the field at fault.
+    keep = form if isinstance(form, ProposeForm) else None
+
+    def bad_input(case: Case, exc: FieldError):
+        return _page(case, [(where(exc.field), capital(exc.message))], 422, propose=keep)
+
+    return _PAGE.act(case_id, form, action, done, refusals={FieldError: bad_input}, not_found=(LookupError,))
 
 
 @bp.post("/cases/<uuid:case_id>/rectification/proposals")

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from itertools import pairwise
 from typing import Any
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, render_template, request
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import AnyOf, InputRequired, Regexp
@@ -31,6 +31,7 @@ from wtforms.validators import AnyOf, InputRequired, Regexp
 from app.accounts import web
 from app.cases.lifecycle import IllegalTransition
 from app.cases.models import Case
+from app.console.actions import EXPIRED, act, capital
 from app.console.cases import case_or_404 as _case
 from app.console.cases import signed_in_user as _user
 from app.console.views import bp
@@ -60,7 +61,6 @@ _BULK_FIELDS = {"action": "action", "exemption": "bulk-exemption", "note": "bulk
 EXEMPTION_OPTIONS = [("", "Choose an exemption")] + [
     (info.code.value, f"{info.title} ({info.citation})") for info in EXEMPTIONS.values()
 ]
-_EXPIRED = "The form expired or was incomplete. Try again."
 ACTION_LABELS = {
     Action.DISCLOSE.value: "Disclose the whole item",
     Action.WITHHOLD.value: "Withhold the whole item",
@@ -126,10 +126,6 @@ def segments(text: str, suggested: list[tuple[int, int]], redacted: list[tuple[i
         for start, end in pairwise(cuts)
         if start < end
     ]
-
-
-def _capital(message: str) -> str:
-    return message[:1].upper() + message[1:]
 
 
 def _review_page(
@@ -264,34 +260,41 @@ def case_review_item(case_id: uuid.UUID):
 
 def _act(
     case_id: uuid.UUID,
+    form: FlaskForm,
     action: Callable[[Case], Any],
+    done: str | Callable[[], str],
     refused: Callable[[Case, list[tuple[str, str]], int], Any],
     fields: Mapping[str, str],
+    *,
+    expired: str = "main",
+    endpoint: str = "console.case_review",
 ) -> Any:
-    """Run one service action and commit; or roll back and show the page
-    again (``refused(case, errors, status)``)."""
-    found = _case(case_id)
-    try:
-        action(found)
-    except FieldError as exc:
-        db.session.rollback()
-        return refused(_case(case_id), [(fields.get(exc.field, "main"), _capital(exc.message))], 422)
-    except IllegalTransition as exc:
-        db.session.rollback()
-        return refused(_case(case_id), [("main", _capital(str(exc)))], 409)
-    except LookupError:
-        db.session.rollback()
-        abort(404)
-    db.session.commit()
-    return None
+    """Check the form (the review page answers an expired one, under
+    ``expired``), run one service action, commit and go back; or roll back
+    and show the page again (``refused(case, errors, status)``), each field
+    error beside its field in ``fields``."""
+    return act(
+        case_id,
+        action,
+        done,
+        load=_case,
+        endpoint=endpoint,
+        form=form,
+        expired=lambda case: _review_page(case, [(expired, EXPIRED)], 422),
+        refusals={
+            FieldError: lambda case, exc: refused(
+                case, [(fields.get(exc.field, "main"), capital(exc.message))], 422
+            ),
+            IllegalTransition: lambda case, exc: refused(case, [("main", capital(str(exc)))], 409),
+        },
+        not_found=(LookupError,),
+    )
 
 
 @bp.post("/cases/<uuid:case_id>/review/decide")
 @web.login_required
 def case_review_decide(case_id: uuid.UUID):
     form = DecideForm()
-    if not form.validate_on_submit():
-        return _review_page(_case(case_id), [("main", _EXPIRED)], 422)
     user = _user()
     phrases = (form.phrases.data or "").splitlines()
 
@@ -309,88 +312,82 @@ def case_review_decide(case_id: uuid.UUID):
             phrases=phrases,
         )
 
-    refused = _act(
+    return _act(
         case_id,
+        form,
         decide,
+        "Decision saved.",
         lambda case, errors, status: _item_page(case, form.item_key.data, form, errors, status),
         _ITEM_FIELDS,
     )
-    if refused is not None:
-        return refused
-    flash("Decision saved.", "success")
-    return redirect(url_for("console.case_review", case_id=case_id), code=303)
 
 
 @bp.post("/cases/<uuid:case_id>/review/accept")
 @web.login_required
 def case_review_accept(case_id: uuid.UUID):
     form = AcceptForm()
-    if not form.validate_on_submit():
-        return _review_page(_case(case_id), [("main", _EXPIRED)], 422)
     user = _user()
-    refused = _act(
+    return _act(
         case_id,
+        form,
         lambda case: services.accept_suggestions(case, form.item_key.data, user),
+        "The suggested names will be redacted as information about another person.",
         lambda case, errors, status: _item_page(case, form.item_key.data, None, errors, status),
         _ITEM_FIELDS,
     )
-    if refused is not None:
-        return refused
-    flash("The suggested names will be redacted as information about another person.", "success")
-    return redirect(url_for("console.case_review", case_id=case_id), code=303)
 
 
 @bp.post("/cases/<uuid:case_id>/review/bulk")
 @web.login_required
 def case_review_bulk(case_id: uuid.UUID):
     form = BulkForm()
-    if not form.validate_on_submit():
-        return _review_page(_case(case_id), [("main", _EXPIRED)], 422)
     user = _user()
     keys = form.item_keys.data or []
-    if form.scope.data == "selected" and not all(_ITEM_KEY.match(key) for key in keys):
-        return _review_page(_case(case_id), [("select-heading", _EXPIRED)], 422, form)
+    selected = form.scope.data == "selected"
     made: list[Any] = []
-    refused = _act(
-        case_id,
-        lambda case: made.extend(
+
+    def decide_many(case: Case) -> None:
+        if selected and not all(_ITEM_KEY.match(key) for key in keys):
+            # Tampered with: shown as an expired form, beside the list of items.
+            raise FieldError("item_keys", EXPIRED)
+        made.extend(
             services.decide_many(
                 case,
-                keys if form.scope.data == "selected" else [],
+                keys if selected else [],
                 form.action.data or None,
                 form.exemption.data or None,
                 form.note.data,
                 user,
                 undecided=form.scope.data == "undecided",
             )
-        ),
+        )
+
+    return _act(
+        case_id,
+        form,
+        decide_many,
+        lambda: f"{len(made)} decision{'' if len(made) == 1 else 's'} saved.",
         lambda case, errors, status: _review_page(case, errors, status, form),
-        {**_BULK_FIELDS, "item_keys": "select-heading" if form.scope.data == "selected" else "bulk-heading"},
+        {**_BULK_FIELDS, "item_keys": "select-heading" if selected else "bulk-heading"},
     )
-    if refused is not None:
-        return refused
-    flash(f"{len(made)} decision{'' if len(made) == 1 else 's'} saved.", "success")
-    return redirect(url_for("console.case_review", case_id=case_id), code=303)
 
 
 @bp.post("/cases/<uuid:case_id>/review/approve")
 @web.login_required
 def case_review_approve(case_id: uuid.UUID):
-    if not ActionForm().validate_on_submit():
-        return _review_page(_case(case_id), [("approve-heading", _EXPIRED)], 422)
     user = _user()
-    refused = _act(
+    return _act(
         case_id,
+        ActionForm(),
         lambda case: services.approve(case, user),
+        "The review is approved: the response pack can be built.",
         lambda case, errors, status: _review_page(
             case, [("approve-heading", message) for _, message in errors], status
         ),
         {},
+        expired="approve-heading",
+        endpoint="console.case",
     )
-    if refused is not None:
-        return refused
-    flash("The review is approved: the response pack can be built.", "success")
-    return redirect(url_for("console.case", case_id=case_id), code=303)
 
 
 @bp.get("/cases/<uuid:case_id>/disclosure-schedule")

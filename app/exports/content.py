@@ -76,6 +76,23 @@ class CategorySection:
 
 
 @dataclass(frozen=True, slots=True)
+class WithheldCategory:
+    """A category held about the subject whose every item was withheld.
+
+    The exemptions (``app.review.exemptions``) cover the copy of the data
+    (Art 15(4); DPA 2018 Schs 2-4), not the Art 15(1) information about it, so
+    the letter still gives this category's register facts. None of those
+    exemptions covers confirming that the data exists; one that did (such
+    as crime and taxation's tipping-off, Sch 2 para 2) would have to leave
+    its categories out of the letter altogether."""
+
+    source: str
+    category: str
+    facts: RegisterFacts
+    withheld: int
+
+
+@dataclass(frozen=True, slots=True)
 class ScheduleRow:
     """One line of the disclosure schedule. ``title`` is left out for withheld
     items: a withheld item's title may itself say what is being withheld."""
@@ -116,6 +133,8 @@ class PackContent:
     sources_searched: list[SearchedSource]
     withheld_count: int = 0
     redacted_count: int = 0
+    # Categories with nothing in ``sections`` because every item was withheld.
+    withheld_categories: list[WithheldCategory] = field(default_factory=list)
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -172,7 +191,8 @@ def build_pack_content(case: Case, *, now: datetime | None = None) -> PackConten
     """The pack for an approved (or in-review, for a preview) case.
 
     Raises ``NotReviewed`` if any item lacks a current decision, and
-    ``LookupError`` if a disclosed category has no register entry.
+    ``LookupError`` if a category found (disclosed or withheld) has no
+    register entry.
     """
     items = db.session.scalars(
         select(CollectedItem)
@@ -194,6 +214,7 @@ def build_pack_content(case: Case, *, now: datetime | None = None) -> PackConten
     sections: dict[tuple[str, str], CategorySection] = {}
     schedule: list[ScheduleRow] = []
     withheld = redacted = 0
+    withheld_in: dict[tuple[str, str], int] = {}
     for item in items:
         decision = decisions[item.key]
         info = EXEMPTIONS.get(decision.exemption) if decision.exemption else None
@@ -212,6 +233,8 @@ def build_pack_content(case: Case, *, now: datetime | None = None) -> PackConten
         )
         if decision.action is Action.WITHHOLD:
             withheld += 1
+            pair = (item.source, item.category)
+            withheld_in[pair] = withheld_in.get(pair, 0) + 1
             continue
         data = item.data
         if decision.action is Action.REDACT:
@@ -233,6 +256,13 @@ def build_pack_content(case: Case, *, now: datetime | None = None) -> PackConten
                 redacted=decision.action is Action.REDACT,
             )
         )
+
+    # Items come ordered by source and category, so these are too.
+    withheld_categories = [
+        WithheldCategory(source, category, _facts(register.get((source, category)), source, category), count)
+        for (source, category), count in withheld_in.items()
+        if (source, category) not in sections
+    ]
 
     runs = db.session.scalars(
         select(SourceRun).where(SourceRun.case_id == case.id).order_by(SourceRun.source)
@@ -265,6 +295,7 @@ def build_pack_content(case: Case, *, now: datetime | None = None) -> PackConten
         ],
         withheld_count=withheld,
         redacted_count=redacted,
+        withheld_categories=withheld_categories,
     )
 
 

@@ -37,8 +37,8 @@ from app.exports.models import PackStatus, ResponsePack
 from app.exports.package import build_zip
 from app.exports.tasks import BUILD_TASK  # importing it registers the build job
 from app.extensions import db
-from app.jobs import Job, JobError, JobStatus, enqueue, retry
-from app.jobs.repair import ABANDONED
+from app.jobs import Job, JobError, JobStatus, enqueue
+from app.jobs.repair import resume_abandoned
 
 log = logging.getLogger(__name__)
 
@@ -241,27 +241,20 @@ def resume_abandoned_builds() -> list[ResponsePack]:
     """Queue again every build whose worker died: ``flask jobs repair``
     marks such jobs failed as abandoned, and a build is idempotent, so it is
     simply run again. The caller commits."""
-    query = (
-        select(ResponsePack)
+    stuck = (
+        select(ResponsePack, Job)
         .join(Job, Job.id == ResponsePack.job_id)
-        .where(
-            ResponsePack.status == PackStatus.BUILDING,
-            Job.status == JobStatus.FAILED,
-            Job.error == ABANDONED,
-        )
+        .where(ResponsePack.status == PackStatus.BUILDING)
     )
-    resumed = []
-    for pack in db.session.scalars(query).all():
-        pack.job_id = retry(pack.job_id).id  # type: ignore[arg-type]  (joined on it, so set)
-        db.session.flush()
-        record(
-            "pack.build_resumed",
-            object_type="case",
-            object_id=pack.case_id,
-            data={"pack": pack.id, "job": pack.job_id},
-        )
-        resumed.append(pack)
-    return resumed
+
+    def relink(pack: ResponsePack, job: Job) -> None:
+        pack.job_id = job.id
+
+    def audit(pack: ResponsePack, job: Job) -> None:
+        data = {"pack": pack.id, "job": job.id}
+        record("pack.build_resumed", object_type="case", object_id=pack.case_id, data=data)
+
+    return [pack for pack, _job in resume_abandoned(stuck, audit, relink)]
 
 
 def pack_file(pack: ResponsePack, kind: str) -> Blob:

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from app.exports.content import CategorySection, PackContent, RegisterFacts, ScheduleRow
+from app.exports.content import CategorySection, PackContent, RegisterFacts, ScheduleRow, WithheldCategory
 from app.exports.pdf_items import attendance_legend, item_view
 from app.exports.pdf_values import label, show
 from app.review.models import Action
@@ -45,7 +45,10 @@ class FactGroup:
     values: list[str]
 
 
-def fact_groups(sections: Sequence[CategorySection], pick: str) -> list[FactGroup]:
+Held = CategorySection | WithheldCategory  # a category the letter answers for
+
+
+def fact_groups(sections: Sequence[Held], pick: str) -> list[FactGroup]:
     groups: dict[tuple[str, ...], list[str]] = {}
     for section in sections:
         raw = getattr(section.facts, pick)
@@ -57,7 +60,7 @@ def fact_groups(sections: Sequence[CategorySection], pick: str) -> list[FactGrou
     return [FactGroup(titles, whole, [show(v) for v in values]) for values, titles in groups.items()]
 
 
-def _category_titles(sections: Iterable[CategorySection]) -> dict[tuple[str, str], str]:
+def _category_titles(sections: Iterable[Held]) -> dict[tuple[str, str], str]:
     return {(s.source, s.category): s.facts.title for s in sections}
 
 
@@ -109,10 +112,14 @@ def schedule_view(
 
 def pack_view(content: PackContent) -> dict[str, Any]:
     sections = content.sections
-    titles = _category_titles(sections)
+    withheld = content.withheld_categories
+    # Every category held about the subject, in the pack's order: the
+    # Art 15(1) facts are owed for data withheld in full too.
+    held: list[Held] = sorted([*sections, *withheld], key=lambda s: (s.source, s.category))
+    titles = _category_titles(held)
     sources = {s.name: s.title for s in content.sources_searched}
     facts = {
-        name: fact_groups(sections, name)
+        name: fact_groups(held, name)
         for name in (f.name for f in RegisterFacts.__dataclass_fields__.values())
         if name not in ("title", "description")
     }
@@ -124,8 +131,17 @@ def pack_view(content: PackContent) -> dict[str, Any]:
         "for_someone_else": content.requester_relationship != "self",
         "facts": facts,
         "categories": [
-            {"title": s.facts.title, "description": s.facts.description, "count": len(s.items)}
-            for s in sections
+            {
+                "title": s.facts.title,
+                "description": s.facts.description,
+                "count": len(s.items) if isinstance(s, CategorySection) else 0,
+                "withheld": s.withheld if isinstance(s, WithheldCategory) else 0,
+            }
+            for s in held
+        ],
+        "withheld_categories": [
+            {"title": s.facts.title, "count": s.withheld, "source": sources.get(s.source, label(s.source))}
+            for s in withheld
         ],
         "searched": [
             {

@@ -8,17 +8,19 @@ here; neither is ever turned into "succeeded".
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any, TypeVar
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import Select, select
 
 from app.db import utcnow
 from app.extensions import db
 from app.jobs.models import Job, JobStatus
 from app.jobs.registry import spec_for
-from app.jobs.services import fresh_rq_id, redis_connection, remember_dispatch
+from app.jobs.services import fresh_rq_id, redis_connection, remember_dispatch, retry
 
 # RQ states in which a job will still run (or is running) without our help.
 _LIVE_RQ_STATES = {
@@ -31,6 +33,7 @@ _LIVE_RQ_STATES = {
     "ready_to_enqueue",
 }
 ABANDONED = "abandoned: the process running it stopped before it finished"
+Owner = TypeVar("Owner")
 
 
 def redispatch_stale(older_than: timedelta = timedelta(minutes=15)) -> list[Job]:
@@ -84,6 +87,34 @@ def fail_abandoned(older_than: timedelta = timedelta(hours=1)) -> list[Job]:
             abandoned.append(job)
     session.flush()
     return abandoned
+
+
+def resume_abandoned(
+    stuck: Select[tuple[Owner, Job]],
+    audit: Callable[[Owner, Job], Any],
+    relink: Callable[[Owner, Job], Any] | None = None,
+) -> list[tuple[Owner, Job]]:
+    """Queue again, after the caller commits, the abandoned jobs (failed by
+    ``fail_abandoned``) whose work a domain still holds as mid-way.
+
+    ``stuck`` selects (owner, job) rows: the domain row still waiting on the
+    job (a source run, a pack, a plan, a case) joined to that job, with the
+    domain's own conditions; only the abandoned failures among them are
+    taken here, so a job that failed for a real reason is never run again
+    unasked. Each job is retried (the same row, so its attempts add up),
+    handed to ``relink`` when the owner keeps its own copy of the job's
+    state, then to ``audit``. The jobs' work must be idempotent.
+    """
+    query = stuck.where(Job.status == JobStatus.FAILED, Job.error == ABANDONED)
+    resumed = []
+    for owner, job in db.session.execute(query).all():
+        queued = retry(job.id)
+        if relink is not None:
+            relink(owner, queued)
+        audit(owner, queued)
+        resumed.append((owner, queued))
+    db.session.flush()
+    return resumed
 
 
 def _rq_state(job: Job) -> str | None:

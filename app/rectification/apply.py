@@ -17,8 +17,9 @@ import logging
 import uuid
 from collections.abc import Sequence
 from datetime import date
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, Uuid, cast, func, select
 
 from app.accounts.models import User
 from app.blobs.models import Blob
@@ -27,8 +28,8 @@ from app.cases import lifecycle
 from app.cases.models import Case, CaseStatus
 from app.db import new_uuid, utcnow
 from app.extensions import db
-from app.jobs.models import Job, JobStatus
-from app.jobs.services import retry
+from app.jobs.models import Job
+from app.jobs.repair import resume_abandoned
 from app.rectification.fields import KIND_LABELS, STORES, field_for, read, write
 from app.rectification.models import ProposalStatus, RectificationLetter, RectificationProposal
 from app.rectification.services import proposals_for
@@ -207,17 +208,29 @@ def resume_abandoned_applies() -> list[Job]:
     marked them failed as abandoned) while their case is still executing.
     A store's writes died with the worker's transaction and applied
     proposals are skipped, so running the job again is safe."""
-    from app.jobs.repair import ABANDONED
     from app.rectification.tasks import APPLY_TASK
 
-    failed = db.session.scalars(
-        select(Job).where(Job.name == APPLY_TASK, Job.status == JobStatus.FAILED, Job.error == ABANDONED)
-    ).all()
-    resumed = []
-    for job in failed:
-        case = db.session.get(Case, uuid.UUID(str(job.args[0]))) if job.args else None
-        if case is not None and case.status is CaseStatus.EXECUTING:
-            resumed.append(retry(job.id))
-            lifecycle.audit_case("rectification.apply_resumed", case, None, {"job": job.id})
-    db.session.flush()
-    return resumed
+    # Nothing records the apply job but the job itself, which holds the
+    # case id as its first argument: join on that.
+    stuck = (
+        select(Case, Job)
+        .select_from(Job)
+        .join(Case, _case_id_argument() == Case.id)
+        .where(Job.name == APPLY_TASK, Case.status == CaseStatus.EXECUTING)
+        .order_by(Job.created_at)
+    )
+
+    def audit(case: Case, job: Job) -> None:
+        lifecycle.audit_case("rectification.apply_resumed", case, None, {"job": job.id})
+
+    return [job for _case, job in resume_abandoned(stuck, audit)]
+
+
+def _case_id_argument() -> ColumnElement[Any]:
+    """A job's first argument (a case id, stored as text in the JSON) in the
+    form the cases table stores its ids."""
+    argument = Job.args[0].as_string()
+    if db.session.get_bind().dialect.name == "postgresql":
+        return cast(argument, Uuid)
+    # SQLite stores a UUID as its 32 hex digits, without the dashes.
+    return func.replace(argument, "-", "")
