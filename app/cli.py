@@ -15,6 +15,7 @@ def register(app: Flask) -> None:
     from app.exports.cli import packs_cli
     from app.jobs.cli import jobs_cli, scheduler_command, worker_command
     from app.mail.cli import mail_cli
+    from app.restriction.cli import restriction_cli
     from app.rights.cli import retention_cli
 
     app.cli.add_command(audit_cli)
@@ -29,3 +30,4 @@ def register(app: Flask) -> None:
     app.cli.add_command(tokens_cli)
     app.cli.add_command(retention_cli)
     app.cli.add_command(packs_cli)
+    app.cli.add_command(restriction_cli)

@@ -11,26 +11,29 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import render_template, request
 from flask_wtf import FlaskForm
 
 from app.accounts import web
 from app.accounts.models import Role
 from app.audit.services import record
 from app.cases.models import Case
+from app.console.actions import act
 from app.console.cases import case_or_404, signed_in_user
 from app.console.views import bp
 from app.extensions import db
 from app.recipients import services as recipients
 from app.recipients.models import NoticeStatus, RecipientNotice
 from app.register.services import entries as register_entries
-from app.restriction import objections, services
+from app.restriction import lifting, objections, services
 from app.restriction.models import Objection, ObjectionDecision
 from app.restriction.services import RestrictionError
 
 # The school's own staff work their cases too (finding, confirming), so
 # every role may act; scoping (case_or_404) keeps each to its own cases.
 CASE_STAFF = (Role.ADMIN, Role.CASEWORKER, Role.SCHOOL)
+# The lift form's day/month/year inputs, named ``lift_on-<part>``.
+LIFT_ON_PARTS = ("day", "month", "year")
 
 
 class CsrfForm(FlaskForm):
@@ -85,7 +88,9 @@ def _page(case: Case, errors: dict[str, str] | None = None, values: dict[str, st
         told_requester=recipients.recipients_for_requester(case),
         can_act=user.role in CASE_STAFF,
         can_restrict=any(active is None for _kind, _id, active in records),
-        can_lift=any(active is not None for _kind, _id, active in records),
+        can_lift=any(active is not None and active.lift_on is None for _kind, _id, active in records),
+        scheduled_lift=next((r for _kind, _id, r in records if r is not None and r.lift_on), None),
+        lift_on_default=lifting.default_lift_on(),
         form=CsrfForm(),
         errors=errors,
         error_list=list(errors.items()),
@@ -113,21 +118,23 @@ def _act(
     case_id: uuid.UUID, action: Callable[[Case], Any], done: str, field_ids: dict[str, str] | None = None
 ):
     """Check the token, run one service call, commit and redirect; or show
-    the page again with the service's field messages."""
-    found = case_or_404(case_id)
+    the page again with the service's field messages and what was sent."""
     values = {key: value for key, value in request.form.items() if key != "csrf_token"}
-    if not CsrfForm().validate_on_submit():
-        return _page(found, {"case": "The form expired. Send it again."}, values, 400)
-    try:
-        action(found)
-    except RestrictionError as exc:
-        db.session.rollback()
-        found = case_or_404(case_id)
+
+    def refused(case: Case, exc: RestrictionError):
         mapped = {(field_ids or {}).get(k, k): v for k, v in exc.errors.items()}
-        return _page(found, mapped, values, 422)
-    db.session.commit()
-    flash(done, "success")
-    return redirect(url_for("console.case_restriction", case_id=case_id), code=303)
+        return _page(case, mapped, values, 422)
+
+    return act(
+        case_id,
+        action,
+        done,
+        load=case_or_404,
+        endpoint="console.case_restriction",
+        form=CsrfForm(),
+        expired=lambda case: _page(case, {"case": "The form expired. Send it again."}, values, 400),
+        refusals={RestrictionError: refused},
+    )
 
 
 @bp.post("/cases/<uuid:case_id>/restriction/restrict")
@@ -145,10 +152,35 @@ def case_restrict(case_id: uuid.UUID):
 @web.roles_required(*CASE_STAFF)
 def case_restriction_lift(case_id: uuid.UUID):
     user = signed_in_user()
+
+    def schedule(case: Case) -> None:
+        try:
+            day = lifting.lift_on_from_parts(*(request.form.get(f"lift_on-{p}", "") for p in LIFT_ON_PARTS))
+            problem = None
+        except RestrictionError as exc:
+            day, problem = None, exc.errors["lift_on"]
+        try:
+            lifting.schedule_lift(case, user, request.form.get("lifted_reason"), day)
+        except RestrictionError as exc:
+            # Say what is wrong with what was typed, not only that no date was read.
+            raise type(exc)({**exc.errors, **({"lift_on": problem} if problem else {})}) from None
+
     return _act(
         case_id,
-        lambda case: services.lift(case, user, request.form.get("lifted_reason")),
-        "The requester was told and the restriction lifted; the recipients have been told.",
+        schedule,
+        "The requester has been told; the restriction is lifted on that date and the recipients told then.",
+        {"lift_on": "lift_on-day"},
+    )
+
+
+@bp.post("/cases/<uuid:case_id>/restriction/lift/cancel")
+@web.roles_required(*CASE_STAFF)
+def case_restriction_lift_cancel(case_id: uuid.UUID):
+    user = signed_in_user()
+    return _act(
+        case_id,
+        lambda case: lifting.cancel_lift(case, user),
+        "The lift is cancelled and the requester told the restriction stays.",
     )
 
 

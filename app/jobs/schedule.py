@@ -61,6 +61,12 @@ def _retention_sweep() -> str:
     return daily_sweep()
 
 
+def _lift_due_restrictions() -> str:
+    from app.restriction.lifting import lift_due
+
+    return f"{lift_due()} restriction(s) lifted"
+
+
 PERIODIC: dict[str, Periodic] = {
     periodic.name: periodic
     for periodic in (
@@ -74,6 +80,9 @@ PERIODIC: dict[str, Periodic] = {
         Periodic("packs.destroy_expired", 86400, _destroy_expired_packs),
         # Daily; idempotent, a re-run the same day finds nothing left to sweep.
         Periodic("retention.sweep", 86400, _retention_sweep),
+        # Daily; lifts only rows whose day has come and whose requester was told,
+        # and a re-run finds them lifted.
+        Periodic("restriction.lift_due", 86400, _lift_due_restrictions),
     )
 }
 

@@ -1,5 +1,6 @@
-"""Rendering the Art 19 notice and the restriction-lifted letter with the
-same templates environment (and layout) as every other case letter.
+"""Rendering the Art 19 notice and the restriction letters (a lift's advance
+notice, its cancellation) with the same templates environment (and layout)
+as every other case letter.
 
 They are kept out of ``app.letters.services.LETTERS``, whose registry is
 checked letter by letter elsewhere; each says here what its context needs,
@@ -28,6 +29,8 @@ REQUIRED: dict[str, frozenset[str]] = {
     "restriction_lifted": frozenset(
         {"requester_name", "reference", "organisation_name", "lift_on", "reason"}
     ),
+    # The requester told that a scheduled lift will not happen after all.
+    "restriction_lift_cancelled": frozenset({"requester_name", "reference", "organisation_name", "lift_on"}),
 }
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import enum
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import Boolean, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
@@ -21,7 +21,11 @@ class Restriction(UUIDPrimaryKey, Base):
     """One person record kept in storage only while ``lifted_at`` is None."""
 
     __tablename__ = "restrictions"
-    __table_args__ = (Index("ix_restrictions_person", "person_kind", "person_id", "lifted_at"),)
+    __table_args__ = (
+        Index("ix_restrictions_person", "person_kind", "person_id", "lifted_at"),
+        # The daily lift finds the due rows by date.
+        Index("ix_restrictions_lift_on", "lift_on"),
+    )
 
     case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
     organisation_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organisations.id", ondelete="RESTRICT"))
@@ -37,10 +41,23 @@ class Restriction(UUIDPrimaryKey, Base):
     # The legal hold placed with the restriction and released with it: the
     # retention sweeper and the erasure plan already leave held records alone.
     hold_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("legal_holds.id", ondelete="SET NULL"))
+    # A scheduled lift (Art 18(3)): the subject is told before it happens, so
+    # the DPO names a day ahead, the letter goes at once, and the periodic
+    # task lifts on that day only rows whose requester was told.
+    lift_on: Mapped[date | None]
+    lift_notified_at: Mapped[datetime | None]
+    lift_reason: Mapped[str | None] = mapped_column(EncryptedText("restrictions.lift_reason"))
+    lift_scheduled_by_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
 
     @property
     def active(self) -> bool:
         return self.lifted_at is None
+
+    @property
+    def lift_scheduled(self) -> bool:
+        return self.active and self.lift_on is not None
 
 
 class ObjectionDecision(enum.StrEnum):

@@ -11,9 +11,9 @@ subject's (``CaseCandidate``, decision confirmed, about the subject) with a
   lifted, so the retention sweeper and the erasure plan, which already
   honour holds, need nothing of their own.
 
-Lifting tells the subject first (Art 18(3)), in a letter to the requester's
-address, then the recipients of the data (Art 19). Both starting and lifting
-notify the recipients (``app.recipients``).
+Lifting is scheduled a day or more ahead, and the requester told at once
+(Art 18(3)); the daily task lifts it on that day (``app.restriction.lifting``).
+Both starting and lifting notify the recipients (``app.recipients``).
 """
 
 from __future__ import annotations
@@ -31,8 +31,6 @@ from app.collect.identity import SUBJECT
 from app.collect.models import CaseCandidate, Decision
 from app.db import new_uuid, utcnow
 from app.extensions import db
-from app.mail import send_mail
-from app.recipients import letters
 from app.recipients.services import notify_recipients
 from app.restriction.models import Restriction
 from app.rights.models import HoldSubject, LegalHold
@@ -40,7 +38,6 @@ from app.sources.protocol import PersonKind
 from app.sources.validation import has_control_characters
 
 MAX_REASON = 2000
-LIFTED_MAIL_CATEGORY = "case.restriction_lifted"
 
 
 class RestrictionError(ValueError):
@@ -137,44 +134,3 @@ def restrict(case: Case, actor: User, reason: object) -> list[Restriction]:
     db.session.flush()
     notify_recipients(case, "restriction", actor)
     return started
-
-
-def lift(case: Case, actor: User, reason: object) -> list[Restriction]:
-    """Tell the subject, then lift the case's active restrictions and tell
-    the recipients. The letter is written to the outbox first, in the same
-    transaction: nothing is lifted unless the subject's letter goes too."""
-    text = clean_reason(reason, "lifted_reason")
-    active = active_for(case)
-    if not active:
-        raise RestrictionError({"case": "Nothing is restricted on this case"})
-    now = utcnow()
-    letter = letters.render(
-        "restriction_lifted",
-        {
-            "requester_name": case.requester_name,
-            "reference": case.reference or str(case.id),
-            "organisation_name": case.organisation.name,
-            "lift_on": now.date(),
-            "reason": text,
-        },
-    )
-    send_mail(case.requester_email, letter.subject, letter.text, letter.html, category=LIFTED_MAIL_CATEGORY)
-    holds = {r.hold_id for r in active if r.hold_id is not None}
-    for hold in db.session.scalars(select(LegalHold).where(LegalHold.id.in_(holds))) if holds else ():
-        hold.released_at = now
-    for restriction in active:
-        restriction.lifted_at = now
-        restriction.lifted_reason = text
-        restriction.lifted_by_id = actor.id
-    lifecycle.add_event(case, "restriction_lifted", actor, {"records": len(active)})
-    record(
-        "restriction.lifted",
-        actor_type="user",
-        actor_id=actor.id,
-        object_type="case",
-        object_id=case.id,
-        data={"restriction_ids": [str(r.id) for r in active], "subject_told": True},
-    )
-    db.session.flush()
-    notify_recipients(case, "restriction_lifted", actor)
-    return active

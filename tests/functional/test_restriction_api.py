@@ -1,8 +1,10 @@
-"""Restriction and objections over the API: restrict, lift (the requester
-told first), decide objections, 422 for bad input, other schools' cases not
-found."""
+"""Restriction and objections over the API: restrict, schedule a lift (the
+requester told first) or cancel it, decide objections, 422 for bad input,
+409 for nothing to lift or cancel, other schools' cases not found."""
 
 from __future__ import annotations
+
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
@@ -10,7 +12,9 @@ from sqlalchemy import select
 from app.accounts.models import Role
 from app.api.tokens import issue_token
 from app.extensions import db
+from app.letters.services import format_date
 from app.register.models import RegisterEntry
+from app.restriction import lifting
 from app.restriction.lookup import is_restricted
 from tests.unit.api.estate import make_user
 from tests.unit.collect.factory import confirmed_amelia
@@ -32,7 +36,7 @@ def setting(app, db_session):
     return world, case, {who: {"Authorization": f"Bearer {secret}"} for who, secret in secrets.items()}
 
 
-def test_restrict_and_lift_over_the_api(client, setting, smtp):
+def test_restrict_and_schedule_the_lift_over_the_api(client, setting, smtp):
     world, case, auth = setting
     path = f"/api/v1/cases/{case.reference}/restriction"
     started = client.post(path, json={"reason": "The parent disputes the marks."}, headers=auth["elm"])
@@ -42,17 +46,98 @@ def test_restrict_and_lift_over_the_api(client, setting, smtp):
         {"person_kind": "pupil", "person_id": str(world.amelia.id), "restricted": True}
     ]
     assert body["restrictions"][0]["reason"] == "The parent disputes the marks."
+    assert body["lift_on"] is None and body["lift_notified_at"] is None
     assert is_restricted(db.session, "pupil", [world.amelia.id]) == {world.amelia.id}
 
-    lifted = client.post(f"{path}/lift", json={"reason": "Checked."}, headers=auth["elm"])
-    assert lifted.status_code == 200, lifted.text
-    assert lifted.get_json()["records"][0]["restricted"] is False
-    assert any(case.requester_email in m.rcpt_tos for m in smtp.messages if "lifted" in m.message["Subject"])
+    day = lifting.today() + timedelta(days=lifting.LIFT_NOTICE_DAYS)
+    scheduled = client.post(
+        f"{path}/lift", json={"reason": "Checked.", "lift_on": day.isoformat()}, headers=auth["elm"]
+    )
+    assert scheduled.status_code == 200, scheduled.text
+    body = scheduled.get_json()
+    # Told now, lifted on the day: still restricted.
+    assert body["records"][0]["restricted"] is True and body["lift_on"] == day.isoformat()
+    assert body["lift_notified_at"] is not None
+    told = [
+        m for m in smtp.messages if case.requester_email in m.rcpt_tos and "lifted" in m.message["Subject"]
+    ]
+    assert len(told) == 1 and format_date(day) in told[0].message["Subject"]
     shown = client.get(path, headers=auth["elm"]).get_json()
+    row = shown["restrictions"][0]
+    assert row["active"] is True and row["lift_on"] == day.isoformat() and row["lift_reason"] == "Checked."
+    assert shown["lift_on"] == day.isoformat()
+
+    assert lifting.lift_due(on=day) == 1
+    db.session.commit()
+    shown = client.get(path, headers=auth["elm"]).get_json()
+    assert shown["records"][0]["restricted"] is False and shown["lift_on"] is None
     assert (
         shown["restrictions"][0]["active"] is False
         and shown["restrictions"][0]["lifted_reason"] == "Checked."
     )
+
+
+def test_cancel_a_scheduled_lift_over_the_api(client, setting, smtp):
+    world, case, auth = setting
+    path = f"/api/v1/cases/{case.reference}/restriction"
+    client.post(path, json={"reason": "Disputed."}, headers=auth["elm"])
+    day = (lifting.today() + timedelta(days=3)).isoformat()
+    client.post(f"{path}/lift", json={"reason": "Checked.", "lift_on": day}, headers=auth["elm"])
+    cancelled = client.post(f"{path}/lift/cancel", headers=auth["elm"])
+    assert cancelled.status_code == 200, cancelled.text
+    body = cancelled.get_json()
+    assert body["lift_on"] is None and body["records"][0]["restricted"] is True
+    assert any("stays" in m.message["Subject"] for m in smtp.messages if case.requester_email in m.rcpt_tos)
+    again = client.post(f"{path}/lift/cancel", headers=auth["elm"])
+    assert again.status_code == 409 and again.get_json()["error"]["code"] == "conflict"
+    assert is_restricted(db.session, "pupil", [world.amelia.id]) == {world.amelia.id}
+
+
+@pytest.mark.parametrize(
+    ("body", "fields"),
+    [
+        ({"reason": "Checked."}, {"lift_on"}),
+        ({"reason": "Checked.", "lift_on": "next week"}, {"lift_on"}),
+        ({"reason": "Checked.", "lift_on": "2026-02-30"}, {"lift_on"}),
+        ({"reason": "Checked.", "lift_on": None}, {"lift_on"}),
+        ({"lift_on": "2099-01-01"}, {"reason"}),
+    ],
+)
+def test_lift_refuses_a_missing_or_bad_date_with_field_messages(client, setting, body, fields):
+    _world, case, auth = setting
+    path = f"/api/v1/cases/{case.reference}/restriction"
+    client.post(path, json={"reason": "Disputed."}, headers=auth["elm"])
+    refused = client.post(f"{path}/lift", json=body, headers=auth["elm"])
+    assert refused.status_code == 422, refused.text
+    assert set(refused.get_json()["error"]["fields"]) == fields
+
+
+@pytest.mark.parametrize("days", [0, -3, 400])
+def test_lift_refuses_a_date_too_early_or_too_far(client, setting, smtp, days):
+    _world, case, auth = setting
+    path = f"/api/v1/cases/{case.reference}/restriction"
+    client.post(path, json={"reason": "Disputed."}, headers=auth["elm"])
+    day = (lifting.today() + timedelta(days=days)).isoformat()
+    refused = client.post(f"{path}/lift", json={"reason": "Checked.", "lift_on": day}, headers=auth["elm"])
+    assert refused.status_code == 422 and "lift_on" in refused.get_json()["error"]["fields"]
+    assert not any(case.requester_email in m.rcpt_tos for m in smtp.messages)
+
+
+def test_lift_with_nothing_to_lift_is_a_conflict(client, setting):
+    _world, case, auth = setting
+    path = f"/api/v1/cases/{case.reference}/restriction"
+    day = (lifting.today() + timedelta(days=14)).isoformat()
+    nothing = client.post(
+        f"{path}/lift", json={"reason": "Nothing restricted.", "lift_on": day}, headers=auth["elm"]
+    )
+    assert nothing.status_code == 409, nothing.text
+    client.post(path, json={"reason": "Disputed."}, headers=auth["elm"])
+    assert (
+        client.post(f"{path}/lift", json={"reason": "A.", "lift_on": day}, headers=auth["elm"]).status_code
+        == 200
+    )
+    twice = client.post(f"{path}/lift", json={"reason": "B.", "lift_on": day}, headers=auth["elm"])
+    assert twice.status_code == 409 and "cancel it first" in twice.get_json()["error"]["message"]
 
 
 def test_restrict_refuses_bad_input_with_field_errors(client, setting):
@@ -61,8 +146,6 @@ def test_restrict_refuses_bad_input_with_field_errors(client, setting):
     for body in ({}, {"reason": "   "}, {"reason": "x", "extra": 1}):
         response = client.post(path, json=body, headers=auth["elm"])
         assert response.status_code == 422, body
-    lift = client.post(f"{path}/lift", json={"reason": "Nothing restricted."}, headers=auth["elm"])
-    assert lift.status_code == 422 and "case" in lift.get_json()["error"]["fields"]
 
 
 def test_restriction_of_another_schools_case_is_not_found(client, setting):
@@ -70,6 +153,7 @@ def test_restriction_of_another_schools_case_is_not_found(client, setting):
     path = f"/api/v1/cases/{case.reference}/restriction"
     assert client.get(path, headers=auth["oak"]).status_code == 404
     assert client.post(path, json={"reason": "Walk."}, headers=auth["oak"]).status_code == 404
+    assert client.post(f"{path}/lift/cancel", headers=auth["oak"]).status_code == 404
     assert client.get(f"/api/v1/cases/{case.reference}/recipients", headers=auth["oak"]).status_code == 404
 
 

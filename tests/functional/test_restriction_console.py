@@ -1,10 +1,13 @@
 """Restriction, objections and recipients in the console, through real
-sign-in and CSRF: the case page's panel, restricting and lifting with
-reasons, error summaries, objection decisions and recipients' notices."""
+sign-in and CSRF: the case page's panel, restricting with a reason,
+scheduling a lift (reason and date) and cancelling it, error summaries,
+objection decisions and recipients' notices."""
 
 from __future__ import annotations
 
 import json
+import re
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -15,6 +18,7 @@ from app.collect import services as collect
 from app.collect.models import CollectedItem
 from app.extensions import db
 from app.recipients.models import NoticeStatus, RecipientNotice
+from app.restriction import lifting
 from app.restriction.lookup import is_restricted
 from app.restriction.models import Objection, ObjectionDecision
 from tests.signin import csrf_token, make_user, sign_in
@@ -50,7 +54,7 @@ def _post(client, page: str, action: str, **data):
     return client.post(action, data={"csrf_token": csrf_token(client, page), **data})
 
 
-def test_restrict_and_lift_in_the_console_shows_the_record_restricted(client, setting, smtp):
+def test_restrict_and_schedule_the_lift_in_the_console(client, setting, smtp):
     world, case, (user, secret), _ = setting
     sign_in(client, user, secret)
     page = f"/console/cases/{case.id}/restriction"
@@ -70,12 +74,82 @@ def test_restrict_and_lift_in_the_console_shows_the_record_restricted(client, se
     case_page = client.get(f"/console/cases/{case.id}").text
     assert 'id="restriction-panel"' in case_page and "1 record kept in storage only" in case_page
 
-    lifted = _post(client, page, f"{page}/lift", lifted_reason="Checked against the paper register.")
-    assert lifted.status_code == 303
-    assert is_restricted(db.session, "pupil", [world.amelia.id]) == set()
+    form = client.get(page).text
+    default = lifting.default_lift_on()
+    offered = {
+        part: re.search(rf'id="lift_on-{part}"[^>]*value="(\d*)"', form)[1] for part in ("day", "year")
+    }
+    assert offered == {"day": str(default.day), "year": str(default.year)}  # two weeks ahead
+    day = lifting.today() + timedelta(days=3)
+    scheduled = _post(
+        client,
+        page,
+        f"{page}/lift",
+        lifted_reason="Checked against the paper register.",
+        **_date_parts(day),
+    )
+    assert scheduled.status_code == 303
+    # The requester is told now; the record stays restricted until the day.
+    assert is_restricted(db.session, "pupil", [world.amelia.id]) == {world.amelia.id}
     assert any(case.requester_email in m.rcpt_tos and "lifted" in m.message["Subject"] for m in smtp.messages)
+    shown = client.get(page).text
+    told = lifting.today()
+    assert f"Lifting on {day:%-d %B %Y}; requester told on {told:%-d %B %Y}" in shown
+    assert "Cancel the lift" in shown and "Tell the requester and schedule the lift" not in shown
+
+    assert lifting.lift_due(on=day) == 1
+    db.session.commit()
+    assert is_restricted(db.session, "pupil", [world.amelia.id]) == set()
     changes = {n.change.value for n in db.session.scalars(select(RecipientNotice))}
     assert changes == {"restriction", "restriction_lifted"}
+    assert "Lifting on" not in client.get(page).text
+
+
+def _date_parts(day: date) -> dict[str, str]:
+    return {"lift_on-day": str(day.day), "lift_on-month": str(day.month), "lift_on-year": str(day.year)}
+
+
+@pytest.mark.parametrize(
+    ("parts", "message"),
+    [
+        ({"lift_on-day": "31", "lift_on-month": "2", "lift_on-year": "2027"}, "Give a real date"),
+        ({"lift_on-day": "", "lift_on-month": "", "lift_on-year": ""}, "Give the date"),
+        (None, "or later, so they are told first"),
+    ],
+)
+def test_lift_with_a_bad_date_shows_an_error_summary(client, setting, smtp, parts, message):
+    world, case, (user, secret), _ = setting
+    sign_in(client, user, secret)
+    page = f"/console/cases/{case.id}/restriction"
+    _post(client, page, f"{page}/restrict", reason="Accuracy disputed.")
+    typed = parts if parts is not None else _date_parts(lifting.today())
+    refused = _post(client, page, f"{page}/lift", lifted_reason="Checked.", **typed)
+    assert refused.status_code == 422
+    assert 'class="error-summary"' in refused.text and 'href="#lift_on-day"' in refused.text
+    assert message in refused.text and 'id="lift_on-error"' in refused.text
+    # What was typed is put back, and nothing was sent or scheduled.
+    assert f'value="{typed["lift_on-day"]}"' in refused.text and "Lifting on" not in refused.text
+    assert not any(case.requester_email in m.rcpt_tos for m in smtp.messages)
+    assert is_restricted(db.session, "pupil", [world.amelia.id]) == {world.amelia.id}
+
+
+def test_cancel_a_scheduled_lift_in_the_console(client, setting, smtp):
+    world, case, (user, secret), _ = setting
+    sign_in(client, user, secret)
+    page = f"/console/cases/{case.id}/restriction"
+    _post(client, page, f"{page}/restrict", reason="Accuracy disputed.")
+    day = lifting.today() + timedelta(days=5)
+    _post(client, page, f"{page}/lift", lifted_reason="Checked.", **_date_parts(day))
+    assert "Lifting on" in client.get(page).text
+    cancelled = _post(client, page, f"{page}/lift/cancel")
+    assert cancelled.status_code == 303
+    shown = client.get(page).text
+    assert "Lifting on" not in shown and "Tell the requester and schedule the lift" in shown
+    assert any("stays" in m.message["Subject"] for m in smtp.messages if case.requester_email in m.rcpt_tos)
+    assert lifting.lift_due(on=day) == 0
+    assert is_restricted(db.session, "pupil", [world.amelia.id]) == {world.amelia.id}
+    again = _post(client, page, f"{page}/lift/cancel")
+    assert again.status_code == 422 and "No lift is scheduled" in again.text
 
 
 def test_restrict_without_a_reason_shows_an_error_summary(client, setting):

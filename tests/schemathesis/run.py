@@ -87,10 +87,12 @@ STATE_DEPENDENT_OPERATIONS = (
     "rectification_approve_view",
     "rectification_apply_view",
     # Restriction needs confirmed records and nothing restricted yet; lifting,
-    # something restricted; objections and grants name existing objects, and
-    # only a school's own user grants support access.
+    # something restricted and no lift scheduled; cancelling, a scheduled
+    # lift; objections and grants name existing objects, and only a school's
+    # own user grants support access.
     "restrict",
     "lift_restriction",
+    "cancel_restriction_lift",
     "create_objection",
     "decide_objection",
     "create_support_grant",

@@ -2,9 +2,10 @@
 the API.
 
 ``/cases/<reference>/restriction`` shows the subject's confirmed records,
-which are restricted, the restriction history and the objections (audited:
-the reasons may describe the dispute); ``POST`` restricts, ``…/lift`` tells
-the requester and lifts. ``/cases/<reference>/objections`` records an
+which are restricted, the restriction history, any scheduled lift and the
+objections (audited: the reasons may describe the dispute); ``POST``
+restricts, ``…/lift`` tells the requester now and schedules the lift for a
+later day (Art 18(3)), ``…/lift/cancel`` cancels it. ``/cases/<reference>/objections`` records an
 objection and ``…/<id>/decision`` decides it. ``/cases/<reference>/recipients``
 lists who received the data and the notices sent. Cases of other
 organisations are not found (support-access grants: ``support_grants``).
@@ -20,6 +21,7 @@ from app.api.routing import operation
 from app.api.views import bp
 from app.api.views.cases import case_in_scope
 from app.api.views.restriction_schemas import (
+    LiftSchema,
     ObjectionCreateSchema,
     ObjectionDecisionSchema,
     ObjectionSchema,
@@ -31,26 +33,35 @@ from app.audit.services import record
 from app.cases.models import Case
 from app.extensions import db
 from app.recipients import services as recipients
-from app.restriction import objections, services
+from app.restriction import lifting, objections, services
+from app.restriction.lifting import RestrictionConflict
 from app.restriction.models import Objection
 from app.restriction.services import RestrictionError
 
 TAG = "restriction"
 _ERRORS = (422,)
+# Nothing to lift or cancel, or a lift already scheduled.
+_CONFLICT = (409, 422)
 
 
 def _refused(exc: RestrictionError) -> ApiError:
     db.session.rollback()
+    if isinstance(exc, RestrictionConflict):
+        return ApiError(409, message="; ".join(exc.errors.values()))
     return ApiError(422, fields={name: [message] for name, message in exc.errors.items()})
 
 
 def _state(case: Case) -> dict[str, Any]:
-    active = {(r.person_kind, r.person_id) for r in services.active_for(case)}
+    rows = services.active_for(case)
+    active = {(r.person_kind, r.person_id) for r in rows}
+    scheduled = next((r for r in rows if r.lift_on is not None), None)
     return {
         "records": [
             {"person_kind": kind, "person_id": record_id, "restricted": (kind, record_id) in active}
             for kind, record_id in services.subject_records(case)
         ],
+        "lift_on": scheduled.lift_on if scheduled else None,
+        "lift_notified_at": scheduled.lift_notified_at if scheduled else None,
         "restrictions": services.restrictions_for(case),
         "objections": objections.objections_for(case),
     }
@@ -104,18 +115,41 @@ def restrict(reference: str, body: dict[str, Any]) -> dict[str, Any]:
     bp,
     "/cases/<reference>/restriction/lift",
     "POST",
-    summary="Tell the requester, then lift the restriction",
+    summary="Tell the requester now, and lift the restriction on a later day",
     tag=TAG,
-    errors=_ERRORS,
-    body=ReasonSchema,
+    errors=_CONFLICT,
+    body=LiftSchema,
     response=RestrictionStateSchema,
 )
 def lift_restriction(reference: str, body: dict[str, Any]) -> dict[str, Any]:
-    """The requester is emailed the reason before it is lifted (Art 18(3));
-    the recipients are told it was lifted."""
+    """The requester is emailed the reason and the day now, before it is
+    lifted (Art 18(3)); the restriction stays until ``lift_on`` (after today,
+    within a year), when it is lifted and the recipients are told. 409 when
+    nothing is restricted or a lift is already scheduled."""
     case = case_in_scope(reference)
     try:
-        services.lift(case, current_user(), body["reason"])
+        lifting.schedule_lift(case, current_user(), body["reason"], body["lift_on"])
+    except RestrictionError as exc:
+        raise _refused(exc) from None
+    db.session.commit()
+    return _state(case)
+
+
+@operation(
+    bp,
+    "/cases/<reference>/restriction/lift/cancel",
+    "POST",
+    summary="Cancel a scheduled lift: the restriction stays",
+    tag=TAG,
+    errors=(409,),
+    response=RestrictionStateSchema,
+)
+def cancel_restriction_lift(reference: str) -> dict[str, Any]:
+    """The dispute goes on: the requester is told the restriction stays.
+    409 when no lift is scheduled."""
+    case = case_in_scope(reference)
+    try:
+        lifting.cancel_lift(case, current_user())
     except RestrictionError as exc:
         raise _refused(exc) from None
     db.session.commit()

@@ -6,6 +6,7 @@ from marshmallow import Schema, fields, validate
 
 from app.api.schemas import JsonBoolean, RequestSchema, written_text
 from app.recipients.models import Change, NoticeChannel, NoticeStatus, RecipientKind
+from app.restriction.lifting import LIFT_NOTICE_DAYS
 from app.restriction.models import ObjectionDecision
 from app.restriction.services import MAX_REASON
 from app.sources.consent.services import PURPOSE_PATTERN
@@ -14,6 +15,23 @@ from app.sources.protocol import PersonKind
 
 class ReasonSchema(RequestSchema):
     reason = written_text(max_length=MAX_REASON, required=True)
+
+
+class LiftSchema(RequestSchema):
+    reason = written_text(
+        max_length=MAX_REASON,
+        required=True,
+        metadata={"description": "Why it is lifted: the requester is told this now."},
+    )
+    lift_on = fields.Date(
+        required=True,
+        metadata={
+            "description": (
+                f"The day the lift takes effect: after today and within a year "
+                f"(a usual notice is {LIFT_NOTICE_DAYS} days)."
+            )
+        },
+    )
 
 
 class RestrictionRowSchema(Schema):
@@ -26,6 +44,12 @@ class RestrictionRowSchema(Schema):
     lifted_at = fields.DateTime(allow_none=True)
     lifted_reason = fields.String(allow_none=True)
     lifted_by_id = fields.UUID(allow_none=True)
+    lift_on = fields.Date(allow_none=True, metadata={"description": "The day a scheduled lift takes effect."})
+    lift_notified_at = fields.DateTime(
+        allow_none=True, metadata={"description": "When the requester was told of the scheduled lift."}
+    )
+    lift_reason = fields.String(allow_none=True)
+    lift_scheduled_by_id = fields.UUID(allow_none=True)
     active = fields.Boolean(required=True)
 
 
@@ -49,6 +73,12 @@ class ObjectionSchema(Schema):
 
 class RestrictionStateSchema(Schema):
     records = fields.List(fields.Nested(RecordStateSchema), required=True)
+    lift_on = fields.Date(
+        required=True, allow_none=True, metadata={"description": "The day the scheduled lift takes effect."}
+    )
+    lift_notified_at = fields.DateTime(
+        required=True, allow_none=True, metadata={"description": "When the requester was told of it."}
+    )
     restrictions = fields.List(fields.Nested(RestrictionRowSchema), required=True)
     objections = fields.List(fields.Nested(ObjectionSchema), required=True)
 

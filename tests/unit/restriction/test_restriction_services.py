@@ -9,12 +9,14 @@ from app.audit.models import AuditEvent
 from app.extensions import db
 from app.recipients.models import RecipientNotice
 from app.restriction import services
+from app.restriction.lifting import lift_due
 from app.restriction.lookup import is_restricted
 from app.restriction.models import Restriction
 from app.rights import predicates
 from app.rights.models import HoldSubject, LegalHold
 from app.sources.protocol import PersonKind
 from tests.unit.collect.factory import amelia_case, confirmed_amelia
+from tests.unit.restriction.factory import schedule_and_lift
 
 
 def test_restrict_marks_each_confirmed_record_restricted(app, world, caseworker):
@@ -60,30 +62,6 @@ def test_restrict_twice_is_refused(app, world, caseworker):
         services.restrict(case, caseworker, "Again.")
 
 
-def test_lift_tells_the_subject_then_lifts_and_notifies(app, world, caseworker, smtp):
-    case = confirmed_amelia(world, caseworker)
-    services.restrict(case, caseworker, "Accuracy disputed.")
-    db.session.commit()
-    before = len(smtp.messages)
-    lifted = services.lift(case, caseworker, "The marks were checked against the paper register.")
-    db.session.commit()
-    assert all(r.lifted_at is not None and r.lifted_by_id == caseworker.id for r in lifted)
-    assert is_restricted(db.session, "pupil", [world.amelia.id]) == set()
-    to_subject = [m for m in smtp.messages[before:] if case.requester_email in m.rcpt_tos]
-    assert len(to_subject) == 1
-    text = to_subject[0].message.get_body(("plain",)).get_content()
-    assert "restriction" in text and "checked against the paper register" in text
-    notices = db.session.scalars(select(RecipientNotice).where(RecipientNotice.case_id == case.id)).all()
-    assert {n.change.value for n in notices} == {"restriction", "restriction_lifted"}
-    assert lifted[0].lifted_reason == "The marks were checked against the paper register."
-
-
-def test_lift_with_nothing_restricted_is_refused(app, world, caseworker):
-    case = confirmed_amelia(world, caseworker)
-    with pytest.raises(services.RestrictionError):
-        services.lift(case, caseworker, "Nothing to lift.")
-
-
 def test_restriction_audit_events_hold_ids_only(app, world, caseworker):
     case = confirmed_amelia(world, caseworker)
     services.restrict(case, caseworker, "Accuracy disputed by the parent.")
@@ -108,7 +86,9 @@ def test_retention_sweep_skips_a_restricted_pupil_until_lifted(app, world, casew
     services.restrict(case, caseworker, "Accuracy disputed.")
     db.session.flush()
     assert world.amelia.id not in swept() and world.isla.id in swept()
-    services.lift(case, caseworker, "Resolved.")
+    day = schedule_and_lift(case, caseworker, "Resolved.", carry_out=False)
+    assert world.amelia.id not in swept()  # scheduled, not yet lifted: still held
+    lift_due(on=day)
     db.session.flush()
     assert world.amelia.id in swept()
 
@@ -124,7 +104,7 @@ def test_restriction_places_a_legal_hold_and_lifting_releases_it(app, world, cas
         None,
     )
     assert "Article 18" in hold.reason and "Accuracy disputed." in hold.reason
-    services.lift(case, caseworker, "Resolved.")
+    schedule_and_lift(case, caseworker, "Resolved.")
     db.session.flush()
     assert hold.released_at == restriction.lifted_at is not None
 
@@ -132,7 +112,7 @@ def test_restriction_places_a_legal_hold_and_lifting_releases_it(app, world, cas
 def test_is_restricted_ignores_lifted_rows(app, world, caseworker):
     case = confirmed_amelia(world, caseworker)
     services.restrict(case, caseworker, "Accuracy disputed.")
-    services.lift(case, caseworker, "Resolved.")
+    schedule_and_lift(case, caseworker, "Resolved.")
     services.restrict(case, caseworker, "Disputed again.")
     db.session.commit()
     assert is_restricted(db.session, "pupil", [world.amelia.id]) == {world.amelia.id}
