@@ -4,7 +4,9 @@ The plan as a table per store (action, records, why anything is kept),
 build or rebuild it while the case is in review, approve it, execute it,
 each step's progress (the page refreshes itself while executing), and the
 certificate's download once done (audited). A legal hold over the person
-is shown in the error summary with its reason.
+is shown in the error summary with its reason; a step kept under a hold
+names it. When the stores' jobs stopped under a hold placed after approval,
+the page says which and offers to resume once it is released.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from app.console.actions import SummaryPage
 from app.console.cases import case_or_404 as _case
 from app.console.cases import signed_in_user as _user
 from app.console.views import bp
-from app.erasure import services, targets
+from app.erasure import holds, services, targets
 from app.erasure.models import PlanStatus
 from app.erasure.plan import ErasureBlocked
 from app.extensions import db
@@ -52,7 +54,9 @@ def _page(case: Case, errors: list[tuple[str, str]] | None = None, status: int =
         for name, steps in groupby(plan.steps, key=lambda step: step.source):
             rows = [(step, targets.BY_KEY[(step.source, step.category)].label) for step in steps]
             sources.append((name, registry.get_source(name).title, rows))
-    executing = plan is not None and plan.status is PlanStatus.EXECUTING
+    stop = holds.stopped(case, plan) if plan is not None else None
+    # Refreshing is for watching jobs run; a stopped erasure waits for staff.
+    executing = plan is not None and plan.status is PlanStatus.EXECUTING and stop is None
     response = make_response(
         render_template(
             "console/erasure/plan.html",
@@ -65,6 +69,9 @@ def _page(case: Case, errors: list[tuple[str, str]] | None = None, status: int =
             and plan is not None
             and plan.status is PlanStatus.DRAFT,
             can_execute=case.status is CaseStatus.APPROVED and plan is not None,
+            can_resume=stop is not None,
+            stopped=_stopped(stop),
+            hold_notes=holds.described_by_id(s.hold_id for s in plan.steps if s.hold_id) if plan else {},
             refresh=REFRESH_SECONDS if executing else None,
             form=ActionForm(),
             errors=errors or [],
@@ -74,6 +81,17 @@ def _page(case: Case, errors: list[tuple[str, str]] | None = None, status: int =
     if executing:
         response.headers["Refresh"] = str(REFRESH_SECONDS)
     return response
+
+
+def _stopped(stop: holds.Stopped | None) -> dict[str, Any] | None:
+    """The stores left (by title) and each hold they stopped under, as the
+    template shows them: (description, released at or None)."""
+    if stop is None:
+        return None
+    return {
+        "sources": [registry.get_source(name).title for name in stop.sources],
+        "holds": list(zip(holds.described(stop.holds), [h.released_at for h in stop.holds], strict=True)),
+    }
 
 
 @bp.get("/cases/<uuid:case_id>/erasure")
@@ -110,6 +128,15 @@ def case_erasure_approve(case_id: uuid.UUID):
 def case_erasure_execute(case_id: uuid.UUID):
     user = _user()
     return _act(case_id, lambda case: services.execute(case, user), "The erasure is under way.")
+
+
+@bp.post("/cases/<uuid:case_id>/erasure/resume")
+@web.login_required
+def case_erasure_resume(case_id: uuid.UUID):
+    # ``execute`` again: it queues the stores with steps left, or refuses
+    # (still held, or already running) as the first execute does.
+    user = _user()
+    return _act(case_id, lambda case: services.execute(case, user), "The erasure is under way again.")
 
 
 @bp.get("/cases/<uuid:case_id>/erasure/certificate")

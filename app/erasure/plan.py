@@ -3,9 +3,13 @@
 For every store and category (``targets.TARGETS``) the rows of the subject's
 records are counted per organisation, and each organisation's rows get an
 action from the policy facts (``decide``): an organisation under a legal
-hold keeps them, with the hold named. Organisations with the same decision
-share one step. A legal hold on the subject's own record blocks the whole
-erasure: ``ErasureBlocked`` says why. Nothing changes in any store here.
+hold keeps them, with the hold named, and so do records that name another
+person under a hold (a message tagging them, a ticket they raised or that
+is about them, a contact record linked to them: ``app.erasure.holds``, the
+same lookups execution makes), so execution finds nothing held to change.
+Records with the same decision share one step. A legal hold on the
+subject's own record blocks the whole erasure: ``ErasureBlocked`` says why.
+Nothing changes in any store here.
 """
 
 from __future__ import annotations
@@ -23,6 +27,14 @@ from app.collect.identity import match_from, organisations_of
 from app.collect.models import CaseCandidate
 from app.db import new_uuid, utcnow
 from app.erasure import targets
+from app.erasure.holds import (
+    OTHER_PERSON,
+    active_holds,
+    check_person_holds,
+    linked_holds_by_organisation,
+    named_holds_by_record,
+)
+from app.erasure.holds import ErasureBlocked as ErasureBlocked  # callers catch it as this module's
 from app.erasure.models import ErasurePlan, ErasureStep, PlanStatus, StepAction, StepState
 from app.extensions import db
 from app.orgs.models import Organisation
@@ -61,16 +73,12 @@ REASONS: dict[str, str] = {
         "Under a legal hold: needed for a legal claim (Art 17(3)(e)), kept until the hold is released."
     ),
 }
+# Records naming another person under a legal hold: the sentence names the
+# holds (``_kept_for_others``), so it is built per step.
+OTHERS_HELD = "legal_hold_other"
+# The holds such a sentence lists one by one (the step's column holds 400 characters).
+_NAMED_HOLDS = 3
 _PLANNABLE = frozenset({CaseStatus.IN_REVIEW})
-
-
-class ErasureBlocked(Exception):
-    """The erasure cannot go ahead (a legal hold over the person); the
-    message is for staff and may quote the hold's reason."""
-
-    def __init__(self, message: str, hold_ids: list[uuid.UUID]) -> None:
-        super().__init__(message)
-        self.hold_ids = hold_ids
 
 
 def confirmed_match(case: Case) -> Match:
@@ -81,37 +89,6 @@ def confirmed_match(case: Case) -> Match:
 
 def plan_for(case: Case) -> ErasurePlan | None:
     return db.session.scalars(select(ErasurePlan).where(ErasurePlan.case_id == case.id)).one_or_none()
-
-
-def _active_holds(kind: HoldSubject, ids: frozenset[uuid.UUID]) -> list[LegalHold]:
-    if not ids:
-        return []
-    return list(
-        db.session.scalars(
-            select(LegalHold)
-            .where(
-                LegalHold.subject_kind == kind,
-                LegalHold.subject_id.in_(sorted(ids, key=str)),
-                LegalHold.released_at.is_(None),
-            )
-            .order_by(LegalHold.placed_at)
-        )
-    )
-
-
-def check_person_holds(match: Match) -> None:
-    """``ErasureBlocked`` when an active hold names one of the subject's records."""
-    holds = [
-        *_active_holds(HoldSubject.PUPIL, match.pupil_ids),
-        *_active_holds(HoldSubject.CONTACT, match.contact_ids),
-        *_active_holds(HoldSubject.EMPLOYEE, match.employee_ids),
-    ]
-    if holds:
-        reasons = "; ".join(f"{hold.reason} (placed {hold.placed_at:%-d %B %Y})" for hold in holds)
-        raise ErasureBlocked(
-            f"The person is under a legal hold, so nothing can be erased until it is released: {reasons}.",
-            [hold.id for hold in holds],
-        )
 
 
 def decide(target: targets.Target, organisation: Organisation, as_of: date) -> tuple[StepAction, str | None]:
@@ -167,10 +144,17 @@ def build_plan(case: Case, actor: User | None, *, as_of: date | None = None) -> 
     db.session.add_all(steps)
     db.session.flush()
     db.session.expire(plan, ["steps"])
-    data = {"plan": plan.id, "steps": len(steps), "held": sum(s.reason_code == "legal_hold" for s in steps)}
+    data = {"plan": plan.id, "steps": len(steps), "held": sum(s.hold_id is not None for s in steps)}
     lifecycle.audit_case("erasure.plan_built", case, actor, data)
     lifecycle.add_event(case, "erasure_plan_built", actor, {"steps": len(steps)})
     return plan
+
+
+# One step's decision: its action, reason code and the holds keeping its
+# records (the organisation's, or those on other people the records name).
+Decision = tuple[StepAction, str | None, tuple[LegalHold, ...]]
+# A decision's records: rows per organisation and, for a keyed target, their ids.
+Records = tuple[dict[uuid.UUID, int], list[str]]
 
 
 def _steps(plan: ErasurePlan, match: Match, as_of: date) -> list[ErasureStep]:
@@ -178,22 +162,17 @@ def _steps(plan: ErasurePlan, match: Match, as_of: date) -> list[ErasureStep]:
     organisations = {
         org.id: org for org in db.session.scalars(select(Organisation).where(Organisation.id.in_(org_ids)))
     }
-    held = {hold.subject_id: hold for hold in _active_holds(HoldSubject.ORGANISATION, match.organisation_ids)}
+    held = {hold.subject_id: hold for hold in active_holds(HoldSubject.ORGANISATION, match.organisation_ids)}
+    linked = linked_holds_by_organisation(match, match.organisation_ids)
     steps: list[ErasureStep] = []
     for target in targets.TARGETS:
-        groups: dict[tuple[StepAction, str | None, uuid.UUID | None], dict[uuid.UUID, int]] = {}
-        for org_id, count in targets.count_by_organisation(target, match).items():
-            hold = held.get(org_id)
-            if hold is not None:
-                key = (StepAction.KEEP, "legal_hold", hold.id)
-            else:
-                action, code = decide(target, organisations[org_id], as_of)
-                key = (action, code, None)
-            groups.setdefault(key, {})[org_id] = count
-        for (action, code, hold_id), counts in sorted(
-            groups.items(), key=lambda g: (g[0][0].value, g[0][1] or "")
-        ):
-            orgs = sorted(counts, key=str)
+        groups: dict[Decision, Records] = {}
+        for org_id, count, ids, others in _units(target, match, linked):
+            decision = _decision(target, organisations[org_id], as_of, held.get(org_id), others)
+            counts, listed = groups.setdefault(decision, ({}, []))
+            counts[org_id] = counts.get(org_id, 0) + count
+            listed.extend(ids)
+        for (action, code, holds), (counts, listed) in sorted(groups.items(), key=lambda g: _order(g[0])):
             steps.append(
                 ErasureStep(
                     id=new_uuid(),
@@ -202,13 +181,77 @@ def _steps(plan: ErasurePlan, match: Match, as_of: date) -> list[ErasureStep]:
                     source=target.source,
                     category=target.category,
                     action=action,
-                    organisation_ids=[str(org) for org in orgs],
+                    organisation_ids=[str(org) for org in sorted(counts, key=str)],
                     record_count=sum(counts.values()),
-                    record_ids=targets.row_ids(target, match, orgs) if target.keyed else None,
+                    record_ids=sorted(listed) if target.keyed else None,
                     reason_code=code,
-                    reason=REASONS[code] if code else None,
-                    hold_id=hold_id,
+                    reason=_reason(code, holds),
+                    hold_id=holds[0].id if holds else None,
                     state=StepState.PLANNED,
                 )
             )
     return steps
+
+
+def _units(
+    target: targets.Target, match: Match, linked: dict[uuid.UUID, list[LegalHold]]
+) -> list[tuple[uuid.UUID, int, list[str], list[LegalHold]]]:
+    """The target's records in the smallest pieces a hold on another person
+    can cover: (organisation, rows, row ids, those holds). A keyed target's
+    rows one by one, as each names its own people; the contacts store's per
+    organisation, held when a pupil they are linked to is; others whole."""
+    if target.keyed:
+        rows = targets.rows_by_organisation(target, match)
+        named = named_holds_by_record(target.source, (row for ids in rows.values() for row in ids))
+        return [(org, 1, [row], named.get(row, [])) for org, ids in rows.items() for row in ids]
+    others = linked if target.source == "contacts" else {}
+    return [
+        (org, count, [], others.get(org, []))
+        for org, count in targets.count_by_organisation(target, match).items()
+    ]
+
+
+def _decision(
+    target: targets.Target,
+    organisation: Organisation,
+    as_of: date,
+    organisation_hold: LegalHold | None,
+    others: list[LegalHold],
+) -> Decision:
+    if organisation_hold is not None:
+        return StepAction.KEEP, "legal_hold", (organisation_hold,)
+    action, code = decide(target, organisation, as_of)
+    # Changing a record that names someone under a hold would breach it (and
+    # block execution): kept, and the DPO sees which hold before approving.
+    if others and action is not StepAction.KEEP:
+        return StepAction.KEEP, OTHERS_HELD, tuple(others)
+    return action, code, ()
+
+
+def _order(decision: Decision) -> tuple[str, str, list[str]]:
+    action, code, holds = decision
+    return action.value, code or "", [str(hold.id) for hold in holds]
+
+
+def _reason(code: str | None, holds: tuple[LegalHold, ...]) -> str | None:
+    if code == OTHERS_HELD:
+        return _kept_for_others(holds)
+    return REASONS[code] if code else None
+
+
+def _kept_for_others(holds: tuple[LegalHold, ...]) -> str:
+    """The reason for records kept under holds on other people they name:
+    whom (a member of staff, another pupil...) and when each hold was placed,
+    never who nor the hold's own reason, which stays sealed with the hold for
+    staff (the sentence goes on the certificate)."""
+    named = [
+        f"{OTHER_PERSON[h.subject_kind]} under a legal hold placed {h.placed_at:%-d %B %Y}" for h in holds
+    ]
+    if len(named) > _NAMED_HOLDS:
+        named[_NAMED_HOLDS - 1 :] = [f"{len(named) - _NAMED_HOLDS + 1} other people under legal holds"]
+    people = named[0] if len(named) == 1 else f"{', '.join(named[:-1])} and {named[-1]}"
+    released = "the hold is" if len(holds) == 1 else "the holds are"
+    return (
+        f"The records also concern {people}: needed for a legal claim (Art 17(3)(e)), kept until "
+        f"{released} released."
+    )

@@ -6,6 +6,11 @@ store (ids only, after the commit). The job (``run_source``) applies all of
 its store's planned steps and marks each done in ONE transaction (the
 runner commits it with the job's "succeeded" mark), so a killed worker
 leaves its store untouched and a re-run skips the steps already done.
+Legal holds are asked again at both points (``app.erasure.holds``): one
+placed since approval refuses ``execute`` with ``ErasureBlocked``; one placed
+after the jobs were queued stops each store it covers before anything
+changes (steps left planned, the holds recorded on the case), and
+``execute`` queues those stores again once the holds are released.
 The job that finds no step left (under the plan row's lock, so exactly one
 does) renders the certificate, stores it encrypted, tells the recipients
 (Art 19) and moves the case executing -> responded, in that same transaction.
@@ -31,11 +36,11 @@ from app.cases.models import Case, CaseStatus, RequestType
 from app.db import utcnow
 from app.erasure import targets
 from app.erasure.certificate import certificate_context
+from app.erasure.holds import check_plan_holds, under_way
 from app.erasure.models import ErasurePlan, ErasureStep, PlanStatus, StepState
-from app.erasure.plan import ErasureBlocked, build_plan, check_person_holds, confirmed_match, plan_for
+from app.erasure.plan import ErasureBlocked, build_plan, confirmed_match, plan_for
 from app.extensions import db
-from app.jobs import Job, JobError, JobStatus, enqueue_many, retry, task
-from app.jobs.repair import ABANDONED
+from app.jobs import Job, JobError, enqueue_many, repair, task
 
 __all__ = ["ErasureBlocked", "approve", "build_plan", "execute", "plan_for", "run_source"]
 
@@ -77,12 +82,20 @@ def approve(case: Case, actor: User) -> ErasurePlan:
 
 def execute(case: Case, actor: User) -> ErasurePlan:
     """approved -> executing; one job per store with steps, dispatched after
-    the commit. A plan with no step at all completes at once."""
+    the commit. A plan with no step at all completes at once. Called again
+    on an executing plan whose stores' jobs stopped under a legal hold (and
+    have all ended), it queues the stores with steps left once more."""
     plan = _locked_plan(case)
-    if case.status is not CaseStatus.APPROVED or plan.status is not PlanStatus.APPROVED:
+    resuming = case.status is CaseStatus.EXECUTING and plan.status is PlanStatus.EXECUTING
+    if not resuming and (case.status is not CaseStatus.APPROVED or plan.status is not PlanStatus.APPROVED):
         raise IllegalTransition(case, CaseStatus.EXECUTING, "an approved erasure plan is executed")
-    # A hold placed on the person since the approval stops the erasure here.
-    check_person_holds(confirmed_match(case))
+    if resuming and under_way([step for step in plan.steps if step.state is StepState.PLANNED]):
+        raise IllegalTransition(case, None, "the erasure is already running")
+    # A hold placed since the approval (on the person, on an organisation a
+    # step acts in, or on someone a changed record names) stops it here.
+    check_plan_holds(plan, confirmed_match(case))
+    if resuming:
+        return _dispatch_again(plan, case, actor)
     plan.status = PlanStatus.EXECUTING
     plan.started_at = utcnow()
     sources = sorted({step.source for step in plan.steps}, key=_source_order)
@@ -94,6 +107,34 @@ def execute(case: Case, actor: User) -> ErasurePlan:
     if not sources:
         _complete(plan, case)
     return plan
+
+
+def _dispatch_again(plan: ErasurePlan, case: Case, actor: User) -> ErasurePlan:
+    """Queue again the stores whose steps are still planned (their jobs
+    stopped under a hold since released), after the commit."""
+    sources = sorted(
+        {step.source for step in plan.steps if step.state is StepState.PLANNED}, key=_source_order
+    )
+    if not sources:
+        raise IllegalTransition(case, None, "no step of the erasure plan is left to do")
+    jobs = enqueue_many(EXECUTE_TASK, [(plan.id, source) for source in sources])
+    by_source = {source: job for source, job in zip(sources, jobs, strict=True)}
+    for step in plan.steps:
+        if step.state is StepState.PLANNED:
+            step.job_id = by_source[step.source].id
+    data = {"plan": plan.id, "sources": sources}
+    lifecycle.audit_case("erasure.resumed", case, actor, data)
+    lifecycle.add_event(case, "erasure_resumed", actor, {"sources": sources})
+    return plan
+
+
+def _blocked(plan: ErasurePlan, case: Case, source: str, blocked: ErasureBlocked) -> None:
+    """A store's job found a hold over records it would change: it changes
+    nothing and leaves its steps planned; the audit log and the case's
+    timeline say which holds (ids only; the reason is sealed with the hold)."""
+    data = {"plan": plan.id, "source": source, "holds": blocked.hold_ids}
+    lifecycle.audit_case("erasure.blocked", case, None, data)
+    lifecycle.add_event(case, "erasure_blocked", None, {"source": source, "holds": blocked.hold_ids})
 
 
 def _source_order(source: str) -> int:
@@ -116,6 +157,12 @@ def run_source(plan_id: uuid.UUID, source: str) -> int:
     steps = [s for s in plan.steps if s.source == source and s.state is StepState.PLANNED]
     if steps:
         match, today = confirmed_match(case), utcnow().date()
+        try:
+            # A hold placed since ``execute`` queued this job, before anything changes.
+            check_plan_holds(plan, match, source)
+        except ErasureBlocked as blocked:
+            _blocked(plan, case, source, blocked)
+            return 0
         for step in sorted(steps, key=lambda s: (targets.ORDER[(s.source, s.category)], s.position)):
             target = targets.BY_KEY[(step.source, step.category)]
             orgs = [uuid.UUID(value) for value in step.organisation_ids]
@@ -187,22 +234,21 @@ def resume_abandoned() -> Sequence[Job]:
     """Queue again the erasure jobs whose worker died (``flask jobs repair``
     marked them failed as abandoned). A store's steps are applied in one
     transaction that died with the worker, so running it again is safe."""
-    query = (
-        select(Job)
+    # A store's job covers several steps, which keep no copy of its state:
+    # the job is its own owner, and nothing needs relinking.
+    stuck = (
+        select(Job.id, Job)
         .where(
             Job.id.in_(
                 select(ErasureStep.job_id)
                 .join(ErasurePlan, ErasurePlan.id == ErasureStep.plan_id)
                 .where(ErasureStep.state == StepState.PLANNED, ErasurePlan.status == PlanStatus.EXECUTING)
-            ),
-            Job.status == JobStatus.FAILED,
-            Job.error == ABANDONED,
+            )
         )
         .order_by(Job.created_at)
     )
-    resumed = []
-    for job in db.session.scalars(query).all():
-        resumed.append(retry(job.id))
+
+    def audit(_job_id: uuid.UUID, job: Job) -> None:
         record("erasure.source_resumed", object_type="job", object_id=job.id, data={"job": job.id})
-    db.session.flush()
-    return resumed
+
+    return [job for _job_id, job in repair.resume_abandoned(stuck, audit)]

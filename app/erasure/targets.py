@@ -210,10 +210,20 @@ def count_by_organisation(target: Target, match: Match) -> dict[uuid.UUID, int]:
     return {org: count for org, count in db.session.execute(target.counts(match)).all() if count}
 
 
-def row_ids(target: Target, match: Match, orgs: Orgs) -> list[str]:
-    """The ids of a keyed target's rows in ``orgs``, for the plan to list."""
-    query = select(target.table.c.id).where(target.clause(match, orgs)).order_by(target.table.c.id)
-    return [str(value) for value in db.session.scalars(query)]
+def rows_by_organisation(target: Target, match: Match) -> dict[uuid.UUID, list[str]]:
+    """The ids of a keyed target's rows (as the plan lists them) per
+    organisation of the match: the plan decides each row on its own, as a
+    row naming someone under a legal hold is kept."""
+    table = target.table
+    query = (
+        select(table.c.organisation_id, table.c.id)
+        .where(target.clause(match, _ids(match.organisation_ids)))
+        .order_by(table.c.id)
+    )
+    rows: dict[uuid.UUID, list[str]] = {}
+    for org, row in db.session.execute(query):
+        rows.setdefault(org, []).append(str(row))
+    return rows
 
 
 def apply(

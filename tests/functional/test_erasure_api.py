@@ -1,6 +1,6 @@
 """An erasure over the API: plan, approve, execute (inline jobs), download
-the certificate; a legal hold answered with its reason; other
-organisations' cases not found."""
+the certificate; a legal hold answered with its reason, also one placed on
+the school after approval; other organisations' cases not found."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from sqlalchemy import select
 from app.accounts.models import Role
 from app.api.tokens import issue_token
 from app.audit.models import AuditEvent
+from app.db import utcnow
 from app.rights.models import HoldSubject
 from tests.unit.api.estate import make_user
 from tests.unit.erasure.factory import HOLD_REASON, gathered_erasure, hold
@@ -103,3 +104,25 @@ def test_erasure_certificate_not_found_before_execution(client, setting):
         client.get(f"/api/v1/cases/{case.reference}/erasure/certificate", headers=auth["dpo"]).status_code
         == 404
     )
+
+
+def test_erasure_api_refuses_execution_under_a_school_hold_placed_after_approval(client, db_session, setting):
+    world, _, auth, case = setting
+    base = f"/api/v1/cases/{case.reference}/erasure"
+    assert client.post(base, headers=auth["dpo"]).status_code == 201
+    assert client.post(f"{base}/approve", headers=auth["dpo"]).status_code == 200
+    school_hold = hold(HoldSubject.ORGANISATION, world.elm.id)
+
+    refused = client.post(f"{base}/execute", headers=auth["dpo"])
+    assert refused.status_code == 409
+    error = refused.get_json()["error"]
+    assert error["code"] == "erasure_blocked" and HOLD_REASON in error["message"]
+    assert "Elm Primary" in error["message"]
+    plan = client.get(base, headers=auth["dpo"]).get_json()
+    assert plan["status"] == "approved" and {s["state"] for s in plan["steps"]} == {"planned"}
+
+    school_hold.released_at = utcnow()
+    db_session.commit()
+    executed = client.post(f"{base}/execute", headers=auth["dpo"])
+    assert executed.status_code == 202, executed.text
+    assert executed.get_json()["status"] == "done"

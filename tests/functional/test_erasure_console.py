@@ -11,11 +11,17 @@ from sqlalchemy import select
 from app.accounts.models import Role
 from app.audit.models import AuditEvent
 from app.cases.models import Case, CaseStatus
+from app.db import utcnow
+from app.erasure.services import EXECUTE_TASK
 from app.extensions import db
+from app.jobs import Job, JobStatus
+from app.jobs.runner import execute as run_job
 from app.rights.models import HoldSubject
 from tests.signin import csrf_token, make_user, sign_in
 from tests.unit.erasure.factory import HOLD_REASON, gathered_erasure, hold
 from tests.unit.sources.factories import build_world
+
+NOWHERE = "redis://127.0.0.1:1/4"  # jobs are queued, but nothing runs them
 
 
 @pytest.fixture
@@ -93,3 +99,83 @@ def test_erasure_console_hides_other_schools_cases(client, setting):
     sign_in(client, other, secret)
     assert client.get(f"/console/cases/{case.id}/erasure").status_code == 404
     assert client.get(f"/console/cases/{case.id}/erasure/certificate").status_code == 404
+
+
+def test_erasure_console_explains_a_school_hold_placed_after_approval(client, setting):
+    world, (user, secret), _, case = setting
+    sign_in(client, user, secret)
+    page = f"/console/cases/{case.id}/erasure"
+    assert _post(client, page, f"{page}/plan").status_code == 303
+    assert _post(client, page, f"{page}/approve").status_code == 303
+    hold(HoldSubject.ORGANISATION, world.elm.id)
+
+    refused = _post(client, page, f"{page}/execute")
+    assert refused.status_code == 409
+    assert 'class="error-summary" role="alert"' in refused.text
+    assert HOLD_REASON in refused.text and "Elm Primary" in refused.text and "legal hold" in refused.text
+    assert _status(case) is CaseStatus.APPROVED
+    shown = client.get(page).text
+    assert "Planned" in shown and "Done" not in shown and "Execute the erasure" in shown
+
+
+def _run_queued_jobs() -> None:
+    for job in db.session.scalars(
+        select(Job).where(Job.name == EXECUTE_TASK, Job.status == JobStatus.QUEUED)
+    ).all():
+        assert run_job(job.id).status is JobStatus.SUCCEEDED
+
+
+def test_erasure_console_resumes_an_erasure_stopped_by_a_hold_once_released(app, client, setting):
+    world, (user, secret), _, case = setting
+    sign_in(client, user, secret)
+    page = f"/console/cases/{case.id}/erasure"
+    assert _post(client, page, f"{page}/plan").status_code == 303
+    assert _post(client, page, f"{page}/approve").status_code == 303
+    app.config["REDIS_URL"] = NOWHERE  # the stores' jobs are queued, and nothing runs them yet
+    assert _post(client, page, f"{page}/execute").status_code == 303
+    app.config["REDIS_URL"] = None
+    running = client.get(page)
+    assert running.headers["Refresh"] and "Resume the erasure" not in running.text
+
+    # A hold placed on the school after the jobs were queued stops them all.
+    school_hold = hold(HoldSubject.ORGANISATION, world.elm.id)
+    _run_queued_jobs()
+    stopped = client.get(page)
+    assert stopped.status_code == 200 and "Refresh" not in stopped.headers
+    assert "The erasure has stopped" in stopped.text and "Pupil records (MIS)" in stopped.text
+    assert f"every record of Elm Primary: {HOLD_REASON} (placed 6 January 2025)" in stopped.text
+    assert "still in place" in stopped.text and "Resume the erasure" in stopped.text
+
+    # Still held: resuming is refused with the reason, as executing is.
+    refused = _post(client, page, f"{page}/resume")
+    assert refused.status_code == 409 and 'class="error-summary" role="alert"' in refused.text
+    assert HOLD_REASON in refused.text and "Elm Primary" in refused.text
+    assert _status(case) is CaseStatus.EXECUTING
+
+    school_hold.released_at = utcnow()
+    db.session.commit()
+    released = client.get(page).text
+    assert "released" in released and "still in place" not in released and "Resume the erasure" in released
+    resumed = _post(client, page, f"{page}/resume")  # the stores left run inline now
+    assert resumed.status_code == 303 and resumed.headers["Location"].endswith(page)
+    assert _status(case) is CaseStatus.RESPONDED
+    done = client.get(page).text
+    assert "Download the erasure certificate" in done and "The erasure has stopped" not in done
+    certificate = client.get(f"{page}/certificate")
+    assert certificate.status_code == 200 and certificate.data.startswith(b"%PDF-")
+
+
+def test_erasure_console_names_the_hold_on_another_person_a_kept_step_is_under(client, setting):
+    """The teacher is tagged on Amelia's messages and raised the ticket about
+    her: the plan keeps those, and staff see the hold's reason before approving."""
+    world, (user, secret), _, case = setting
+    hold(HoldSubject.EMPLOYEE, world.teacher.id, reason="Grievance 17/2025")
+    sign_in(client, user, secret)
+    page = f"/console/cases/{case.id}/erasure"
+    assert _post(client, page, f"{page}/plan").status_code == 303
+    shown = client.get(page).text
+    assert "The records also concern a member of staff under a legal hold placed 6 January 2025" in shown
+    assert "records that also concern a member of staff: Grievance 17/2025 (placed 6 January 2025)" in shown
+    assert _post(client, page, f"{page}/approve").status_code == 303
+    assert _post(client, page, f"{page}/execute").status_code == 303
+    assert _status(case) is CaseStatus.RESPONDED
