@@ -108,3 +108,21 @@ class ConfirmPasswordForm(FlaskForm):
 
 class SignOutForm(FlaskForm):
     """No fields: the CSRF token alone (a sign-out link could be forged)."""
+
+
+class ChoosePasswordForm(FlaskForm):
+    """A first password, chosen through an invitation link."""
+
+    password = PasswordField(
+        "Password",
+        validators=[DataRequired("Enter a password"), Length(max=1024)],
+        render_kw={"autocomplete": "new-password"},
+    )
+    confirm = PasswordField(
+        "Confirm password",
+        validators=[
+            DataRequired("Enter the password again"),
+            EqualTo("password", message="Enter the same password twice"),
+        ],
+        render_kw={"autocomplete": "new-password"},
+    )

@@ -109,3 +109,23 @@ class PasswordResetToken(UUIDPrimaryKey, CreatedAt, Base):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     expires_at: Mapped[datetime]
     used_at: Mapped[datetime | None]
+
+
+class StaffInvite(UUIDPrimaryKey, CreatedAt, Base):
+    """An emailed, single-use invitation to choose a first password (its hash only).
+
+    The invited user exists from the start, disabled and without a usable
+    password, so nothing else (sign-in, reset links, API tokens) lets them in
+    before the link is spent. ``used_at`` is set once, by a conditional update,
+    whatever ends the link; ``end_reason`` says what: accepted, replaced,
+    withdrawn or disabled.
+    """
+
+    __tablename__ = "staff_invites"
+
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    invited_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+    end_reason: Mapped[str | None] = mapped_column(String(20))

@@ -2,7 +2,8 @@
 the development-only demo administrator.
 
 Sign-in itself is in ``signin``; TOTP and recovery codes in ``totp``;
-password-reset links in ``resets``; server-side sessions in ``sessions``.
+password-reset links in ``resets``; invitations of new staff in ``invites``;
+server-side sessions in ``sessions``.
 """
 
 from __future__ import annotations
@@ -17,10 +18,10 @@ from datetime import datetime
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from app.accounts import sessions, totp
-from app.accounts.models import Role, User
+from app.accounts.models import Role, StaffInvite, User
 from app.accounts.policy import current_policy
 from app.audit.services import record
 from app.db import utcnow
@@ -110,23 +111,7 @@ def create_user(
     """Add a staff user (the caller commits). School users belong to exactly
     one organisation (a school, or a trust and so its schools); company staff
     to none. Every problem raises ``AccountError`` naming the field."""
-    email = normalise_email(email)
-    if "@" not in email or len(email) > 320 or any(ch.isspace() for ch in email):
-        raise AccountError("email", "Enter an email address in the correct format, like name@example.org")
-    name = name.strip()
-    if not name or len(name) > 200:
-        raise AccountError("name", "Enter a name of 200 characters or fewer")
-    try:
-        role = Role(role)
-    except ValueError:
-        raise AccountError("role", f"Role must be one of {', '.join(r.value for r in Role)}") from None
-    if role is Role.SCHOOL:
-        if organisation_id is None:
-            raise AccountError("organisation", "A school user needs an organisation")
-        if db.session.get(Organisation, organisation_id) is None:
-            raise AccountError("organisation", f"No organisation has the id {organisation_id}")
-    elif organisation_id is not None:
-        raise AccountError("organisation", "Only school users belong to an organisation")
+    email, name, role = check_new_user(email=email, name=name, role=role, organisation_id=organisation_id)
     check_new_password(password, email=email)
     if db.session.scalar(select(User.id).where(User.email == email)) is not None:
         raise AccountError("email", f"A user with {email} already exists")
@@ -144,6 +129,35 @@ def create_user(
     db.session.flush()
     record("user.created", object_type="user", object_id=user.id, data={"role": role.value})
     return user
+
+
+def check_new_user(
+    *, email: str, name: str, role: Role | str, organisation_id: uuid.UUID | None
+) -> tuple[str, str, Role]:
+    """The normalised email, name and role of a user about to be created (or
+    invited), or ``AccountError`` naming the field at fault."""
+    email = normalise_email(email)
+    # Control characters (a NUL from a hand-made form post) are refused here:
+    # PostgreSQL would refuse them deep inside the write.
+    if "@" not in email or len(email) > 320 or any(ch.isspace() or not ch.isprintable() for ch in email):
+        raise AccountError("email", "Enter an email address in the correct format, like name@example.org")
+    name = name.strip()
+    if not name or len(name) > 200:
+        raise AccountError("name", "Enter a name of 200 characters or fewer")
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in name):
+        raise AccountError("name", "Enter the name on one line, without special characters")
+    try:
+        role = Role(role)
+    except ValueError:
+        raise AccountError("role", f"Role must be one of {', '.join(r.value for r in Role)}") from None
+    if role is Role.SCHOOL:
+        if organisation_id is None:
+            raise AccountError("organisation", "A school user needs an organisation")
+        if db.session.get(Organisation, organisation_id) is None:
+            raise AccountError("organisation", f"No organisation has the id {organisation_id}")
+    elif organisation_id is not None:
+        raise AccountError("organisation", "Only school users belong to an organisation")
+    return email, name, role
 
 
 def change_password(user: User, current_password: str, new_password: str, *, keep_session: uuid.UUID) -> None:
@@ -198,9 +212,17 @@ def list_users() -> Sequence[User]:
 
 
 def disable_user(user: User, *, actor_id: uuid.UUID | None = None) -> None:
-    """Stop a user signing in and end their sessions (the caller commits)."""
+    """Stop a user signing in and end their sessions (the caller commits).
+    An invitation they have not accepted yet stops working too: accepting it
+    would otherwise switch the account back on."""
     user.is_active = False
     ended = sessions.end_all_sessions(user.id, "disabled")
+    db.session.execute(
+        update(StaffInvite)
+        .where(StaffInvite.user_id == user.id, StaffInvite.used_at.is_(None))
+        .values(used_at=utcnow(), end_reason="disabled")
+        .execution_options(synchronize_session=False)
+    )
     record(
         "user.disabled",
         actor_type="user" if actor_id else "system",

@@ -232,3 +232,6 @@ def reset_password(token: str):
             flash("Your password has been changed. Sign in with your new password.", "success")
             return redirect(url_for(".sign_in"))
     return render_template("accounts/reset_password.html", form=form, errors=errors, token=token)
+
+
+from app.accounts import invite_views as _invite_views  # noqa: E402, F401  (accepting an invitation)

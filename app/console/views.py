@@ -157,4 +157,5 @@ from app.console import register as _register  # noqa: E402, F401  (processing r
 from app.console import reports as _reports  # noqa: E402, F401  (dashboard and request register)
 from app.console import restriction as _restriction  # noqa: E402, F401  (restriction, objections, recipients)
 from app.console import review as _review  # noqa: E402, F401  (review of collected items)
+from app.console import staff as _staff  # noqa: E402, F401  (staff accounts and invitations, for administrators)
 from app.console import support_grants as _support_grants  # noqa: E402, F401  (support-access permissions)

@@ -1,0 +1,294 @@
+"""Inviting a new member of staff: an emailed, single-use link to choose a
+first password.
+
+The invited user exists from the moment of the invitation, but disabled and
+with a password hash no password matches, so sign-in, reset links and API
+tokens all refuse them (``user_can_authenticate``) until the link is spent.
+The link works like a reset link: a random 256-bit token of which only the
+SHA-256 is stored, an expiry, and a conditional update that spends it once
+even if two requests race. Only the newest link of a user works. After
+accepting, the person signs in and, having no second factor yet, enrols an
+authenticator app there (``signin.sign_in_with_password`` asks for it).
+"""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from collections.abc import Callable, Collection
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import exists, select, update
+
+from app.accounts.models import Role, StaffInvite, User
+from app.accounts.services import AccountError, check_new_password, check_new_user, set_password
+from app.audit.services import record
+from app.crypto import token_digest
+from app.db import utcnow
+from app.extensions import db
+from app.mail import send_mail
+
+INVITE_HOURS = 72
+INVITE_LIFETIME = timedelta(hours=INVITE_HOURS)
+MAIL_CATEGORY = "accounts.staff_invite"
+# Not an argon2 hash, so ``verify_password`` refuses every password against it.
+NO_USABLE_HASH = "!invited"
+
+ACCEPTED = "accepted"
+REPLACED = "replaced"
+WITHDRAWN = "withdrawn"
+
+
+class InvalidInvite(LookupError):
+    """The link is unknown, used, replaced, withdrawn or expired (which one is not said)."""
+
+
+class NotInvited(LookupError):
+    """The user has no invitation waiting to be accepted."""
+
+
+def invite_user(
+    email: str,
+    name: str,
+    role: Role | str,
+    actor: User | None,
+    link_for: Callable[[str], str],
+    *,
+    organisation_id: uuid.UUID | None = None,
+    now: datetime | None = None,
+) -> User:
+    """Create ``email``'s account, disabled until they accept, and email
+    them a link to choose a password. ``actor`` is the administrator (None
+    for the command line); ``link_for(token)`` builds the absolute URL.
+
+    Inviting an address whose invitation is still waiting (or was withdrawn
+    or has expired) sends a new link, replaces the old one and takes the new
+    name and role. An address that belongs to an account someone has used is
+    refused, with ``AccountError("email", ...)``. The caller commits."""
+    _check_actor(actor)
+    now = now or utcnow()
+    email, name, role = check_new_user(email=email, name=name, role=role, organisation_id=organisation_id)
+    user = db.session.scalar(select(User).where(User.email == email))
+    created = user is None
+    if user is None:
+        user = User(
+            email=email,
+            name=name,
+            password_hash=NO_USABLE_HASH,
+            role=role,
+            organisation_id=organisation_id,
+            is_active=False,
+            failed_attempts=0,
+        )
+        db.session.add(user)
+        db.session.flush()
+    elif not never_accepted(user):
+        raise AccountError("email", _taken_message(user))
+    else:
+        user.name, user.role, user.organisation_id = name, role, organisation_id
+    _issue(user, actor, link_for, now, created=created)
+    return user
+
+
+def resend_invite(
+    user: User, actor: User | None, link_for: Callable[[str], str], *, now: datetime | None = None
+) -> None:
+    """Send a new link to someone who has not accepted yet; the old one stops working."""
+    _check_actor(actor)
+    if not never_accepted(user):
+        raise NotInvited(f"user {user.id} has already accepted an invitation")
+    _issue(user, actor, link_for, now or utcnow(), created=False)
+
+
+def withdraw_invite(user: User, actor: User | None, *, now: datetime | None = None) -> None:
+    """Stop a waiting invitation's link working. The account stays, disabled
+    and without a password; inviting the address again sends a new link."""
+    _check_actor(actor)
+    if not never_accepted(user):
+        raise NotInvited(f"user {user.id} has already accepted an invitation")
+    ended = _spend_open_links(user, now or utcnow(), WITHDRAWN)
+    record(
+        "accounts.invite_withdrawn",
+        actor_type="user" if actor else "system",
+        actor_id=actor.id if actor else None,
+        object_type="user",
+        object_id=user.id,
+        data={"links_ended": ended},
+    )
+
+
+def find_live_invite(token: str, *, now: datetime | None = None) -> StaffInvite | None:
+    """The unexpired, unused invitation a token belongs to, or None."""
+    if not token or len(token) > 200:
+        return None
+    now = now or utcnow()
+    invite = db.session.scalar(select(StaffInvite).where(StaffInvite.token_hash == token_digest(token)))
+    if invite is None or invite.used_at is not None or invite.expires_at <= now:
+        return None
+    return invite
+
+
+def accept_invite(token: str, password: str, *, now: datetime | None = None) -> User:
+    """Set the invited user's first password through a live link, spend the
+    link and switch the account on. Raises ``InvalidInvite`` or
+    ``AccountError("password", ...)`` (the link stays usable then). The
+    caller commits; the person then signs in and enrols their second factor."""
+    now = now or utcnow()
+    invite = find_live_invite(token, now=now)
+    if invite is None:
+        raise InvalidInvite("the link is unknown, used or expired")
+    user = db.session.get(User, invite.user_id)
+    assert user is not None  # the foreign key cascades
+    check_new_password(password, email=user.email)
+    spent = db.session.execute(
+        update(StaffInvite)
+        .where(StaffInvite.id == invite.id, StaffInvite.used_at.is_(None))
+        .values(used_at=now, end_reason=ACCEPTED)
+        .execution_options(synchronize_session="fetch")
+    )
+    if spent.rowcount != 1:  # a concurrent request spent it first
+        raise InvalidInvite("the link has been used")
+    set_password(user, password)
+    user.is_active = True
+    user.failed_attempts = 0
+    user.locked_until = None
+    record(
+        "accounts.invite_accepted",
+        actor_type="user",
+        actor_id=user.id,
+        object_type="user",
+        object_id=user.id,
+        data={"invite": invite.id},
+    )
+    return user
+
+
+def never_accepted(user: User) -> bool:
+    """Whether ``user`` came by invitation and has not accepted one yet."""
+    invited = db.session.scalar(select(exists().where(StaffInvite.user_id == user.id)))
+    accepted = db.session.scalar(
+        select(exists().where(StaffInvite.user_id == user.id, StaffInvite.end_reason == ACCEPTED))
+    )
+    return bool(invited) and not accepted and not user.is_active
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """An invitation not accepted yet: its newest link, and whether it still works."""
+
+    expires_at: datetime
+    live: bool
+    end_reason: str | None  # replaced, withdrawn or disabled, when not live
+
+
+def waiting_invites(user_ids: Collection[uuid.UUID] | None = None) -> dict[uuid.UUID, Waiting]:
+    """Users (of ``user_ids``, or all) invited and not accepted yet, with
+    their newest link. One query for a whole list page."""
+    accepted = select(StaffInvite.user_id).where(StaffInvite.end_reason == ACCEPTED)
+    query = (
+        select(StaffInvite.user_id, StaffInvite.expires_at, StaffInvite.used_at, StaffInvite.end_reason)
+        .join(User, User.id == StaffInvite.user_id)
+        .where(User.is_active.is_(False), StaffInvite.user_id.not_in(accepted))
+        .order_by(StaffInvite.created_at)
+    )
+    if user_ids is not None:
+        query = query.where(StaffInvite.user_id.in_(list(user_ids)))
+    waiting: dict[uuid.UUID, Waiting] = {}
+    for user_id, expires_at, used_at, end_reason in db.session.execute(query):
+        seen = waiting.get(user_id)
+        if seen is None or not seen.live:  # issuing ends every other link: a live one is the newest
+            waiting[user_id] = Waiting(expires_at, used_at is None, end_reason)
+    return waiting
+
+
+def account_state(user: User, waiting: dict[uuid.UUID, Waiting], *, now: datetime | None = None) -> str:
+    """invited, active, disabled or locked, for lists of staff."""
+    if user.id in waiting:
+        return "invited"
+    if not user.is_active:
+        return "disabled"
+    now = now or utcnow()
+    return "locked" if user.locked_until is not None and user.locked_until > now else "active"
+
+
+def _check_actor(actor: User | None) -> None:
+    # The console and API check the role too; this keeps the rule with the service.
+    if actor is not None and actor.role is not Role.ADMIN:
+        raise PermissionError("only administrators invite staff")
+
+
+def _taken_message(user: User) -> str:
+    if user.is_active:
+        return "A member of staff already uses this email address"
+    return "This email address belongs to a disabled account: ask another administrator to look at it"
+
+
+def _issue(
+    user: User, actor: User | None, link_for: Callable[[str], str], now: datetime, *, created: bool
+) -> None:
+    replaced = _spend_open_links(user, now, REPLACED)
+    token = secrets.token_urlsafe(32)
+    invite = StaffInvite(
+        user_id=user.id,
+        invited_by_id=actor.id if actor else None,
+        token_hash=token_digest(token),
+        created_at=now,
+        expires_at=now + INVITE_LIFETIME,
+    )
+    db.session.add(invite)
+    db.session.flush()
+    send_mail(
+        user.email,
+        "You are invited to Rights Desk",
+        _mail_body(user, link_for(token)),
+        category=MAIL_CATEGORY,
+    )
+    record(
+        "accounts.user_invited",
+        actor_type="user" if actor else "system",
+        actor_id=actor.id if actor else None,
+        object_type="user",
+        object_id=user.id,
+        data={"invite": invite.id, "role": user.role.value, "created": created, "links_replaced": replaced},
+    )
+
+
+def _spend_open_links(user: User, now: datetime, reason: str) -> int:
+    result = db.session.execute(
+        update(StaffInvite)
+        .where(StaffInvite.user_id == user.id, StaffInvite.used_at.is_(None))
+        .values(used_at=now, end_reason=reason)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount
+
+
+def _mail_body(user: User, url: str) -> str:
+    return (
+        f"Hello {user.name},\n\n"
+        "An administrator has given you an account on Rights Desk, where data protection "
+        "requests for schools are answered. Open this link to choose your password:\n\n"
+        f"{url}\n\n"
+        f"The link works once, within {INVITE_HOURS} hours. When you first sign in you will set up "
+        "an authenticator app on your phone, which Rights Desk asks for every time you sign in.\n\n"
+        "If you were not expecting this, you can ignore this email: nobody can use the account "
+        "until the link is opened.\n"
+    )
+
+
+__all__ = [
+    "INVITE_HOURS",
+    "INVITE_LIFETIME",
+    "AccountError",
+    "InvalidInvite",
+    "NotInvited",
+    "accept_invite",
+    "account_state",
+    "find_live_invite",
+    "invite_user",
+    "never_accepted",
+    "resend_invite",
+    "waiting_invites",
+    "withdraw_invite",
+]
