@@ -351,7 +351,9 @@ def gunicorn_command(target: str, port: int, args: argparse.Namespace) -> list[s
         "--workers",
         str(args.workers),
         "--worker-class",
-        "sync",
+        args.worker_class,
+        "--threads",
+        str(args.threads),
         "--backlog",
         "2048",
         "--timeout",
@@ -449,6 +451,8 @@ def main() -> int:
     parser.add_argument(
         "--workers", type=int, default=2 * (os.cpu_count() or 1) + 1, help="gunicorn sync workers"
     )
+    parser.add_argument("--worker-class", default="sync", choices=("sync", "gthread"))
+    parser.add_argument("--threads", type=int, default=1, help="threads a worker (gthread)")
     parser.add_argument(
         "--paced", type=int, default=600, help="submissions of the paced (open-loop) phase; 0 to skip it"
     )
@@ -613,8 +617,8 @@ def main() -> int:
         )
 
         print(
-            f"Public request form, {args.clients} clients, gunicorn {args.workers} sync workers, "
-            f"{os.cpu_count()} CPUs, {len(schools)} schools"
+            f"Public request form, {args.clients} clients, gunicorn {args.workers} {args.worker_class} "
+            f"workers ({args.threads} thread(s) each), {os.cpu_count()} CPUs, {len(schools)} schools"
         )
         print()
         print(
@@ -721,6 +725,8 @@ def main() -> int:
                     "cases_verified": verified,
                     "clients": args.clients,
                     "workers": args.workers,
+                    "worker_class": args.worker_class,
+                    "threads": args.threads,
                     "load_start": round(load_start, 2),
                     "load_end": round(load_end, 2),
                 }
