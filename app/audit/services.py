@@ -23,7 +23,7 @@ from functools import lru_cache
 from typing import Any
 
 from flask import Flask
-from sqlalchemy import Insert, bindparam, select, text
+from sqlalchemy import CTE, Insert, Row, Select, bindparam, func, literal, select, text, true
 from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Session, SessionTransaction
 
@@ -80,6 +80,9 @@ _TABLE = AuditEvent.__table__
 # PostgreSQL: the lock and the head in one round trip (migration 0015 says
 # why a function and not one plain statement).
 _LOCKED_HEAD = text("SELECT seq, hash FROM audit_chain_head(:key)")
+# Session.info key of the head a statement of the open transaction locked and
+# read along with its own work (``locking_head``): (transaction, seq, hash).
+_HEAD_HELD = "rightsdesk.audit_head_held"
 _HEAD = select(_TABLE.c.seq, _TABLE.c.hash).order_by(_TABLE.c.seq.desc()).limit(1)
 _INSERT = _TABLE.insert()
 _COLUMNS = tuple(column.key for column in _TABLE.columns)
@@ -105,11 +108,15 @@ def _append_pending(session: Session) -> None:
     # ``Session.execute`` adds nothing to plain Core statements.
     connection = session.connection(bind_arguments={"mapper": AuditEvent})
     postgresql = connection.dialect.name == "postgresql"
-    if postgresql:
-        last = connection.execute(_LOCKED_HEAD, {"key": _CHAIN_LOCK_KEY}).first()
+    held = session.info.pop(_HEAD_HELD, None)
+    if postgresql and held is not None and held[0] is session.get_transaction():
+        seq, previous = held[1], held[2]  # locked by this transaction already: no round trip
     else:
-        last = connection.execute(_HEAD).first()
-    seq, previous = (last.seq, last.hash) if last else (0, GENESIS_HASH)
+        if postgresql:
+            last = connection.execute(_LOCKED_HEAD, {"key": _CHAIN_LOCK_KEY}).first()
+        else:
+            last = connection.execute(_HEAD).first()
+        seq, previous = (last.seq, last.hash) if last else (0, GENESIS_HASH)
     rows = []
     for entry in pending:
         seq += 1
@@ -150,9 +157,39 @@ def _insert_rows(count: int) -> Insert:
 
 def _discard_pending(session: Session, transaction: SessionTransaction) -> None:
     # Committed queues were taken by _append_pending; anything left when the
-    # outermost transaction ends was rolled back.
+    # outermost transaction ends was rolled back. A held head goes with its
+    # transaction (the lock is released with it).
     if transaction.parent is None:
         session.info.pop(_PENDING, None)
+        session.info.pop(_HEAD_HELD, None)
+
+
+def has_pending(session: Session) -> bool:
+    """Whether events wait to be written when the open transaction commits."""
+    return bool(session.info.get(_PENDING))
+
+
+def locking_head(*ctes: CTE) -> Select:
+    """PostgreSQL: a statement running ``ctes`` (data-modifying WITH
+    clauses, e.g. a request's INSERTs) that also takes the chain's lock and
+    reads its head, in the same round trip; its one row goes to
+    ``hold_head``. The commit then chains its events onto that head without
+    asking again. The lock is taken a statement earlier than at commit,
+    which is where the request's work ends anyway."""
+    head = func.audit_chain_head(bindparam("audit_chain_lock_key")).table_valued("seq", "hash").alias("head")
+    # Always one row: NULLs when the chain is empty.
+    one = select(literal(1).label("one")).subquery("one")
+    statement = select(head.c.seq, head.c.hash).select_from(one.outerjoin(head, true()))
+    return statement.add_cte(*ctes)
+
+
+LOCKING_HEAD_PARAMS = {"audit_chain_lock_key": _CHAIN_LOCK_KEY}
+
+
+def hold_head(session: Session, row: Row[Any]) -> None:
+    """Remember the head ``locking_head`` read, for this transaction's commit."""
+    seq, hash_ = (row.seq, row.hash) if row.seq is not None else (0, GENESIS_HASH)
+    session.info[_HEAD_HELD] = (session.get_transaction(), seq, hash_)
 
 
 def init_app(app: Flask) -> None:

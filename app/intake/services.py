@@ -9,10 +9,11 @@ from datetime import date
 from functools import cache, lru_cache
 from typing import Any
 
-from sqlalchemy import Insert, bindparam, insert, inspect, null
+from sqlalchemy import Insert, Select, bindparam, insert, inspect, null
 from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.interfaces import MANYTOONE, ONETOMANY
 
+from app.audit import services as audit
 from app.cases import services as cases
 from app.cases.models import Case, CaseEvent
 from app.extensions import db
@@ -112,7 +113,13 @@ def write_new_rows(session: Session) -> None:
             for key, value in row.items()
             if key not in nulls
         }
-        connection.execute(_combined_insert(shape), params)
+        if audit.has_pending(session):
+            # The rows, and the audit chain's lock and head for this
+            # transaction's events, in one round trip (see audit.locking_head).
+            params.update(audit.LOCKING_HEAD_PARAMS)
+            audit.hold_head(session, connection.execute(_combined_insert(shape, True), params).one())
+        else:
+            connection.execute(_combined_insert(shape, False), params)
     else:
         for cls, table_rows in batches:
             insert = _plan(cls).insert  # type: ignore[union-attr]
@@ -148,14 +155,18 @@ def _bound_when_none(cls: type) -> frozenset[str]:
 
 
 @lru_cache(maxsize=64)
-def _combined_insert(shape: tuple[tuple[type, tuple[frozenset[str], ...]], ...]) -> Insert:
+def _combined_insert(
+    shape: tuple[tuple[type, tuple[frozenset[str], ...]], ...], lock_chain: bool
+) -> Insert | Select:
     """One statement inserting a row into each table of ``shape`` per set of
     NULL columns listed for it, one single-row INSERT per row chained as
     data-modifying WITH clauses (``WITH w0 AS (INSERT ...), w1 AS (INSERT
     ...) INSERT ...``). Built once per shape, every other value a bound
     parameter of its column's type (so sealing, enums and JSON are handled as
     in any INSERT) and cached when compiled. Foreign keys are checked at the
-    end of the statement, when every row is in."""
+    end of the statement, when every row is in. With ``lock_chain`` every
+    INSERT is a WITH clause of ``audit.locking_head``, which also takes the
+    audit chain's lock and reads its head."""
     inserts = [
         insert(cls.__table__).values(
             {
@@ -168,6 +179,8 @@ def _combined_insert(shape: tuple[tuple[type, tuple[frozenset[str], ...]], ...])
         for index, (cls, rows) in enumerate(shape)
         for number, nulls in enumerate(rows)
     ]
+    if lock_chain:
+        return audit.locking_head(*(part.cte(f"w{index}") for index, part in enumerate(inserts)))
     *first, statement = inserts
     for index, part in enumerate(first):
         statement = statement.add_cte(part.cte(f"w{index}"))
