@@ -79,30 +79,51 @@ def left_by(pupil_id: ColumnElement, cut: date) -> ColumnElement[bool]:
     )
 
 
-def correspondence_after_contract(cut: date) -> ColumnElement[bool]:
-    """Messages of organisations whose contract ended on or before ``cut``."""
-    about_held = union_all(
+def _messages_naming_held_people() -> Select:
+    """Ids of messages naming someone under an active hold (a short list)."""
+    return union_all(
         select(MESSAGE_PEOPLE.c.message_id).where(MESSAGE_PEOPLE.c.pupil_id.in_(held(HoldSubject.PUPIL))),
         select(MESSAGE_PEOPLE.c.message_id).where(MESSAGE_PEOPLE.c.contact_id.in_(held(HoldSubject.CONTACT))),
         select(MESSAGE_PEOPLE.c.message_id).where(
             MESSAGE_PEOPLE.c.employee_id.in_(held(HoldSubject.EMPLOYEE))
         ),
     )
+
+
+def correspondence_after_contract(cut: date) -> ColumnElement[bool]:
+    """Messages of organisations whose contract ended on or before ``cut``."""
     return and_(
         MESSAGES.c.organisation_id.in_(ended_contracts(cut)),
         _not_held(MESSAGES.c.organisation_id, HoldSubject.ORGANISATION),
-        MESSAGES.c.id.not_in(about_held),
+        MESSAGES.c.id.not_in(_messages_naming_held_people()),
+    )
+
+
+def tag_of_unheld_message() -> ColumnElement[bool]:
+    """Over ``message_people``: the tag's message is under no hold (its
+    organisation's, or one on anyone it names), so the tag may go."""
+    return and_(
+        exists().where(
+            MESSAGES.c.id == MESSAGE_PEOPLE.c.message_id,
+            _not_held(MESSAGES.c.organisation_id, HoldSubject.ORGANISATION),
+        ),
+        MESSAGE_PEOPLE.c.message_id.not_in(_messages_naming_held_people()),
+    )
+
+
+def ticket_not_held() -> ColumnElement[bool]:
+    """Over ``tickets``: no active hold on the ticket's organisation, the
+    pupil it is about or the member of staff who raised it."""
+    return and_(
+        _not_held(TICKETS.c.organisation_id, HoldSubject.ORGANISATION),
+        _not_held(TICKETS.c.about_pupil_id, HoldSubject.PUPIL),
+        _not_held(TICKETS.c.requester_employee_id, HoldSubject.EMPLOYEE),
     )
 
 
 def helpdesk_after_contract(cut: date) -> ColumnElement[bool]:
     """Support tickets of organisations whose contract ended on or before ``cut``."""
-    return and_(
-        TICKETS.c.organisation_id.in_(ended_contracts(cut)),
-        _not_held(TICKETS.c.organisation_id, HoldSubject.ORGANISATION),
-        _not_held(TICKETS.c.about_pupil_id, HoldSubject.PUPIL),
-        _not_held(TICKETS.c.requester_employee_id, HoldSubject.EMPLOYEE),
-    )
+    return and_(TICKETS.c.organisation_id.in_(ended_contracts(cut)), ticket_not_held())
 
 
 def contacts_after_pupils(cut: date) -> ColumnElement[bool]:

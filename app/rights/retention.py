@@ -120,11 +120,18 @@ def anonymise_pupils(clause: ColumnElement[bool], as_of: date) -> int:
         # Then the rows that would tie the pupils back to a name, for every
         # pupil anonymised as of this date: a plain scan of pupils, where the
         # rule's clause (joins over enrolments) would cost much more each time.
+        # A message or ticket kept under a hold (its school's, or one on
+        # someone else it names) keeps its link too: the link then leads to
+        # the anonymised record, and the held record is left as it was.
         marked = select(pupils.c.id).where(pupils.c.anonymised_at == as_of)
         send, tags, tickets = SendRecord.__table__, MessagePerson.__table__, Ticket.__table__
         db.session.execute(delete(send).where(send.c.pupil_id.in_(marked)))
-        db.session.execute(delete(tags).where(tags.c.pupil_id.in_(marked)))
-        db.session.execute(update(tickets).where(tickets.c.about_pupil_id.in_(marked)).values(about_pupil_id=None))
+        db.session.execute(delete(tags).where(tags.c.pupil_id.in_(marked), where.tag_of_unheld_message()))
+        db.session.execute(
+            update(tickets)
+            .where(tickets.c.about_pupil_id.in_(marked), where.ticket_not_held())
+            .values(about_pupil_id=None)
+        )
     return count
 
 

@@ -92,6 +92,32 @@ def test_anonymising_a_pupil_leaves_nothing_that_identifies_them(app):
     assert make.count(Ticket) == 1
 
 
+def test_anonymising_a_pupil_leaves_records_held_for_someone_else_linked(app):
+    # The leaver's message also names "staying", and the ticket about them
+    # was raised by the teacher: holds on those two keep both records as
+    # they were, links included, though the leaver is anonymised.
+    estate = make.estate()
+    leaver = estate["leaver"]
+    make.hold(HoldSubject.PUPIL, estate["staying"].id)
+    make.hold(HoldSubject.EMPLOYEE, estate["teacher"].id)
+    sweep(date(2030, 1, 1))
+    db.session.commit()
+    assert db.session.get(Pupil, leaver.id, populate_existing=True).anonymised_at == date(2030, 1, 1)
+    assert db.session.scalar(select(func.count()).where(MessagePerson.pupil_id == leaver.id)) == 1
+    assert db.session.scalar(select(func.count()).where(Ticket.about_pupil_id == leaver.id)) == 1
+    assert db.session.scalar(select(func.count()).where(SendRecord.pupil_id == leaver.id)) == 0
+
+
+def test_a_released_hold_no_longer_keeps_the_links(app):
+    estate = make.estate()
+    leaver = estate["leaver"]
+    make.hold(HoldSubject.EMPLOYEE, estate["teacher"].id, released=True)
+    sweep(date(2030, 1, 1))
+    db.session.commit()
+    assert db.session.scalar(select(func.count()).where(MessagePerson.pupil_id == leaver.id)) == 0
+    assert db.session.scalar(select(func.count()).where(Ticket.about_pupil_id == leaver.id)) == 0
+
+
 def test_anonymising_an_employee_keeps_the_name_only(app):
     estate = make.estate()
     sweep(date(2030, 1, 1))
