@@ -59,3 +59,60 @@ def test_dpo_signs_in_with_totp_and_console_pages_are_accessible(app, live_serve
         assert page.locator("main h1").count() == 1, path
         assert_accessible(page, path)
         screenshot(page, name)
+
+
+def test_admin_invites_staff_and_the_invitee_chooses_a_password_by_keyboard(app, live_server, page):
+    import re
+
+    from sqlalchemy import select
+
+    from app.mail.models import OutboxMessage
+
+    admin, secret = make_user("admin@company.example", Role.ADMIN)
+    db.session.commit()
+    page.goto(f"{live_server}/console/")
+    page.fill("input[name=email]", admin.email)
+    page.fill("input[name=password]", PASSWORD)
+    page.keyboard.press("Enter")
+    page.wait_for_selector("input[name=code]")
+    page.fill("input[name=code]", fresh_code(admin, secret))
+    page.keyboard.press("Enter")
+    page.wait_for_selector("h1:has-text('Cases')")
+
+    page.click("nav >> text=Staff")
+    page.wait_for_selector("main h1:has-text('Staff')")
+    page.click("button:has-text('Send invitation')")  # nothing filled in
+    page.wait_for_selector(".error-summary")
+    assert_accessible(page, "staff page with the invitation's errors")
+    page.fill("input[name=name]", "Nia Newcomer")
+    page.fill("input[name=email]", "nia@company.example")
+    page.check("input[name=role][value=caseworker]")
+    page.click("button:has-text('Send invitation')")
+    page.wait_for_selector("main td:has-text('nia@company.example')")
+    assert_accessible(page, "staff page")
+    screenshot(page, "35-console-staff")
+
+    db.session.expire_all()
+    invitations = db.session.scalars(
+        select(OutboxMessage).where(OutboxMessage.category == "accounts.staff_invite")
+    ).all()
+    (mail,) = [message for message in invitations if "nia@company.example" in message.recipients]
+    path = re.search(r"https?://[^/\s]+(/console/invite/[A-Za-z0-9_-]+)", mail.text_body).group(1)
+
+    page.context.clear_cookies()  # the invitee, not the admin
+    page.goto(f"{live_server}{path}")
+    page.wait_for_selector("main h1:has-text('Choose your password')")
+    assert_accessible(page, "invitation page")
+    page.focus("#password")
+    page.keyboard.type("short")
+    page.keyboard.press("Tab")
+    page.keyboard.type("short")
+    page.keyboard.press("Enter")
+    page.wait_for_selector(".error-summary")
+    assert_accessible(page, "invitation page with errors")
+    screenshot(page, "36-invitation-password-error")
+    page.fill("#password", "a brand new passphrase 42")
+    page.fill("#confirm", "a brand new passphrase 42")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("input[name=email]")  # on to sign in, where the authenticator is set up
+    assert "/console/sign-in" in page.url
