@@ -138,6 +138,9 @@ def test_parent_asks_for_erasure_and_the_dpo_carries_it_out_with_a_certificate(
     app.config["REDIS_URL"] = None
     assert_accessible(page, "erasure gather progress")
     run_jobs()
+    # The page's Refresh header reloads it until every system is searched; a
+    # goto racing that reload is aborted, so wait for the last reload first.
+    page.wait_for_selector("text=Every system has been searched", timeout=SLOW)
     page.goto(case_url)
     page.wait_for_selector("#next-heading")
     assert case_status(case) is CaseStatus.IN_REVIEW
