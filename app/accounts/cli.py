@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sys
 import uuid
+from collections.abc import Callable
 
 import click
 from flask.cli import AppGroup
@@ -26,21 +27,36 @@ def _find_or_exit(email: str) -> User:
     return user
 
 
+def _role_and_organisation(command: Callable[..., None]) -> Callable[..., None]:
+    """The --role and --organisation options of a new member of staff."""
+    command = click.option(
+        "--organisation",
+        "organisation",
+        default=None,
+        help="Organisation id (UUID) of a school user; a trust's id covers its schools.",
+    )(command)
+    return click.option(
+        "--role",
+        required=True,
+        type=click.Choice([r.value for r in Role]),
+        help="admin or caseworker (the company, every organisation) or school (one organisation).",
+    )(command)
+
+
+def _organisation_id_or_exit(organisation: str | None) -> uuid.UUID | None:
+    if not organisation:
+        return None
+    try:
+        return uuid.UUID(organisation)
+    except ValueError:
+        click.echo(f"--organisation: {organisation!r} is not an organisation id (a UUID).", err=True)
+        sys.exit(2)
+
+
 @users_cli.command("create")
 @click.option("--email", required=True, help="Sign-in email address.")
 @click.option("--name", required=True, help="Full name, as shown in the console.")
-@click.option(
-    "--role",
-    required=True,
-    type=click.Choice([r.value for r in Role]),
-    help="admin or caseworker (the company, every organisation) or school (one organisation).",
-)
-@click.option(
-    "--organisation",
-    "organisation",
-    default=None,
-    help="Organisation id (UUID) of a school user; a trust's id covers its schools.",
-)
+@_role_and_organisation
 @click.option(
     "--password",
     default=None,
@@ -48,13 +64,7 @@ def _find_or_exit(email: str) -> User:
 )
 def create_command(email: str, name: str, role: str, organisation: str | None, password: str | None) -> None:
     """Create a staff user. They set up their authenticator app at first sign-in."""
-    organisation_id = None
-    if organisation:
-        try:
-            organisation_id = uuid.UUID(organisation)
-        except ValueError:
-            click.echo(f"--organisation: {organisation!r} is not an organisation id (a UUID).", err=True)
-            sys.exit(2)
+    organisation_id = _organisation_id_or_exit(organisation)
     if password is None:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     try:
@@ -73,28 +83,11 @@ def create_command(email: str, name: str, role: str, organisation: str | None, p
 @users_cli.command("invite")
 @click.option("--email", required=True, help="Their email address: the invitation goes there.")
 @click.option("--name", required=True, help="Full name, as shown in the console.")
-@click.option(
-    "--role",
-    required=True,
-    type=click.Choice([r.value for r in Role]),
-    help="admin or caseworker (the company, every organisation) or school (one organisation).",
-)
-@click.option(
-    "--organisation",
-    "organisation",
-    default=None,
-    help="Organisation id (UUID) of a school user; a trust's id covers its schools.",
-)
+@_role_and_organisation
 def invite_command(email: str, name: str, role: str, organisation: str | None) -> None:
     """Invite a member of staff by email: they choose their password through
     the link, then set up an authenticator app when they first sign in."""
-    organisation_id = None
-    if organisation:
-        try:
-            organisation_id = uuid.UUID(organisation)
-        except ValueError:
-            click.echo(f"--organisation: {organisation!r} is not an organisation id (a UUID).", err=True)
-            sys.exit(2)
+    organisation_id = _organisation_id_or_exit(organisation)
     try:
         user = invites.invite_user(email, name, role, None, invite_link, organisation_id=organisation_id)
     except services.AccountError as exc:

@@ -13,6 +13,7 @@ organisations are not found (support-access grants: ``support_grants``).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from app.api.auth import current_user
@@ -49,6 +50,18 @@ def _refused(exc: RestrictionError) -> ApiError:
     if isinstance(exc, RestrictionConflict):
         return ApiError(409, message="; ".join(exc.errors.values()))
     return ApiError(422, fields={name: [message] for name, message in exc.errors.items()})
+
+
+def _changed(reference: str, change: Callable[[Case], object]) -> dict[str, Any]:
+    """Apply ``change`` to the case in scope, commit, and answer with the
+    restriction's state; a refusal answers 409 or 422 (``_refused``)."""
+    case = case_in_scope(reference)
+    try:
+        change(case)
+    except RestrictionError as exc:
+        raise _refused(exc) from None
+    db.session.commit()
+    return _state(case)
 
 
 def _state(case: Case) -> dict[str, Any]:
@@ -102,13 +115,7 @@ def get_restriction(reference: str) -> dict[str, Any]:
 def restrict(reference: str, body: dict[str, Any]) -> dict[str, Any]:
     """Every confirmed record of the subject is kept in storage only until
     lifted; the recipients of the data are told (Art 19)."""
-    case = case_in_scope(reference)
-    try:
-        services.restrict(case, current_user(), body["reason"])
-    except RestrictionError as exc:
-        raise _refused(exc) from None
-    db.session.commit()
-    return _state(case)
+    return _changed(reference, lambda case: services.restrict(case, current_user(), body["reason"]))
 
 
 @operation(
@@ -126,13 +133,9 @@ def lift_restriction(reference: str, body: dict[str, Any]) -> dict[str, Any]:
     lifted (Art 18(3)); the restriction stays until ``lift_on`` (after today,
     within a year), when it is lifted and the recipients are told. 409 when
     nothing is restricted or a lift is already scheduled."""
-    case = case_in_scope(reference)
-    try:
-        lifting.schedule_lift(case, current_user(), body["reason"], body["lift_on"])
-    except RestrictionError as exc:
-        raise _refused(exc) from None
-    db.session.commit()
-    return _state(case)
+    return _changed(
+        reference, lambda case: lifting.schedule_lift(case, current_user(), body["reason"], body["lift_on"])
+    )
 
 
 @operation(
@@ -147,13 +150,7 @@ def lift_restriction(reference: str, body: dict[str, Any]) -> dict[str, Any]:
 def cancel_restriction_lift(reference: str) -> dict[str, Any]:
     """The dispute goes on: the requester is told the restriction stays.
     409 when no lift is scheduled."""
-    case = case_in_scope(reference)
-    try:
-        lifting.cancel_lift(case, current_user())
-    except RestrictionError as exc:
-        raise _refused(exc) from None
-    db.session.commit()
-    return _state(case)
+    return _changed(reference, lambda case: lifting.cancel_lift(case, current_user()))
 
 
 @operation(

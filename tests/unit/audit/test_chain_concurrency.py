@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from app.audit.models import AuditEvent
 from app.audit.services import record, verify_chain
 from app.extensions import db
+from tests.threads import run_together
 
 WRITERS = 6
 EVENTS_EACH = 15
@@ -20,25 +21,16 @@ def test_concurrent_commits_keep_one_unbroken_chain(app, db_session):
     if db_session.get_bind().dialect.name != "postgresql":
         pytest.skip("SQLite has one writer: nothing appends concurrently there")
     start = threading.Barrier(WRITERS, timeout=30)
-    errors: list[BaseException] = []
 
     def writer(number: int) -> None:
-        try:
-            with app.app_context():
-                start.wait()
-                for event in range(EVENTS_EACH):
-                    record("test.concurrent", data={"writer": number, "event": event})
-                    db.session.commit()
-                db.session.remove()
-        except BaseException as exc:  # reported by the main thread
-            errors.append(exc)
+        with app.app_context():
+            start.wait()
+            for event in range(EVENTS_EACH):
+                record("test.concurrent", data={"writer": number, "event": event})
+                db.session.commit()
+            db.session.remove()
 
-    threads = [threading.Thread(target=writer, args=(number,)) for number in range(WRITERS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not errors, errors
+    run_together(writer, range(WRITERS), timeout=120)
 
     db_session.expire_all()
     written = db_session.scalar(

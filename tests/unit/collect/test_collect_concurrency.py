@@ -12,6 +12,7 @@ from app.audit.models import AuditEvent
 from app.cases.models import CaseStatus
 from app.collect import gather, services
 from app.collect.models import RunStatus, SourceRun
+from tests.threads import run_together
 from tests.unit.collect.factory import confirmed_amelia
 
 
@@ -40,22 +41,13 @@ def test_jobs_finishing_together_move_the_case_once(app, db_session, world, case
         return real_store(*args)
 
     monkeypatch.setattr(gather, "_store", store_together)
-    errors: list[BaseException] = []
     case_id = case.id  # the threads must not touch this session's objects
 
     def job(source: str) -> None:
-        try:
-            with app.app_context():
-                gather.run_source(case_id, source)
-        except BaseException as exc:  # reported by the main thread
-            errors.append(exc)
+        with app.app_context():
+            gather.run_source(case_id, source)
 
-    threads = [threading.Thread(target=job, args=(source,)) for source in last_two]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not errors, errors
+    run_together(job, last_two)
 
     db_session.expire_all()
     assert case.status is CaseStatus.IN_REVIEW

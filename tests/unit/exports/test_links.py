@@ -28,6 +28,7 @@ from app.exports.models import DownloadLink, LinkAudience, PackStatus
 from app.extensions import db
 from app.mail.models import OutboxMessage
 from app.sources.validation import FieldError
+from tests.threads import run_together
 from tests.unit.api.estate import make_user
 from tests.unit.exports.factory import approved_without_items, stored_pack
 from tests.unit.sources.factories import build_world
@@ -196,28 +197,21 @@ def _in_threads(app: Flask, count: int, work) -> list:
     """Run ``work()`` in ``count`` threads at once, each in its own app
     context (so its own session and connection); returns their results."""
     barrier = threading.Barrier(count)
-    results: list = [None] * count
-    errors: list[BaseException] = []
 
-    def run(index: int) -> None:
+    def run(_index: int):
         with app.app_context():
             try:
                 barrier.wait(timeout=10)
-                results[index] = work()
+                result = work()
                 db.session.commit()
-            except BaseException as exc:  # reported below
-                errors.append(exc)
+                return result
+            except BaseException:
                 db.session.rollback()
+                raise
             finally:
                 db.session.remove()
 
-    threads = [threading.Thread(target=run, args=(n,)) for n in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not errors, errors
-    return results
+    return run_together(run, range(count))
 
 
 def test_parallel_downloads_never_exceed_the_limit(app, pack):

@@ -16,6 +16,7 @@ from app.intake import services
 from app.intake.services import submit_request
 from app.mail.models import OutboxMessage
 from tests.signin import make_organisation
+from tests.threads import run_together
 from tests.unit.intake.test_intake_services import submission
 
 # Differ between any two submissions, whichever way they were written.
@@ -157,26 +158,17 @@ def test_concurrent_submissions_keep_one_unbroken_chain(app, db_session, school)
 
     school_id, writers, each = school.id, 5, 6
     start = threading.Barrier(writers, timeout=30)
-    errors: list[BaseException] = []
 
     def writer(number: int) -> None:
-        try:
-            with app.test_request_context():
-                start.wait()
-                for index in range(each):
-                    email = f"w{number}.{index}@example.com"
-                    submit_request(submission(school_id, requester_email=email), ip=None)
-                    db.session.commit()
-                db.session.remove()
-        except BaseException as exc:  # reported by the main thread
-            errors.append(exc)
+        with app.test_request_context():
+            start.wait()
+            for index in range(each):
+                email = f"w{number}.{index}@example.com"
+                submit_request(submission(school_id, requester_email=email), ip=None)
+                db.session.commit()
+            db.session.remove()
 
-    threads = [threading.Thread(target=writer, args=(number,)) for number in range(writers)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not errors, errors
+    run_together(writer, range(writers), timeout=120)
     db_session.expire_all()
     assert len(db_session.scalars(select(Case)).all()) == writers * each
     assert verify_chain().intact
