@@ -50,6 +50,7 @@ def create_app(config: Settings | Mapping[str, str] | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
 
     _register_blueprints(app)
+    security.skip_limiter_middleware(app)
     _register_cli(app)
     _sqlite_pragmas(app)
     _postgres_liveness(app)

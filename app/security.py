@@ -64,6 +64,29 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(CSRFError, _csrf_refused)
 
 
+def skip_limiter_middleware(app: Flask) -> None:
+    """Drop Flask-Limiter's check of every request, when nothing needs it.
+
+    Every limit here decorates its own view, and the decorator checks it
+    when the view is called. The limiter's before-request hook exists for
+    default, application, blueprint and meta limits, none of which this app
+    sets, so on every request it worked out that nothing applied: about 5 %
+    of the public form's instructions (GET and POST). Call once the
+    blueprints are registered, as a blueprint limit is known only then;
+    should any such limit be configured, the hook stays.
+    """
+    from app.extensions import limiter
+
+    manager = limiter.limit_manager
+    if manager.application_limits or manager.default_limits or limiter._meta_limits:
+        return
+    if any(manager.blueprint_limits(app, name) for name in app.blueprints):
+        return
+    # ValueError if a newer Flask-Limiter hooks in some other way: the app
+    # then fails to start, in the tests first, rather than quietly changing.
+    app.before_request_funcs[None].remove(limiter._check_request_limit)
+
+
 def forget_cached_csrf_token() -> None:
     """Flask-WTF caches the signed CSRF token in ``g``. Call this whenever the
     session is cleared so forms made afterwards carry a token for the new one."""
@@ -76,18 +99,32 @@ def _forget_cached_csrf_token() -> None:
     forget_cached_csrf_token()
 
 
+# What every answer carries unless its view set its own. "same-origin", not
+# "no-referrer": Flask-WTF checks the Referer of HTTPS form posts, and other
+# sites still learn nothing (reset links included).
+_SECURITY_HEADERS = (
+    ("Content-Security-Policy", CONTENT_SECURITY_POLICY),
+    ("X-Content-Type-Options", "nosniff"),
+    ("X-Frame-Options", "DENY"),
+    ("Referrer-Policy", "same-origin"),
+    ("Permissions-Policy", PERMISSIONS_POLICY),
+    ("Cross-Origin-Opener-Policy", "same-origin"),
+)
+_PRODUCTION_HEADERS = (*_SECURITY_HEADERS, ("Strict-Transport-Security", HSTS))
+
+
 def _security_headers(response: Response) -> Response:
     headers = response.headers
-    headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-    headers.setdefault("X-Content-Type-Options", "nosniff")
-    headers.setdefault("X-Frame-Options", "DENY")
-    # "same-origin", not "no-referrer": Flask-WTF checks the Referer of HTTPS
-    # form posts, and other sites still learn nothing (reset links included).
-    headers.setdefault("Referrer-Policy", "same-origin")
-    headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
-    headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-    if current_app.config.get("RIGHTSDESK_ENV") == "production":
-        headers.setdefault("Strict-Transport-Security", HSTS)
+    wanted = (
+        _PRODUCTION_HEADERS if current_app.config.get("RIGHTSDESK_ENV") == "production" else _SECURITY_HEADERS
+    )
+    # One pass over the headers already set, not a ``setdefault`` per header:
+    # each miss there raises (and builds) a BadRequestKeyError, which made
+    # this hook cost more than many whole views.
+    present = {name.lower() for name, _ in headers}
+    missing = [(name, value) for name, value in wanted if name.lower() not in present]
+    if missing:
+        headers.extend(missing)
     return response
 
 
