@@ -342,6 +342,45 @@ def flask(env: dict[str, str], *args: str) -> None:
         raise RuntimeError(f"{' '.join(args)} failed:\n{done.stdout}\n{done.stderr}")
 
 
+def prepare_database(
+    args: argparse.Namespace, database_url: str, *, base_url: str, workdir: Path
+) -> dict[str, str]:
+    """Migrate and seed the run's (empty) database; the production
+    environment the app runs with, secrets generated for the run."""
+    env = {k: v for k, v in os.environ.items() if k not in ("SMTP_URL", "FLASK_APP", "RIGHTSDESK_ENV")}
+    env.update(
+        {
+            "RIGHTSDESK_ENV": "production",
+            "DATABASE_URL": database_url,
+            "SECRET_KEY": secrets.token_urlsafe(48),
+            "RIGHTSDESK_MASTER_KEYS": new_master_key_entry("bench"),
+            "RIGHTSDESK_BASE_URL": base_url,
+            "REDIS_URL": args.redis_url,
+            "RIGHTSDESK_PROXY_HOPS": "1",
+            "RIGHTSDESK_INSTANCE": str(workdir / "instance"),
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
+    log(f"migrating {urlsplit(database_url).path.lstrip('/')}")
+    flask(env, "db", "upgrade")
+    log(f"seeding {args.pupils:,} pupils in {args.schools} schools")
+    flask(
+        env,
+        "demo",
+        "seed",
+        "--force",
+        "--pupils",
+        str(args.pupils),
+        "--schools",
+        str(args.schools),
+        "--seed",
+        "1",
+        "--as-of",
+        "2026-11-22",
+    )
+    return env
+
+
 def gunicorn_command(target: str, port: int, args: argparse.Namespace) -> list[str]:
     # The same settings for the app and the baseline; only the target differs.
     return [
@@ -479,37 +518,7 @@ def main() -> int:
         created = True
 
         port = free_port()
-        env = {k: v for k, v in os.environ.items() if k not in ("SMTP_URL", "FLASK_APP", "RIGHTSDESK_ENV")}
-        env.update(
-            {
-                "RIGHTSDESK_ENV": "production",
-                "DATABASE_URL": database_url,
-                "SECRET_KEY": secrets.token_urlsafe(48),
-                "RIGHTSDESK_MASTER_KEYS": new_master_key_entry("bench"),
-                "RIGHTSDESK_BASE_URL": f"http://127.0.0.1:{port}",
-                "REDIS_URL": args.redis_url,
-                "RIGHTSDESK_PROXY_HOPS": "1",
-                "RIGHTSDESK_INSTANCE": str(workdir / "instance"),
-                "PYTHONUNBUFFERED": "1",
-            }
-        )
-        log(f"migrating {database}")
-        flask(env, "db", "upgrade")
-        log(f"seeding {args.pupils:,} pupils in {args.schools} schools")
-        flask(
-            env,
-            "demo",
-            "seed",
-            "--force",
-            "--pupils",
-            str(args.pupils),
-            "--schools",
-            str(args.schools),
-            "--seed",
-            "1",
-            "--as-of",
-            "2026-11-22",
-        )
+        env = prepare_database(args, database_url, base_url=f"http://127.0.0.1:{port}", workdir=workdir)
         with psycopg.connect(database_url) as conn:
             schools = [
                 str(row[0])
