@@ -152,6 +152,14 @@ class CaseEvidenceSchema(Schema):
     )
     size = fields.Integer(required=True, metadata={"description": "Bytes."})
     received_on = fields.Date(required=True, metadata={"description": "A clock input."})
+    destroyed_at = fields.DateTime(
+        required=True,
+        allow_none=True,
+        metadata={
+            "description": "When the file was crypto-shredded, some weeks after the case finished "
+            "(its name is then 'destroyed' and it can no longer be downloaded)."
+        },
+    )
 
 
 class CaseEventSchema(Schema):
@@ -176,6 +184,14 @@ class CaseSchema(CaseSummarySchema):
     identity_method = fields.Enum(IdentityMethod, by_value=True, required=True, allow_none=True)
     refusal_reason = fields.Enum(RefusalReason, by_value=True, required=True, allow_none=True)
     extension_reason = fields.String(required=True, allow_none=True)
+    copies_destroyed_at = fields.DateTime(
+        required=True,
+        allow_none=True,
+        metadata={
+            "description": "When the copies the case made (collected items, candidate summaries, "
+            "evidence files, packs) were destroyed, some weeks after it was closed or withdrawn."
+        },
+    )
     clock = fields.Nested(CaseClockSchema, required=True)
     pauses = fields.List(fields.Nested(CasePauseSchema), required=True)
     evidence = fields.List(fields.Nested(CaseEvidenceSchema), required=True)

@@ -35,6 +35,7 @@ _ERROR_RESPONSES: dict[int, str] = {
     403: "Forbidden",
     404: "NotFound",
     409: "Conflict",
+    410: "Gone",
     413: "PayloadTooLarge",
     415: "UnsupportedMediaType",
     422: "ValidationFailed",

@@ -124,10 +124,26 @@ def answer_clarification(case: Case, answer: str, *, today: date | None = None) 
     return case
 
 
+class EvidenceDestroyed(Exception):
+    """The file was crypto-shredded after the case finished (the caller answers 410)."""
+
+    def __init__(self, item: CaseEvidence) -> None:
+        destroyed = item.destroyed_at
+        when = f" on {destroyed:%-d %B %Y}" if destroyed else ""
+        super().__init__(
+            f"This file was destroyed{when}, some weeks after the case finished, "
+            "as the retention rules require. It can no longer be opened."
+        )
+
+
 def evidence_for_download(case: Case, evidence_id: uuid.UUID, actor: User) -> CaseEvidence | None:
     """The case's evidence file for a staff download, audited; None when the
-    id is not one of this case's files (the caller answers 404)."""
+    id is not one of this case's files (the caller answers 404). Raises
+    ``EvidenceDestroyed`` for a file destroyed after retention: nothing is
+    looked at, so nothing is audited."""
     item = next((item for item in case.evidence if item.id == evidence_id), None)
     if item is not None:
+        if item.destroyed_at is not None:
+            raise EvidenceDestroyed(item)
         _audit("case.evidence_downloaded", case, actor, {"evidence": item.id})
     return item

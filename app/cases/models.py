@@ -148,6 +148,10 @@ class Case(UUIDPrimaryKey, CreatedAt, Base):
     confirm_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     confirmed_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
+    # When the copies of personal data the case gathered (items, candidate
+    # summaries, evidence files, packs) were destroyed, some weeks after it
+    # closed (app.exports.retention); the case record itself stays.
+    copies_destroyed_at: Mapped[datetime | None]
     updated_at: Mapped[datetime | None]
 
     organisation: Mapped[Organisation] = relationship()
@@ -230,6 +234,11 @@ class CaseEvidence(UUIDPrimaryKey, CreatedAt, Base):
     uploaded_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
     blob: Mapped[Blob] = relationship()
+
+    @property
+    def destroyed_at(self) -> datetime | None:
+        """When the file was crypto-shredded (app.exports.retention), if it was."""
+        return self.blob.data_key.destroyed_at
 
 
 class CaseStatusLink(UUIDPrimaryKey, CreatedAt, Base):

@@ -89,7 +89,10 @@ def case_progress(case_id: uuid.UUID):
 @web.login_required
 def case_evidence(case_id: uuid.UUID, evidence_id: uuid.UUID):
     found = case_or_404(case_id)
-    item = evidence.evidence_for_download(found, evidence_id, signed_in_user())
+    try:
+        item = evidence.evidence_for_download(found, evidence_id, signed_in_user())
+    except evidence.EvidenceDestroyed as gone:
+        return render_template("console/evidence_destroyed.html", case=found, message=str(gone)), 410
     if item is None:
         abort(404)
     db.session.commit()  # the audit event, before the bytes go out

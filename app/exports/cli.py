@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import click
 from flask.cli import AppGroup
 
-from app.exports.retention import destroy_expired_packs
+from app.exports.retention import destroy_expired_copies
 from app.extensions import db
 
 packs_cli = AppGroup("packs", help="Response packs.")
@@ -23,13 +23,18 @@ packs_cli = AppGroup("packs", help="Response packs.")
 )
 @click.option("--dry-run", is_flag=True, help="List what would be destroyed; change nothing.")
 def destroy_expired_command(as_of: datetime | None, dry_run: bool) -> None:
-    """Crypto-shred the packs of cases closed longer ago than the retention period."""
+    """Destroy the copies of personal data held for cases closed or withdrawn
+    longer ago than the retention period: response packs and evidence files
+    (crypto-shredded), collected items and candidate summaries."""
     now = as_of.replace(tzinfo=UTC) if as_of else None
-    report = destroy_expired_packs(now, dry_run=dry_run)
+    report = destroy_expired_copies(now, dry_run=dry_run)
     if dry_run:
         db.session.rollback()
     else:
         db.session.commit()
+    verb = "would destroy" if dry_run else "destroyed"
     for pack_id in report.packs:
-        click.echo(f"{'would destroy' if dry_run else 'destroyed'} pack {pack_id}")
+        click.echo(f"{verb} pack {pack_id}")
+    for case_id in report.cases:
+        click.echo(f"{verb} the copies held for case {case_id}")
     click.echo(str(report))

@@ -1,26 +1,45 @@
-"""Destroying response packs once they are no longer needed.
+"""Destroying what a finished case copied of people's data.
 
-A pack is a complete copy of someone's data; after the case is closed the
-copy in Rights Desk serves nobody. Packs of cases closed more than
-``RIGHTSDESK_PACK_RETENTION_DAYS`` days ago (30 by default) are
-crypto-shredded: both blobs' data keys are destroyed (``shred_blob``), the
-pack is marked destroyed and its links revoked. Re-running finds nothing
-left to do. Run daily by the scheduler and by
-``flask packs destroy-expired``.
+While a case is worked, Rights Desk holds copies: the items gathered from
+every store, the summaries of the records the search proposed (other
+people's among them, such as a twin the DPO rejected), the identity and
+authority documents the requester sent, and the response packs. Once the
+case has been closed or withdrawn for ``RIGHTSDESK_PACK_RETENTION_DAYS``
+days (30 by default) those copies serve nobody, so the daily task (and
+``flask packs destroy-expired``) destroys them, in one transaction a case:
+
+- packs: both files crypto-shredded (``shred_blob``), the pack marked
+  destroyed and its download links revoked;
+- evidence files: crypto-shredded; the row stays (which kind, when it
+  arrived: a clock input) with a neutral file name in place of the one
+  the requester gave;
+- collected items: deleted (they are sealed row by row; the stores they
+  came from still hold the originals);
+- candidate summaries: emptied; which record was proposed, its score and
+  the DPO's decision stay, as the record of the search.
+
+What stays is the case record itself: who asked, what, when, the clock,
+the timeline, the review decisions, the "systems searched" checklist with
+its counts, the letters sent and any erasure certificate, which are the
+controller's evidence of how the request was handled. The case's
+``copies_destroyed_at`` is set, so a re-run finds nothing left to do.
 """
 
 from __future__ import annotations
 
+import json
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import delete, func, select, update
 
 from app.audit.services import record
 from app.blobs.services import shred_blob
-from app.cases.models import Case, CaseStatus
+from app.cases.lifecycle import FINISHED
+from app.cases.models import Case, CaseEvidence
+from app.collect.models import CaseCandidate, CollectedItem
 from app.db import utcnow
 from app.exports.models import DownloadLink, PackStatus, ResponsePack
 from app.extensions import db
@@ -29,40 +48,77 @@ from app.extensions import db
 # configured without it (e.g. a bare Flask app in a script).
 RETENTION_DAYS = 30
 CONFIG_KEY = "RIGHTSDESK_PACK_RETENTION_DAYS"
+DESTROYED_FILENAME = "destroyed"
+_EMPTY_SUMMARY = json.dumps({})
 
 
-@dataclass(frozen=True)
+@dataclass
 class DestroyReport:
     cutoff: datetime
-    packs: list[uuid.UUID]
-    links_revoked: int
     dry_run: bool
+    cases: list[uuid.UUID] = field(default_factory=list)
+    packs: list[uuid.UUID] = field(default_factory=list)
+    evidence_files: int = 0
+    items: int = 0
+    candidates: int = 0
+    links_revoked: int = 0
 
     def __str__(self) -> str:
         verb = "would be destroyed" if self.dry_run else "destroyed"
         links = "" if self.dry_run else f"; {self.links_revoked} link(s) revoked"
-        closed = f"closed before {self.cutoff:%Y-%m-%d}"
-        return f"{len(self.packs)} response pack(s) of cases {closed} {verb}{links}"
+        finished = f"closed or withdrawn before {self.cutoff:%Y-%m-%d}"
+        return (
+            f"{len(self.packs)} response pack(s), {self.evidence_files} evidence file(s), "
+            f"{self.items} collected item(s) and {self.candidates} candidate summary(ies) "
+            f"of {len(self.cases)} case(s) {finished} {verb}{links}"
+        )
+
+
+@dataclass(frozen=True)
+class CaseCopies:
+    """What one finished case still holds, by id."""
+
+    case_id: uuid.UUID
+    packs: list[ResponsePack]
+    evidence: list[CaseEvidence]
+    items: int
+    candidates: list[CaseCandidate]
 
 
 def retention_days() -> int:
     return int(current_app.config.get(CONFIG_KEY) or RETENTION_DAYS)
 
 
-def expired_packs(now: datetime, days: int | None = None) -> tuple[datetime, list[ResponsePack]]:
-    """Packs not yet destroyed whose case closed more than ``days`` before ``now``."""
+def expired_cases(now: datetime, days: int | None = None) -> tuple[datetime, list[Case]]:
+    """Finished cases whose copies are still here, closed or withdrawn more
+    than ``days`` before ``now``, oldest first."""
     cutoff = now - timedelta(days=retention_days() if days is None else days)
+    cases = db.session.scalars(
+        select(Case)
+        .where(Case.status.in_(FINISHED), Case.closed_at < cutoff, Case.copies_destroyed_at.is_(None))
+        .order_by(Case.closed_at, Case.id)
+    ).all()
+    return cutoff, list(cases)
+
+
+def copies_of(case: Case) -> CaseCopies:
     packs = db.session.scalars(
         select(ResponsePack)
-        .join(Case, Case.id == ResponsePack.case_id)
-        .where(
-            ResponsePack.status != PackStatus.DESTROYED,
-            Case.status == CaseStatus.CLOSED,
-            Case.closed_at < cutoff,
-        )
-        .order_by(ResponsePack.created_at)
+        .where(ResponsePack.case_id == case.id, ResponsePack.status != PackStatus.DESTROYED)
+        .order_by(ResponsePack.version)
     ).all()
-    return cutoff, list(packs)
+    evidence = [item for item in case.evidence if item.blob.data_key.destroyed_at is None]
+    items = db.session.scalar(
+        select(func.count()).select_from(CollectedItem).where(CollectedItem.case_id == case.id)
+    )
+    # Summaries are sealed (a fresh nonce each time), so an empty one can
+    # only be told apart once opened.
+    candidates = [
+        candidate
+        for candidate in db.session.scalars(select(CaseCandidate).where(CaseCandidate.case_id == case.id))
+        if candidate.summary_json != _EMPTY_SUMMARY
+    ]
+    return CaseCopies(case.id, list(packs), evidence, items or 0, candidates)
 
 
 def destroy_pack(pack: ResponsePack, *, now: datetime | None = None) -> int:
@@ -89,16 +145,56 @@ def destroy_pack(pack: ResponsePack, *, now: datetime | None = None) -> int:
     return revoked or 0
 
 
-def destroy_expired_packs(
+def destroy_case_copies(case: Case, *, now: datetime | None = None) -> tuple[CaseCopies, int]:
+    """Destroy everything ``copies_of(case)`` lists and mark the case; returns
+    what was destroyed and the links revoked. In the caller's transaction."""
+    now = now or utcnow()
+    copies = copies_of(case)
+    revoked = sum(destroy_pack(pack, now=now) for pack in copies.packs)
+    for item in copies.evidence:
+        shred_blob(item.blob_id)
+        item.filename = DESTROYED_FILENAME
+    db.session.execute(
+        delete(CollectedItem)
+        .where(CollectedItem.case_id == case.id)
+        .execution_options(synchronize_session=False)
+    )
+    for candidate in copies.candidates:
+        candidate.summary_json = _EMPTY_SUMMARY
+    case.copies_destroyed_at = now
+    record(
+        "case.copies_destroyed",
+        object_type="case",
+        object_id=case.id,
+        data={
+            "packs": len(copies.packs),
+            "evidence_files": len(copies.evidence),
+            "items": copies.items,
+            "candidates": len(copies.candidates),
+        },
+    )
+    return copies, revoked
+
+
+def destroy_expired_copies(
     now: datetime | None = None, *, dry_run: bool = False, days: int | None = None
 ) -> DestroyReport:
-    """Destroy every pack past retention (or, with ``dry_run``, only list
-    them). The caller commits."""
+    """Destroy the copies of every case past retention (or, with
+    ``dry_run``, only count them). The caller commits."""
     now = now or utcnow()
-    cutoff, packs = expired_packs(now, days)
-    revoked = 0
+    cutoff, cases = expired_cases(now, days)
+    report = DestroyReport(cutoff, dry_run)
+    for case in cases:
+        if dry_run:
+            copies, revoked = copies_of(case), 0
+        else:
+            copies, revoked = destroy_case_copies(case, now=now)
+        report.cases.append(case.id)
+        report.packs.extend(pack.id for pack in copies.packs)
+        report.evidence_files += len(copies.evidence)
+        report.items += copies.items
+        report.candidates += len(copies.candidates)
+        report.links_revoked += revoked
     if not dry_run:
-        for pack in packs:
-            revoked += destroy_pack(pack, now=now)
         db.session.flush()
-    return DestroyReport(cutoff, [pack.id for pack in packs], revoked, dry_run)
+    return report

@@ -49,10 +49,10 @@ def _withdraw_unconfirmed() -> str:
     return f"{withdraw_unconfirmed()} unconfirmed request(s) withdrawn"
 
 
-def _destroy_expired_packs() -> str:
-    from app.exports.retention import destroy_expired_packs
+def _destroy_expired_copies() -> str:
+    from app.exports.retention import destroy_expired_copies
 
-    return str(destroy_expired_packs())
+    return str(destroy_expired_copies())
 
 
 def _retention_sweep() -> str:
@@ -76,8 +76,10 @@ PERIODIC: dict[str, Periodic] = {
         Periodic("cases.reminders", 86400, _case_reminders),
         # Daily; a re-run finds the same cases already withdrawn.
         Periodic("cases.withdraw_unconfirmed", 86400, _withdraw_unconfirmed),
-        # Daily; crypto-shreds packs of long-closed cases, and a re-run finds them destroyed.
-        Periodic("packs.destroy_expired", 86400, _destroy_expired_packs),
+        # Daily; destroys what long-finished cases copied (packs, evidence files,
+        # items, candidate summaries), and a re-run finds them destroyed. The
+        # name is older than the copies beyond packs.
+        Periodic("packs.destroy_expired", 86400, _destroy_expired_copies),
         # Daily; idempotent, a re-run the same day finds nothing left to sweep.
         Periodic("retention.sweep", 86400, _retention_sweep),
         # Daily; lifts only rows whose day has come and whose requester was told,

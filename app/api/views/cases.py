@@ -68,6 +68,7 @@ def _detail(case: Case) -> dict[str, Any]:
                 "content_type": item.blob.content_type,
                 "size": item.blob.size,
                 "received_on": item.received_on,
+                "destroyed_at": item.destroyed_at,
             }
             for item in case.evidence
         ],
@@ -263,12 +264,16 @@ def request_identity_view(reference: str) -> dict[str, Any]:
     summary="Download an evidence file",
     tag="cases",
     binary=("application/pdf", "image/jpeg", "image/png"),
+    errors=(410,),
 )
 def download_evidence_view(reference: str, evidence_id: uuid.UUID) -> Response:
     """The file as uploaded, always as an attachment (never shown inline).
     Every download is audited."""
     case = case_in_scope(reference)
-    item = evidence.evidence_for_download(case, evidence_id, current_user())
+    try:
+        item = evidence.evidence_for_download(case, evidence_id, current_user())
+    except evidence.EvidenceDestroyed as gone:
+        raise ApiError(410, "destroyed", str(gone)) from None
     if item is None:
         raise ApiError(404)
     db.session.commit()

@@ -1,7 +1,5 @@
 import pytest
 
-from app.accounts.models import Role
-from tests.unit.api.estate import make_user
 from tests.unit.sources.factories import build_world
 
 
@@ -16,9 +14,3 @@ def inline_jobs(app):
 def world(db_session):
     return build_world(db_session)
 
-
-@pytest.fixture
-def caseworker(db_session):
-    user = make_user("case.worker@rightsdesk.example", Role.CASEWORKER)
-    db_session.commit()
-    return user

@@ -331,3 +331,12 @@ class Kit:
 @pytest.fixture(scope="session")
 def kit() -> type[Kit]:
     return Kit
+
+
+@pytest.fixture
+def quick(world, caseworker):
+    """A case approved with no items (database, jobs inline): for what happens
+    after a build, to packs, links and retention."""
+    from tests.unit.exports.factory import approved_without_items
+
+    return approved_without_items(world, caseworker)

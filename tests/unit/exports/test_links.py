@@ -31,20 +31,6 @@ from app.sources.validation import FieldError
 from tests.threads import run_together
 from tests.unit.api.estate import make_user
 from tests.unit.exports.factory import approved_without_items, stored_pack
-from tests.unit.sources.factories import build_world
-
-
-@pytest.fixture
-def world(app, db_session):
-    app.config["REDIS_URL"] = None
-    return build_world(db_session)
-
-
-@pytest.fixture
-def caseworker(db_session):
-    user = make_user("case.worker@rightsdesk.example", Role.CASEWORKER)
-    db_session.commit()
-    return user
 
 
 @pytest.fixture

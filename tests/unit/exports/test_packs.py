@@ -1,68 +1,44 @@
 """Building the response pack (real PDF and zip renderers, jobs inline):
 ready with pages and items, stored encrypted, idempotent, resumed after a
 killed worker, failed without leaking the error, refused before approval;
-marking responded; retention crypto-shreds packs and stops their links."""
+marking responded. Retention (packs shredded with a case's other copies)
+is tested in ``test_case_copies``."""
 
 from __future__ import annotations
 
 import io
 import zipfile
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
 
-from app.accounts.models import Role
 from app.audit.models import AuditEvent
 from app.blobs.models import Blob, BlobChunk
-from app.blobs.services import BlobDestroyedError, open_blob
+from app.blobs.services import open_blob
 from app.cases import lifecycle
 from app.cases.lifecycle import IllegalTransition
 from app.cases.models import CaseStatus
 from app.collect.models import CollectedItem
 from app.db import utcnow
-from app.exports import links, packs, retention
-from app.exports.links import LinkState
+from app.exports import packs
 from app.exports.models import PackStatus, ResponsePack
 from app.extensions import db
 from app.jobs import Job, JobStatus
 from app.jobs.repair import ABANDONED, repair
-from app.jobs.schedule import PERIODIC
-from tests.unit.api.estate import make_user
 from tests.unit.exports.factory import (
     approved_case,
-    approved_without_items,
     gathered_case,
     item_count,
     stored_pack,
 )
-from tests.unit.sources.factories import build_world
 
 SECRET_PHRASE = "Amelia O'Brien-Núñez"
 
 
 @pytest.fixture
-def world(app, db_session):
-    app.config["REDIS_URL"] = None  # jobs inline (CI also runs with REDIS_URL set)
-    return build_world(db_session)
-
-
-@pytest.fixture
-def caseworker(db_session):
-    user = make_user("case.worker@rightsdesk.example", Role.CASEWORKER)
-    db_session.commit()
-    return user
-
-
-@pytest.fixture
 def approved(world, caseworker):
     return approved_case(world, caseworker)
-
-
-@pytest.fixture
-def quick(world, caseworker):
-    """Approved with no items, for what happens after a build (stored_pack)."""
-    return approved_without_items(world, caseworker)
 
 
 def _build(case, actor) -> ResponsePack:
@@ -236,79 +212,6 @@ def test_staff_download_is_audited_and_only_for_ready_files(quick, caseworker):
     with pytest.raises(LookupError):
         packs.staff_download(quick, pack, "exe", caseworker)
     assert packs.file_name(quick, pack, "pdf") == f"{quick.reference}-response-v1.pdf"
-
-
-def _close(case, actor, days_ago: int) -> None:
-    if case.status is CaseStatus.APPROVED:
-        lifecycle.move(case, CaseStatus.RESPONDED, actor)
-    lifecycle.move(case, CaseStatus.CLOSED, actor)
-    case.closed_at = utcnow() - timedelta(days=days_ago)
-    db.session.commit()
-
-
-def test_retention_destroys_packs_of_long_closed_cases_and_their_links_stop(quick, caseworker):
-    pack = stored_pack(quick, caseworker)
-    sent = links.send_pack(pack, "school", caseworker)
-    db.session.commit()
-    _close(quick, caseworker, days_ago=31)
-
-    dry = retention.destroy_expired_packs(dry_run=True)
-    assert dry.packs == [pack.id] and pack.status is PackStatus.READY
-    db.session.rollback()
-
-    report = retention.destroy_expired_packs()
-    db.session.commit()
-    db.session.expire_all()
-    assert report.packs == [pack.id] and report.links_revoked == 1
-    assert pack.status is PackStatus.DESTROYED and pack.destroyed_at is not None
-    for blob_id in (pack.pdf_blob_id, pack.zip_blob_id):
-        with pytest.raises(BlobDestroyedError):
-            open_blob(blob_id)
-        assert db.session.scalar(select(func.count()).where(BlobChunk.blob_id == blob_id)) == 0
-    link = sent.link
-    assert link.revoked_at is not None and links.state_of(link) is LinkState.REVOKED
-    assert links.take_download(link, "pdf") is None
-    with pytest.raises(LookupError):
-        packs.pack_file(pack, "pdf")
-    (event,) = _actions("pack.destroyed")
-    assert event.data == {"pack": str(pack.id), "version": 1, "links_revoked": 1}
-    # Running again finds nothing to do.
-    assert retention.destroy_expired_packs().packs == []
-
-
-def test_retention_keeps_packs_of_recently_closed_and_open_cases(caseworker, quick, app):
-    pack = stored_pack(quick, caseworker)
-    _close(quick, caseworker, days_ago=29)
-    assert retention.destroy_expired_packs().packs == []
-    app.config[retention.CONFIG_KEY] = 7  # the period is configurable
-    assert retention.destroy_expired_packs().packs == [pack.id]
-    db.session.commit()
-    later = datetime.now(UTC) + timedelta(days=400)
-    assert retention.destroy_expired_packs(later).packs == []  # already destroyed
-
-
-def test_destroy_expired_command_and_the_daily_schedule(app, quick, caseworker):
-    pack = stored_pack(quick, caseworker)
-    _close(quick, caseworker, days_ago=1)
-    runner = app.test_cli_runner()
-    soon = (utcnow() + timedelta(days=10)).strftime("%Y-%m-%d")
-    later = (utcnow() + timedelta(days=40)).strftime("%Y-%m-%d")
-    assert "0 response pack(s)" in runner.invoke(args=["packs", "destroy-expired", "--as-of", soon]).output
-    dry = runner.invoke(args=["packs", "destroy-expired", "--as-of", later, "--dry-run"])
-    assert (
-        dry.exit_code == 0
-        and f"would destroy pack {pack.id}" in dry.output
-        and "would be destroyed" in dry.output
-    )
-    db.session.expire_all()
-    assert db.session.get(ResponsePack, pack.id).status is PackStatus.READY
-    done = runner.invoke(args=["packs", "destroy-expired", "--as-of", later])
-    assert done.exit_code == 0 and "1 response pack(s)" in done.output
-    db.session.expire_all()
-    assert db.session.get(ResponsePack, pack.id).status is PackStatus.DESTROYED
-
-    periodic = PERIODIC["packs.destroy_expired"]
-    assert periodic.every_seconds == 86400 and periodic.run().startswith("0 response pack(s)")
 
 
 def test_a_phrase_redacted_from_a_message_is_absent_from_the_whole_pack(world, caseworker):

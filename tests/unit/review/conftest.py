@@ -1,22 +1,6 @@
 import pytest
 
-from app.accounts.models import Role
-from tests.unit.api.estate import make_user
 from tests.unit.review.factory import gathered_amelia
-from tests.unit.sources.factories import build_world
-
-
-@pytest.fixture
-def world(app, db_session):
-    app.config["REDIS_URL"] = None  # the gather's jobs run inline (CI also sets REDIS_URL)
-    return build_world(db_session)
-
-
-@pytest.fixture
-def caseworker(db_session):
-    user = make_user("case.worker@rightsdesk.example", Role.CASEWORKER)
-    db_session.commit()
-    return user
 
 
 @pytest.fixture
