@@ -22,7 +22,7 @@ from sqlalchemy import ColumnElement, Select, Table, and_, delete, exists, func,
 
 from app.erasure.models import StepAction
 from app.extensions import db
-from app.rights.retention import anonymise_employees, anonymise_pupils
+from app.rights.retention import anonymise_employees, anonymise_pupils, delete_contacts
 from app.sources.access_log.models import AccessLogEntry, SupportAccessGrant
 from app.sources.consent.models import ConsentRecord
 from app.sources.contacts.models import Contact
@@ -239,6 +239,8 @@ def apply(
     else:
         clause = target.clause(match, orgs)
     key = (target.source, target.category)
+    if action is StepAction.DELETE and key == ("contacts", "contact"):
+        return delete_contacts(clause, as_of)
     if action is StepAction.DELETE:
         return db.session.execute(delete(target.table).where(clause)).rowcount
     if key == ("pupils", "identity"):

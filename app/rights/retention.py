@@ -30,7 +30,14 @@ What the actions do, per store:
   tickets are removed, since that correspondence names the child and would
   tie the anonymised record back to them. Attendance, assessments and
   enrolments are kept, no longer linked to anyone identifiable.
-  ``anonymised_at`` is set to ``as_of``.
+  ``anonymised_at`` is set to ``as_of``. The consent ledger keeps their
+  entries (the evidence consent was given, Art 7(1)) with the free-text
+  evidence replaced by ``CONSENT_EVIDENCE_REMOVED``: it often names the parent
+  who gave it ("Given by Mrs O'Brien (mother)") and so would tie the
+  anonymised record back to a family. Purpose, decision, wording and its
+  hash, method and dates stay.
+- contacts, deleted: their consent entries' evidence is cleared the same
+  way first, as the entries outlive the record.
 - employees, anonymised: the name as reports print it is kept (title,
   forename, preferred name, surname and their search keys) and so is the
   staff number (the school's own key its historical reports use, unique per
@@ -51,7 +58,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import ColumnElement, Date, Table, and_, delete, func, not_, or_, select, text, update
+from sqlalchemy import ColumnElement, Date, Select, Table, and_, delete, func, not_, or_, select, text, update
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
@@ -61,8 +68,10 @@ from app.extensions import db
 from app.rights import predicates as where
 from app.rights.models import PeriodUnit, RetentionAction, RetentionRule
 from app.rights.periods import cutoff
+from app.sources.consent.models import ConsentRecord
 from app.sources.correspondence.models import MessagePerson
 from app.sources.helpdesk.models import Ticket
+from app.sources.protocol import PersonKind
 from app.sources.pupils.models import SendRecord
 
 ANONYMISED_NAME = "Anonymised"
@@ -70,6 +79,7 @@ ANONYMISED_KEY = "anonymised"
 # Ten characters: a UPN has thirteen, so this can never be taken for one.
 ANONYMISED_UPN = "ANONYMISED"
 FORMER_EMPLOYEE_ROLE = "Former employee"
+CONSENT_EVIDENCE_REMOVED = "Removed when the record it concerns was anonymised or deleted"
 NOT_RECORDED = "Not recorded"
 
 
@@ -102,6 +112,30 @@ def _delete(table: Table) -> Callable[[ColumnElement[bool], date], int]:
     return apply
 
 
+def clear_consent_evidence(kind: PersonKind, people: Select) -> int:
+    """Replace the free-text evidence of the consent entries of ``people``
+    (ids of records of ``kind``), which may name someone. The ledger is
+    append-only for the ORM; this is the one change made to it, in Core."""
+    consent = ConsentRecord.__table__
+    statement = (
+        update(consent)
+        .where(
+            consent.c.person_kind == kind,
+            consent.c.person_id.in_(people),
+            consent.c.evidence.is_not(None),
+            consent.c.evidence != CONSENT_EVIDENCE_REMOVED,
+        )
+        .values(evidence=CONSENT_EVIDENCE_REMOVED)
+    )
+    return db.session.execute(statement).rowcount
+
+
+def delete_contacts(clause: ColumnElement[bool], _as_of: date) -> int:
+    contacts = where.CONTACTS
+    clear_consent_evidence(PersonKind.CONTACT, select(contacts.c.id).where(clause))
+    return db.session.execute(delete(contacts).where(clause)).rowcount
+
+
 def anonymise_pupils(clause: ColumnElement[bool], as_of: date) -> int:
     pupils = where.PUPILS
     statement = (
@@ -132,6 +166,7 @@ def anonymise_pupils(clause: ColumnElement[bool], as_of: date) -> int:
             .where(tickets.c.about_pupil_id.in_(marked), where.ticket_not_held())
             .values(about_pupil_id=None)
         )
+        clear_consent_evidence(PersonKind.PUPIL, marked)
     return count
 
 
@@ -170,7 +205,7 @@ SPECS: tuple[RuleSpec, ...] = (
     RuleSpec("helpdesk_after_contract", "helpdesk", RetentionAction.DELETE, where.TICKETS,
              where.helpdesk_after_contract, _delete(where.TICKETS)),
     RuleSpec("contacts_after_pupils", "contacts", RetentionAction.DELETE, where.CONTACTS,
-             where.contacts_after_pupils, _delete(where.CONTACTS)),
+             where.contacts_after_pupils, delete_contacts),
     RuleSpec("pupils_after_contract", "pupils", RetentionAction.ANONYMISE, where.PUPILS,
              where.pupils_after_contract, anonymise_pupils),
     RuleSpec("pupils_leavers", "pupils", RetentionAction.ANONYMISE, where.PUPILS,

@@ -16,7 +16,8 @@ from app.erasure.plan import ErasureBlocked, build_plan
 from app.extensions import db
 from app.recipients.models import RecipientNotice
 from app.rights.models import HoldSubject
-from app.rights.retention import ANONYMISED_NAME, ANONYMISED_UPN
+from app.rights.retention import ANONYMISED_NAME, ANONYMISED_UPN, CONSENT_EVIDENCE_REMOVED
+from app.sources.consent.models import ConsentRecord
 from app.sources.correspondence.models import Message
 from app.sources.helpdesk.models import Ticket
 from app.sources.pupils.models import AttendanceWeek, Pupil, SendRecord
@@ -81,6 +82,11 @@ def test_execute_erases_the_planned_data_and_responds(erasure):
     assert _count(AttendanceWeek, AttendanceWeek.pupil_id == pupil.id) == 38
     assert _count(Message, Message.organisation_id == world.elm.id) == 0
     assert _count(Ticket, Ticket.about_pupil_id == pupil.id) == 0
+    # Her consent entries stay (Art 7(1)) without their free-text evidence.
+    consents = db.session.scalars(select(ConsentRecord).where(ConsentRecord.person_id == pupil.id)).all()
+    assert consents and {row.evidence for row in consents} == {CONSENT_EVIDENCE_REMOVED}
+    others = db.session.scalars(select(ConsentRecord.evidence).where(ConsentRecord.person_id != pupil.id))
+    assert "Form on file" in set(others)
     # The twin and the other school are untouched.
     assert db.session.get(Pupil, world.isla.id).legal_forename == "Isla"
     assert db.session.get(Pupil, world.oak_amelia.id).anonymised_at is None

@@ -270,10 +270,11 @@ def test_the_sweep_runs_a_fixed_number_of_statements_however_many_records(app, p
         event.remove(engine, "before_cursor_execute", count)
     assert _counts(results)["pupils_after_contract"] == pupils
     writes = [s for s in statements if s.lstrip().upper().startswith(("UPDATE", "DELETE"))]
-    # Four deletes, employees 1, and for pupils an update per rule plus, for
-    # the rule that took some, three for their send records, message tags
-    # and tickets.
-    assert len(writes) == 10
+    # Four deletes (contacts' consent evidence cleared first: one more),
+    # employees 1, and for pupils an update per rule plus, for the rule that
+    # took some, four for their send records, message tags, tickets and
+    # consent evidence.
+    assert len(writes) == 12
 
 
 def test_the_daily_task_sweeps_as_of_today(app):

@@ -10,11 +10,13 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.rights.models import HoldSubject
-from app.rights.retention import ANONYMISED_UPN, sweep
+from app.rights.retention import ANONYMISED_UPN, CONSENT_EVIDENCE_REMOVED, sweep
+from app.sources.consent.models import ConsentDecision, ConsentMethod, ConsentRecord, wording_sha256
 from app.sources.contacts.models import Contact, PupilContact
 from app.sources.correspondence.models import Message, MessagePerson, MessageRecipient
 from app.sources.employees.models import Employee
 from app.sources.helpdesk.models import Ticket, TicketEntry
+from app.sources.protocol import PersonKind
 from app.sources.pupils.models import Assessment, AttendanceWeek, Enrolment, Pupil, SendRecord
 from app.sources.validation import FieldError, check_upn
 from tests.unit.rights import factory as make
@@ -141,3 +143,52 @@ def test_deleting_takes_the_dependent_rows_with_it(app):
     # Both contacts went, with their pupil links.
     assert make.count(Contact) == 0 and make.count(PupilContact) == 0
     assert make.count(MessagePerson) == 2  # the active message's tags of the staying pupil and the teacher
+
+
+def _consent(org, kind: PersonKind, person_id, evidence: str | None) -> ConsentRecord:
+    wording = "May we use photographs of your child on the school website?"
+    row = ConsentRecord(
+        organisation_id=org.id, person_kind=kind, person_id=person_id, purpose="photos_website",
+        decision=ConsentDecision.GRANTED, wording=wording, wording_version="2024-1",
+        wording_sha256=wording_sha256(wording), method=ConsentMethod.PAPER_SIGNATURE, evidence=evidence,
+        recorded_by="School office",
+    )  # fmt: skip
+    db.session.add(row)
+    db.session.flush()
+    return row
+
+
+def test_consent_entries_outlive_the_records_without_naming_the_family(app):
+    ended = make.school(contract_end=date(2020, 3, 31))
+    child = make.pupil(ended, left=date(2019, 7, 19))
+    parent = make.contact(ended, child)
+    active = make.school("Oak Primary School")
+    staying = make.pupil(active)
+    named = "Given by Mrs Siobhan O'Brien (mother); signed form scanned to the pupil file"
+    about_child = _consent(ended, PersonKind.PUPIL, child.id, named)
+    signed = "Signed by Siobhan O'Brien at parents' evening"
+    about_parent = _consent(ended, PersonKind.CONTACT, parent.id, signed)
+    about_staying = _consent(active, PersonKind.PUPIL, staying.id, named)
+    no_evidence = _consent(ended, PersonKind.PUPIL, child.id, None)
+    db.session.commit()
+    before = {row.id: (row.decision, row.wording_sha256, row.recorded_at) for row in db.session.scalars(
+        select(ConsentRecord))}  # fmt: skip
+
+    results = _counts(sweep(date(2024, 1, 1)))
+    db.session.commit()
+    assert results["pupils_after_contract"] == 1 and results["contacts_after_pupils"] == 1
+
+    def evidence(row: ConsentRecord) -> str | None:
+        return db.session.get(ConsentRecord, row.id, populate_existing=True).evidence
+
+    # The entries stay (evidence consent was given) but name nobody now.
+    assert evidence(about_child) == CONSENT_EVIDENCE_REMOVED
+    assert evidence(about_parent) == CONSENT_EVIDENCE_REMOVED
+    assert evidence(no_evidence) is None
+    assert evidence(about_staying) == named  # a pupil still on roll keeps hers
+    after = {row.id: (row.decision, row.wording_sha256, row.recorded_at) for row in db.session.scalars(
+        select(ConsentRecord))}  # fmt: skip
+    assert after == before
+    # A second sweep changes nothing more.
+    assert sum(_counts(sweep(date(2024, 1, 1))).values()) == 0
+    assert evidence(about_child) == CONSENT_EVIDENCE_REMOVED
