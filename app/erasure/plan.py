@@ -95,7 +95,8 @@ def decide(target: targets.Target, organisation: Organisation, as_of: date) -> t
     """The action for one store and category in one organisation, and the
     reason code for anything not simply deleted."""
     key = (target.source, target.category)
-    contract_runs = organisation.contract_end is None or organisation.contract_end > as_of
+    ends = organisation.service_ends_on
+    contract_runs = ends is None or ends > as_of
     if key in {("pupils", "attendance"), ("pupils", "assessments"), ("pupils", "enrolments")}:
         return (StepAction.KEEP, "controller_record") if contract_runs else (StepAction.DELETE, None)
     if key in {("pupils", "identity"), ("pupils", "characteristics")}:

@@ -60,5 +60,15 @@ class Organisation(UUIDPrimaryKey, CreatedAt, Base):
     trust: Mapped[Organisation | None] = relationship(remote_side="Organisation.id", back_populates="members")
     members: Mapped[list[Organisation]] = relationship(back_populates="trust")
 
+    @property
+    def service_ends_on(self) -> date | None:
+        """The day the service ends: the organisation's own contract end or,
+        for a trust's member school without one, the trust's (the trust is
+        then the customer for its schools). Retention's SQL follows the same
+        rule (``app.rights.predicates.ended_contracts``)."""
+        if self.contract_end is not None or self.trust is None:
+            return self.contract_end
+        return self.trust.contract_end
+
     def __repr__(self) -> str:
         return f"<Organisation {self.kind.value} {self.name!r}>"

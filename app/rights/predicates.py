@@ -20,7 +20,19 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import ColumnElement, Select, and_, case, exists, func, or_, select, union, union_all
+from sqlalchemy import (
+    ColumnElement,
+    CompoundSelect,
+    Select,
+    and_,
+    case,
+    exists,
+    func,
+    or_,
+    select,
+    union,
+    union_all,
+)
 
 from app.orgs.models import Organisation
 from app.rights.models import HoldSubject, LegalHold, SetupImport
@@ -59,9 +71,20 @@ def _not_held(column: ColumnElement, kind: HoldSubject) -> ColumnElement[bool]:
     )
 
 
-def ended_contracts(cut: date) -> Select:
-    """Organisations whose contract ended on or before ``cut``."""
-    return select(ORGANISATIONS.c.id).where(ORGANISATIONS.c.contract_end <= cut)
+def ended_contracts(cut: date) -> CompoundSelect:
+    """Organisations whose contract ended on or before ``cut``: their own
+    end date, or, for a trust's member school with no end date of its own,
+    the trust's (the trust is then the customer for its schools, and its
+    contract ending ends their service too). A member school's own end date
+    wins either way, so one that keeps a contract of its own after its
+    trust's ended is not swept."""
+    member, trust = ORGANISATIONS.alias("member"), ORGANISATIONS.alias("trust")
+    return union(
+        select(ORGANISATIONS.c.id).where(ORGANISATIONS.c.contract_end <= cut),
+        select(member.c.id)
+        .join(trust, trust.c.id == member.c.trust_id)
+        .where(member.c.contract_end.is_(None), trust.c.contract_end <= cut),
+    )
 
 
 def left_by(pupil_id: ColumnElement, cut: date) -> ColumnElement[bool]:

@@ -56,6 +56,25 @@ def test_plan_deletes_school_records_once_the_contract_has_ended(erasure):
     assert steps[("pupils", "identity")][0] is StepAction.ANONYMISE
 
 
+def test_plan_follows_the_trusts_contract_for_a_member_school_without_its_own(erasure):
+    from app.orgs.services import create_organisation
+
+    world, actor, case = erasure
+    trust = create_organisation(
+        name="Beacon Learning Trust", kind="trust", nation="england", contract_start=date(2020, 1, 1),
+        contract_end=date(2025, 7, 31), dp_contact_name="DPO", dp_contact_email="dpo@beacon.org.example",
+    )  # fmt: skip
+    world.elm.trust = trust
+    db.session.commit()
+    steps = _steps(build_plan(case, actor, as_of=date(2025, 10, 1)))
+    assert steps[("pupils", "attendance")] == (StepAction.DELETE, 38, None)
+    # A date of the school's own wins over the trust's.
+    world.elm.contract_end = date(2027, 7, 31)
+    db.session.commit()
+    steps = _steps(build_plan(case, actor, as_of=date(2025, 10, 1)))
+    assert steps[("pupils", "attendance")] == (StepAction.KEEP, 38, "controller_record")
+
+
 def test_plan_keeps_an_employees_name_for_historical_reports(erasure):
     world, actor, _ = erasure
     case = amelia_case(world, actor, request_type="erasure", subject_name="Margaret Hughes",

@@ -27,10 +27,17 @@ def at(day: date, hour: int = 10) -> datetime:
     return datetime.combine(day, time(hour), tzinfo=UTC)
 
 
-def school(name: str = "Elm Primary School", *, contract_end: date | None = None) -> Organisation:
+def school(
+    name: str = "Elm Primary School",
+    *,
+    contract_end: date | None = None,
+    kind: str = "school",
+    trust: Organisation | None = None,
+) -> Organisation:
     org = create_organisation(
-        name=f"{name} {next(_serial)}", kind="school", nation="england", contract_start=date(2015, 1, 1),
+        name=f"{name} {next(_serial)}", kind=kind, nation="england", contract_start=date(2015, 1, 1),
         dp_contact_name="Dee Pio", dp_contact_email="dpo@elm.sch.example", contract_end=contract_end,
+        trust=trust,
     )  # fmt: skip
     db.session.flush()
     return org

@@ -175,6 +175,26 @@ def test_a_contact_follows_its_own_organisations_contract_not_a_linked_pupils(ap
     assert db.session.get(Contact, parent.id, populate_existing=True) is None
 
 
+def test_a_trusts_ended_contract_ends_its_member_schools_without_a_date_of_their_own(app):
+    trust = make.school("Beacon Learning Trust", kind="trust", contract_end=date(2025, 3, 31))
+    member = make.school(trust=trust)  # served through the trust's contract
+    own_contract = make.school(trust=trust, contract_end=date(2031, 8, 31))  # a later date of its own
+    elsewhere = make.school()
+    children = {org.id: make.pupil(org) for org in (member, own_contract, elsewhere)}
+    for org in (member, own_contract, elsewhere):
+        make.message(org, about=[children[org.id]])
+    results = _counts(sweep(date(2030, 1, 1)))
+    assert results["pupils_after_contract"] == 1 and results["correspondence_after_contract"] == 1
+    anonymised = {
+        org_id
+        for org_id, child in children.items()
+        if db.session.get(Pupil, child.id, populate_existing=True).anonymised_at is not None
+    }
+    assert anonymised == {member.id}
+    left = db.session.scalars(select(Message.organisation_id)).all()
+    assert sorted(map(str, left)) == sorted(map(str, (own_contract.id, elsewhere.id)))
+
+
 _TABLES = (Pupil, Contact, PupilContact, Message, MessagePerson, MessageRecipient, Ticket, TicketEntry,
            SendRecord, Employee, Enrolment, AttendanceWeek, Assessment)  # fmt: skip
 
