@@ -16,6 +16,13 @@ from urllib.parse import urlsplit
 
 ENVIRONMENTS = ("development", "testing", "production")
 DEFAULT_ENV = "production"
+# The company that runs Rights Desk for its customer schools, as the response
+# pack names it: the processor holding the data on the controller's behalf.
+DEFAULT_PROCESSOR = (
+    "The Publishing Foundry (the Tiny Tracker service), a limited company registered in England and "
+    "Wales, company number 04712375, Unit 26 Priory Tec Park, Saxon Way, Hessle HU13 9PB"
+)
+MAX_PROCESSOR = 300
 
 
 class ConfigError(RuntimeError):
@@ -42,6 +49,7 @@ class Settings:
     # Days after a case closes that its response pack stays readable; then
     # the pack's data keys are destroyed (crypto-shredding).
     pack_retention_days: int = 30
+    processor: str = DEFAULT_PROCESSOR
     instance_path: Path = field(default_factory=lambda: Path("instance"))
 
     @property
@@ -66,6 +74,7 @@ class Settings:
             "RIGHTSDESK_BASE_URL": self.base_url,
             "DPO_MAILBOX": self.dpo_mailbox,
             "RIGHTSDESK_PACK_RETENTION_DAYS": self.pack_retention_days,
+            "RIGHTSDESK_PROCESSOR": self.processor,
             "PREFERRED_URL_SCHEME": urlsplit(self.base_url).scheme,
             # Requests naming another host are refused (400) in production, so
             # no URL is ever built on a forged Host header.
@@ -128,9 +137,17 @@ def load_settings(environ: Mapping[str, str] | None = None, instance_path: Path 
         dpo_mailbox=(environ.get("DPO_MAILBOX") or "").strip() or None,
         proxy_hops=_proxy_hops(environ.get("RIGHTSDESK_PROXY_HOPS", "0")),
         pack_retention_days=_days(environ, "RIGHTSDESK_PACK_RETENTION_DAYS", 30),
+        processor=_processor(environ.get("RIGHTSDESK_PROCESSOR")),
         instance_path=instance,
         base_url=(values["RIGHTSDESK_BASE_URL"] or _DEFAULT_BASE_URL[env]).rstrip("/"),
     )
+
+
+def _processor(value: str | None) -> str:
+    text = " ".join((value or "").split())
+    if len(text) > MAX_PROCESSOR:
+        raise ConfigError(f"RIGHTSDESK_PROCESSOR: at most {MAX_PROCESSOR} characters, not {len(text)}.")
+    return text or DEFAULT_PROCESSOR
 
 
 def _proxy_hops(value: str) -> int:

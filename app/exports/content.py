@@ -17,6 +17,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from flask import current_app
 from sqlalchemy import select
 
 from app.cases.models import Case
@@ -135,6 +136,9 @@ class PackContent:
     redacted_count: int = 0
     # Categories with nothing in ``sections`` because every item was withheld.
     withheld_categories: list[WithheldCategory] = field(default_factory=list)
+    # Who holds the data for the controller (RIGHTSDESK_PROCESSOR); the letter
+    # names it when set.
+    processor: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -296,6 +300,7 @@ def build_pack_content(case: Case, *, now: datetime | None = None) -> PackConten
         withheld_count=withheld,
         redacted_count=redacted,
         withheld_categories=withheld_categories,
+        processor=current_app.config.get("RIGHTSDESK_PROCESSOR") or "",
     )
 
 

@@ -115,3 +115,14 @@ def test_pack_retention_days_must_be_sensible(tmp_path, value):
         load_settings(
             {"RIGHTSDESK_ENV": "development", "RIGHTSDESK_PACK_RETENTION_DAYS": value}, instance_path=tmp_path
         )
+
+
+def test_the_processor_named_in_packs_defaults_to_the_company_and_can_be_set(tmp_path):
+    base = {"RIGHTSDESK_ENV": "development"}
+    default = load_settings(base, instance_path=tmp_path).flask_config()["RIGHTSDESK_PROCESSOR"]
+    assert default.startswith("The Publishing Foundry") and "04712375" in default
+    spaced = {**base, "RIGHTSDESK_PROCESSOR": "  Example   Software Ltd "}
+    custom = load_settings(spaced, instance_path=tmp_path)
+    assert custom.processor == "Example Software Ltd"
+    with pytest.raises(ConfigError, match="RIGHTSDESK_PROCESSOR"):
+        load_settings({**base, "RIGHTSDESK_PROCESSOR": "x" * 301}, instance_path=tmp_path)

@@ -97,6 +97,9 @@ def test_fully_withheld_category_is_listed_with_its_register_facts_in_the_letter
         f"{withheld} records of it under an exemption, so it is not in Part 2."
     ) in letter
     assert f"We have withheld {withheld} items" in letter
+    # The processor, as configured (the company by default), is named.
+    assert content.processor.startswith("The Publishing Foundry")
+    assert "The Publishing Foundry (the Tiny Tracker service)" in " ".join(letter.split())
     copy = pdf.text[
         pdf.text.index("Part 2: A copy of the personal data") : pdf.text.index("Part 3: Disclosure schedule")
     ]

@@ -189,3 +189,17 @@ def test_pack_html_is_escaped_and_links_only_the_stylesheet(kit: Any) -> None:
     assert html.count("<link ") == 1
     assert 'href="rightsdesk-asset:pdf/print.css"' in html
     assert "<script" not in html and "<img" not in html
+
+
+def test_cover_letter_names_the_processor_when_configured(kit: Any) -> None:
+    pack = kit.build_pack(attendance_years=1)
+    named = render_pack_html(replace(pack, processor="Example Software Ltd, 1 High Street, Leeds LS1 1AA"))
+    assert (
+        "Example Software Ltd, 1 High Street, Leeds LS1 1AA, the school's education software provider, "
+        "holds and processes the data on the school's behalf, as its processor"
+    ) in " ".join(named.split())
+    unnamed = " ".join(render_pack_html(replace(pack, processor="")).split())
+    assert "The school's education software provider holds and processes the data" in unnamed
+    # Typed into the environment, so escaped like everything else.
+    marked = render_pack_html(replace(pack, processor="<b>Example</b> & Co"))
+    assert "&lt;b&gt;Example&lt;/b&gt; &amp; Co" in marked and "<b>Example" not in marked
