@@ -41,12 +41,11 @@ def organisations_of(case: Case) -> frozenset[uuid.UUID]:
 
 def subject_identity(case: Case, organisation_ids: frozenset[uuid.UUID]) -> Identity:
     forename, surname = split_name(case.subject_name)
-    # The requester's email is the subject's own only when they ask for themselves.
-    emails = (
-        frozenset({normalise_email(case.requester_email)})
-        if case.requester_relationship is Relationship.SELF
-        else frozenset()
-    )
+    # The requester's email and phone are the subject's own only when they
+    # ask for themselves.
+    own = case.requester_relationship is Relationship.SELF
+    emails = frozenset({normalise_email(case.requester_email)}) if own else frozenset()
+    phones = frozenset({case.requester_phone}) if own and case.requester_phone else frozenset()
     return Identity(
         organisation_ids=organisation_ids,
         forename=forename,
@@ -55,6 +54,7 @@ def subject_identity(case: Case, organisation_ids: frozenset[uuid.UUID]) -> Iden
         upn=case.subject_upn,
         staff_number=case.subject_staff_number,
         emails=emails,
+        phones=phones,
         role=case.subject_role.value,
     )
 
@@ -70,6 +70,7 @@ def requester_identity(case: Case, organisation_ids: frozenset[uuid.UUID]) -> Id
         forename=forename,
         surname=surname,
         emails=frozenset({normalise_email(case.requester_email)}),
+        phones=frozenset({case.requester_phone}) if case.requester_phone else frozenset(),
         role=_REQUESTER_ROLES.get(case.requester_relationship),
     )
 

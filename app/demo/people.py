@@ -9,6 +9,7 @@ from app.demo.context import Context, at
 from app.demo.data_people import NICKNAMES, TITLES_FEMALE, TITLES_MALE
 from app.demo.draw import Address, NameGroup, Weighted, key_of, mobile, personal_email
 from app.demo.orgs import School
+from app.sources.names import phone_key
 
 EMPLOYEE_COLUMNS = (
     "id", "created_at", "organisation_id", "staff_number", "title", "forename", "surname", "preferred_name",
@@ -18,7 +19,7 @@ EMPLOYEE_COLUMNS = (
 CONTACT_COLUMNS = (
     "id", "created_at", "organisation_id", "title", "forename", "surname", "surname_key", "forename_key",
     "email", "mobile_phone", "home_phone", "address_line1", "address_line2", "town", "postcode",
-    "anonymised_at",
+    "anonymised_at", "mobile_key", "home_key",
 )
 
 _TITLES = {"F": Weighted(TITLES_FEMALE), "M": Weighted(TITLES_MALE)}
@@ -191,12 +192,13 @@ def make_family(ctx: Context, school: School) -> Family:
         elif rng.random() < 0.9:
             email = personal_email(rng, forename, surname)
         contact_id = ctx.ids()
+        mobile_phone = mobile(rng) if rng.random() < 0.95 else None
+        home_phone = school.locality.home_phone(rng) if rng.random() < 0.3 else None
         row = (
             contact_id, at(max(school.contract_start, ctx.window_start)), school.id,
             _TITLES[gender].pick(rng), forename, surname, key_of(surname), key_of(forename), email,
-            mobile(rng) if rng.random() < 0.95 else None,
-            school.locality.home_phone(rng) if rng.random() < 0.3 else None,
-            home.line1, home.line2, home.town, home.postcode, None,
+            mobile_phone, home_phone, home.line1, home.line2, home.town, home.postcode, None,
+            phone_key(mobile_phone), phone_key(home_phone),
         )
         ctx.sink.add("contacts", row)
         ctx.maybe_check("contact", lambda row=row: dict(zip(CONTACT_COLUMNS, row, strict=True)))

@@ -56,7 +56,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from app.sources.names import name_key, normalise_email, normalise_postcode
+from app.sources.names import name_key, normalise_email, normalise_postcode, phone_key
 from app.sources.protocol import Candidate, Identity, PersonKind
 
 # At or above: a likely match worth the DPO's confirmation. Below: weak
@@ -70,6 +70,8 @@ EXACT_KEY_WEIGHTS = {
     "staff_number_exact": 0.50,
     "former_upn_exact": 0.45,
     "email_exact": 0.40,
+    # Below an email: a home number is shared by the household.
+    "phone_exact": 0.35,
 }
 _DOB_EXACT, _DOB_SWAPPED, _DOB_DIFFERS = 0.30, 0.15, -0.25
 _FORENAME = {"exact": 0.30, "preferred": 0.27, "middle": 0.20, "typo": 0.22, "initial": 0.10}
@@ -96,6 +98,7 @@ class TypedIdentity:
     date_of_birth: date | None
     postcode: str | None
     emails: frozenset[str]
+    phones: frozenset[str] = frozenset()  # phone keys
 
     @classmethod
     def of(cls, identity: Identity) -> TypedIdentity:
@@ -110,6 +113,7 @@ class TypedIdentity:
             date_of_birth=identity.date_of_birth,
             postcode=normalise_postcode(identity.postcode) if identity.postcode else None,
             emails=frozenset(normalise_email(e) for e in identity.emails if e.strip()),
+            phones=frozenset(key for key in map(phone_key, identity.phones) if key),
         )
 
     @property

@@ -21,3 +21,21 @@ def normalise_email(email: str) -> str:
 
 def normalise_postcode(postcode: str) -> str:
     return re.sub(r"\s+", "", postcode).upper()
+
+
+_NOT_DIGITS = re.compile(r"\D")
+
+
+def phone_key(phone: str | None) -> str | None:
+    """A UK number as dialled from within the UK, digits only, so that
+    "+44 (0)7700 900123", "0044 7700 900123" and "07700900123" share a key;
+    None for anything too short or too long to be one number."""
+    if not phone:
+        return None
+    digits = _NOT_DIGITS.sub("", phone)
+    if digits.startswith("00"):
+        digits = digits[2:]
+    if digits.startswith("44") and len(digits) >= 12:
+        digits = digits[2:]
+        digits = digits if digits.startswith("0") else "0" + digits
+    return digits if 10 <= len(digits) <= 11 and digits.startswith("0") else None

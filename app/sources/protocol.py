@@ -47,6 +47,7 @@ class Identity:
     upn: str | None = None
     staff_number: str | None = None
     emails: frozenset[str] = frozenset()
+    phones: frozenset[str] = frozenset()  # as typed; sources normalise them
     postcode: str | None = None
     # pupil, parent, staff or former_staff (app.cases.models.SubjectRole values)
     role: str | None = None

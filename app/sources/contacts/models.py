@@ -6,9 +6,12 @@ import uuid
 from datetime import date
 
 from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from app.db import Base, CreatedAt, UUIDPrimaryKey
+from app.sources.names import phone_key
+
+_PHONE_KEYS = {"mobile_phone": "mobile_key", "home_phone": "home_key"}
 
 # Relationship codes as the DfE common basic data set spells them.
 RELATIONSHIPS = (
@@ -42,6 +45,10 @@ class Contact(UUIDPrimaryKey, CreatedAt, Base):
     email: Mapped[str | None] = mapped_column(String(320), index=True)
     mobile_phone: Mapped[str | None] = mapped_column(String(40))
     home_phone: Mapped[str | None] = mapped_column(String(40))
+    # The phones as keys (app.sources.names.phone_key) for matching a
+    # requester who gives a number; kept in step by ``_phone_keys``.
+    mobile_key: Mapped[str | None] = mapped_column(String(15), index=True)
+    home_key: Mapped[str | None] = mapped_column(String(15), index=True)
     address_line1: Mapped[str | None] = mapped_column(String(200))
     address_line2: Mapped[str | None] = mapped_column(String(200))
     town: Mapped[str | None] = mapped_column(String(100))
@@ -49,6 +56,13 @@ class Contact(UUIDPrimaryKey, CreatedAt, Base):
     anonymised_at: Mapped[date | None]
 
     pupil_links: Mapped[list[PupilContact]] = relationship(back_populates="contact")
+
+    @validates("mobile_phone", "home_phone")
+    def _phone_keys(self, name: str, value: str | None) -> str | None:
+        # Every write through the ORM (imports, rectification) keeps the key
+        # in step; bulk writers (the demo seed) compute it themselves.
+        setattr(self, _PHONE_KEYS[name], phone_key(value))
+        return value
 
 
 class PupilContact(UUIDPrimaryKey, Base):

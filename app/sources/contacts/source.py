@@ -7,7 +7,7 @@ import uuid
 from collections.abc import Iterator
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from app.orgs.models import Organisation
@@ -48,6 +48,16 @@ class ContactSource:
         if typed.emails:
             pool.add(
                 session.execute(base.where(in_orgs, Contact.email.in_(sorted(typed.emails)))), "email_exact"
+            )
+        if typed.phones:
+            # A number the requester gave: finds a parent whose surname or
+            # email has changed since the school recorded them.
+            phones = sorted(typed.phones)
+            pool.add(
+                session.execute(
+                    base.where(in_orgs, or_(Contact.mobile_key.in_(phones), Contact.home_key.in_(phones)))
+                ),
+                "phone_exact",
             )
         if typed.lookup_keys:
             # Contacts carry no date of birth: everyone in these schools with

@@ -248,6 +248,21 @@ def test_searching_again_keeps_decisions(db_session, world, caseworker):
     assert mother.about == "requester" and mother.summary["name"]
 
 
+def test_a_parent_is_found_by_the_phone_number_on_the_form(db_session, world, caseworker):
+    """The mother wrote her new name and email on the form; the school still
+    has her old ones, but her mobile number is the same."""
+    world.mother.mobile_phone = "07700 900461"
+    db_session.commit()
+    case = amelia_case(
+        world, caseworker, requester_name="Siobhan Byrne", requester_email="siobhan.byrne@example.net",
+        requester_phone="+44 7700 900461",
+    )  # fmt: skip
+    services.propose_candidates(case, caseworker)
+    db_session.commit()
+    mother = candidate_for(case, world.mother.id)
+    assert mother.about == "requester" and "phone_exact" in mother.reasons
+
+
 def test_deciding_another_cases_candidate_is_not_found(db_session, world, caseworker):
     case = amelia_case(world, caseworker)
     other = amelia_case(world, caseworker, requester_email="someone@example.net")

@@ -17,7 +17,7 @@ from app.sources.matching import (
     postcode_variants,
     score,
 )
-from app.sources.names import name_key
+from app.sources.names import name_key, phone_key
 from app.sources.protocol import Identity, PersonKind
 from app.sources.pupils.source import SOURCE as PUPILS
 from tests.unit.sources.factories import MOTHER_EMAIL, TEACHER_EMAIL, TWINS_BORN, make_upn
@@ -185,6 +185,53 @@ def test_find_parent_as_contact_by_email_and_by_name(db_session, world):
     )
     assert by_name[0].record_id == world.mother.id
     assert {"forename_typo", "surname_exact", "postcode_exact"} <= set(by_name[0].reasons)
+
+
+@pytest.mark.parametrize(
+    ("typed_number", "key"),
+    [
+        ("07700 900123", "07700900123"),
+        ("+44 (0)7700 900123", "07700900123"),
+        ("+44 7700 900123", "07700900123"),
+        ("0044 7700-900123", "07700900123"),
+        ("0113 496 0000", "01134960000"),
+        ("900123", None),
+        ("0770090012345678", None),
+        ("", None),
+    ],
+)
+def test_phone_key_is_the_number_as_dialled_in_the_uk(typed_number, key):
+    assert phone_key(typed_number) == key
+
+
+def test_find_parent_as_contact_by_phone_when_surname_and_email_changed(db_session, world):
+    from app.sources.contacts.models import Contact
+    from tests.unit.sources.factories import contact
+
+    orgs = frozenset({world.elm.id})
+    mother = db_session.get(Contact, world.mother.id)
+    mother.mobile_phone = "07700 900461"  # through the ORM: the key follows
+    father = contact(db_session, world.elm, "Declan", "O'Brien", home_phone="0113 496 0372")
+    namesake = contact(db_session, world.oak, "Siobhan", "Byrne", mobile_phone="07700 900461")
+    assert (mother.mobile_key, father.home_key) == ("07700900461", "01134960372")
+    # Remarried, a new email: the name the school has is not the one typed.
+    typed_identity = Identity(
+        orgs, "Siobhan", "Byrne", emails=frozenset({"siobhan.byrne@example.net"}),
+        phones=frozenset({"+44 7700 900461"}), role="parent",
+    )  # fmt: skip
+    found = CONTACTS.find(db_session, typed_identity)
+    assert found[0].record_id == mother.id and "phone_exact" in found[0].reasons
+    assert namesake.id not in {c.record_id for c in found}  # another school's record
+    # The household's shared landline lists the father too, below the mother.
+    home = CONTACTS.find(
+        db_session, Identity(orgs, "Siobhan", "O'Brien", phones=frozenset({"01134960372"}), role="parent")
+    )
+    ranked = [c.record_id for c in home]
+    assert ranked.index(mother.id) < ranked.index(father.id)
+    assert "phone_exact" in home[ranked.index(father.id)].reasons
+    # Rectifying the number moves the key with it.
+    mother.mobile_phone = None
+    assert mother.mobile_key is None
 
 
 def test_find_staff_by_staff_number(db_session, world):
