@@ -9,6 +9,11 @@ SHA-256 is stored, an expiry, and a conditional update that spends it once
 even if two requests race. Only the newest link of a user works. After
 accepting, the person signs in and, having no second factor yet, enrols an
 authenticator app there (``signin.sign_in_with_password`` asks for it).
+
+A disabled account (a former member of staff coming back) can be invited
+again: it starts afresh, as a new invitee would, with no usable password,
+no authenticator, no recovery codes, no reset links and every API token
+revoked, so nothing from before works once the account is switched back on.
 """
 
 from __future__ import annotations
@@ -19,9 +24,9 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import exists, select, update
+from sqlalchemy import delete, select, update
 
-from app.accounts.models import Role, StaffInvite, User
+from app.accounts.models import PasswordResetToken, RecoveryCode, Role, StaffInvite, User
 from app.accounts.services import AccountError, check_new_password, check_new_user, set_password
 from app.audit.services import record
 from app.crypto import token_digest
@@ -64,13 +69,16 @@ def invite_user(
 
     Inviting an address whose invitation is still waiting (or was withdrawn
     or has expired) sends a new link, replaces the old one and takes the new
-    name and role. An address that belongs to an account someone has used is
-    refused, with ``AccountError("email", ...)``. The caller commits."""
+    name and role. A disabled account's address invites its owner back,
+    with every credential of before cleared (``_start_afresh``). An active
+    account's address is refused, with ``AccountError("email", ...)``. The
+    caller commits."""
     _check_actor(actor)
     now = now or utcnow()
     email, name, role = check_new_user(email=email, name=name, role=role, organisation_id=organisation_id)
     user = db.session.scalar(select(User).where(User.email == email))
     created = user is None
+    rejoining = False
     if user is None:
         user = User(
             email=email,
@@ -83,11 +91,14 @@ def invite_user(
         )
         db.session.add(user)
         db.session.flush()
-    elif not never_accepted(user):
-        raise AccountError("email", _taken_message(user))
+    elif user.is_active:
+        raise AccountError("email", "A member of staff already uses this email address")
     else:
+        rejoining = not awaiting_acceptance(user)
+        if rejoining:
+            _start_afresh(user, actor, now)
         user.name, user.role, user.organisation_id = name, role, organisation_id
-    _issue(user, actor, link_for, now, created=created)
+    _issue(user, actor, link_for, now, created=created, rejoining=rejoining)
     return user
 
 
@@ -96,7 +107,7 @@ def resend_invite(
 ) -> None:
     """Send a new link to someone who has not accepted yet; the old one stops working."""
     _check_actor(actor)
-    if not never_accepted(user):
+    if not awaiting_acceptance(user):
         raise NotInvited(f"user {user.id} has already accepted an invitation")
     _issue(user, actor, link_for, now or utcnow(), created=False)
 
@@ -105,7 +116,7 @@ def withdraw_invite(user: User, actor: User | None, *, now: datetime | None = No
     """Stop a waiting invitation's link working. The account stays, disabled
     and without a password; inviting the address again sends a new link."""
     _check_actor(actor)
-    if not never_accepted(user):
+    if not awaiting_acceptance(user):
         raise NotInvited(f"user {user.id} has already accepted an invitation")
     ended = _spend_open_links(user, now or utcnow(), WITHDRAWN)
     record(
@@ -164,13 +175,11 @@ def accept_invite(token: str, password: str, *, now: datetime | None = None) -> 
     return user
 
 
-def never_accepted(user: User) -> bool:
-    """Whether ``user`` came by invitation and has not accepted one yet."""
-    invited = db.session.scalar(select(exists().where(StaffInvite.user_id == user.id)))
-    accepted = db.session.scalar(
-        select(exists().where(StaffInvite.user_id == user.id, StaffInvite.end_reason == ACCEPTED))
-    )
-    return bool(invited) and not accepted and not user.is_active
+def awaiting_acceptance(user: User) -> bool:
+    """Whether ``user`` is switched off with an invitation (its newest) not
+    accepted: the link may still work, or have been replaced, withdrawn,
+    ended by disabling or expired."""
+    return user.id in waiting_invites([user.id])
 
 
 @dataclass(frozen=True)
@@ -183,23 +192,23 @@ class Waiting:
 
 
 def waiting_invites(user_ids: Collection[uuid.UUID] | None = None) -> dict[uuid.UUID, Waiting]:
-    """Users (of ``user_ids``, or all) invited and not accepted yet, with
-    their newest link. One query for a whole list page."""
-    accepted = select(StaffInvite.user_id).where(StaffInvite.end_reason == ACCEPTED)
+    """Switched-off users (of ``user_ids``, or all) whose newest invitation
+    is not accepted, with that link. A former member of staff invited back
+    counts from the new invitation on. One query for a whole list page."""
     query = (
         select(StaffInvite.user_id, StaffInvite.expires_at, StaffInvite.used_at, StaffInvite.end_reason)
         .join(User, User.id == StaffInvite.user_id)
-        .where(User.is_active.is_(False), StaffInvite.user_id.not_in(accepted))
-        .order_by(StaffInvite.created_at)
+        .where(User.is_active.is_(False))
+        .order_by(StaffInvite.created_at, StaffInvite.id)
     )
     if user_ids is not None:
         query = query.where(StaffInvite.user_id.in_(list(user_ids)))
-    waiting: dict[uuid.UUID, Waiting] = {}
-    for user_id, expires_at, used_at, end_reason in db.session.execute(query):
-        seen = waiting.get(user_id)
-        if seen is None or not seen.live:  # issuing ends every other link: a live one is the newest
-            waiting[user_id] = Waiting(expires_at, used_at is None, end_reason)
-    return waiting
+    newest = {row.user_id: row for row in db.session.execute(query)}
+    return {
+        user_id: Waiting(row.expires_at, row.used_at is None, row.end_reason)
+        for user_id, row in newest.items()
+        if row.end_reason != ACCEPTED
+    }
 
 
 def account_state(user: User, waiting: dict[uuid.UUID, Waiting], *, now: datetime | None = None) -> str:
@@ -218,14 +227,53 @@ def _check_actor(actor: User | None) -> None:
         raise PermissionError("only administrators invite staff")
 
 
-def _taken_message(user: User) -> str:
-    if user.is_active:
-        return "A member of staff already uses this email address"
-    return "This email address belongs to a disabled account: ask another administrator to look at it"
+def _start_afresh(user: User, actor: User | None, now: datetime) -> None:
+    """Clear every credential a disabled account had, so that inviting its
+    owner back gives a new member of staff's start and nothing else."""
+    from app.api.models import ApiToken  # the API builds on accounts, not the other way
+
+    user.password_hash = NO_USABLE_HASH
+    user.password_changed_at = None
+    user.totp_secret = None
+    user.totp_confirmed_at = None
+    user.totp_last_step = None
+    user.failed_attempts = 0
+    user.locked_until = None
+    codes = db.session.execute(
+        delete(RecoveryCode)
+        .where(RecoveryCode.user_id == user.id)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.execute(
+        update(PasswordResetToken)
+        .where(PasswordResetToken.user_id == user.id, PasswordResetToken.used_at.is_(None))
+        .values(used_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    tokens = db.session.execute(
+        update(ApiToken)
+        .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    record(
+        "accounts.credentials_cleared",
+        actor_type="user" if actor else "system",
+        actor_id=actor.id if actor else None,
+        object_type="user",
+        object_id=user.id,
+        data={"recovery_codes": codes, "api_tokens_revoked": tokens},
+    )
 
 
 def _issue(
-    user: User, actor: User | None, link_for: Callable[[str], str], now: datetime, *, created: bool
+    user: User,
+    actor: User | None,
+    link_for: Callable[[str], str],
+    now: datetime,
+    *,
+    created: bool,
+    rejoining: bool = False,
 ) -> None:
     replaced = _spend_open_links(user, now, REPLACED)
     token = secrets.token_urlsafe(32)
@@ -250,7 +298,13 @@ def _issue(
         actor_id=actor.id if actor else None,
         object_type="user",
         object_id=user.id,
-        data={"invite": invite.id, "role": user.role.value, "created": created, "links_replaced": replaced},
+        data={
+            "invite": invite.id,
+            "role": user.role.value,
+            "created": created,
+            "rejoining": rejoining,
+            "links_replaced": replaced,
+        },
     )
 
 
@@ -285,9 +339,9 @@ __all__ = [
     "NotInvited",
     "accept_invite",
     "account_state",
+    "awaiting_acceptance",
     "find_live_invite",
     "invite_user",
-    "never_accepted",
     "resend_invite",
     "waiting_invites",
     "withdraw_invite",

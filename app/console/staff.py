@@ -1,7 +1,8 @@
 """Console pages for administrators to look after staff accounts: everyone
 with their state (invited, active, disabled, locked), inviting a member of
-staff by email, and sending again or withdrawing an invitation not accepted
-yet. The rules live in ``app.accounts.invites``, shared with the command line.
+staff by email, sending again or withdrawing an invitation not accepted
+yet, and inviting a disabled account's owner back. The rules live in
+``app.accounts.invites``, shared with the command line.
 """
 
 from __future__ import annotations
@@ -102,7 +103,7 @@ def invite_staff():
 
 def _invited_or_404(user_id: uuid.UUID) -> User:
     user = get_user(user_id)
-    if user is None or not invites.never_accepted(user):
+    if user is None or not invites.awaiting_acceptance(user):
         abort(404)
     return user
 
@@ -117,6 +118,34 @@ def resend_staff_invite(user_id: uuid.UUID):
     invites.resend_invite(user, _user(), invite_link)
     db.session.commit()
     flash(f"A new invitation has been sent to {user.email}. Earlier links no longer work.", "success")
+    return redirect(url_for("console.staff"), code=303)
+
+
+@bp.post("/staff/<uuid:user_id>/invite-back")
+@web.roles_required(Role.ADMIN)
+def invite_staff_back(user_id: uuid.UUID):
+    """A disabled account's owner invited again, with the same name, role
+    and organisation; every credential of before is cleared first."""
+    user = get_user(user_id)
+    if user is None or user.is_active or invites.awaiting_acceptance(user):
+        abort(404)
+    if not CsrfForm().validate_on_submit():
+        flash(EXPIRED_FORM, "error")
+        return redirect(url_for("console.staff"), code=303)
+    try:
+        invites.invite_user(
+            user.email, user.name, user.role, _user(), invite_link, organisation_id=user.organisation_id
+        )
+    except AccountError as exc:  # e.g. their organisation no longer takes this role
+        db.session.rollback()
+        flash(f"{user.email} could not be invited back: {exc.message}.", "error")
+        return redirect(url_for("console.staff"), code=303)
+    db.session.commit()
+    flash(
+        f"{user.email} has been invited back. Their old password, authenticator, recovery codes and API "
+        f"tokens no longer work; the link works for {invites.INVITE_HOURS} hours.",
+        "success",
+    )
     return redirect(url_for("console.staff"), code=303)
 
 

@@ -193,3 +193,45 @@ def test_admins_find_the_staff_page_in_the_menu(client, db_session, admin):
     page = client.get("/console/staff").text
     assert '<a href="/console/staff" aria-current="page">Staff</a>' in page
     assert 'href="/console/staff"' in client.get("/console/account").text
+
+
+def test_a_disabled_former_member_of_staff_is_invited_back_with_nothing_of_before(
+    app, client, db_session, admin, smtp
+):
+    from app.accounts.models import RecoveryCode
+    from app.accounts.services import disable_user, new_recovery_codes
+    from app.api.tokens import issue_token
+    from tests.signin import PASSWORD
+
+    former, _secret = make_user("rhys@example.org", Role.CASEWORKER)
+    old_token = issue_token(former, name="laptop").secret
+    assert new_recovery_codes(former, PASSWORD)
+    db_session.commit()
+    bearer = {"Authorization": f"Bearer {old_token}"}
+    assert app.test_client().get("/api/v1/cases", headers=bearer).status_code == 200
+    disable_user(former, actor_id=admin.id)
+    db_session.commit()
+    listing = client.get("/console/staff")
+    assert "Disabled" in listing.text and f"/console/staff/{former.id}/invite-back" in listing.text
+
+    back = _post_action(client, former.id, "invite-back")
+    assert back.status_code == 303
+    assert "has been invited back" in client.get("/console/staff").text
+    [received] = smtp.messages
+    assert received.rcpt_tos == ["rhys@example.org"]
+    db_session.expire_all()
+    assert db_session.get(User, former.id).totp_secret is None
+    assert db_session.scalars(select(RecoveryCode).where(RecoveryCode.user_id == former.id)).all() == []
+    # Nothing of before opens the account, now or once it is switched back on.
+    other = app.test_client()
+    refused = submit_password(other, "rhys@example.org", PASSWORD)
+    assert "Enter a correct email address and password" in refused.text
+    assert other.get("/api/v1/cases", headers=bearer).status_code == 401
+    assert _choose(other, _link_in(received)).status_code == 302
+    first = submit_password(other, "rhys@example.org", NEW_PASSWORD)
+    assert first.headers["Location"].endswith("/console/sign-in/set-up")  # a new authenticator
+    assert app.test_client().get("/api/v1/cases", headers=bearer).status_code == 401  # revoked
+    actions = db_session.scalars(select(AuditEvent.action)).all()
+    assert "accounts.credentials_cleared" in actions
+    # An active account cannot be "invited back".
+    assert _post_action(client, former.id, "invite-back").status_code == 404
