@@ -27,7 +27,13 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, select, update
 
 from app.accounts.models import PasswordResetToken, RecoveryCode, Role, StaffInvite, User
-from app.accounts.services import AccountError, check_new_password, check_new_user, set_password
+from app.accounts.services import (
+    AccountError,
+    check_new_password,
+    check_new_user,
+    find_user_by_email,
+    set_password,
+)
 from app.audit.services import record
 from app.crypto import token_digest
 from app.db import utcnow
@@ -94,7 +100,7 @@ def invite_user(
     elif user.is_active:
         raise AccountError("email", "A member of staff already uses this email address")
     else:
-        rejoining = not awaiting_acceptance(user)
+        rejoining = _rejoins(user)
         if rejoining:
             _start_afresh(user, actor, now)
         user.name, user.role, user.organisation_id = name, role, organisation_id
@@ -173,6 +179,17 @@ def accept_invite(token: str, password: str, *, now: datetime | None = None) -> 
         data={"invite": invite.id},
     )
     return user
+
+
+def invites_back(email: str) -> bool:
+    """Whether inviting ``email`` would invite a disabled account's owner
+    back (clearing its old credentials) rather than create or re-send."""
+    user = find_user_by_email(email)
+    return user is not None and _rejoins(user)
+
+
+def _rejoins(user: User) -> bool:
+    return not user.is_active and not awaiting_acceptance(user)
 
 
 def awaiting_acceptance(user: User) -> bool:
@@ -342,6 +359,7 @@ __all__ = [
     "awaiting_acceptance",
     "find_live_invite",
     "invite_user",
+    "invites_back",
     "resend_invite",
     "waiting_invites",
     "withdraw_invite",

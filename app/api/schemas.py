@@ -160,6 +160,34 @@ class UserPageSchema(PageSchema):
     items = fields.List(fields.Nested(UserSchema), required=True)
 
 
+class InviteSchema(RequestSchema):
+    email = fields.String(
+        required=True,
+        validate=validate.Length(min=3, max=320),
+        metadata={"description": "Where the invitation goes; the person signs in with it."},
+    )
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    role = fields.Enum(Role, by_value=True, required=True)
+    organisation_id = fields.UUID(
+        load_default=None,
+        allow_none=True,
+        metadata={"description": "For school staff only: the school or trust they work for."},
+    )
+
+
+class InvitedUserSchema(UserSchema):
+    invitation_expires_at = fields.DateTime(
+        required=True, metadata={"description": "The emailed link works until then (72 hours)."}
+    )
+    rejoining = fields.Boolean(
+        required=True,
+        metadata={
+            "description": "A disabled account's owner invited back: every credential of before was "
+            "cleared and their API tokens revoked."
+        },
+    )
+
+
 class OrganisationSchema(Schema):
     id = fields.UUID(required=True)
     name = fields.String(required=True)

@@ -96,6 +96,9 @@ STATE_DEPENDENT_OPERATIONS = (
     "create_objection",
     "decide_objection",
     "create_support_grant",
+    # Inviting staff: an address an active account uses, or a school user
+    # naming an organisation that does not exist, is refused with 422.
+    "invite_user_view",
     "revoke_support_grant",
     "record_support_grant_use",
 )
