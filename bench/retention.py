@@ -14,8 +14,9 @@ of ``--rounds`` rounds, timed in the same process:
 - project sweep: ``sweep(as_of)``, the real statements (and the audit
   events queued), then rolled back;
 - baseline dry run and sweep: one hand-written PostgreSQL statement per rule
-  (psycopg, no ORM; the pupils' rules as one statement with data-modifying
-  CTEs), the sweep rolled back too.
+  (psycopg, no ORM; the pupils' and the contacts' rules as one statement
+  each with data-modifying CTEs, their consent entries' evidence cleared
+  too), the sweep rolled back too.
 
 Both sides read the periods from ``retention_rules`` and get the same
 cut-off dates (``app.rights.periods.cutoff``), so what is compared is the
@@ -48,12 +49,12 @@ from seed import drop_database, log
 
 from app.extensions import db
 from app.rights.periods import cutoff
-from app.rights.retention import sweep
+from app.rights.retention import CONSENT_EVIDENCE_REMOVED, sweep
 
 SEED_AS_OF = date(2026, 11, 22)
 TOUCHED = ("messages", "message_recipients", "message_people", "tickets", "ticket_entries",
            "ticket_summary_emails", "support_access_grants", "contacts", "pupil_contacts", "pupils",
-           "send_records", "employees", "setup_imports")  # fmt: skip
+           "send_records", "employees", "setup_imports", "consent_records")  # fmt: skip
 
 _HELD = "SELECT 1 FROM legal_holds h WHERE h.released_at IS NULL AND "
 _HELD_ORG = f"{_HELD}h.subject_kind = 'organisation' AND h.subject_id = {{org}}"
@@ -66,6 +67,17 @@ _LEFT = (
     "AND NOT EXISTS (SELECT 1 FROM enrolments e WHERE e.pupil_id = p.id "
     "AND (e.leaving_date IS NULL OR e.leaving_date > %(cut)s))"
 )
+# Organisations whose service ended: their own contract end, or a member
+# school without one whose trust's contract ended (as the sweeper's rule).
+_ENDED = (
+    "(SELECT id FROM organisations WHERE contract_end <= %({cut})s UNION "
+    "SELECT m.id FROM organisations m JOIN organisations t ON t.id = m.trust_id "
+    "WHERE m.contract_end IS NULL AND t.contract_end <= %({cut})s)"
+)
+ENDED, ENDED_BY_CONTRACT_CUT = _ENDED.format(cut="cut"), _ENDED.format(cut="contract_cut")
+# The consent ledger keeps the entries of anonymised or deleted people with
+# their free-text evidence replaced.
+_CLEARED = f"'{CONSENT_EVIDENCE_REMOVED}'"
 _ANONYMISE_PUPILS = (
     # One statement: the UPDATE returns the ids, the CTEs clean up after them.
     "WITH doomed AS (UPDATE pupils p SET legal_forename = 'Anonymised', middle_names = NULL, "
@@ -76,7 +88,10 @@ _ANONYMISE_PUPILS = (
     "WHERE {where} RETURNING p.id), "
     "send AS (DELETE FROM send_records s USING doomed d WHERE s.pupil_id = d.id), "
     "tags AS (DELETE FROM message_people mp USING doomed d WHERE mp.pupil_id = d.id), "
-    "tickets AS (UPDATE tickets t SET about_pupil_id = NULL FROM doomed d WHERE t.about_pupil_id = d.id) "
+    "tickets AS (UPDATE tickets t SET about_pupil_id = NULL FROM doomed d WHERE t.about_pupil_id = d.id), "
+    f"consent AS (UPDATE consent_records c SET evidence = {_CLEARED} FROM doomed d "
+    "WHERE c.person_kind = 'pupil' AND c.person_id = d.id AND c.evidence IS NOT NULL "
+    f"AND c.evidence <> {_CLEARED}) "
     "SELECT count(*) FROM doomed"
 )
 
@@ -90,7 +105,7 @@ def _rule(code: str, table: str, where: str, action: str) -> None:
 
 _rule(
     "correspondence_after_contract", "messages m",
-    "m.organisation_id IN (SELECT id FROM organisations WHERE contract_end <= %(cut)s) "
+    f"m.organisation_id IN {ENDED} "
     f"AND NOT EXISTS ({_HELD_ORG.format(org='m.organisation_id')}) "
     "AND NOT EXISTS (SELECT 1 FROM message_people mp JOIN legal_holds h ON h.released_at IS NULL "
     "AND h.subject_kind = mp.person_kind "
@@ -100,7 +115,7 @@ _rule(
 )
 _rule(
     "helpdesk_after_contract", "tickets t",
-    "t.organisation_id IN (SELECT id FROM organisations WHERE contract_end <= %(cut)s) "
+    f"t.organisation_id IN {ENDED} "
     f"AND NOT EXISTS ({_HELD}((h.subject_kind = 'organisation' AND h.subject_id = t.organisation_id) "
     "OR (h.subject_kind = 'pupil' AND h.subject_id = t.about_pupil_id) "
     "OR (h.subject_kind = 'employee' AND h.subject_id = t.requester_employee_id)))",
@@ -109,7 +124,7 @@ _rule(
 _DUE_CONTACTS = (
     "WITH due AS ("
     " SELECT id FROM contacts"
-    " WHERE organisation_id IN (SELECT id FROM organisations WHERE contract_end <= %(cut)s)"
+    f" WHERE organisation_id IN {ENDED}"
     " UNION"
     " SELECT l.contact_id FROM pupil_contacts l LEFT JOIN enrolments e ON e.pupil_id = l.pupil_id"
     " WHERE l.contact_id IN (SELECT pc.contact_id FROM pupil_contacts pc"
@@ -125,19 +140,22 @@ _CONTACT_NOT_HELD = (
 )
 BASELINE["contacts_after_pupils"] = (
     f"{_DUE_CONTACTS}SELECT count(*) FROM contacts c JOIN due ON due.id = c.id WHERE {_CONTACT_NOT_HELD}",
-    f"{_DUE_CONTACTS}DELETE FROM contacts c USING due WHERE due.id = c.id AND {_CONTACT_NOT_HELD}",
+    f"{_DUE_CONTACTS}, gone AS (DELETE FROM contacts c USING due WHERE due.id = c.id AND {_CONTACT_NOT_HELD} "
+    "RETURNING c.id), "
+    f"consent AS (UPDATE consent_records r SET evidence = {_CLEARED} FROM gone g "
+    "WHERE r.person_kind = 'contact' AND r.person_id = g.id AND r.evidence IS NOT NULL "
+    f"AND r.evidence <> {_CLEARED}) "
+    "SELECT count(*) FROM gone",
 )
 _AFTER_CONTRACT = (
-    "p.anonymised_at IS NULL AND p.organisation_id IN "
-    f"(SELECT id FROM organisations WHERE contract_end <= %(cut)s) AND {_NOT_HELD_PUPIL}"
+    f"p.anonymised_at IS NULL AND p.organisation_id IN {ENDED} AND {_NOT_HELD_PUPIL}"
 )
 _rule("pupils_after_contract", "pupils p", _AFTER_CONTRACT, _ANONYMISE_PUPILS)
 _LEAVERS = f"p.anonymised_at IS NULL AND {_LEFT} AND {_NOT_HELD_PUPIL}"
 BASELINE["pupils_leavers"] = (
     # Counted alone, a pupil the contract rule takes first must be left out;
     # the real statement runs after that rule, so anonymised_at does it.
-    f"SELECT count(*) FROM pupils p WHERE {_LEAVERS} AND p.organisation_id NOT IN "
-    "(SELECT id FROM organisations WHERE contract_end <= %(contract_cut)s)",
+    f"SELECT count(*) FROM pupils p WHERE {_LEAVERS} AND p.organisation_id NOT IN {ENDED_BY_CONTRACT_CUT}",
     _ANONYMISE_PUPILS.format(where=_LEAVERS),
 )
 _rule(
