@@ -57,7 +57,13 @@ TOUCHED = ("messages", "message_recipients", "message_people", "tickets", "ticke
            "send_records", "employees", "setup_imports", "consent_records")  # fmt: skip
 
 _HELD = "SELECT 1 FROM legal_holds h WHERE h.released_at IS NULL AND "
-_HELD_ORG = f"{_HELD}h.subject_kind = 'organisation' AND h.subject_id = {{org}}"
+# A hold on an organisation, or on its trust (which covers its schools).
+_ORG_OR_TRUST = "h.subject_id IN ({org}, (SELECT o.trust_id FROM organisations o WHERE o.id = {org}))"
+_HELD_ORG = f"{_HELD}h.subject_kind = 'organisation' AND {_ORG_OR_TRUST}"
+_TICKET_ORG, _CONTACT_ORG, _EMPLOYEE_ORG = (
+    f"(h.subject_kind = 'organisation' AND {_ORG_OR_TRUST.format(org=column)})"
+    for column in ("t.organisation_id", "c.organisation_id", "e.organisation_id")
+)
 _NOT_HELD_PUPIL = (
     f"NOT EXISTS ({_HELD_ORG.format(org='p.organisation_id')}) "
     f"AND NOT EXISTS ({_HELD}h.subject_kind = 'pupil' AND h.subject_id = p.id)"
@@ -116,7 +122,7 @@ _rule(
 _rule(
     "helpdesk_after_contract", "tickets t",
     f"t.organisation_id IN {ENDED} "
-    f"AND NOT EXISTS ({_HELD}((h.subject_kind = 'organisation' AND h.subject_id = t.organisation_id) "
+    f"AND NOT EXISTS ({_HELD}({_TICKET_ORG} "
     "OR (h.subject_kind = 'pupil' AND h.subject_id = t.about_pupil_id) "
     "OR (h.subject_kind = 'employee' AND h.subject_id = t.requester_employee_id)))",
     "DELETE FROM tickets t WHERE {where}",
@@ -133,7 +139,7 @@ _DUE_CONTACTS = (
     " GROUP BY l.contact_id HAVING bool_and(coalesce(e.leaving_date <= %(cut)s, false))) "
 )
 _CONTACT_NOT_HELD = (
-    f"NOT EXISTS ({_HELD}((h.subject_kind = 'organisation' AND h.subject_id = c.organisation_id) "
+    f"NOT EXISTS ({_HELD}({_CONTACT_ORG} "
     "OR (h.subject_kind = 'contact' AND h.subject_id = c.id))) "
     "AND NOT EXISTS (SELECT 1 FROM pupil_contacts pc JOIN legal_holds h ON h.released_at IS NULL "
     "AND h.subject_kind = 'pupil' AND h.subject_id = pc.pupil_id WHERE pc.contact_id = c.id)"
@@ -161,7 +167,7 @@ BASELINE["pupils_leavers"] = (
 _rule(
     "employees_leavers", "employees e",
     "e.anonymised_at IS NULL AND e.leave_date <= %(cut)s "
-    f"AND NOT EXISTS ({_HELD}((h.subject_kind = 'organisation' AND h.subject_id = e.organisation_id) "
+    f"AND NOT EXISTS ({_HELD}({_EMPLOYEE_ORG} "
     "OR (h.subject_kind = 'employee' AND h.subject_id = e.id)))",
     "UPDATE employees e SET gender = 'U', date_of_birth = NULL, work_email = NULL, personal_email = NULL, "
     "phone = NULL, teacher_reference_number = NULL, role = 'Former employee', "

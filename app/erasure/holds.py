@@ -32,7 +32,7 @@ from app.cases.models import Case, CaseEvent
 from app.erasure.models import ErasurePlan, ErasureStep, PlanStatus, StepAction, StepState
 from app.extensions import db
 from app.jobs.models import Job, JobStatus
-from app.orgs.models import Organisation
+from app.orgs.models import Organisation, OrgKind
 from app.rights.models import HoldSubject, LegalHold
 from app.sources.contacts.models import Contact, PupilContact
 from app.sources.correspondence.models import MessagePerson
@@ -64,6 +64,27 @@ def active_holds(kind: HoldSubject, ids: Iterable[uuid.UUID]) -> list[LegalHold]
         LegalHold.subject_kind == kind, LegalHold.subject_id.in_(listed), LegalHold.released_at.is_(None)
     )
     return sorted(db.session.scalars(query), key=oldest_first)
+
+
+def organisation_holds(organisation_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, LegalHold]:
+    """The active hold covering each of these organisations: its own or,
+    for a member school, its trust's (a hold on a trust covers its schools,
+    as in retention). The oldest wins where both are held."""
+    ids = set(organisation_ids)
+    if not ids:
+        return {}
+    trusts: dict[uuid.UUID, uuid.UUID] = dict(
+        db.session.execute(
+            select(Organisation.id, Organisation.trust_id).where(
+                Organisation.id.in_(ids), Organisation.trust_id.is_not(None)
+            )
+        ).all()
+    )
+    on: dict[uuid.UUID, LegalHold] = {}
+    for hold in active_holds(HoldSubject.ORGANISATION, ids | set(trusts.values())):  # oldest first
+        on.setdefault(hold.subject_id, hold)
+    covering = {org: on.get(org) or on.get(trusts.get(org)) for org in ids}  # type: ignore[arg-type]
+    return {org: hold for org, hold in covering.items() if hold is not None}
 
 
 def check_person_holds(match: Match) -> None:
@@ -204,7 +225,7 @@ def check_plan_holds(plan: ErasurePlan, match: Match, source: str | None = None)
     by_id = {
         hold.id: hold
         for hold in [
-            *active_holds(HoldSubject.ORGANISATION, organisations_acted_in),
+            *organisation_holds(organisations_acted_in).values(),
             *named_person_holds(steps, match),
         ]
     }
@@ -223,9 +244,11 @@ def described(held: list[LegalHold]) -> list[str]:
     name, another person only by kind), its reason and when it was placed."""
     organisations = [hold.subject_id for hold in held if hold.subject_kind is HoldSubject.ORGANISATION]
     names: dict[uuid.UUID, str] = {
-        org_id: name
-        for org_id, name in db.session.execute(
-            select(Organisation.id, Organisation.name).where(Organisation.id.in_(organisations))
+        org_id: f"{name} and its schools" if kind is OrgKind.TRUST else name
+        for org_id, name, kind in db.session.execute(
+            select(Organisation.id, Organisation.name, Organisation.kind).where(
+                Organisation.id.in_(organisations)
+            )
         )
     }
     return [f"{_scope(hold, names)}: {placed(hold)}" for hold in held]

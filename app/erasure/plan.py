@@ -29,16 +29,16 @@ from app.db import new_uuid, utcnow
 from app.erasure import targets
 from app.erasure.holds import (
     OTHER_PERSON,
-    active_holds,
     check_person_holds,
     linked_holds_by_organisation,
     named_holds_by_record,
+    organisation_holds,
 )
 from app.erasure.holds import ErasureBlocked as ErasureBlocked  # callers catch it as this module's
 from app.erasure.models import ErasurePlan, ErasureStep, PlanStatus, StepAction, StepState
 from app.extensions import db
 from app.orgs.models import Organisation
-from app.rights.models import HoldSubject, LegalHold
+from app.rights.models import LegalHold
 from app.sources.protocol import Match
 
 # Reason codes and the sentence staff and the certificate show (no personal data).
@@ -163,7 +163,7 @@ def _steps(plan: ErasurePlan, match: Match, as_of: date) -> list[ErasureStep]:
     organisations = {
         org.id: org for org in db.session.scalars(select(Organisation).where(Organisation.id.in_(org_ids)))
     }
-    held = {hold.subject_id: hold for hold in active_holds(HoldSubject.ORGANISATION, match.organisation_ids)}
+    held = organisation_holds(match.organisation_ids)
     linked = linked_holds_by_organisation(match, match.organisation_ids)
     steps: list[ErasureStep] = []
     for target in targets.TARGETS:

@@ -6,7 +6,7 @@ sweeper uses the same clause for the dry run's ``SELECT count(*)`` and for
 the real ``UPDATE`` / ``DELETE``, so the two cannot disagree.
 
 Legal holds are honoured in every clause: a record is skipped while an
-unreleased hold names its organisation, the person it is about, or (for
+unreleased hold names its organisation (or that organisation's trust), the person it is about, or (for
 records about several people, such as a message or a contact shared by
 siblings) any one of them.
 
@@ -54,6 +54,19 @@ TICKETS = Ticket.__table__
 EMPLOYEES = Employee.__table__
 SETUP_IMPORTS = SetupImport.__table__
 HOLDS = LegalHold.__table__
+
+
+def _organisation_not_held(column: ColumnElement) -> ColumnElement[bool]:
+    """No active hold names ``column``'s organisation or, for a member
+    school, its trust: a hold on a trust covers its schools' records too."""
+    member, hold = ORGANISATIONS.alias(), HOLDS.alias()
+    trust_held = exists().where(
+        member.c.id == column,
+        hold.c.subject_kind == HoldSubject.ORGANISATION,
+        hold.c.subject_id == member.c.trust_id,
+        hold.c.released_at.is_(None),
+    )
+    return and_(_not_held(column, HoldSubject.ORGANISATION), ~trust_held)
 
 
 def held(kind: HoldSubject) -> Select:
@@ -117,7 +130,7 @@ def correspondence_after_contract(cut: date) -> ColumnElement[bool]:
     """Messages of organisations whose contract ended on or before ``cut``."""
     return and_(
         MESSAGES.c.organisation_id.in_(ended_contracts(cut)),
-        _not_held(MESSAGES.c.organisation_id, HoldSubject.ORGANISATION),
+        _organisation_not_held(MESSAGES.c.organisation_id),
         MESSAGES.c.id.not_in(_messages_naming_held_people()),
     )
 
@@ -128,7 +141,7 @@ def tag_of_unheld_message() -> ColumnElement[bool]:
     return and_(
         exists().where(
             MESSAGES.c.id == MESSAGE_PEOPLE.c.message_id,
-            _not_held(MESSAGES.c.organisation_id, HoldSubject.ORGANISATION),
+            _organisation_not_held(MESSAGES.c.organisation_id),
         ),
         MESSAGE_PEOPLE.c.message_id.not_in(_messages_naming_held_people()),
     )
@@ -138,7 +151,7 @@ def ticket_not_held() -> ColumnElement[bool]:
     """Over ``tickets``: no active hold on the ticket's organisation, the
     pupil it is about or the member of staff who raised it."""
     return and_(
-        _not_held(TICKETS.c.organisation_id, HoldSubject.ORGANISATION),
+        _organisation_not_held(TICKETS.c.organisation_id),
         _not_held(TICKETS.c.about_pupil_id, HoldSubject.PUPIL),
         _not_held(TICKETS.c.requester_employee_id, HoldSubject.EMPLOYEE),
     )
@@ -185,7 +198,7 @@ def contacts_after_pupils(cut: date) -> ColumnElement[bool]:
     )
     return and_(
         CONTACTS.c.id.in_(due),
-        _not_held(CONTACTS.c.organisation_id, HoldSubject.ORGANISATION),
+        _organisation_not_held(CONTACTS.c.organisation_id),
         _not_held(CONTACTS.c.id, HoldSubject.CONTACT),
         ~linked_to_held,
     )
@@ -193,7 +206,7 @@ def contacts_after_pupils(cut: date) -> ColumnElement[bool]:
 
 def _pupil_not_held() -> ColumnElement[bool]:
     return and_(
-        _not_held(PUPILS.c.organisation_id, HoldSubject.ORGANISATION),
+        _organisation_not_held(PUPILS.c.organisation_id),
         _not_held(PUPILS.c.id, HoldSubject.PUPIL),
     )
 
@@ -217,7 +230,7 @@ def employees_leavers(cut: date) -> ColumnElement[bool]:
     return and_(
         EMPLOYEES.c.anonymised_at.is_(None),
         EMPLOYEES.c.leave_date <= cut,
-        _not_held(EMPLOYEES.c.organisation_id, HoldSubject.ORGANISATION),
+        _organisation_not_held(EMPLOYEES.c.organisation_id),
         _not_held(EMPLOYEES.c.id, HoldSubject.EMPLOYEE),
     )
 
@@ -226,5 +239,5 @@ def setup_after_processing(cut: date) -> ColumnElement[bool]:
     """Setup files processed on or before ``cut`` (a UTC day); unprocessed ones never."""
     return and_(
         SETUP_IMPORTS.c.processed_at < start_of_day_after(cut),
-        _not_held(SETUP_IMPORTS.c.organisation_id, HoldSubject.ORGANISATION),
+        _organisation_not_held(SETUP_IMPORTS.c.organisation_id),
     )

@@ -104,6 +104,24 @@ def test_plan_keeps_an_organisations_records_under_its_legal_hold(erasure):
     assert HOLD_REASON not in " ".join(s.reason for s in plan.steps)
 
 
+def test_plan_keeps_a_member_schools_records_under_its_trusts_legal_hold(erasure):
+    from app.erasure.holds import described
+    from app.orgs.services import create_organisation
+
+    world, actor, case = erasure
+    trust = create_organisation(
+        name="Beacon Learning Trust", kind="trust", nation="england", contract_start=date(2020, 1, 1),
+        dp_contact_name="DPO", dp_contact_email="dpo@beacon.org.example",
+    )  # fmt: skip
+    world.elm.trust = trust
+    db.session.commit()
+    held = hold(HoldSubject.ORGANISATION, trust.id)
+    plan = build_plan(case, actor)
+    assert {s.action for s in plan.steps} == {StepAction.KEEP}
+    assert {s.hold_id for s in plan.steps} == {held.id}
+    assert described([held])[0].startswith("every record of Beacon Learning Trust and its schools")
+
+
 def test_plan_refuses_a_person_under_legal_hold_naming_the_reason(erasure):
     world, actor, case = erasure
     hold(HoldSubject.PUPIL, world.amelia.id)

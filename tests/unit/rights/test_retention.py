@@ -195,6 +195,20 @@ def test_a_trusts_ended_contract_ends_its_member_schools_without_a_date_of_their
     assert sorted(map(str, left)) == sorted(map(str, (own_contract.id, elsewhere.id)))
 
 
+def test_a_hold_on_a_trust_keeps_its_member_schools_records(app):
+    from app.rights.models import HoldSubject
+
+    trust = make.school("Beacon Learning Trust", kind="trust", contract_end=date(2025, 3, 31))
+    member = make.school(trust=trust, contract_end=date(2025, 3, 31))
+    outside = make.school(contract_end=date(2025, 3, 31))
+    kept, taken = make.pupil(member), make.pupil(outside)
+    make.hold(HoldSubject.ORGANISATION, trust.id)
+    results = _counts(sweep(date(2030, 1, 1)))
+    assert results["pupils_after_contract"] == 1
+    assert db.session.get(Pupil, kept.id, populate_existing=True).anonymised_at is None
+    assert db.session.get(Pupil, taken.id, populate_existing=True).anonymised_at is not None
+
+
 _TABLES = (Pupil, Contact, PupilContact, Message, MessagePerson, MessageRecipient, Ticket, TicketEntry,
            SendRecord, Employee, Enrolment, AttendanceWeek, Assessment)  # fmt: skip
 
