@@ -50,23 +50,37 @@ class Collector:
 
 
 def free_port() -> int:
+    """A port nothing listens on just now, for tests of a server that is not
+    there (yet); another process may take it at any time."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
+
+
+class _AnyPortController(Controller):
+    """Binds port 0 and so gets a port the kernel knows is free: choosing a
+    free port first and binding it after races with other processes (a
+    second test run on the machine)."""
+
+    def _trigger_server(self) -> None:
+        if self.port == 0 and self.server is not None:
+            self.port = self.server.sockets[0].getsockname()[1]
+        super()._trigger_server()
 
 
 @contextmanager
 def smtp_server(
     port: int | None = None, *, auth: bool = False, **collector_options
 ) -> Iterator[tuple[Collector, int]]:
+    """A server on ``port`` (a test restarting the server after a failure
+    gives the same one), or on any free port."""
     collector = Collector(**collector_options)
-    port = port or free_port()
     options = {}
     if auth:
         options = {"authenticator": collector.authenticate, "auth_require_tls": False}
-    controller = Controller(collector, hostname="127.0.0.1", port=port, **options)
+    controller = _AnyPortController(collector, hostname="127.0.0.1", port=port or 0, **options)
     controller.start()
     try:
-        yield collector, port
+        yield collector, controller.port
     finally:
         controller.stop()
