@@ -37,7 +37,8 @@ What the actions do, per store:
   anonymised record back to a family. Purpose, decision, wording and its
   hash, method and dates stay.
 - contacts, deleted: their consent entries' evidence is cleared the same
-  way first, as the entries outlive the record.
+  way, as the entries outlive the record (on PostgreSQL in the statement
+  that deletes them, from the ids it deletes).
 - employees, anonymised: the name as reports print it is kept (title,
   forename, preferred name, surname and their search keys) and so is the
   staff number (the school's own key its historical reports use, unique per
@@ -58,7 +59,21 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import ColumnElement, Date, Select, Table, and_, delete, func, not_, or_, select, text, update
+from sqlalchemy import (
+    ColumnElement,
+    Date,
+    Select,
+    Table,
+    Update,
+    and_,
+    delete,
+    func,
+    not_,
+    or_,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
@@ -112,12 +127,9 @@ def _delete(table: Table) -> Callable[[ColumnElement[bool], date], int]:
     return apply
 
 
-def clear_consent_evidence(kind: PersonKind, people: Select) -> int:
-    """Replace the free-text evidence of the consent entries of ``people``
-    (ids of records of ``kind``), which may name someone. The ledger is
-    append-only for the ORM; this is the one change made to it, in Core."""
+def _clearing_consent_evidence(kind: PersonKind, people: Select) -> Update:
     consent = ConsentRecord.__table__
-    statement = (
+    return (
         update(consent)
         .where(
             consent.c.person_kind == kind,
@@ -127,11 +139,24 @@ def clear_consent_evidence(kind: PersonKind, people: Select) -> int:
         )
         .values(evidence=CONSENT_EVIDENCE_REMOVED)
     )
-    return db.session.execute(statement).rowcount
+
+
+def clear_consent_evidence(kind: PersonKind, people: Select) -> int:
+    """Replace the free-text evidence of the consent entries of ``people``
+    (ids of records of ``kind``), which may name someone. The ledger is
+    append-only for the ORM; this is the one change made to it, in Core."""
+    return db.session.execute(_clearing_consent_evidence(kind, people)).rowcount
 
 
 def delete_contacts(clause: ColumnElement[bool], _as_of: date) -> int:
     contacts = where.CONTACTS
+    if db.session.get_bind().dialect.name == "postgresql":
+        # One statement: the contacts the DELETE takes are the ones whose
+        # evidence is cleared (the clause, joins over pupils and contracts,
+        # is evaluated once, not again for the consent entries).
+        gone = delete(contacts).where(clause).returning(contacts.c.id).cte("gone")
+        cleared = _clearing_consent_evidence(PersonKind.CONTACT, select(gone.c.id)).cte("cleared")
+        return db.session.execute(select(func.count()).select_from(gone).add_cte(cleared)).scalar_one()
     clear_consent_evidence(PersonKind.CONTACT, select(contacts.c.id).where(clause))
     return db.session.execute(delete(contacts).where(clause)).rowcount
 

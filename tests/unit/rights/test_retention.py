@@ -303,12 +303,14 @@ def test_the_sweep_runs_a_fixed_number_of_statements_however_many_records(app, p
     finally:
         event.remove(engine, "before_cursor_execute", count)
     assert _counts(results)["pupils_after_contract"] == pupils
-    writes = [s for s in statements if s.lstrip().upper().startswith(("UPDATE", "DELETE"))]
-    # Four deletes (contacts' consent evidence cleared first: one more),
-    # employees 1, and for pupils an update per rule plus, for the rule that
-    # took some, four for their send records, message tags, tickets and
-    # consent evidence.
-    assert len(writes) == 12
+    writes = [s for s in statements if s.lstrip().upper().startswith(("UPDATE", "DELETE", "WITH"))]
+    # Four deletes, employees 1, and for pupils an update per rule plus, for
+    # the rule that took some, four for their send records, message tags,
+    # tickets and consent evidence. Contacts' consent evidence is cleared in
+    # the statement deleting them on PostgreSQL, in one more before it on SQLite.
+    postgresql = engine.dialect.name == "postgresql"
+    assert len(writes) == (11 if postgresql else 12)
+    assert any(s.lstrip().upper().startswith("WITH") for s in writes) == postgresql
 
 
 def test_the_daily_task_sweeps_as_of_today(app):
