@@ -72,15 +72,37 @@ def live_server(app: Flask) -> Iterator[str]:
     thread.join(timeout=10)
 
 
+# How long an action or a wait may take before the test fails. Generous: a
+# machine busy with other work (valgrind, a second test run) can take
+# seconds over a page that the browser, the app and the jobs share with it;
+# nothing here is a measure of speed.
+ACTION_TIMEOUT_MS = 30_000
+
+
 @pytest.fixture
 def page(browser) -> Iterator[object]:
     # bypass_csp: only so axe-core can be injected into the page; the app's
     # Content-Security-Policy itself is tested in tests/functional.
     context = browser.new_context(viewport={"width": 1100, "height": 900}, locale="en-GB", bypass_csp=True)
     opened = context.new_page()
-    opened.set_default_timeout(15_000)
+    opened.set_default_timeout(ACTION_TIMEOUT_MS)
     yield opened
     context.close()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    """When a browser test fails, its report says where the browser was and
+    what the page said, so a failure in CI can be understood from the log."""
+    report = yield
+    opened = item.funcargs.get("page") if hasattr(item, "funcargs") else None
+    if report.failed and call.when == "call" and opened is not None:
+        try:
+            text = opened.inner_text("body", timeout=2_000)
+            report.sections.append(("browser page", f"{opened.url}\n\n{text[:3000]}"))
+        except Exception as exc:  # the page itself may be what broke
+            report.sections.append(("browser page", f"{opened.url} (text unavailable: {exc!r})"))
+    return report
 
 
 def screenshot(page, name: str) -> Path:

@@ -25,7 +25,7 @@ from pypdf import PdfReader
 from app.accounts.models import Role
 from app.cases.models import CaseStatus
 from app.extensions import db
-from tests.e2e.conftest import assert_accessible, screenshot
+from tests.e2e.conftest import ACTION_TIMEOUT_MS, assert_accessible, screenshot
 from tests.e2e.journey import case_status, mail_text, next_action, sign_in
 from tests.signin import make_user
 from tests.unit.cases.factory import new_case
@@ -167,7 +167,7 @@ def test_dpo_answers_the_request_and_the_school_downloads_the_redacted_pack(
     school = browser.new_context(viewport={"width": 1100, "height": 900}, locale="en-GB", bypass_csp=True)
     try:
         download_page = school.new_page()
-        download_page.set_default_timeout(15_000)
+        download_page.set_default_timeout(ACTION_TIMEOUT_MS)
         download_page.goto(link)
         download_page.wait_for_selector("#code")
         assert case.reference not in download_page.content()  # nothing about the case before the code

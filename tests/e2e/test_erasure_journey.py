@@ -32,7 +32,7 @@ from app.extensions import db
 from app.rights.retention import ANONYMISED_NAME
 from app.sources.consent.models import ConsentRecord
 from app.sources.pupils.models import Pupil, SendRecord
-from tests.e2e.conftest import assert_accessible, screenshot
+from tests.e2e.conftest import ACTION_TIMEOUT_MS, assert_accessible, screenshot
 from tests.e2e.journey import case_status, next_action, sign_in
 from tests.e2e.test_public_journey import CODE, _choose, _type
 from tests.signin import make_user
@@ -98,7 +98,7 @@ def test_parent_asks_for_erasure_and_the_dpo_carries_it_out_with_a_certificate(
     parent = browser.new_context(viewport={"width": 1100, "height": 900}, locale="en-GB", bypass_csp=True)
     try:
         form = parent.new_page()
-        form.set_default_timeout(15_000)
+        form.set_default_timeout(ACTION_TIMEOUT_MS)
         _ask_for_erasure(form, live_server)
         _confirm(form, smtp)
     finally:
