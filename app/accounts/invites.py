@@ -26,7 +26,8 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select, update
 
-from app.accounts.models import PasswordResetToken, RecoveryCode, Role, StaffInvite, User
+from app.accounts.models import RecoveryCode, Role, StaffInvite, User
+from app.accounts.resets import end_reset_links
 from app.accounts.services import (
     AccountError,
     check_new_password,
@@ -261,12 +262,7 @@ def _start_afresh(user: User, actor: User | None, now: datetime) -> None:
         .where(RecoveryCode.user_id == user.id)
         .execution_options(synchronize_session=False)
     ).rowcount
-    db.session.execute(
-        update(PasswordResetToken)
-        .where(PasswordResetToken.user_id == user.id, PasswordResetToken.used_at.is_(None))
-        .values(used_at=now)
-        .execution_options(synchronize_session=False)
-    )
+    end_reset_links(user, now)
     tokens = db.session.execute(
         update(ApiToken)
         .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))

@@ -51,7 +51,7 @@ def request_password_reset(
             data={"sent": False},
         )
         return
-    _spend_open_links(user, now)
+    end_reset_links(user, now)
     token = secrets.token_urlsafe(32)
     link = PasswordResetToken(
         user_id=user.id,
@@ -90,7 +90,8 @@ def _mail_body(user: User, url: str, minutes: int) -> str:
     )
 
 
-def _spend_open_links(user: User, now: datetime) -> None:
+def end_reset_links(user: User, now: datetime) -> None:
+    """Mark every unused reset link of ``user`` used, so none works any more."""
     db.session.execute(
         update(PasswordResetToken)
         .where(PasswordResetToken.user_id == user.id, PasswordResetToken.used_at.is_(None))

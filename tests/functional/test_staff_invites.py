@@ -199,6 +199,7 @@ def test_a_disabled_former_member_of_staff_is_invited_back_with_nothing_of_befor
     app, client, db_session, admin, smtp
 ):
     from app.accounts.models import RecoveryCode
+    from app.accounts.resets import find_live_link, request_password_reset
     from app.accounts.services import disable_user, new_recovery_codes
     from app.api.tokens import issue_token
     from tests.signin import PASSWORD
@@ -206,7 +207,12 @@ def test_a_disabled_former_member_of_staff_is_invited_back_with_nothing_of_befor
     former, _secret = make_user("rhys@example.org", Role.CASEWORKER)
     old_token = issue_token(former, name="laptop").secret
     assert new_recovery_codes(former, PASSWORD)
+    reset_tokens: list[str] = []
+    request_password_reset("rhys@example.org", lambda token: reset_tokens.append(token) or token)
     db_session.commit()
+    smtp.messages.clear()  # the reset email; the test follows the invitation's
+    [old_reset] = reset_tokens
+    assert find_live_link(old_reset) is not None
     bearer = {"Authorization": f"Bearer {old_token}"}
     assert app.test_client().get("/api/v1/cases", headers=bearer).status_code == 200
     disable_user(former, actor_id=admin.id)
@@ -228,6 +234,8 @@ def test_a_disabled_former_member_of_staff_is_invited_back_with_nothing_of_befor
     assert "Enter a correct email address and password" in refused.text
     assert other.get("/api/v1/cases", headers=bearer).status_code == 401
     assert _choose(other, _link_in(received)).status_code == 302
+    db_session.expire_all()
+    assert find_live_link(old_reset) is None  # a reset link from before, now the account is on again
     first = submit_password(other, "rhys@example.org", NEW_PASSWORD)
     assert first.headers["Location"].endswith("/console/sign-in/set-up")  # a new authenticator
     assert app.test_client().get("/api/v1/cases", headers=bearer).status_code == 401  # revoked
