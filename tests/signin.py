@@ -83,21 +83,24 @@ def make_user(
 
 
 def fresh_code(user: User, secret: str) -> str:
-    """A code the server will accept now: for the earliest step in the drift
-    window not yet used. Signing in again within 30 seconds would otherwise
-    need the same code, which replay protection rightly refuses; when the
-    window is used up the test moves the user's last step back."""
+    """A code the server will accept now and for at least 30 seconds more:
+    the current step's, or the next one's when the current one is used.
+    Signing in again within 30 seconds would otherwise need the same code,
+    which replay protection rightly refuses; when both are used the test
+    moves the user's last step back. (The previous step's code, also within
+    the drift window, is never given: it stops working at the next step
+    boundary, which a slow browser can cross before the code arrives.)"""
     now = utcnow()
     generator = pyotp.TOTP(secret)
     current = generator.timecode(now)
     db.session.refresh(user)
     last = user.totp_last_step
-    for step in (current - 1, current, current + 1):
+    for step in (current, current + 1):
         if last is None or step > last:
             return generator.generate_otp(step)
-    db.session.execute(update(User).where(User.id == user.id).values(totp_last_step=current - 2))
+    db.session.execute(update(User).where(User.id == user.id).values(totp_last_step=current - 1))
     db.session.commit()
-    return generator.generate_otp(current - 1)
+    return generator.generate_otp(current)
 
 
 def submit_password(client: FlaskClient, email: str, password: str = PASSWORD, next_path: str | None = None):
