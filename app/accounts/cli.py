@@ -89,7 +89,7 @@ def invite_command(email: str, name: str, role: str, organisation: str | None) -
     the link, then set up an authenticator app when they first sign in."""
     organisation_id = _organisation_id_or_exit(organisation)
     try:
-        user = invites.invite_user(email, name, role, None, invite_link, organisation_id=organisation_id)
+        user = invites.invite_user(email, name, role, None, invite_link, organisation_id=organisation_id).user
     except services.AccountError as exc:
         db.session.rollback()
         click.echo(f"--{exc.field}: {exc.message}.", err=True)

@@ -32,7 +32,6 @@ from app.accounts.services import (
     AccountError,
     check_new_password,
     check_new_user,
-    find_user_by_email,
     set_password,
 )
 from app.audit.services import record
@@ -60,6 +59,16 @@ class NotInvited(LookupError):
     """The user has no invitation waiting to be accepted."""
 
 
+@dataclass(frozen=True)
+class Invited:
+    """What ``invite_user`` did: the account, whether its disabled owner was
+    invited back (every old credential cleared), and when the new link expires."""
+
+    user: User
+    rejoining: bool
+    expires_at: datetime
+
+
 def invite_user(
     email: str,
     name: str,
@@ -69,7 +78,7 @@ def invite_user(
     *,
     organisation_id: uuid.UUID | None = None,
     now: datetime | None = None,
-) -> User:
+) -> Invited:
     """Create ``email``'s account, disabled until they accept, and email
     them a link to choose a password. ``actor`` is the administrator (None
     for the command line); ``link_for(token)`` builds the absolute URL.
@@ -79,7 +88,7 @@ def invite_user(
     name and role. A disabled account's address invites its owner back,
     with every credential of before cleared (``_start_afresh``). An active
     account's address is refused, with ``AccountError("email", ...)``. The
-    caller commits."""
+    caller commits; what was done is returned, so it needs no second look."""
     _check_actor(actor)
     now = now or utcnow()
     email, name, role = check_new_user(email=email, name=name, role=role, organisation_id=organisation_id)
@@ -105,8 +114,8 @@ def invite_user(
         if rejoining:
             _start_afresh(user, actor, now)
         user.name, user.role, user.organisation_id = name, role, organisation_id
-    _issue(user, actor, link_for, now, created=created, rejoining=rejoining)
-    return user
+    expires_at = _issue(user, actor, link_for, now, created=created, rejoining=rejoining)
+    return Invited(user, rejoining, expires_at)
 
 
 def resend_invite(
@@ -180,13 +189,6 @@ def accept_invite(token: str, password: str, *, now: datetime | None = None) -> 
         data={"invite": invite.id},
     )
     return user
-
-
-def invites_back(email: str) -> bool:
-    """Whether inviting ``email`` would invite a disabled account's owner
-    back (clearing its old credentials) rather than create or re-send."""
-    user = find_user_by_email(email)
-    return user is not None and _rejoins(user)
 
 
 def _rejoins(user: User) -> bool:
@@ -287,7 +289,8 @@ def _issue(
     *,
     created: bool,
     rejoining: bool = False,
-) -> None:
+) -> datetime:
+    """Send a new link (the old ones stop working); when it expires."""
     replaced = _spend_open_links(user, now, REPLACED)
     token = secrets.token_urlsafe(32)
     invite = StaffInvite(
@@ -319,6 +322,7 @@ def _issue(
             "links_replaced": replaced,
         },
     )
+    return invite.expires_at
 
 
 def _spend_open_links(user: User, now: datetime, reason: str) -> int:
@@ -349,13 +353,13 @@ __all__ = [
     "INVITE_LIFETIME",
     "AccountError",
     "InvalidInvite",
+    "Invited",
     "NotInvited",
     "accept_invite",
     "account_state",
     "awaiting_acceptance",
     "find_live_invite",
     "invite_user",
-    "invites_back",
     "resend_invite",
     "waiting_invites",
     "withdraw_invite",

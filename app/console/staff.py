@@ -85,7 +85,7 @@ def invite_staff():
     if not values["role"]:
         return _page({"role": "Choose what they will do"}, values, 422)
     try:
-        user = invites.invite_user(
+        invited = invites.invite_user(
             values["email"],
             values["name"],
             values["role"],
@@ -97,7 +97,10 @@ def invite_staff():
         db.session.rollback()
         return _page({exc.field: exc.message}, values, 422)
     db.session.commit()
-    flash(f"Invitation sent to {user.email}. The link works for {invites.INVITE_HOURS} hours.", "success")
+    flash(
+        f"Invitation sent to {invited.user.email}. The link works for {invites.INVITE_HOURS} hours.",
+        "success",
+    )
     return redirect(url_for("console.staff"), code=303)
 
 

@@ -59,9 +59,8 @@ def invite_user_view(body: dict[str, Any]) -> dict[str, Any]:
     account's owner is invited back with every old credential cleared. 422
     for an address an active account uses, a school user without an
     existing organisation, or an organisation for another role."""
-    rejoining = invites.invites_back(body["email"])
     try:
-        user = invites.invite_user(
+        invited = invites.invite_user(
             body["email"],
             body["name"],
             body["role"],
@@ -73,9 +72,8 @@ def invite_user_view(body: dict[str, Any]) -> dict[str, Any]:
         db.session.rollback()
         raise ApiError(422, fields={_FIELDS.get(exc.field, exc.field): [exc.message]}) from None
     db.session.commit()
-    waiting = invites.waiting_invites([user.id])[user.id]
-    shown = {name: getattr(user, name) for name in UserSchema().fields}
-    return {**shown, "invitation_expires_at": waiting.expires_at, "rejoining": rejoining}
+    shown = {name: getattr(invited.user, name) for name in UserSchema().fields}
+    return {**shown, "invitation_expires_at": invited.expires_at, "rejoining": invited.rejoining}
 
 
 @operation(

@@ -36,9 +36,9 @@ def admin(app, db_session):
     return user
 
 
-def _invite(admin, email="new@example.org", role=Role.CASEWORKER, now=None, **extra):
+def _invite_outcome(admin, email="new@example.org", role=Role.CASEWORKER, now=None, **extra):
     tokens: list[str] = []
-    user = invites.invite_user(
+    invited = invites.invite_user(
         email,
         "New Person",
         role,
@@ -48,7 +48,12 @@ def _invite(admin, email="new@example.org", role=Role.CASEWORKER, now=None, **ex
         **extra,
     )
     db.session.commit()
-    return user, tokens[0]
+    return invited, tokens[0]
+
+
+def _invite(admin, email="new@example.org", role=Role.CASEWORKER, now=None, **extra):
+    invited, token = _invite_outcome(admin, email, role, now, **extra)
+    return invited.user, token
 
 
 def test_invite_creates_a_user_who_cannot_sign_in_and_mails_a_hashed_link(db_session, admin):
@@ -243,3 +248,26 @@ def test_account_states_of_a_staff_list(db_session, admin):
         "gone@example.org": "disabled",
         "locked@example.org": "locked",
     }
+
+
+def test_invite_says_what_it_did_without_a_second_look(db_session, admin):
+    now = utcnow()
+    first, _ = _invite_outcome(admin, email="Back@Example.org", now=now)
+    stored = db_session.scalars(select(StaffInvite).where(StaffInvite.user_id == first.user.id)).one()
+    assert first.user.email == "back@example.org" and first.rejoining is False
+    assert first.expires_at == stored.expires_at == now + timedelta(hours=72)
+
+    # Invited again while waiting: a new link, not a return.
+    again, _ = _invite_outcome(admin, email="back@example.org", now=now + timedelta(hours=1))
+    assert again.user.id == first.user.id and again.rejoining is False
+    assert again.expires_at == now + timedelta(hours=73)
+
+    # Accepted, then disabled: inviting the address again brings its owner back.
+    _, token = _invite_outcome(admin, email="back@example.org", now=now + timedelta(hours=2))
+    invites.accept_invite(token, PASSWORD, now=now + timedelta(hours=3))
+    db_session.commit()
+    disable_user(first.user, actor_id=admin.id)
+    db_session.commit()
+    back, _ = _invite_outcome(admin, email="BACK@example.org", now=now + timedelta(hours=4))
+    assert back.user.id == first.user.id and back.rejoining is True
+    assert back.expires_at == now + timedelta(hours=76)
