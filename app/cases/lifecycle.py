@@ -11,6 +11,8 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from sqlalchemy import inspect
+
 from app.accounts.models import User
 from app.audit.services import clean_data, record
 from app.cases.models import Case, CaseEvent, CaseStatus, RequestType
@@ -122,7 +124,12 @@ def add_event(case: Case, kind: str, actor: User | None, data: dict[str, Any] | 
         data=clean_data(data or {}, "data"),
     )
     db.session.add(event)
-    case.events.append(event)
+    state = inspect(case)
+    # A timeline not loaded yet is left so: appending would load it (a
+    # SELECT of every line) only to add one, and a later load finds the new
+    # line anyway, as autoflush writes it first.
+    if not (state.persistent and "events" in state.unloaded):
+        case.events.append(event)
     return event
 
 

@@ -8,8 +8,9 @@ A job's bookkeeping is two transactions, each one commit:
    repair (``flask jobs repair`` fails the job as abandoned, then
    ``services.resume_abandoned`` queues the source again). Run inline, the
    gather's jobs share one claim (``app.jobs.runner.run_inline_many``);
-2. the work: the match read (a few columns of the case with its confirmed
-   records, and the organisations; never the whole sealed case row), the
+2. the work: the match read (one statement: a few columns of the case, the
+   organisations it covers and its confirmed records; never the whole
+   sealed case row), the
    source collected, its items built and sealed, then (``_store``) the case
    row locked, the run closed (counting the runs still to do), its items
    replaced (one DELETE, one multi-row INSERT), and by the last job only the
@@ -25,12 +26,13 @@ and count after taking it, so of two jobs finishing together the second
 sees the first's run done.
 
 Both transactions commit asynchronously on PostgreSQL (``app.jobs``
-``relax_commit``): a gather is idempotent, and a commit lost in a database
+``relax_commit``; for the work, the statement marking the job succeeded
+asks for it): a gather is idempotent, and a commit lost in a database
 crash is redone. A lost claim leaves the job queued (``redispatch_stale``
 sends it again); a lost work commit leaves the job and run running
 (``fail_abandoned`` then ``resume_abandoned`` run it again). The one
 transaction that records an audit event, the last job's move of the case to
-review, is made durable again (``durable_commit``); WAL is flushed in order,
+review, stays durable (``durable_commit``); WAL is flushed in order,
 so that commit makes every earlier job's durable too.
 """
 
@@ -65,7 +67,7 @@ from app.crypto import current_keyring
 from app.db import EncryptedText, new_uuid, utcnow
 from app.extensions import db
 from app.jobs import JobError, current_job, durable_commit
-from app.orgs.services import covered_organisation_ids
+from app.orgs.services import covered_ids_column, parse_covered_ids
 from app.sources import registry
 from app.sources.protocol import Item
 
@@ -153,7 +155,7 @@ def _collect_and_store(case_id: uuid.UUID, source_name: str, run_id: uuid.UUID) 
         raise _NotCollectable
     first = found[0]
     match = match_for(
-        frozenset(covered_organisation_ids(first.organisation_id)),
+        parse_covered_ids(first.covered_ids),
         [(row.kind, row.record_id, row.summary) for row in found if row.record_id is not None],
         requester_relationship=first.requester_relationship,
         requester_email=first.requester_email,
@@ -283,13 +285,13 @@ _CLAIM_RUN = (
     )
     .returning(_SR.c.id)
 )
-# The case's few columns the match needs (never the whole sealed row) and its
-# confirmed subject records, in one statement: a row per record (one with
-# NULLs when there is none).
+# The case's few columns the match needs (never the whole sealed row), the
+# organisations it covers and its confirmed subject records, in one
+# statement: a row per record (one with NULLs when there is none).
 _MATCH_ROWS = (
     select(
         _CASES.c.status,
-        _CASES.c.organisation_id,
+        covered_ids_column(_CASES.c.organisation_id).label("covered_ids"),
         _CASES.c.requester_relationship,
         _CASES.c.requester_email,
         _CANDIDATES.c.kind,

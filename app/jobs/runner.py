@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import Flask, current_app, has_app_context
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.exc import StatementError
 
 from app.db import utcnow
@@ -62,6 +62,10 @@ class JobContext:
     rq_job: Any | None = None
     # What the task's ``on_claim`` returned (see ``registry.TaskSpec``).
     claimed: Any = None
+    # An ``async_commit`` task's work commit is relaxed by the statement
+    # marking the job succeeded, not by one of its own; ``durable_commit``
+    # in the task clears this instead of undoing a setting.
+    relax_at_finish: bool = False
 
     def report_progress(self, percent: int, message: str | None = None) -> None:
         """Record how far the job has got on its row and in RQ's job meta.
@@ -260,10 +264,10 @@ def _run_claimed(claim: _Claim) -> Outcome:
     context = claim.context
     token = _current.set(context)
     try:
-        if claim.spec.async_commit:
-            relax_commit()
+        context.relax_at_finish = claim.spec.async_commit and _on_postgresql()
         claim.spec.func(*claim.args, **claim.kwargs)
-        session.execute(_SUCCEEDED, {"job_id": context.job_id, "now": utcnow()})
+        succeeded = _SUCCEEDED_RELAXED if context.relax_at_finish else _SUCCEEDED
+        session.execute(succeeded, {"job_id": context.job_id, "now": utcnow()})
         session.commit()
         return Outcome(JobStatus.SUCCEEDED)
     except Exception as exc:
@@ -314,6 +318,9 @@ _SUCCEEDED = (
     .where(_JOBS.c.id == bindparam("job_id"))
     .values(status=JobStatus.SUCCEEDED, finished_at=_NOW, error=None, progress=100)
 )
+# The same, relaxing the transaction's commit as ``relax_commit`` would, in
+# the same round trip (PostgreSQL only: ``set_config(…, true)`` is SET LOCAL).
+_SUCCEEDED_RELAXED = _SUCCEEDED.returning(func.set_config("synchronous_commit", "off", True))
 
 
 def relax_commit() -> None:
@@ -339,14 +346,23 @@ def relax_commit() -> None:
 
 def durable_commit() -> None:
     """Make the current transaction wait for its WAL flush again, after
-    ``relax_commit`` (e.g. because it now records an audit event)."""
+    ``relax_commit`` (e.g. because it now records an audit event); in an
+    ``async_commit`` task, keep its work commit durable."""
+    job = _current.get()
+    if job is not None and job.relax_at_finish:
+        job.relax_at_finish = False  # nothing relaxed yet: just never relax
+        return
     _set_synchronous_commit(None)
 
 
+def _on_postgresql() -> bool:
+    return db.session().get_bind().dialect.name == "postgresql"
+
+
 def _set_synchronous_commit(value: str | None) -> None:
-    session = db.session()
-    if session.get_bind().dialect.name != "postgresql":
+    if not _on_postgresql():
         return
+    session = db.session()
     # LOCAL: the setting ends with the transaction, so a pooled connection
     # never carries it into another one.
     statement = "SET LOCAL synchronous_commit TO " + ("DEFAULT" if value is None else value)

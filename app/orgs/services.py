@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import date
 
-from sqlalchemy import or_, select
+from sqlalchemy import ColumnElement, String, cast, func, or_, select
 
 from app.extensions import db
 from app.orgs.models import Nation, Organisation, OrgKind
@@ -71,12 +71,29 @@ def create_organisation(
     return organisation
 
 
+def covers(organisation_id: uuid.UUID | ColumnElement[uuid.UUID]) -> ColumnElement[bool]:
+    """The rule as SQL, for a statement of its own or for a column of another
+    statement: an organisation covers itself and, for a trust, every school
+    in it."""
+    return or_(Organisation.id == organisation_id, Organisation.trust_id == organisation_id)
+
+
 def covered_organisation_ids(organisation_id: uuid.UUID) -> list[uuid.UUID]:
     """The organisation itself and, for a trust, every school in it."""
-    return list(
-        db.session.scalars(
-            select(Organisation.id).where(
-                or_(Organisation.id == organisation_id, Organisation.trust_id == organisation_id)
-            )
-        )
+    return list(db.session.scalars(select(Organisation.id).where(covers(organisation_id))))
+
+
+def covered_ids_column(organisation_id: ColumnElement[uuid.UUID]) -> ColumnElement[str | None]:
+    """``covered_organisation_ids`` as a column of a statement that has the
+    organisation's id in ``organisation_id``: the ids joined with commas
+    (``parse_covered_ids`` reads them back), so a job that reads a case
+    reads what it covers in the same round trip."""
+    return (
+        select(func.aggregate_strings(cast(Organisation.id, String), ","))
+        .where(covers(organisation_id))
+        .scalar_subquery()
     )
+
+
+def parse_covered_ids(joined: str | None) -> frozenset[uuid.UUID]:
+    return frozenset(uuid.UUID(value) for value in joined.split(",")) if joined else frozenset()

@@ -100,11 +100,11 @@ def _claim_probe(object_id: uuid.UUID, fail: bool = False) -> str:
     context = current_job()
     assert context is not None
     db.session.execute(update(Job).where(Job.id == context.job_id).values(progress_message="claimed"))
-    claims_seen.append(("claim", object_id, _synchronous_commit()))
+    claims_seen.append(("claim", object_id, synchronous_commit()))
     return f"claimed {object_id}"
 
 
-def _synchronous_commit() -> str | None:
+def synchronous_commit() -> str | None:
     if db.session.get_bind().dialect.name != "postgresql":
         return None
     return db.session.execute(text("SHOW synchronous_commit")).scalar()
@@ -120,11 +120,11 @@ def claimed_task(object_id: uuid.UUID, fail: bool = False) -> None:
         others = connection.execute(
             select(Job.status, Job.progress_message).where(Job.name == "test.claimed")
         ).all()
-    claims_seen.append(("run", object_id, context.claimed, sorted(map(tuple, others)), _synchronous_commit()))
+    claims_seen.append(("run", object_id, context.claimed, sorted(map(tuple, others)), synchronous_commit()))
     record("test.job_ran", object_type="job_test", object_id=object_id)
     if object_id in durable_ids:
         durable_commit()
-        claims_seen.append(("durable", object_id, _synchronous_commit()))
+        claims_seen.append(("durable", object_id, synchronous_commit()))
 
 
 # Ids whose ``test.claimed`` run asks for a durable commit.

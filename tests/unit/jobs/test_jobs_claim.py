@@ -11,7 +11,7 @@ from sqlalchemy import event, func, select
 from app.audit.models import AuditEvent
 from app.db import new_uuid
 from app.extensions import db
-from app.jobs import Job, JobArgumentError, JobStatus, enqueue_many
+from app.jobs import Job, JobArgumentError, JobStatus, durable_commit, enqueue_many, relax_commit
 from tests.unit.jobs import tasks
 
 
@@ -89,14 +89,37 @@ def test_an_on_claim_that_fails_fails_its_own_job_only(inline_app, db_session):
 def test_async_commit_tasks_commit_asynchronously_unless_made_durable(inline_app, db_session):
     quick, durable = new_uuid(), new_uuid()
     tasks.durable_ids.add(durable)
+    at_commit: list[str | None] = []
+
+    def before_commit(session) -> None:
+        if session.in_transaction():
+            at_commit.append(tasks.synchronous_commit())
+
     enqueue_many("test.claimed", [(quick,), (durable,)])
-    db_session.commit()
+    event.listen(db.session, "before_commit", before_commit)
+    try:
+        db_session.commit()
+    finally:
+        event.remove(db.session, "before_commit", before_commit)
 
     expected = "off" if _postgres() else None
-    assert [seen[-1] for seen in tasks.claims_seen if seen[0] in ("claim", "run")] == [expected] * 4
-    # ``durable_commit`` puts the server's own setting back for the transaction.
-    assert [seen[-1] for seen in tasks.claims_seen if seen[0] == "durable"] == ["on" if _postgres() else None]
+    # The shared claim is relaxed from its start.
+    assert [seen[-1] for seen in tasks.claims_seen if seen[0] == "claim"] == [expected] * 2
+    # The work is relaxed by the statement that marks the job succeeded,
+    # after the task ran, unless the task asked for ``durable_commit``.
+    on = "on" if _postgres() else None
+    assert [seen[-1] for seen in tasks.claims_seen if seen[0] in ("run", "durable")] == [on] * 3
+    # The caller's commit, the claim, the quick job's work, the durable one's.
+    assert at_commit == [on, expected, expected, on]
     assert db_session.scalar(select(func.count()).select_from(Job).where(Job.status != "succeeded")) == 0
+
+
+def test_durable_commit_outside_a_job_undoes_relax_commit(app, db_session):
+    relax_commit()
+    assert tasks.synchronous_commit() == ("off" if _postgres() else None)
+    durable_commit()
+    assert tasks.synchronous_commit() == ("on" if _postgres() else None)
+    db_session.rollback()
 
 
 def test_other_tasks_keep_synchronous_commits(inline_app, db_session):
