@@ -49,6 +49,9 @@ class Settings:
     # Days after a case closes that its response pack stays readable; then
     # the pack's data keys are destroyed (crypto-shredding).
     pack_retention_days: int = 30
+    # Years after a case closes that its record is kept whole; then it is
+    # reduced to what accountability needs (app.cases.record_retention).
+    case_record_retention_years: int = 6
     processor: str = DEFAULT_PROCESSOR
     instance_path: Path = field(default_factory=lambda: Path("instance"))
 
@@ -74,6 +77,7 @@ class Settings:
             "RIGHTSDESK_BASE_URL": self.base_url,
             "DPO_MAILBOX": self.dpo_mailbox,
             "RIGHTSDESK_PACK_RETENTION_DAYS": self.pack_retention_days,
+            "RIGHTSDESK_CASE_RECORD_RETENTION_YEARS": self.case_record_retention_years,
             "RIGHTSDESK_PROCESSOR": self.processor,
             "PREFERRED_URL_SCHEME": urlsplit(self.base_url).scheme,
             # Requests naming another host are refused (400) in production, so
@@ -136,7 +140,10 @@ def load_settings(environ: Mapping[str, str] | None = None, instance_path: Path 
         mail_sender=environ.get("MAIL_SENDER") or Settings.mail_sender,
         dpo_mailbox=(environ.get("DPO_MAILBOX") or "").strip() or None,
         proxy_hops=_proxy_hops(environ.get("RIGHTSDESK_PROXY_HOPS", "0")),
-        pack_retention_days=_days(environ, "RIGHTSDESK_PACK_RETENTION_DAYS", 30),
+        pack_retention_days=_whole(environ, "RIGHTSDESK_PACK_RETENTION_DAYS", 30, 3650, "days"),
+        case_record_retention_years=_whole(
+            environ, "RIGHTSDESK_CASE_RECORD_RETENTION_YEARS", 6, 100, "years"
+        ),
         processor=_processor(environ.get("RIGHTSDESK_PROCESSOR")),
         instance_path=instance,
         base_url=(values["RIGHTSDESK_BASE_URL"] or _DEFAULT_BASE_URL[env]).rstrip("/"),
@@ -160,15 +167,15 @@ def _proxy_hops(value: str) -> int:
     return hops
 
 
-def _days(environ: Mapping[str, str], name: str, default: int) -> int:
+def _whole(environ: Mapping[str, str], name: str, default: int, most: int, unit: str) -> int:
     value = environ.get(name, str(default))
     try:
-        days = int(value.strip() or "0")
+        number = int(value.strip() or "0")
     except ValueError:
-        days = 0
-    if not 1 <= days <= 3650:
-        raise ConfigError(f"{name} must be a whole number of days from 1 to 3650; got {value!r}")
-    return days
+        number = 0
+    if not 1 <= number <= most:
+        raise ConfigError(f"{name} must be a whole number of {unit} from 1 to {most}; got {value!r}")
+    return number
 
 
 def _check_base_url(url: str) -> None:

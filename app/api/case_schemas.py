@@ -96,6 +96,8 @@ class RefuseSchema(RequestSchema):
 
 # --- responses -----------------------------------------------------------------
 
+_REDUCED = "Null once the case's record has been reduced (see record_reduced_at)."
+
 
 class CaseClockSchema(Schema):
     received_on = fields.Date(required=True)
@@ -135,7 +137,7 @@ class CasePauseSchema(Schema):
     asked_on = fields.Date(required=True)
     answered_on = fields.Date(required=True, allow_none=True)
     reason = fields.String(required=True)
-    question = fields.String(required=True)
+    question = fields.String(required=True, allow_none=True, metadata={"description": _REDUCED})
     answer = fields.String(
         required=True,
         allow_none=True,
@@ -171,16 +173,18 @@ class CaseEventSchema(Schema):
 
 class CaseSchema(CaseSummarySchema):
     resume_status = fields.Enum(CaseStatus, by_value=True, required=True, allow_none=True)
-    requester_name = fields.String(required=True)
-    requester_email = fields.String(required=True)
+    requester_name = fields.String(required=True, allow_none=True, metadata={"description": _REDUCED})
+    requester_email = fields.String(required=True, allow_none=True, metadata={"description": _REDUCED})
     requester_phone = fields.String(required=True, allow_none=True)
     requester_relationship = fields.Enum(Relationship, by_value=True, required=True)
-    subject_name = fields.String(required=True)
-    subject_dob = fields.String(required=True, metadata={"description": "ISO date."})
+    subject_name = fields.String(required=True, allow_none=True, metadata={"description": _REDUCED})
+    subject_dob = fields.String(
+        required=True, allow_none=True, metadata={"description": "ISO date. " + _REDUCED}
+    )
     subject_role = fields.Enum(SubjectRole, by_value=True, required=True)
     subject_upn = fields.String(required=True, allow_none=True)
     subject_staff_number = fields.String(required=True, allow_none=True)
-    description = fields.String(required=True)
+    description = fields.String(required=True, allow_none=True, metadata={"description": _REDUCED})
     identity_method = fields.Enum(IdentityMethod, by_value=True, required=True, allow_none=True)
     refusal_reason = fields.Enum(RefusalReason, by_value=True, required=True, allow_none=True)
     extension_reason = fields.String(required=True, allow_none=True)
@@ -190,6 +194,15 @@ class CaseSchema(CaseSummarySchema):
         metadata={
             "description": "When the copies the case made (collected items, candidate summaries, "
             "evidence files, packs) were destroyed, some weeks after it was closed or withdrawn."
+        },
+    )
+    record_reduced_at = fields.DateTime(
+        required=True,
+        allow_none=True,
+        metadata={
+            "description": "When the record was reduced to what accountability needs, years after "
+            "the case was closed (names, contact details, dates of birth, free text and letter "
+            "files removed; dates, statuses, the clock and the timeline kept)."
         },
     )
     clock = fields.Nested(CaseClockSchema, required=True)

@@ -97,21 +97,25 @@ class Case(UUIDPrimaryKey, CreatedAt, Base):
     # Where a paused case goes back to when the answer arrives.
     resume_status: Mapped[CaseStatus | None] = mapped_column(_enum(CaseStatus, "case_resume_status"))
 
-    requester_name: Mapped[str] = mapped_column(EncryptedText("cases.requester_name"))
-    requester_email: Mapped[str] = mapped_column(EncryptedText("cases.requester_email"))
+    # Who asked, about whom and what: every case has them until its record
+    # is reduced years after closing (``record_reduced_at``), which sets
+    # them to None (app.cases.record_retention).
+    requester_name: Mapped[str | None] = mapped_column(EncryptedText("cases.requester_name"))
+    requester_email: Mapped[str | None] = mapped_column(EncryptedText("cases.requester_email"))
     # Optional, so the DPO can call about the request.
     requester_phone: Mapped[str | None] = mapped_column(EncryptedText("cases.requester_phone"))
     requester_relationship: Mapped[Relationship] = mapped_column(
         _enum(Relationship, "requester_relationship")
     )
-    subject_name: Mapped[str] = mapped_column(EncryptedText("cases.subject_name"))
-    subject_dob: Mapped[str] = mapped_column(EncryptedText("cases.subject_dob"))  # ISO date, sealed
+    subject_name: Mapped[str | None] = mapped_column(EncryptedText("cases.subject_name"))
+    subject_dob: Mapped[str | None] = mapped_column(EncryptedText("cases.subject_dob"))  # ISO date, sealed
     subject_role: Mapped[SubjectRole] = mapped_column(_enum(SubjectRole, "subject_role"))
     subject_upn: Mapped[str | None] = mapped_column(EncryptedText("cases.subject_upn"))
     subject_staff_number: Mapped[str | None] = mapped_column(EncryptedText("cases.subject_staff_number"))
-    description: Mapped[str] = mapped_column(EncryptedText("cases.description"))
-    # HMAC-SHA256 of the normalised requester email, subject name and DOB.
-    duplicate_key: Mapped[str] = mapped_column(String(64), index=True)
+    description: Mapped[str | None] = mapped_column(EncryptedText("cases.description"))
+    # HMAC-SHA256 of the normalised requester email, subject name and DOB;
+    # None once the record is reduced, so no later request is linked to it.
+    duplicate_key: Mapped[str | None] = mapped_column(String(64), index=True)
     duplicate_of_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("cases.id", ondelete="SET NULL"))
 
     # Clock inputs (see app.cases.clock).
@@ -152,6 +156,9 @@ class Case(UUIDPrimaryKey, CreatedAt, Base):
     # summaries, evidence files, packs) were destroyed, some weeks after it
     # closed (app.exports.retention); the case record itself stays.
     copies_destroyed_at: Mapped[datetime | None]
+    # When the record itself was reduced to what accountability needs,
+    # years after closing (app.cases.record_retention).
+    record_reduced_at: Mapped[datetime | None]
     updated_at: Mapped[datetime | None]
 
     organisation: Mapped[Organisation] = relationship()
@@ -165,8 +172,8 @@ class Case(UUIDPrimaryKey, CreatedAt, Base):
     evidence: Mapped[list[CaseEvidence]] = relationship(order_by="CaseEvidence.created_at")
 
     @property
-    def subject_date_of_birth(self) -> date:
-        return date.fromisoformat(self.subject_dob)
+    def subject_date_of_birth(self) -> date | None:
+        return date.fromisoformat(self.subject_dob) if self.subject_dob else None
 
     @property
     def open_pause(self) -> CasePause | None:
@@ -189,7 +196,8 @@ class CasePause(UUIDPrimaryKey, CreatedAt, Base):
     answered_on: Mapped[date | None]
     asked_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     reason: Mapped[str] = mapped_column(String(40))  # a code, e.g. clarify_scope
-    question: Mapped[str] = mapped_column(EncryptedText("case_pauses.question"))
+    # None only once the case's record was reduced (app.cases.record_retention).
+    question: Mapped[str | None] = mapped_column(EncryptedText("case_pauses.question"))
     # The requester's own words when they answered on the status page; None
     # when the answer came another way (phone, letter) and staff resumed.
     answer: Mapped[str | None] = mapped_column(EncryptedText("case_pauses.answer"))

@@ -22,6 +22,7 @@ from app.cases.clock_inputs import clock_summary
 from app.cases.lifecycle import IllegalTransition, allowed_moves
 from app.cases.models import Case
 from app.cases.queries import get_case_by_id
+from app.cases.record_retention import retention_years
 from app.console.case_forms import FORMS, empty_forms
 from app.console.services import case_overview, live_progress, progress_message, source_lines
 from app.console.views import bp
@@ -57,6 +58,7 @@ def _page(case: Case, forms: dict[str, FlaskForm] | None = None, errors=None, st
         sources=source_lines(overview.sources),
         progress_message=progress_message(overview),
         poll_seconds=POLL_SECONDS,
+        record_years=retention_years(),
         forms={**empty_forms(), **(forms or {})},
         allowed={status.value for status in allowed_moves(case)},
         staff=assignment.assignable_staff() if assignment.can_assign(signed_in_user()) else None,

@@ -21,7 +21,8 @@ days (30 by default) those copies serve nobody, so the daily task (and
 What stays is the case record itself: who asked, what, when, the clock,
 the timeline, the review decisions, the "systems searched" checklist with
 its counts, the letters sent and any erasure certificate, which are the
-controller's evidence of how the request was handled. The case's
+controller's evidence of how the request was handled, until years later
+``app.cases.record_retention`` reduces it too. The case's
 ``copies_destroyed_at`` is set, so a re-run finds nothing left to do.
 """
 

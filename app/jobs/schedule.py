@@ -55,6 +55,12 @@ def _destroy_expired_copies() -> str:
     return str(destroy_expired_copies())
 
 
+def _reduce_case_records() -> str:
+    from app.cases.record_retention import reduce_due_records
+
+    return str(reduce_due_records())
+
+
 def _retention_sweep() -> str:
     from app.rights.retention import daily_sweep
 
@@ -80,6 +86,9 @@ PERIODIC: dict[str, Periodic] = {
         # items, candidate summaries), and a re-run finds them destroyed. The
         # name is older than the copies beyond packs.
         Periodic("packs.destroy_expired", 86400, _destroy_expired_copies),
+        # Daily; reduces the records of cases finished years ago, and a re-run
+        # finds them reduced.
+        Periodic("cases.reduce_records", 86400, _reduce_case_records),
         # Daily; idempotent, a re-run the same day finds nothing left to sweep.
         Periodic("retention.sweep", 86400, _retention_sweep),
         # Daily; lifts only rows whose day has come and whose requester was told,

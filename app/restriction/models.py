@@ -32,7 +32,8 @@ class Restriction(UUIDPrimaryKey, Base):
     person_kind: Mapped[PersonKind] = mapped_column(str_enum(PersonKind, "restriction_person_kind", 10))
     # Not a foreign key: the record lives in its source's store.
     person_id: Mapped[uuid.UUID]
-    reason: Mapped[str] = mapped_column(EncryptedText("restrictions.reason"))
+    # None only once the case's record was reduced (app.cases.record_retention).
+    reason: Mapped[str | None] = mapped_column(EncryptedText("restrictions.reason"))
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
     started_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     lifted_at: Mapped[datetime | None]

@@ -3,16 +3,21 @@
 Prints one line per enabled rule: the rule, its action, its store and the
 number of records. Bad input exits with status 2; a schedule the sweeper
 cannot apply exits with status 1 and changes nothing.
+
+``flask retention case-records``: reduce the records of long-finished cases
+(``app.cases.record_retention``), one line per case, then a summary.
 """
 
 from __future__ import annotations
 
 import sys
-from datetime import date
+from datetime import UTC, date, datetime, time
 
 import click
 from flask.cli import AppGroup
 
+from app.cases.models import Case
+from app.cases.record_retention import reduce_due_records
 from app.db import utcnow
 from app.extensions import db
 from app.rights.retention import RetentionScheduleError, sweep
@@ -58,3 +63,32 @@ def sweep_command(dry_run: bool, as_of: date | None) -> None:
             f"{result.cutoff.isoformat():<10} {result.count:>10,}"
         )
     click.echo(f"{'total':<32} {'':<10} {'':<16} {'':<10} {sum(r.count for r in results):>10,}")
+
+
+@retention_cli.command("case-records")
+@click.option("--dry-run", is_flag=True, help="List the case records that are due; change nothing.")
+@click.option(
+    "--as-of", "as_of", callback=_parse_as_of, metavar="YYYY-MM-DD",
+    help="Run as if today were this date (default: now, UTC).",
+)  # fmt: skip
+def case_records_command(dry_run: bool, as_of: date | None) -> None:
+    """Reduce the records of cases closed or withdrawn longer ago than the
+    case-record retention period to what accountability needs."""
+    now = datetime.combine(as_of, time(12), tzinfo=UTC) if as_of else None
+    try:
+        report = reduce_due_records(now, dry_run=dry_run)
+        if dry_run:
+            db.session.rollback()
+        else:
+            db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
+    verb = "would reduce" if dry_run else "reduced"
+    for case_id in report.cases:
+        case = db.session.get(Case, case_id)
+        name = case.reference or "an unconfirmed request"
+        click.echo(f"{verb} {name} ({case_id}), closed {case.closed_at:%Y-%m-%d}")
+    for case_id in report.held:
+        click.echo(f"kept whole under a restriction or legal hold: case {case_id}")
+    click.echo(str(report))

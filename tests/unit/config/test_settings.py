@@ -117,6 +117,23 @@ def test_pack_retention_days_must_be_sensible(tmp_path, value):
         )
 
 
+def test_case_record_retention_years_default_and_from_the_environment(tmp_path):
+    base = {"RIGHTSDESK_ENV": "development"}
+    config = load_settings(base, instance_path=tmp_path).flask_config()
+    assert config["RIGHTSDESK_CASE_RECORD_RETENTION_YEARS"] == 6
+    custom = load_settings({**base, "RIGHTSDESK_CASE_RECORD_RETENTION_YEARS": "10"}, instance_path=tmp_path)
+    assert custom.case_record_retention_years == 10
+
+
+@pytest.mark.parametrize("value", ["0", "six", "101"])
+def test_case_record_retention_years_must_be_sensible(tmp_path, value):
+    with pytest.raises(ConfigError, match="RETENTION_YEARS must be a whole number of years from 1 to 100"):
+        load_settings(
+            {"RIGHTSDESK_ENV": "development", "RIGHTSDESK_CASE_RECORD_RETENTION_YEARS": value},
+            instance_path=tmp_path,
+        )
+
+
 def test_the_processor_named_in_packs_defaults_to_the_company_and_can_be_set(tmp_path):
     base = {"RIGHTSDESK_ENV": "development"}
     default = load_settings(base, instance_path=tmp_path).flask_config()["RIGHTSDESK_PROCESSOR"]

@@ -1,0 +1,135 @@
+"""A case record reduced years after closing, through the CLI, the API and
+the console: the command lists and reduces what is due, the API answers with
+nulls where the details were and says when, and every page that shows the
+case still opens (200, no "None" where a detail was) without the details."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from app.accounts.models import Role
+from app.cases import services as case_services
+from app.cases.models import Case
+from app.db import new_uuid
+from app.extensions import db
+from app.restriction.models import Restriction
+from app.sources.protocol import PersonKind
+from tests.signin import make_user, sign_in
+from tests.unit.api.estate import build_estate
+from tests.unit.cases.factory import new_case
+
+CLOSED = datetime(2019, 11, 4, 16, 30, tzinfo=UTC)
+PERSONAL = ("Jo Parent", "jo.parent@", "Sam Pupil", "2015-05-04", "4 May 2015", "Everything you hold")
+
+
+@pytest.fixture
+def long_closed(db_session):
+    """A withdrawn case of Birch Primary, closed seven years ago, and a recent one."""
+    estate = build_estate()
+    old = new_case(estate.birch_primary, subject_upn="B801200005001")
+    case_services.withdraw(old, None)
+    old.closed_at = CLOSED
+    recent = new_case(estate.birch_primary, requester_email="recent@example.net")
+    case_services.withdraw(recent, None)
+    db.session.commit()
+    return estate, old, recent
+
+
+def _run(app, *args: str):
+    return app.test_cli_runner().invoke(args=["retention", "case-records", *args])
+
+
+def test_the_command_lists_then_reduces_only_what_is_due(app, long_closed):
+    _estate, old, recent = long_closed
+    dry = _run(app, "--dry-run", "--as-of", "2026-11-04")
+    assert dry.exit_code == 0, dry.output
+    assert f"would reduce {old.reference} ({old.id}), closed 2019-11-04" in dry.output
+    assert recent.reference not in dry.output
+    assert "1 case record(s) would be reduced as of 2026-11-04 (0 never confirmed)" in dry.output
+    assert db.session.get(Case, old.id).requester_name == "Jo Parent"
+
+    too_early = _run(app, "--as-of", "2025-11-03")
+    assert too_early.exit_code == 0 and "0 case record(s) reduced" in too_early.output
+
+    done = _run(app, "--as-of", "2026-11-04")
+    assert done.exit_code == 0, done.output
+    assert f"reduced {old.reference}" in done.output and "1 case record(s) reduced" in done.output
+    db.session.expire_all()
+    assert db.session.get(Case, old.id).requester_name is None
+    assert db.session.get(Case, recent.id).requester_name == "Jo Parent"
+    assert "0 case record(s) reduced" in _run(app, "--as-of", "2026-11-05").output
+
+
+def test_the_command_refuses_a_bad_date(app, long_closed):
+    result = _run(app, "--as-of", "4 November")
+    assert result.exit_code == 2 and "is not a date; use YYYY-MM-DD" in result.output
+
+
+def _reduce(app) -> None:
+    assert _run(app, "--as-of", "2026-11-04").exit_code == 0
+    db.session.expire_all()
+
+
+def test_api_answers_nulls_where_the_details_were_and_says_when(app, client, long_closed):
+    estate, old, _recent = long_closed
+    _reduce(app)
+    answer = client.get(f"/api/v1/cases/{old.reference}", headers=estate.auth("trust"))
+    assert answer.status_code == 200, answer.text
+    body = answer.get_json()
+    assert body["record_reduced_at"] is not None and body["copies_destroyed_at"] is not None
+    removed = ("requester_name", "requester_email", "subject_name", "subject_dob", "subject_upn")
+    assert [body[name] for name in removed] == [None] * len(removed) and body["description"] is None
+    assert (body["reference"], body["status"], body["subject_role"]) == (old.reference, "withdrawn", "pupil")
+    assert body["events"][-1]["kind"] == "record_reduced"
+    assert not any(text in answer.text for text in PERSONAL)
+
+
+def test_console_pages_open_and_say_the_record_was_reduced(app, long_closed):
+    _estate, old, _recent = long_closed
+    _reduce(app)
+    user, secret = make_user("cw.reduced@example.org", Role.CASEWORKER)
+    client = app.test_client()
+    sign_in(client, user, secret)
+
+    page = client.get(f"/console/cases/{old.id}")
+    assert page.status_code == 200
+    assert 'id="record-reduced"' in page.text and "closed more than 6 years ago" in page.text
+    who = page.text.split('id="people-heading"', 1)[1].split("</section>", 1)[0]
+    assert "name and contact details removed" in who and "None" not in who
+    assert not any(text in page.text for text in PERSONAL)
+    assert "B801200005001" not in page.text
+    listed = client.get("/console/")
+    assert listed.status_code == 200 and "Jo Parent" not in listed.text
+
+
+def test_a_reduced_restriction_case_page_shows_removed_reasons(app, long_closed):
+    estate, _old, _recent = long_closed
+    user, secret = make_user("dpo.reduced@example.org", Role.ADMIN)
+    case = new_case(estate.birch_primary, request_type="restriction")
+    case_services.decide_identity(
+        case, user, accepted=True, method="known_to_school", reason="The office knows Jo.",
+        authority_evidence="Jo is named on Sam's admission form.", authority_received_on=case.received_on,
+        today=case.received_on,
+    )  # fmt: skip
+    lifted = Restriction(
+        id=new_uuid(), case_id=case.id, organisation_id=case.organisation_id, person_kind=PersonKind.PUPIL,
+        person_id=new_uuid(), reason="Jo disputes the marks.", started_at=CLOSED,
+        lifted_at=CLOSED, lifted_reason="Marks checked with Jo.",
+    )  # fmt: skip
+    db.session.add(lifted)
+    case_services.withdraw(case, user)
+    case.closed_at = CLOSED
+    db.session.commit()
+    _reduce(app)
+    client = app.test_client()
+    sign_in(client, user, secret)
+
+    page = client.get(f"/console/cases/{case.id}/restriction")
+    assert page.status_code == 200
+    assert "(reason removed)" in page.text and ">None<" not in page.text and "(None)" not in page.text
+    assert "Jo disputes" not in page.text and "Marks checked" not in page.text
+    case_page = client.get(f"/console/cases/{case.id}")
+    assert "Known to school: reason removed" in case_page.text
+    assert "The office knows Jo" not in case_page.text and "admission form" not in case_page.text
