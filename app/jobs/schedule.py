@@ -37,6 +37,12 @@ def _retry_mail() -> str:
     return f"{len(retry_failed())} message(s) queued again"
 
 
+def _purge_old_mail() -> str:
+    from app.mail.retention import purge_old_mail
+
+    return str(purge_old_mail())
+
+
 def _case_reminders() -> str:
     from app.cases.reminders import send_reminders
 
@@ -78,6 +84,8 @@ PERIODIC: dict[str, Periodic] = {
     for periodic in (
         Periodic("jobs.repair", 300, _repair_jobs),
         Periodic("mail.retry", 300, _retry_mail),
+        # Daily; deletes mail delivered long ago, and a re-run finds it gone.
+        Periodic("mail.purge", 86400, _purge_old_mail),
         # Daily; reminders are idempotent, so a restart re-running it sends nothing twice.
         Periodic("cases.reminders", 86400, _case_reminders),
         # Daily; a re-run finds the same cases already withdrawn.

@@ -1,6 +1,8 @@
-"""``flask mail outbox|send-test|retry``."""
+"""``flask mail outbox|send-test|retry|purge``."""
 
 from __future__ import annotations
+
+from datetime import UTC, datetime
 
 import click
 from flask import current_app
@@ -8,6 +10,7 @@ from flask.cli import AppGroup
 
 from app.extensions import db
 from app.mail.models import OutboxStatus
+from app.mail.retention import purge_old_mail
 from app.mail.services import DEFAULT_MAX_ATTEMPTS, get_message, list_outbox, retry_failed, send_mail
 
 mail_cli = AppGroup("mail", help="Outgoing mail.")
@@ -81,3 +84,21 @@ def retry_command(max_attempts: int) -> None:
     messages = retry_failed(max_attempts=max_attempts)
     db.session.commit()
     click.echo(f"{len(messages)} message(s) queued for delivery again.")
+
+
+@mail_cli.command("purge")
+@click.option("--dry-run", is_flag=True, help="Count what would be deleted; change nothing.")
+@click.option(
+    "--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+    help="Run as if it were noon (UTC) on this date.",
+)  # fmt: skip
+def purge_command(dry_run: bool, as_of: datetime | None) -> None:
+    """Delete messages delivered (or kept in the outbox unsent) longer ago
+    than the sent-mail retention period."""
+    now = as_of.replace(hour=12, tzinfo=UTC) if as_of else None
+    report = purge_old_mail(now, dry_run=dry_run)
+    if dry_run:
+        db.session.rollback()
+    else:
+        db.session.commit()
+    click.echo(str(report))

@@ -102,36 +102,37 @@ def test_proxy_hops_must_be_a_small_number(tmp_path):
         )
 
 
-def test_pack_retention_days_default_and_from_the_environment(tmp_path):
+RETENTION_SETTINGS = [
+    # variable, attribute, default, a custom value, bad values, the range in the message
+    ("RIGHTSDESK_PACK_RETENTION_DAYS", "pack_retention_days", 30, 90, ["0", "-3", "a month", "99999"],
+     "days from 1 to 3650"),
+    ("RIGHTSDESK_CASE_RECORD_RETENTION_YEARS", "case_record_retention_years", 6, 10, ["0", "six", "101"],
+     "years from 1 to 100"),
+    ("RIGHTSDESK_SENT_MAIL_RETENTION_DAYS", "sent_mail_retention_days", 90, 30, ["0", "3651", "3 months"],
+     "days from 1 to 3650"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("name", "attribute", "default", "custom", "_bad", "_range"), RETENTION_SETTINGS)
+def test_retention_periods_default_and_from_the_environment(
+    tmp_path, name, attribute, default, custom, _bad, _range
+):
     base = {"RIGHTSDESK_ENV": "development"}
-    assert load_settings(base, instance_path=tmp_path).flask_config()["RIGHTSDESK_PACK_RETENTION_DAYS"] == 30
-    custom = load_settings({**base, "RIGHTSDESK_PACK_RETENTION_DAYS": "90"}, instance_path=tmp_path)
-    assert custom.pack_retention_days == 90
+    assert load_settings(base, instance_path=tmp_path).flask_config()[name] == default
+    assert getattr(load_settings({**base, name: str(custom)}, instance_path=tmp_path), attribute) == custom
 
 
-@pytest.mark.parametrize("value", ["0", "-3", "a month", "99999"])
-def test_pack_retention_days_must_be_sensible(tmp_path, value):
-    with pytest.raises(ConfigError, match="RIGHTSDESK_PACK_RETENTION_DAYS"):
-        load_settings(
-            {"RIGHTSDESK_ENV": "development", "RIGHTSDESK_PACK_RETENTION_DAYS": value}, instance_path=tmp_path
-        )
-
-
-def test_case_record_retention_years_default_and_from_the_environment(tmp_path):
-    base = {"RIGHTSDESK_ENV": "development"}
-    config = load_settings(base, instance_path=tmp_path).flask_config()
-    assert config["RIGHTSDESK_CASE_RECORD_RETENTION_YEARS"] == 6
-    custom = load_settings({**base, "RIGHTSDESK_CASE_RECORD_RETENTION_YEARS": "10"}, instance_path=tmp_path)
-    assert custom.case_record_retention_years == 10
-
-
-@pytest.mark.parametrize("value", ["0", "six", "101"])
-def test_case_record_retention_years_must_be_sensible(tmp_path, value):
-    with pytest.raises(ConfigError, match="RETENTION_YEARS must be a whole number of years from 1 to 100"):
-        load_settings(
-            {"RIGHTSDESK_ENV": "development", "RIGHTSDESK_CASE_RECORD_RETENTION_YEARS": value},
-            instance_path=tmp_path,
-        )
+@pytest.mark.parametrize(
+    ("name", "value", "whole_range"),
+    [
+        (name, value, whole_range)
+        for name, _a, _d, _c, bad, whole_range in RETENTION_SETTINGS
+        for value in bad
+    ],
+)
+def test_retention_periods_must_be_sensible(tmp_path, name, value, whole_range):
+    with pytest.raises(ConfigError, match=f"{name} must be a whole number of {whole_range}; got"):
+        load_settings({"RIGHTSDESK_ENV": "development", name: value}, instance_path=tmp_path)
 
 
 def test_the_processor_named_in_packs_defaults_to_the_company_and_can_be_set(tmp_path):

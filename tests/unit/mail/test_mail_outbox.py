@@ -13,13 +13,6 @@ from app.mail import OutboxMessage, OutboxStatus, list_outbox, parse_smtp_url, r
 from app.mail.smtp import describe_smtp_error
 
 
-@pytest.fixture
-def outbox_app(app):
-    app.config["SMTP_URL"] = None
-    app.config["REDIS_URL"] = None
-    return app
-
-
 def test_send_mail_stays_in_outbox_when_no_smtp_url(outbox_app, db_session):
     message = send_mail(
         ["jane.smith@example.org", "Carer <carer@example.org>"],
