@@ -57,6 +57,12 @@ class BlobDestroyedError(BlobError):
     """The blob was crypto-shredded; its content cannot be recovered."""
 
 
+class FileDestroyed(Exception):
+    """A stored file (evidence, a letter, a certificate) whose blob was
+    shredded under a retention rule. Its download answers 410 with this
+    message: never the bytes, never a 500."""
+
+
 class BlobIntegrityError(BlobError):
     """The plaintext does not match the size or SHA-256 recorded at storage."""
 
@@ -354,4 +360,3 @@ def key_status() -> KeyStatus:
         data_keys={key_id: (total - destroyed, destroyed) for key_id, total, destroyed in counts},
         stale_values=stale,
     )
-

@@ -15,6 +15,7 @@ from typing import BinaryIO
 
 from app.accounts.models import User
 from app.blobs.models import Blob
+from app.blobs.services import FileDestroyed
 from app.cases import letters, lifecycle
 from app.cases.clock_inputs import refresh_clock
 from app.cases.lifecycle import IllegalTransition
@@ -124,7 +125,7 @@ def answer_clarification(case: Case, answer: str, *, today: date | None = None) 
     return case
 
 
-class EvidenceDestroyed(Exception):
+class EvidenceDestroyed(FileDestroyed):
     """The file was crypto-shredded after the case finished (the caller answers 410)."""
 
     def __init__(self, item: CaseEvidence) -> None:

@@ -48,7 +48,8 @@ from flask import current_app
 from sqlalchemy import delete, exists, or_, select, update
 
 from app.audit.services import record
-from app.blobs.services import shred_blob
+from app.blobs.models import Blob
+from app.blobs.services import FileDestroyed, shred_blob
 from app.cases.lifecycle import FINISHED, add_event
 from app.cases.models import Case, CasePause, CaseStatusLink
 from app.collect.models import CaseCandidate
@@ -99,6 +100,18 @@ class ReduceReport:
 
 def retention_years() -> int:
     return int(current_app.config.get(CONFIG_KEY) or RETENTION_YEARS)
+
+
+def check_letter_file(blob: Blob, what: str) -> None:
+    """Raise ``FileDestroyed`` if a letter kept as a file (``what``, e.g.
+    "erasure certificate") was shredded with its case's record."""
+    destroyed = blob.data_key.destroyed_at
+    if destroyed is not None:
+        raise FileDestroyed(
+            f"This {what} was destroyed on {destroyed:%-d %B %Y}, when the case record was reduced "
+            f"{retention_years()} years after the case closed, as the retention rules require. "
+            "It can no longer be opened."
+        )
 
 
 def _held():

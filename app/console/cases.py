@@ -15,6 +15,7 @@ from app.accounts import web
 from app.accounts.models import User
 from app.accounts.scoping import NotInScope
 from app.audit.services import record
+from app.blobs.services import FileDestroyed
 from app.blobs.web import attachment
 from app.cases import assignment, evidence
 from app.cases import services as case_services
@@ -46,6 +47,21 @@ def case_or_404(case_id: uuid.UUID) -> Case:
         return get_case_by_id(signed_in_user(), case_id)
     except NotInScope:
         abort(404)
+
+
+def file_destroyed_page(
+    case: Case, gone: FileDestroyed, anchor: str, still_known: str, endpoint: str = "console.case"
+):
+    """410 for a file shredded under a retention rule, saying when and why,
+    with a way back to where its link was."""
+    return render_template(
+        "console/file_destroyed.html",
+        case=case,
+        message=str(gone),
+        still_known=still_known,
+        back_url=url_for(endpoint, case_id=case.id) + anchor,
+        back_label=f"Case {case.reference}",
+    ), 410
 
 
 def _page(case: Case, forms: dict[str, FlaskForm] | None = None, errors=None, status: int = 200):
@@ -94,7 +110,12 @@ def case_evidence(case_id: uuid.UUID, evidence_id: uuid.UUID):
     try:
         item = evidence.evidence_for_download(found, evidence_id, signed_in_user())
     except evidence.EvidenceDestroyed as gone:
-        return render_template("console/evidence_destroyed.html", case=found, message=str(gone)), 410
+        return file_destroyed_page(
+            found,
+            gone,
+            "#evidence-heading",
+            "The case record still says which kind of evidence arrived and when.",
+        )
     if item is None:
         abort(404)
     db.session.commit()  # the audit event, before the bytes go out

@@ -20,10 +20,12 @@ from flask import abort, make_response, render_template
 from flask_wtf import FlaskForm
 
 from app.accounts import web
+from app.blobs.services import FileDestroyed
 from app.blobs.web import attachment
 from app.cases.models import Case, CaseStatus, RequestType
 from app.console.actions import SummaryPage
 from app.console.cases import case_or_404 as _case
+from app.console.cases import file_destroyed_page
 from app.console.cases import signed_in_user as _user
 from app.console.views import bp
 from app.erasure import holds, services, targets
@@ -147,6 +149,9 @@ def case_erasure_certificate(case_id: uuid.UUID):
         blob = services.staff_download(found, _user())
     except LookupError:
         abort(404)
+    except FileDestroyed as gone:
+        still_known = "The plan still says what was erased in each system, what was kept and why, and when."
+        return file_destroyed_page(found, gone, "#certificate-heading", still_known, "console.case_erasure")
     db.session.commit()  # the audit event, before the bytes go out
     return attachment(
         blob.id,

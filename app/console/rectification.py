@@ -22,10 +22,12 @@ from wtforms import HiddenField, StringField, TextAreaField
 from wtforms.validators import AnyOf, InputRequired
 
 from app.accounts import web
+from app.blobs.services import FileDestroyed
 from app.blobs.web import attachment
 from app.cases.models import Case, CaseStatus, RequestType
 from app.console.actions import SummaryPage, capital
 from app.console.cases import case_or_404 as _case
+from app.console.cases import file_destroyed_page
 from app.console.cases import signed_in_user as _user
 from app.console.views import bp
 from app.extensions import db
@@ -178,6 +180,9 @@ def case_rectification_confirmation(case_id: uuid.UUID):
         letter, blob = apply.staff_download(found, _user())
     except LookupError:
         abort(404)
+    except FileDestroyed as gone:
+        still_known = "The page still lists each correction's field and outcome, and when it was applied."
+        return file_destroyed_page(found, gone, "", still_known, "console.case_rectification")
     db.session.commit()  # the audit event, before the bytes go out
     return attachment(
         blob.id,

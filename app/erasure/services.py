@@ -33,6 +33,7 @@ from app.blobs.services import store_blob
 from app.cases import lifecycle
 from app.cases.lifecycle import IllegalTransition
 from app.cases.models import Case, CaseStatus, RequestType
+from app.cases.record_retention import check_letter_file
 from app.db import utcnow
 from app.erasure import targets
 from app.erasure.certificate import certificate_context
@@ -222,6 +223,7 @@ def staff_download(case: Case, actor: User) -> Blob:
     """The stored certificate for staff; audited in the caller's transaction,
     which must commit before the bytes go out."""
     blob = certificate_of(case)
+    check_letter_file(blob, "erasure certificate")
     lifecycle.audit_case("erasure.certificate_downloaded", case, actor, {"blob": blob.id})
     return blob
 

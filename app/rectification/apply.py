@@ -26,6 +26,7 @@ from app.blobs.models import Blob
 from app.blobs.services import store_blob
 from app.cases import lifecycle
 from app.cases.models import Case, CaseStatus
+from app.cases.record_retention import check_letter_file
 from app.db import new_uuid, utcnow
 from app.extensions import db
 from app.jobs.models import Job
@@ -199,6 +200,7 @@ def staff_download(case: Case, actor: User) -> tuple[RectificationLetter, Blob]:
     letter = latest_letter(case)
     if letter is None:
         raise LookupError("no confirmation letter yet")
+    check_letter_file(letter.blob, "confirmation letter")
     lifecycle.audit_case("rectification.letter_downloaded", case, actor, {"letter": letter.id})
     return letter, letter.blob
 

@@ -5,15 +5,20 @@ case still opens (200, no "None" where a detail was) without the details."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
+from sqlalchemy import func, select
 
 from app.accounts.models import Role
+from app.audit.models import AuditEvent
+from app.blobs.services import store_blob
 from app.cases import services as case_services
 from app.cases.models import Case
 from app.db import new_uuid
+from app.erasure.models import ErasurePlan, PlanStatus
 from app.extensions import db
+from app.rectification.models import RectificationLetter
 from app.restriction.models import Restriction
 from app.sources.protocol import PersonKind
 from tests.signin import make_user, sign_in
@@ -21,6 +26,7 @@ from tests.unit.api.estate import build_estate
 from tests.unit.cases.factory import new_case
 
 CLOSED = datetime(2019, 11, 4, 16, 30, tzinfo=UTC)
+PDF = b"%PDF-1.7\n% Dear Jo Parent, Sam Pupil's records were erased.\n%%EOF\n"
 PERSONAL = ("Jo Parent", "jo.parent@", "Sam Pupil", "2015-05-04", "4 May 2015", "Everything you hold")
 
 
@@ -133,3 +139,57 @@ def test_a_reduced_restriction_case_page_shows_removed_reasons(app, long_closed)
     case_page = client.get(f"/console/cases/{case.id}")
     assert "Known to school: reason removed" in case_page.text
     assert "The office knows Jo" not in case_page.text and "admission form" not in case_page.text
+
+
+@pytest.fixture
+def reduced_letters(app, long_closed):
+    """A reduced erasure case with its certificate and a reduced rectification
+    case with its confirmation letter, both files shredded with the record."""
+    estate, _old, _recent = long_closed
+    erasure = new_case(estate.birch_primary, request_type="erasure")
+    rectification = new_case(estate.birch_primary, request_type="rectification")
+    certificate, letter = store_blob(PDF, "application/pdf"), store_blob(PDF, "application/pdf")
+    db.session.add_all(
+        [
+            ErasurePlan(
+                id=new_uuid(), case_id=erasure.id, status=PlanStatus.DONE, as_of=date(2019, 10, 1),
+                built_at=CLOSED, completed_at=CLOSED, erased_on=date(2019, 10, 2),
+                backups_expire_on=date(2019, 12, 31), certificate_blob_id=certificate.id, certificate_pages=1,
+            ),
+            RectificationLetter(
+                id=new_uuid(), case_id=rectification.id, version=1, blob_id=letter.id, pages=1
+            ),
+        ]
+    )  # fmt: skip
+    for case in (erasure, rectification):
+        case_services.withdraw(case, None)
+        case.closed_at = CLOSED
+    db.session.commit()
+    _reduce(app)
+    return estate, erasure, rectification
+
+
+def test_letter_files_destroyed_with_the_record_answer_410_and_the_pages_say_so(app, client, reduced_letters):
+    estate, erasure, rectification = reduced_letters
+    user, secret = make_user("admin.letters@example.org", Role.ADMIN)
+    console = app.test_client()
+    sign_in(console, user, secret)
+
+    for case, page, download, marker in (
+        (erasure, "erasure", "erasure/certificate", 'id="certificate-destroyed"'),
+        (rectification, "rectification", "rectification/confirmation", 'id="letter-destroyed"'),
+    ):
+        shown = console.get(f"/console/cases/{case.id}/{page}")
+        assert shown.status_code == 200 and marker in shown.text
+        assert f"/console/cases/{case.id}/{download}" not in shown.text  # no link to a file that cannot open
+        gone = console.get(f"/console/cases/{case.id}/{download}")
+        assert gone.status_code == 410 and "This file has been destroyed" in gone.text
+        assert "when the case record was reduced 6 years after the case closed" in gone.text
+        assert PDF not in gone.data
+        answer = client.get(f"/api/v1/cases/{case.reference}/{download}", headers=estate.auth("trust"))
+        assert answer.status_code == 410 and answer.get_json()["error"]["code"] == "destroyed"
+        assert PDF not in answer.data
+    downloads = select(func.count()).where(
+        AuditEvent.action.in_(["erasure.certificate_downloaded", "rectification.letter_downloaded"])
+    )
+    assert db.session.scalar(downloads) == 0

@@ -20,6 +20,7 @@ from app.api.views import bp
 from app.api.views.cases import case_in_scope as _case
 from app.api.views.cases import run_action
 from app.api.views.erasure_schemas import ErasurePlanSchema
+from app.blobs.services import FileDestroyed
 from app.blobs.web import attachment
 from app.erasure import services, targets
 from app.erasure.models import ErasurePlan
@@ -97,14 +98,17 @@ def erasure_execute_view(reference: str) -> dict[str, Any]:
 
 
 @operation(bp, "/cases/<reference>/erasure/certificate", "GET", summary="Download the erasure certificate",
-           tag="erasure", binary=("application/pdf",))  # fmt: skip
+           tag="erasure", binary=("application/pdf",), errors=(410,))  # fmt: skip
 def erasure_certificate_view(reference: str) -> Response:
-    """The certificate PDF, once the erasure is complete (404 before). Audited."""
+    """The certificate PDF, once the erasure is complete (404 before). Audited.
+    410 once it was destroyed with the case's record, years after closing."""
     case = _case(reference)
     try:
         blob = services.staff_download(case, current_user())
     except LookupError:
         raise ApiError(404) from None
+    except FileDestroyed as gone:
+        raise ApiError(410, "destroyed", str(gone)) from None
     db.session.commit()  # the audit event, before the bytes go out
     return attachment(
         blob.id, filename=services.certificate_file_name(case), content_type=blob.content_type, size=blob.size

@@ -29,6 +29,7 @@ from app.api.views.rectification_schemas import (
     ProposalSchema,
     RectificationSchema,
 )
+from app.blobs.services import FileDestroyed
 from app.blobs.web import attachment
 from app.cases.models import Case
 from app.extensions import db
@@ -197,14 +198,18 @@ def rectification_apply_view(reference: str) -> dict[str, Any]:
     summary="Download the confirmation letter",
     tag=TAG,
     binary=("application/pdf",),
+    errors=(410,),
 )
 def rectification_confirmation_view(reference: str) -> Response:
     """The newest confirmation letter: what was corrected, what was not and
-    why, and the right to complain to the ICO. 404 before there is one.
+    why, and the right to complain to the ICO. 404 before there is one; 410
+    once it was destroyed with the case's record, years after closing.
     Every download is audited."""
     case = _case(reference)
     try:
         letter, blob = apply.staff_download(case, current_user())
+    except FileDestroyed as gone:
+        raise ApiError(410, "destroyed", str(gone)) from None
     except LookupError:
         raise ApiError(404) from None
     db.session.commit()  # the audit event, before the bytes go out

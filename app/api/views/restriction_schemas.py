@@ -38,7 +38,11 @@ class RestrictionRowSchema(Schema):
     id = fields.UUID(required=True)
     person_kind = fields.Enum(PersonKind, by_value=True, required=True)
     person_id = fields.UUID(required=True)
-    reason = fields.String(required=True)
+    reason = fields.String(
+        required=True,
+        allow_none=True,
+        metadata={"description": "Null once the case's record has been reduced, years after closing."},
+    )
     started_at = fields.DateTime(required=True)
     started_by_id = fields.UUID(allow_none=True)
     lifted_at = fields.DateTime(allow_none=True)
