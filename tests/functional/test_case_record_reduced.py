@@ -13,8 +13,9 @@ from sqlalchemy import func, select
 from app.accounts.models import Role
 from app.audit.models import AuditEvent
 from app.blobs.services import store_blob
+from app.cases import lifecycle
 from app.cases import services as case_services
-from app.cases.models import Case
+from app.cases.models import Case, CaseStatus
 from app.db import new_uuid
 from app.erasure.models import ErasurePlan, PlanStatus
 from app.extensions import db
@@ -24,6 +25,8 @@ from app.sources.protocol import PersonKind
 from tests.signin import make_user, sign_in
 from tests.unit.api.estate import build_estate
 from tests.unit.cases.factory import new_case
+from tests.unit.exports.factory import decide_all, gathered_case, stored_pack
+from tests.unit.sources.factories import build_world
 
 CLOSED = datetime(2019, 11, 4, 16, 30, tzinfo=UTC)
 PDF = b"%PDF-1.7\n% Dear Jo Parent, Sam Pupil's records were erased.\n%%EOF\n"
@@ -193,3 +196,35 @@ def test_letter_files_destroyed_with_the_record_answer_410_and_the_pages_say_so(
         AuditEvent.action.in_(["erasure.certificate_downloaded", "rectification.letter_downloaded"])
     )
     assert db.session.scalar(downloads) == 0
+
+
+@pytest.fixture
+def world(app, db_session):
+    app.config["REDIS_URL"] = None  # jobs inline (CI also runs with REDIS_URL set)
+    return build_world(db_session)
+
+
+def test_every_page_of_a_gathered_case_opens_after_its_record_is_reduced(app, world):
+    user, secret = make_user("admin.sweep@example.org", Role.ADMIN)
+    case = gathered_case(world, user)
+    decide_all(case, user)
+    db.session.commit()
+    pack = stored_pack(case, user)
+    lifecycle.move(case, CaseStatus.APPROVED, user)
+    lifecycle.move(case, CaseStatus.RESPONDED, user)
+    lifecycle.move(case, CaseStatus.CLOSED, user)
+    case.closed_at = CLOSED
+    db.session.commit()
+    client = app.test_client()
+    sign_in(client, user, secret)
+    assert "Siobhan" in client.get(f"/console/cases/{case.id}").text  # what the reduction must remove
+    _reduce(app)
+
+    pages = ["", "/progress", "/candidates", "/gather", "/items", "/pack", "/review", "/disclosure-schedule"]
+    for page in pages:
+        answer = client.get(f"/console/cases/{case.id}{page}")
+        assert answer.status_code == 200, (page, answer.status_code)
+        for text in ("Siobhan", "O'Brien", "O&#39;Brien", "Amelia", "None,", ": None"):
+            assert text not in answer.text, (page, text)
+    gone = client.get(f"/console/cases/{case.id}/pack/{pack.id}/pdf")
+    assert gone.status_code in (404, 410)
