@@ -8,9 +8,11 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 import pytest
+import schemathesis
 from sqlalchemy import func, select
 
 from app.accounts.models import Role
+from app.api.tokens import issue_token
 from app.audit.models import AuditEvent
 from app.blobs.services import store_blob
 from app.cases import lifecycle
@@ -204,8 +206,12 @@ def world(app, db_session):
     return build_world(db_session)
 
 
-def test_every_page_of_a_gathered_case_opens_after_its_record_is_reduced(app, world):
+@pytest.fixture
+def reduced_gathered(app, world):
+    """Amelia's case gathered, packed, responded and closed seven years ago,
+    its record reduced; with an admin who can sign in and an API token."""
     user, secret = make_user("admin.sweep@example.org", Role.ADMIN)
+    token = issue_token(user, name="sweep", days=30, actor=user).secret
     case = gathered_case(world, user)
     decide_all(case, user)
     db.session.commit()
@@ -219,7 +225,11 @@ def test_every_page_of_a_gathered_case_opens_after_its_record_is_reduced(app, wo
     sign_in(client, user, secret)
     assert "Siobhan" in client.get(f"/console/cases/{case.id}").text  # what the reduction must remove
     _reduce(app)
+    return client, {"Authorization": f"Bearer {token}"}, case, pack
 
+
+def test_every_page_of_a_gathered_case_opens_after_its_record_is_reduced(reduced_gathered):
+    client, _auth, case, pack = reduced_gathered
     pages = ["", "/progress", "/candidates", "/gather", "/items", "/pack", "/review", "/disclosure-schedule"]
     for page in pages:
         answer = client.get(f"/console/cases/{case.id}{page}")
@@ -228,3 +238,22 @@ def test_every_page_of_a_gathered_case_opens_after_its_record_is_reduced(app, wo
             assert text not in answer.text, (page, text)
     gone = client.get(f"/console/cases/{case.id}/pack/{pack.id}/pdf")
     assert gone.status_code in (404, 410)
+
+
+def test_every_api_answer_about_a_reduced_case_matches_the_document(app, reduced_gathered):
+    _client, auth, case, pack = reduced_gathered
+    schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
+    called = 0
+    for result in schema.get_all_operations():
+        operation = result.ok()
+        names = {parameter.name for parameter in operation.path_parameters}
+        if operation.method != "get" or "reference" not in names or names - {"reference", "pack_id"}:
+            continue
+        ids = {"reference": case.reference, "pack_id": str(pack.id)}
+        call = operation.Case(headers=auth, path_parameters={name: ids[name] for name in names})
+        response = call.call()
+        call.validate_response(response)
+        assert response.status_code in (200, 404, 410), (operation.path, response.status_code)
+        assert "Siobhan" not in response.text and "Amelia" not in response.text, operation.path
+        called += 1
+    assert called >= 14
