@@ -20,7 +20,8 @@ keeps its shape:
 - clarification questions and answers; restriction and objection reasons;
   rectification values (before, proposed) and reasons; review notes;
 - letters kept as files (rectification letters, the erasure certificate):
-  crypto-shredded; the status page links: deleted;
+  crypto-shredded; the status page links and the emails about the case
+  still in the outbox: deleted;
 - links into the stores: candidates deleted, erasure steps' record lists
   emptied, review decisions' item keys and the record ids of rectification
   proposals and restrictions replaced, so nothing leads back to a person.
@@ -57,6 +58,7 @@ from app.db import utcnow
 from app.erasure.models import ErasurePlan, ErasureStep
 from app.exports.retention import destroy_case_copies, retention_days
 from app.extensions import db
+from app.mail.models import OutboxMessage
 from app.rectification.models import RectificationLetter, RectificationProposal
 from app.restriction.models import Objection, Restriction
 from app.review.models import ItemDecision
@@ -175,6 +177,7 @@ def reduce_case_record(case: Case, *, now: datetime | None = None) -> int:
     _execute(
         update(CasePause).where(CasePause.case_id == case_id).values(question=None, answer=None),
         delete(CaseStatusLink).where(CaseStatusLink.case_id == case_id),
+        delete(OutboxMessage).where(OutboxMessage.case_id == case_id),
         delete(CaseCandidate).where(CaseCandidate.case_id == case_id),
         # The holds that carried out the case's (lifted) restrictions quote
         # the requester's reason and point at the person's record.

@@ -69,7 +69,14 @@ def send_reminders(today: date | None = None) -> int:
             case.assignee.email if case.assignee else company_mailbox(),
             case.organisation.dp_contact_email,
         ]
-        send_mail(recipients, letter.subject, letter.body, letter.html_body, category="case.reminder")
+        send_mail(
+            recipients,
+            letter.subject,
+            letter.body,
+            letter.html_body,
+            category="case.reminder",
+            case_id=case.id,
+        )
         add_event(case, "reminder_sent", None, {"threshold": threshold, "target": target.isoformat()})
         sent += 1
     db.session.flush()

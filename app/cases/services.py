@@ -226,7 +226,7 @@ def confirm(case: Case, *, actor: User | None = None) -> Case:
 
 
 def send_letter(case: Case, letter: letters.Letter, to: str, category: str) -> None:
-    send_mail(to, letter.subject, letter.body, letter.html_body, category=category)
+    send_mail(to, letter.subject, letter.body, letter.html_body, category=category, case_id=case.id)
     lifecycle.add_event(case, "mail_sent", None, {"category": category})
 
 

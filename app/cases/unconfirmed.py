@@ -45,7 +45,14 @@ def withdraw_unconfirmed(today: date | None = None) -> int:
         services.withdraw(case, None)
         lifecycle.add_event(case, "withdrawn_unconfirmed", None, {"days": UNCONFIRMED_DAYS})
         letter = letters.unconfirmed_withdrawal(case, UNCONFIRMED_DAYS)
-        send_mail(case.requester_email, letter.subject, letter.body, letter.html_body, category=MAIL_CATEGORY)
+        send_mail(
+            case.requester_email,
+            letter.subject,
+            letter.body,
+            letter.html_body,
+            category=MAIL_CATEGORY,
+            case_id=case.id,
+        )
         lifecycle.add_event(case, "mail_sent", None, {"category": MAIL_CATEGORY})
     db.session.flush()
     return len(stale)

@@ -29,6 +29,7 @@ from app.console.services import case_overview, live_progress, progress_message,
 from app.console.views import bp
 from app.db import utcnow
 from app.extensions import db
+from app.mail import services as mail
 from app.sources.validation import FieldError
 
 # How often the case page's script asks for progress while a job runs.
@@ -75,6 +76,9 @@ def _page(case: Case, forms: dict[str, FlaskForm] | None = None, errors=None, st
         progress_message=progress_message(overview),
         poll_seconds=POLL_SECONDS,
         record_years=retention_years(),
+        emails=mail.case_messages(case.id),
+        mail_label=mail.category_label,
+        send_again_form=FlaskForm(prefix="send-again"),
         forms={**empty_forms(), **(forms or {})},
         allowed={status.value for status in allowed_moves(case)},
         staff=assignment.assignable_staff() if assignment.can_assign(signed_in_user()) else None,
@@ -208,6 +212,26 @@ def _action_view(name: str):
 
     view.__name__ = f"case_{name}"
     return view
+
+
+@bp.post("/cases/<uuid:case_id>/emails/<uuid:message_id>/send-again")
+@web.login_required
+def case_email_send_again(case_id: uuid.UUID, message_id: uuid.UUID):
+    found = case_or_404(case_id)
+    heading = f"email-{message_id}"
+    if not FlaskForm(prefix="send-again").validate_on_submit():
+        return _page(found, errors=[(heading, "The form expired. Try again.")], status=422)
+    try:
+        mail.send_again(found.id, message_id, signed_in_user().id)
+    except LookupError:
+        db.session.rollback()
+        abort(404)
+    except mail.NotSendable as refused:
+        db.session.rollback()
+        return _page(case_or_404(case_id), errors=[(heading, str(refused).capitalize())], status=409)
+    db.session.commit()
+    flash("The email is queued to be sent again.", "success")
+    return redirect(url_for("console.case", case_id=found.id, _anchor="emails-heading"), code=303)
 
 
 for _name in _ACTIONS:

@@ -24,6 +24,7 @@ from app.db import utcnow
 from app.exports import links, packs
 from app.exports.models import LinkAudience, PackStatus
 from app.extensions import db
+from app.mail.models import OutboxMessage, OutboxStatus
 from app.orgs.models import Organisation
 from app.review.listing import progress as review_progress
 
@@ -62,6 +63,27 @@ def case_rows(user: User, *, today: date | None = None, limit: int = 500) -> lis
             )
         )
     return rows
+
+
+@dataclass(frozen=True)
+class Undelivered:
+    case_id: uuid.UUID
+    reference: str
+    emails: int
+
+
+def undelivered_mail(user: User) -> list[Undelivered]:
+    """Cases ``user`` may see with an email that could not be delivered, so
+    someone can fix the address or the mail server and send it again."""
+    query = (
+        select(Case.id, Case.reference, func.count(OutboxMessage.id))
+        .join(OutboxMessage, OutboxMessage.case_id == Case.id)
+        .where(OutboxMessage.status == OutboxStatus.FAILED, Case.reference.is_not(None))
+        .group_by(Case.id, Case.reference)
+        .order_by(Case.reference)
+    )
+    rows = db.session.execute(scope_query(query, user, Case.organisation_id)).all()
+    return [Undelivered(case_id, reference, count) for case_id, reference, count in rows]
 
 
 def organisations_for(user: User) -> Sequence[Organisation]:

@@ -56,7 +56,10 @@ def _user():
 def home():
     user = _user()
     return render_template(
-        "console/home.html", cases=services.case_rows(user), scope=services.scope_description(user)
+        "console/home.html",
+        cases=services.case_rows(user),
+        scope=services.scope_description(user),
+        undelivered=services.undelivered_mail(user),
     )
 
 

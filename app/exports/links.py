@@ -218,12 +218,16 @@ def _email(case: Case, link: DownloadLink, name: str, url: str, code: str) -> No
             "for_school": link.audience is LinkAudience.SCHOOL,
         },
     )
-    send_mail(link.recipient_email, letter.subject, letter.text, letter.html, category="pack.link")
+    send_mail(
+        link.recipient_email, letter.subject, letter.text, letter.html, category="pack.link", case_id=case.id
+    )
     letter = render_letter(
         "pack_code",
         {"recipient_name": name, "reference": reference, "code": code, "expires_on": expires_on},
     )
-    send_mail(link.recipient_email, letter.subject, letter.text, letter.html, category="pack.code")
+    send_mail(
+        link.recipient_email, letter.subject, letter.text, letter.html, category="pack.code", case_id=case.id
+    )
 
 
 def revoke(link: DownloadLink, actor: User | None, *, now: datetime | None = None) -> DownloadLink:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import enum
 import secrets
+import uuid
 from collections.abc import Callable
 from datetime import datetime
 
@@ -103,11 +104,13 @@ def _issue(previous: CodeState | None, now: datetime) -> tuple[str, CodeState]:
     return issue_code(now)
 
 
-def _email_code(*, to: str, requester_name: str, code: str, confirm_url: str) -> None:
+def _email_code(
+    *, to: str, requester_name: str, code: str, confirm_url: str, case_id: uuid.UUID | None = None
+) -> None:
     letter = render_letter(
         "email_confirmation", {"requester_name": requester_name, "code": code, "confirm_url": confirm_url}
     )
-    send_mail(to, letter.subject, letter.text, letter.html, category=CATEGORY)
+    send_mail(to, letter.subject, letter.text, letter.html, category=CATEGORY, case_id=case_id)
 
 
 # --- the state kept on the case ------------------------------------------------------
@@ -152,7 +155,11 @@ def send_case_code(case: Case, *, link_for: Callable[[str], str], now: datetime 
     _store(case, state)
     case.confirm_token_hash = token_digest(token)
     _email_code(
-        to=case.requester_email, requester_name=case.requester_name, code=code, confirm_url=link_for(token)
+        to=case.requester_email,
+        requester_name=case.requester_name,
+        code=code,
+        confirm_url=link_for(token),
+        case_id=case.id,
     )
     _audit("case.confirmation_code_sent", case, {"resend": previous is not None})
     lifecycle.add_event(case, "mail_sent", None, {"category": CATEGORY})

@@ -9,13 +9,18 @@ simply stay here with status ``outbox`` for developers to read.
 from __future__ import annotations
 
 import enum
+import uuid
 from datetime import datetime
 from email.utils import formataddr, getaddresses
+from typing import TYPE_CHECKING
 
-from sqlalchemy import Index, Integer, String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db import Base, EncryptedText, UUIDPrimaryKey, str_enum, utcnow
+
+if TYPE_CHECKING:
+    from app.cases.models import Case
 
 
 class OutboxStatus(enum.StrEnum):
@@ -33,6 +38,12 @@ class OutboxMessage(UUIDPrimaryKey, Base):
     # so it can be listed and counted without decrypting anything.
     category: Mapped[str] = mapped_column(String(60), index=True)
     sender: Mapped[str] = mapped_column(String(320))
+    # The case the message is about, so the case shows its letters' delivery;
+    # None for staff mail (invitations, password resets) and tests.
+    case_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("cases.id", ondelete="SET NULL"), index=True)
+    # Never loaded; it is here so a flush writes a new case before the
+    # messages about it (the unit of work orders rows by relationships).
+    case: Mapped[Case | None] = relationship(lazy="raise")
     # Addresses, subject and bodies are about a person: sealed at rest.
     recipients: Mapped[str] = mapped_column(EncryptedText("outbox_messages.recipients"))
     subject: Mapped[str] = mapped_column(EncryptedText("outbox_messages.subject"))

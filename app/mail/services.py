@@ -20,6 +20,7 @@ from functools import lru_cache
 from flask import current_app
 from sqlalchemy import or_, select
 
+from app.audit.services import record
 from app.db import new_uuid, utcnow
 from app.extensions import db
 from app.jobs import JobError, enqueue, task
@@ -43,12 +44,14 @@ def send_mail(
     html_body: str | None = None,
     *,
     category: str,
+    case_id: uuid.UUID | None = None,
 ) -> OutboxMessage:
     """Write a message to the outbox and, with SMTP configured, have it
     delivered once the caller's transaction commits.
 
     ``to`` is one address or several ("Name <address>" is accepted);
-    ``category`` is a code such as ``"case.acknowledgement"``. The caller
+    ``category`` is a code such as ``"case.acknowledgement"``; ``case_id``
+    the case the message is about, if any (its page lists it). The caller
     commits. Raises ValueError for an unusable address, subject or category.
     """
     if not _CATEGORY.match(category):
@@ -61,6 +64,7 @@ def send_mail(
     message = OutboxMessage(
         id=new_uuid(),
         category=category,
+        case_id=case_id,
         sender=sender,
         recipients=recipients,
         subject=subject.strip(),
@@ -150,6 +154,67 @@ def retry_failed(
         enqueue(deliver, message.id)
     db.session.flush()
     return messages
+
+
+# What each kind of message about a case is, for the people working it.
+CATEGORY_LABELS = {
+    "intake.confirmation_code": "Confirmation code",
+    "case.acknowledgement": "Acknowledgement",
+    "case.school_notice": "Notice to the school",
+    "case.status_link": "Status page link",
+    "case.identity_request": "Request for proof of identity",
+    "case.clarification": "Clarification question",
+    "case.extension": "Extension notice",
+    "case.refusal": "Refusal",
+    "case.unconfirmed_withdrawal": "Withdrawn: never confirmed",
+    "case.reminder": "Due-date reminder",
+    "case.recipient_notice": "Notice to a recipient (Art 19)",
+    "case.restriction_lift_notice": "Restriction to be lifted",
+    "case.restriction_lift_cancelled": "Restriction stays",
+    "pack.link": "Response download link",
+    "pack.code": "Response download code",
+}
+
+
+def category_label(category: str) -> str:
+    return CATEGORY_LABELS.get(category) or category.replace("_", " ").replace(".", ": ").capitalize()
+
+
+class NotSendable(Exception):
+    """The message cannot be sent again: already delivered, still waiting,
+    or no SMTP server is configured."""
+
+
+def case_messages(case_id: uuid.UUID) -> Sequence[OutboxMessage]:
+    """The messages about one case, oldest first."""
+    query = select(OutboxMessage).where(OutboxMessage.case_id == case_id)
+    return db.session.scalars(query.order_by(OutboxMessage.created_at, OutboxMessage.id)).all()
+
+
+def send_again(case_id: uuid.UUID, message_id: uuid.UUID, actor_id: uuid.UUID) -> OutboxMessage:
+    """Queue delivery again for a failed message about ``case_id``, however
+    many attempts it has had (staff decided to try once more, e.g. after
+    fixing the address book or the mail server). ``LookupError`` for a
+    message not about this case; ``NotSendable`` for one that is not failed.
+    Audited as ``actor_id``'s decision; the caller commits."""
+    message = db.session.get(OutboxMessage, message_id, with_for_update=True)
+    if message is None or message.case_id != case_id:
+        raise LookupError("no such message on this case")
+    if not current_app.config.get("SMTP_URL"):
+        raise NotSendable("no mail server is configured (SMTP_URL), so nothing can be sent")
+    if message.status is not OutboxStatus.FAILED:
+        raise NotSendable(f"only an email that failed can be sent again; this one is {message.status.value}")
+    message.status = OutboxStatus.PENDING
+    enqueue(deliver, message.id)
+    record(
+        "mail.sent_again",
+        actor_type="user",
+        actor_id=actor_id,
+        object_type="case",
+        object_id=case_id,
+        data={"message": message.id, "attempts": message.attempts},
+    )
+    return message
 
 
 def list_outbox(*, status: OutboxStatus | None = None, limit: int = 20) -> Sequence[OutboxMessage]:

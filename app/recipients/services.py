@@ -148,7 +148,9 @@ def _new_notice(
                 "contact_email": school.dp_contact_email,
             },
         )
-        message = send_mail(recipient.email, letter.subject, letter.text, letter.html, category=MAIL_CATEGORY)
+        message = send_mail(
+            recipient.email, letter.subject, letter.text, letter.html, category=MAIL_CATEGORY, case_id=case.id
+        )
         notice.channel = NoticeChannel.EMAIL
         notice.status = NoticeStatus.SENT
         notice.sent_at = utcnow()

@@ -242,4 +242,6 @@ def _tell_requester(case: Case, letter_name: str, category: str, **values: objec
             **values,
         },
     )
-    send_mail(case.requester_email, letter.subject, letter.text, letter.html, category=category)
+    send_mail(
+        case.requester_email, letter.subject, letter.text, letter.html, category=category, case_id=case.id
+    )

@@ -8,9 +8,11 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from sqlalchemy import select
 
 from app.accounts.models import Role
 from app.extensions import db
+from app.mail.models import OutboxMessage, OutboxStatus
 from tests.e2e.conftest import assert_accessible, screenshot, serious_violations
 from tests.signin import PASSWORD, fresh_code, make_organisation, make_user
 from tests.unit.cases.factory import opened_case
@@ -32,6 +34,11 @@ def test_dpo_signs_in_with_totp_and_console_pages_are_accessible(app, live_serve
     school = make_organisation("Oak Hill Primary School")
     user, secret = make_user("dpo@company.example", Role.ADMIN)
     case = opened_case(school, user, received_on=date(2026, 10, 20), requester_email="parent@example.net")
+    # One email refused by the mail server: the list warns of it and the
+    # case page offers to send it again, and both are scanned so.
+    refused = db.session.scalars(select(OutboxMessage).where(OutboxMessage.case_id == case.id)).first()
+    refused.status, refused.attempts = OutboxStatus.FAILED, 5
+    refused.last_error = "SMTPRecipientsRefused: 550 5.1.1 recipient rejected"
     db.session.commit()
 
     page.goto(f"{live_server}/console/")
@@ -46,6 +53,7 @@ def test_dpo_signs_in_with_totp_and_console_pages_are_accessible(app, live_serve
     page.fill("input[name=code]", fresh_code(user, secret))
     page.keyboard.press("Enter")
     page.wait_for_selector("h1:has-text('Cases')")
+    assert page.locator("#undelivered-heading").inner_text() == "Emails not delivered"
     assert_accessible(page, "case list")
     screenshot(page, "11-console-cases")
 
@@ -59,6 +67,8 @@ def test_dpo_signs_in_with_totp_and_console_pages_are_accessible(app, live_serve
         assert page.locator("main h1").count() == 1, path
         assert_accessible(page, path)
         screenshot(page, name)
+    page.goto(f"{live_server}/console/cases/{case.id}")
+    assert page.get_by_role("button", name="Send again").count() == 1
 
 
 def test_admin_invites_staff_and_the_invitee_chooses_a_password_by_keyboard(app, live_server, page):

@@ -165,6 +165,8 @@ def test_intake_delivers_code_then_acknowledgement_and_school_notice_when_smtp_i
     assert_leaves_out(email, *SUBJECT_DETAILS, "Sam", "Green", REQUESTER, code)
 
     assert {message.status for message in outbox()} == {OutboxStatus.SENT}
+    # Each is linked to the case, so its page can list them (the code's too).
+    assert [message.case_id for message in outbox()] == [case.id] * 3
 
 
 def test_intake_link_in_the_delivered_email_confirms_the_request(client, smtp, school):  # noqa: F811

@@ -17,6 +17,7 @@ def _no_store(response: Response) -> Response:
 
 
 from app.api.views import (  # noqa: E402, F401  (registers routes)
+    case_emails,
     cases,
     collect,
     consents,

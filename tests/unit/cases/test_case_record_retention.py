@@ -21,6 +21,7 @@ from app.db import new_uuid, utcnow
 from app.erasure.models import ErasurePlan, ErasureStep, PlanStatus, StepAction, StepState
 from app.extensions import db
 from app.jobs.schedule import PERIODIC
+from app.mail.models import OutboxMessage
 from app.rectification.models import ProposalStatus, RectificationLetter, RectificationProposal
 from app.restriction import services as restriction
 from app.restriction.models import Objection, ObjectionDecision, Restriction
@@ -64,6 +65,7 @@ def test_a_long_finished_case_loses_every_personal_detail_and_keeps_its_shape(wo
     reference, runs, decisions = case.reference, _count(SourceRun, case.id), _count(ItemDecision, case.id)
     events = _count(CaseEvent, case.id)
     assert _count(CaseCandidate, case.id) > 0 and runs == 7 and decisions > 0
+    assert _count(OutboxMessage, case.id) > 0  # the acknowledgement, the question...
     _closed(case, date(2020, 3, 9))
 
     report = record_retention.reduce_due_records(_noon(date(2026, 3, 9)))
@@ -89,6 +91,7 @@ def test_a_long_finished_case_loses_every_personal_detail_and_keeps_its_shape(wo
     assert pause.answered_on is not None
     # Nothing leads back to the person: no candidates, no status link, no item keys.
     assert _count(CaseCandidate, case.id) == 0 and _count(CaseStatusLink, case.id) == 0
+    assert _count(OutboxMessage, case.id) == 0
     assert case_for_status_token(token) is None
     kept = db.session.scalars(select(ItemDecision).where(ItemDecision.case_id == case.id)).all()
     assert all(row.item_key == f"reduced:{row.id}" and row.note is None for row in kept)
