@@ -30,6 +30,7 @@ from app.console.views import bp
 from app.db import utcnow
 from app.extensions import db
 from app.mail import services as mail
+from app.mail.retention import retention_days as mail_retention_days
 from app.sources.validation import FieldError
 
 # How often the case page's script asks for progress while a job runs.
@@ -78,6 +79,7 @@ def _page(case: Case, forms: dict[str, FlaskForm] | None = None, errors=None, st
         record_years=retention_years(),
         emails=mail.case_messages(case.id),
         mail_label=mail.category_label,
+        mail_days=mail_retention_days(),
         send_again_form=FlaskForm(prefix="send-again"),
         forms={**empty_forms(), **(forms or {})},
         allowed={status.value for status in allowed_moves(case)},

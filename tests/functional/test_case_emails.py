@@ -62,6 +62,7 @@ def test_console_shows_the_failure_and_sends_it_again_once_fixed(app, refused, s
     assert "Acknowledgement" in emails and "Not delivered" in emails and "550" in emails
     assert "Notice to the school" in emails and "Delivered " in emails and REQUESTER in emails
     assert emails.count("Send again<span") == 1  # only the failed one offers it
+    assert "deleted 90 days after delivery" in emails
 
     failed = _messages(case)["case.acknowledgement"]
     url = f"{page}/emails/{failed.id}/send-again"
