@@ -10,12 +10,11 @@ A job's bookkeeping is two transactions, each one commit:
    gather's jobs share one claim (``app.jobs.runner.run_inline_many``);
 2. the work: the match read (one statement: a few columns of the case, the
    organisations it covers and its confirmed records; never the whole
-   sealed case row), the
-   source collected, its items built and sealed, then (``_store``) the case
-   row locked, the run closed (counting the runs still to do), its items
-   replaced (one DELETE, one multi-row INSERT), and by the last job only the
-   case moved to in review. The runner's "succeeded" mark rides in the same
-   commit.
+   sealed case row), the source collected, its items built and sealed, then
+   (``_store``) the case row locked, the run closed (counting the runs still
+   to do), its items replaced (one DELETE, one multi-row INSERT), and by the
+   last job only the case moved to in review. The runner's "succeeded" mark
+   rides in the same commit.
 
 Idempotent: the source's items for the case are replaced in one transaction,
 so running it twice leaves the same items once. A failure marks the run
