@@ -32,8 +32,9 @@ timeline (codes and dates only), the systems searched with their counts,
 the review actions and exemptions, the erasure steps' counts, the
 recipients told, and the audit chain (ids and codes, never personal data).
 
-A case still under a restriction in force, or whose organisation is under a
-legal hold, is left whole until that ends. One transaction does a whole
+A case still under a restriction in force, or under a legal hold (on its
+school, the school's trust, or a record confirmed as the person's), is left
+whole until that ends. One transaction does a whole
 run (the caller commits), and ``record_reduced_at`` marks each case, so a
 run interrupted at any point leaves nothing half-reduced and a re-run
 finds only what is left.
@@ -46,19 +47,20 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import delete, exists, or_, select, update
+from sqlalchemy import ColumnElement, delete, exists, or_, select, update
 
 from app.audit.services import record
 from app.blobs.models import Blob
 from app.blobs.services import FileDestroyed, shred_blob
 from app.cases.lifecycle import FINISHED, add_event
 from app.cases.models import Case, CasePause, CaseStatusLink
-from app.collect.models import CaseCandidate
+from app.collect.models import CaseCandidate, Decision
 from app.db import utcnow
 from app.erasure.models import ErasurePlan, ErasureStep
 from app.exports.retention import destroy_case_copies, retention_days
 from app.extensions import db
 from app.mail.models import OutboxMessage
+from app.orgs.models import Organisation
 from app.rectification.models import RectificationLetter, RectificationProposal
 from app.restriction.models import Objection, Restriction
 from app.review.models import ItemDecision
@@ -116,15 +118,27 @@ def check_letter_file(blob: Blob, what: str) -> None:
         )
 
 
-def _held():
-    """A restriction in force on the case, or a legal hold on its organisation."""
+def _held() -> ColumnElement[bool]:
+    """A restriction in force on the case, or an active legal hold on its
+    organisation, on that organisation's trust (which covers its schools, as
+    in retention and erasure), or on a record the DPO confirmed as the
+    person's: a claim or complaint the record may be evidence in."""
     restricted = exists().where(Restriction.case_id == Case.id, Restriction.lifted_at.is_(None))
     organisation_held = exists().where(
+        Organisation.id == Case.organisation_id,
         LegalHold.subject_kind == HoldSubject.ORGANISATION,
-        LegalHold.subject_id == Case.organisation_id,
+        or_(LegalHold.subject_id == Organisation.id, LegalHold.subject_id == Organisation.trust_id),
         LegalHold.released_at.is_(None),
     )
-    return or_(restricted, organisation_held)
+    # Hold subjects spell the person kinds as candidates do (app.rights.models).
+    person_held = exists().where(
+        CaseCandidate.case_id == Case.id,
+        CaseCandidate.decision == Decision.CONFIRMED,
+        LegalHold.subject_kind == CaseCandidate.kind,
+        LegalHold.subject_id == CaseCandidate.record_id,
+        LegalHold.released_at.is_(None),
+    )
+    return or_(restricted, organisation_held, person_held)
 
 
 def due_records(now: datetime, years: int | None = None) -> tuple[list[Case], list[Case]]:

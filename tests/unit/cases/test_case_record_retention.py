@@ -28,6 +28,7 @@ from app.restriction.models import Objection, ObjectionDecision, Restriction
 from app.review.models import ItemDecision
 from app.rights.models import HoldSubject, LegalHold
 from app.sources.protocol import PersonKind
+from tests.signin import make_organisation
 from tests.unit.cases.factory import new_case
 from tests.unit.collect.factory import confirmed_amelia
 from tests.unit.exports.factory import decide_all, gathered_case
@@ -221,6 +222,32 @@ def test_a_restriction_in_force_or_an_organisation_hold_keeps_the_record_whole(w
     db.session.commit()
     later = record_retention.reduce_due_records(_noon(date(2026, 1, 6)))
     assert later.cases == [held.id] and later.held == [restricted.id]
+
+
+def test_a_hold_on_the_trust_or_on_the_person_keeps_the_record_whole(world, caseworker):
+    about_amelia = confirmed_amelia(world, caseworker)  # her pupil record confirmed by the DPO
+    trust = make_organisation("Oak Learning Trust", kind="trust")
+    oak_school = make_organisation("Oak Wood Primary", trust=trust)
+    at_oak_wood = new_case(oak_school)
+    for case in (about_amelia, at_oak_wood):
+        _closed(case, date(2019, 6, 3))
+    holds = [
+        LegalHold(id=new_uuid(), subject_kind=HoldSubject.PUPIL, subject_id=world.amelia.id,
+                  reason="Claim against the school", placed_at=utcnow()),
+        LegalHold(id=new_uuid(), subject_kind=HoldSubject.ORGANISATION, subject_id=trust.id,
+                  reason="Trust-wide investigation", placed_at=utcnow()),
+    ]  # fmt: skip
+    db.session.add_all(holds)
+    db.session.commit()
+
+    report = record_retention.reduce_due_records(_noon(date(2026, 1, 5)))
+    assert report.cases == [] and set(report.held) == {about_amelia.id, at_oak_wood.id}
+
+    for hold in holds:
+        hold.released_at = utcnow()
+    db.session.commit()
+    report = record_retention.reduce_due_records(_noon(date(2026, 1, 6)))
+    assert set(report.cases) == {about_amelia.id, at_oak_wood.id} and report.held == []
 
 
 def test_a_failure_part_way_leaves_every_case_whole_and_a_rerun_finishes(world, caseworker, monkeypatch):
