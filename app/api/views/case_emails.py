@@ -62,8 +62,9 @@ def _email(message: OutboxMessage) -> dict[str, Any]:
            response=EmailListSchema)  # fmt: skip
 def list_case_emails_view(reference: str) -> dict[str, Any]:
     """Every email about the case still held, oldest first, with its delivery
-    state. Delivered ones go some weeks after delivery, and all of them when
-    the case's record is reduced."""
+    state. A delivered one is deleted some time after delivery (90 days
+    unless RIGHTSDESK_SENT_MAIL_RETENTION_DAYS says otherwise), and all of
+    them when the case's record is reduced."""
     case = case_in_scope(reference)
     return {"items": [_email(message) for message in mail.case_messages(case.id)]}
 
