@@ -51,6 +51,7 @@ from app.cases.evidence import add_evidence
 from app.cases.models import Case
 from app.cases.references import looks_like_reference
 from app.extensions import db
+from app.mail.models import OutboxMessage
 from app.orgs.models import Organisation
 from app.register.models import RegisterEntry
 from tests.signin import csrf_token, make_organisation, make_user, sign_in
@@ -155,6 +156,35 @@ def _link_ids(side: Side) -> list[str]:
     return ids
 
 
+def _message_ids(side: Side) -> list[str]:
+    """An email about each case of the side that the mail server refused
+    (made on first use; to the case's requester, a marker), so sending it
+    again would change it and a leaked one shows up."""
+    from app.db import new_uuid, utcnow
+    from app.mail.models import OutboxMessage, OutboxStatus
+
+    ids = []
+    for case in side.cases:
+        found = db.session.scalars(
+            select(OutboxMessage.id).where(
+                OutboxMessage.case_id == case.id, OutboxMessage.status == OutboxStatus.FAILED
+            )
+        ).first()
+        if found is None:
+            found = new_uuid()
+            db.session.add(
+                OutboxMessage(
+                    id=found, case_id=case.id, category="case.acknowledgement", sender="walk@example.org",
+                    recipients=case.requester_email, subject="Walk", text_body="Walk",
+                    message_id=f"<{found}@example.org>", status=OutboxStatus.FAILED, attempts=1,
+                    last_error="550 walk", created_at=utcnow(),
+                )
+            )  # fmt: skip
+            db.session.commit()
+        ids.append(str(found))
+    return ids
+
+
 # Every path parameter of an /api/ or /console/ route, and what the walk puts
 # there. Keep this table up to date: a route whose parameter is missing here
 # fails the test.
@@ -177,6 +207,7 @@ PARAMETERS: dict[str, Parameter] = {
     ),
     "pack_id": Parameter("a response pack of a case of the other side", _pack_ids),
     "link_id": Parameter("a download link of a case of the other side", _link_ids),
+    "message_id": Parameter("a failed email about a case of the other side", _message_ids),
     # Made on first use; each names the side's own user as granter (a marker).
     "grant_id": Parameter(
         "a support-access grant of an organisation of the other side",
@@ -385,6 +416,7 @@ def test_no_route_shows_another_organisations_data(app, world, walk):
     who, other_key = WALKS[walk]
     other = world.sides[other_key]
     markers = _markers(other)
+    _message_ids(other)  # made now, so the snapshot has the failed emails a resend would change
     before = _snapshot(other)
     client = app.test_client()
     sign_in(client, world.users[who], world.totp[who])
@@ -427,6 +459,8 @@ def _snapshot(side: Side) -> list[tuple[Any, ...]]:
         rows.append(
             (found.id, found.status, found.due_on, found.extended_on, len(found.pauses), len(found.events))
         )
+        mail = select(OutboxMessage).where(OutboxMessage.case_id == case.id).order_by(OutboxMessage.id)
+        rows.extend((message.id, message.status, message.attempts) for message in db.session.scalars(mail))
     return rows
 
 
