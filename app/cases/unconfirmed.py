@@ -20,7 +20,6 @@ from app.cases import letters, lifecycle, services
 from app.cases.models import Case, CaseStatus
 from app.db import utcnow
 from app.extensions import db
-from app.mail import send_mail
 
 UNCONFIRMED_DAYS = 7
 MAIL_CATEGORY = "case.unconfirmed_withdrawal"
@@ -45,14 +44,6 @@ def withdraw_unconfirmed(today: date | None = None) -> int:
         services.withdraw(case, None)
         lifecycle.add_event(case, "withdrawn_unconfirmed", None, {"days": UNCONFIRMED_DAYS})
         letter = letters.unconfirmed_withdrawal(case, UNCONFIRMED_DAYS)
-        send_mail(
-            case.requester_email,
-            letter.subject,
-            letter.body,
-            letter.html_body,
-            category=MAIL_CATEGORY,
-            case_id=case.id,
-        )
-        lifecycle.add_event(case, "mail_sent", None, {"category": MAIL_CATEGORY})
+        services.send_letter(case, letter, case.requester_email, MAIL_CATEGORY)
     db.session.flush()
     return len(stale)

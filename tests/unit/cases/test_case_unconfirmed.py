@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from app.audit.models import AuditEvent
-from app.cases import services, unconfirmed
+from app.cases import services
 from app.cases.models import Case, CaseStatus
 from app.cases.unconfirmed import MAIL_CATEGORY, withdraw_unconfirmed
 from app.extensions import db
@@ -146,7 +146,7 @@ def test_withdraw_unconfirmed_keeps_the_request_when_its_email_cannot_be_queued(
     def outbox_down(*args, **kwargs):
         raise RuntimeError("outbox unavailable")
 
-    monkeypatch.setattr(unconfirmed, "send_mail", outbox_down)
+    monkeypatch.setattr(services, "send_mail", outbox_down)
     with pytest.raises(RuntimeError):
         withdraw_unconfirmed(TODAY)
     db_session.rollback()  # as the scheduler's run_periodic does on an error
