@@ -45,10 +45,11 @@ def act(
     expired: Callable[[Case], ResponseReturnValue],
     refusals: Mapping[type[Exception], Refusal],
     not_found: tuple[type[Exception], ...] = (),
+    anchor: str | None = None,
 ) -> ResponseReturnValue:
     """Run ``action`` on the case and commit, then flash ``done`` (a callable
     when the message depends on what the action did) and redirect to
-    ``endpoint``; or show the page again.
+    ``endpoint`` (at ``anchor``, if given); or show the page again.
 
     ``form`` failing validation (the token or its own fields) is shown by
     ``expired``. An error of a type in ``refusals`` (the first that matches,
@@ -69,7 +70,7 @@ def act(
         return refusal(load(case_id), exc)
     db.session.commit()
     flash(done if isinstance(done, str) else done(), "success")
-    return redirect(url_for(endpoint, case_id=case_id), code=303)
+    return redirect(url_for(endpoint, case_id=case_id, _anchor=anchor), code=303)
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ from app.cases.lifecycle import IllegalTransition, allowed_moves
 from app.cases.models import Case
 from app.cases.queries import get_case_by_id
 from app.cases.record_retention import retention_years
+from app.console.actions import EXPIRED, act, capital
 from app.console.case_forms import FORMS, empty_forms
 from app.console.services import case_overview, live_progress, progress_message, source_lines
 from app.console.views import bp
@@ -219,21 +220,21 @@ def _action_view(name: str):
 @bp.post("/cases/<uuid:case_id>/emails/<uuid:message_id>/send-again")
 @web.login_required
 def case_email_send_again(case_id: uuid.UUID, message_id: uuid.UUID):
-    found = case_or_404(case_id)
-    heading = f"email-{message_id}"
-    if not FlaskForm(prefix="send-again").validate_on_submit():
-        return _page(found, errors=[(heading, "The form expired. Try again.")], status=422)
-    try:
-        mail.send_again(found.id, message_id, signed_in_user().id)
-    except LookupError:
-        db.session.rollback()
-        abort(404)
-    except mail.NotSendable as refused:
-        db.session.rollback()
-        return _page(case_or_404(case_id), errors=[(heading, str(refused).capitalize())], status=409)
-    db.session.commit()
-    flash("The email is queued to be sent again.", "success")
-    return redirect(url_for("console.case", case_id=found.id, _anchor="emails-heading"), code=303)
+    row = f"email-{message_id}"
+    return act(
+        case_id,
+        lambda case: mail.send_again(case.id, message_id, signed_in_user().id),
+        "The email is queued to be sent again.",
+        load=case_or_404,
+        endpoint="console.case",
+        form=FlaskForm(prefix="send-again"),
+        expired=lambda case: _page(case, errors=[(row, EXPIRED)], status=422),
+        refusals={
+            mail.NotSendable: lambda case, exc: _page(case, errors=[(row, capital(str(exc)))], status=409)
+        },
+        not_found=(LookupError,),
+        anchor="emails-heading",
+    )
 
 
 for _name in _ACTIONS:
