@@ -75,8 +75,17 @@ def case_records_command(dry_run: bool, as_of: date | None) -> None:
     """Reduce the records of cases closed or withdrawn longer ago than the
     case-record retention period to what accountability needs."""
     now = datetime.combine(as_of, time(12), tzinfo=UTC) if as_of else None
+    verb = "would reduce" if dry_run else "reduced"
     try:
         report = reduce_due_records(now, dry_run=dry_run)
+        # Read while the run's cases are still loaded: after the commit or
+        # rollback each would be fetched again.
+        cases = [db.session.get(Case, case_id) for case_id in report.cases]
+        lines = [
+            f"{verb} {case.reference or 'an unconfirmed request'} ({case.id}), "
+            f"closed {case.closed_at:%Y-%m-%d}"
+            for case in cases
+        ]
         if dry_run:
             db.session.rollback()
         else:
@@ -84,11 +93,8 @@ def case_records_command(dry_run: bool, as_of: date | None) -> None:
     except BaseException:
         db.session.rollback()
         raise
-    verb = "would reduce" if dry_run else "reduced"
-    for case_id in report.cases:
-        case = db.session.get(Case, case_id)
-        name = case.reference or "an unconfirmed request"
-        click.echo(f"{verb} {name} ({case_id}), closed {case.closed_at:%Y-%m-%d}")
+    for line in lines:
+        click.echo(line)
     for case_id in report.held:
         click.echo(f"kept whole under a restriction or legal hold: case {case_id}")
     click.echo(str(report))
