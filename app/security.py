@@ -133,15 +133,9 @@ def _retry_after(response: Response) -> Response:
     resets (unless the answer set its own, as the API token throttle does)."""
     if response.status_code != 429 or "Retry-After" in response.headers:
         return response
-    from app.extensions import limiter
-
-    try:
-        breached = limiter.current_limit
-        reset_at = breached.reset_at if breached is not None else None
-    except Exception:  # storage gone between the refusal and now: no hint rather than a 500
-        reset_at = None
-    if reset_at is not None:
-        response.headers["Retry-After"] = str(max(1, int(reset_at - time.time())))
+    seconds = seconds_until_reset()
+    if seconds is not None:
+        response.headers["Retry-After"] = str(seconds)
     return response
 
 
@@ -195,9 +189,31 @@ def _csrf_refused(error: CSRFError):
 
 def too_many_attempts(error: TooManyRequests):
     """The 429 page for the public and console blueprints (``_retry_after``
-    adds Retry-After)."""
+    adds Retry-After), saying how long to wait."""
     return render_template(
         "accounts/problem.html",
         title="Too many attempts",
-        message="There have been too many attempts. Wait a few minutes, then try again.",
+        message=f"There have been too many attempts. {wait_hint()}",
     ), 429
+
+
+def seconds_until_reset() -> int | None:
+    """Seconds until the limit that refused this request lets one through
+    again; None when that cannot be told (the limiter's storage gone)."""
+    from app.extensions import limiter
+
+    try:
+        breached = limiter.current_limit
+        reset_at = breached.reset_at if breached is not None else None
+    except Exception:  # storage gone between the refusal and now: no hint rather than a 500
+        reset_at = None
+    return None if reset_at is None else max(1, int(reset_at - time.time()))
+
+
+def wait_hint() -> str:
+    """ "Try again in 51 minutes.": the wait, rounded up to whole minutes."""
+    seconds = seconds_until_reset()
+    if seconds is None:
+        return "Wait a few minutes, then try again."
+    minutes = -(-seconds // 60)
+    return f"Try again in {minutes} minute{'' if minutes == 1 else 's'}."

@@ -101,12 +101,39 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
-        context.configure(
-            connection=connection, target_metadata=get_metadata(), render_item=render_item, **conf_args
-        )
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            _sqlite_foreign_keys(connection, enforced=False)
+        try:
+            context.configure(
+                connection=connection, target_metadata=get_metadata(), render_item=render_item, **conf_args
+            )
 
-        with context.begin_transaction():
-            context.run_migrations()
+            with context.begin_transaction():
+                context.run_migrations()
+                if sqlite:
+                    _check_sqlite_foreign_keys(connection)
+        finally:
+            if sqlite:
+                _sqlite_foreign_keys(connection, enforced=True)
+
+
+def _sqlite_foreign_keys(connection, *, enforced):
+    """SQLite changes a column by rebuilding its table (copy, drop, rename:
+    Alembic's batch mode). With foreign keys enforced, dropping the old
+    table would delete or null out every row that refers to it (ON DELETE
+    CASCADE / SET NULL), so, as SQLite's own procedure for altering tables
+    says, they are switched off for the migration (only possible outside a
+    transaction) and checked before its commit."""
+    connection.exec_driver_sql(f"PRAGMA foreign_keys={'ON' if enforced else 'OFF'}")
+    connection.commit()
+
+
+def _check_sqlite_foreign_keys(connection):
+    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
+    if broken:
+        tables = sorted({row[0] for row in broken})
+        raise RuntimeError(f"the migration left rows whose foreign keys point nowhere: {', '.join(tables)}")
 
 
 if context.is_offline_mode():

@@ -307,6 +307,7 @@ def _issue(
         "You are invited to Rights Desk",
         _mail_body(user, link_for(token)),
         category=MAIL_CATEGORY,
+        user_id=user.id,
     )
     record(
         "accounts.user_invited",

@@ -67,6 +67,7 @@ def request_password_reset(
         "Reset your Rights Desk password",
         _mail_body(user, link_for(token), minutes),
         category=MAIL_CATEGORY,
+        user_id=user.id,
     )
     record(
         "auth.password_reset_requested",

@@ -53,6 +53,13 @@ def _day(description: str) -> fields.Date:
 
 class CaseListQuerySchema(PageQuerySchema):
     status = fields.Enum(CaseStatus, by_value=True, metadata={"description": "Only cases in this status."})
+    answered = fields.Boolean(
+        metadata={
+            "description": "false: only requests still to be answered (soonest due first); true: only "
+            "those answered or ended (responded, refused, withdrawn or closed; the newest received "
+            "first). Omitted: all of them, soonest due first."
+        }
+    )
 
 
 class IdentityDecisionSchema(RequestSchema):

@@ -71,7 +71,9 @@ class LinkSchema(Schema):
     pack_id = fields.UUID(required=True)
     pack_version = fields.Integer(required=True)
     audience = fields.Enum(LinkAudience, by_value=True, required=True)
-    recipient_email = fields.String(required=True)
+    recipient_email = fields.String(
+        required=True, allow_none=True, metadata={"description": "Null once the case record is reduced."}
+    )
     state = fields.String(
         required=True,
         validate=validate.OneOf(_STATES),

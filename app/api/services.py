@@ -42,6 +42,16 @@ class Page(Generic[T]):
         return -(-self.total // self.per_page)
 
 
+def page_number(given: str | None) -> int:
+    """A page number from a console page's query string: 1 for anything
+    that is not a whole number from 1 to ``MAX_PAGE`` (the length is checked
+    before converting, as ``int`` refuses very long strings of digits)."""
+    text = given or ""
+    if text.isascii() and text.isdigit() and len(text) <= len(str(MAX_PAGE)) and 1 <= int(text) <= MAX_PAGE:
+        return int(text)
+    return 1
+
+
 def paginate(query: Select[Any], page: int, per_page: int) -> Page[Any]:
     """One page of ``query``, which must have a total order (ties broken by id)
     so that items never repeat or go missing between pages."""

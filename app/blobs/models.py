@@ -50,6 +50,11 @@ class Blob(UUIDPrimaryKey, CreatedAt, Base):
 
     data_key: Mapped[DataKey] = relationship()
 
+    @property
+    def destroyed_at(self) -> datetime | None:
+        """When the blob was crypto-shredded (its data key destroyed), if it was."""
+        return self.data_key.destroyed_at
+
 
 class BlobChunk(Base):
     """One sealed segment of a blob's stream; ``seq`` 0 is the stream header."""

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from datetime import date
 
 from app.cases import clock
-from app.cases.models import Case, CaseStatus
+from app.cases.lifecycle import ACTIVE
+from app.cases.models import Case
 
 
 def inputs_for(case: Case) -> clock.ClockInputs:
@@ -61,12 +62,7 @@ class ClockSummary:
 def clock_summary(case: Case, today: date) -> ClockSummary:
     result = clock_for(case)
     # Once answered or ended, "days left" means nothing (and "overdue" would mislead).
-    running = case.status not in (
-        CaseStatus.RESPONDED,
-        CaseStatus.REFUSED,
-        CaseStatus.WITHDRAWN,
-        CaseStatus.CLOSED,
-    )
+    running = case.status in ACTIVE
     left = (
         clock.days_left(result.due, today, case.organisation.nation.value) if result.due and running else None
     )

@@ -104,6 +104,18 @@ def clarification_request(case: Case, question: str, status_url: str | None = No
     )
 
 
+def clock_restarted(case: Case, answered_on: date, due: date) -> Letter:
+    return _render(
+        "clock_restarted",
+        {
+            "requester_name": case.requester_name,
+            "reference": case.reference,
+            "answered_on": answered_on,
+            "due_on": due,
+        },
+    )
+
+
 def extension_notice(case: Case, reason: str, due: date | None) -> Letter:
     return _render(
         "extension_notice",
@@ -126,6 +138,69 @@ def refusal(case: Case, reason_text: str, detail: str) -> Letter:
             "reason": reason_text,
             "organisation_name": case.organisation.name,
             "detail": detail,
+        },
+    )
+
+
+def erasure_done(
+    case: Case,
+    *,
+    erased_on: date,
+    erased: list[str],
+    kept: list[dict[str, str]],
+    backups_clear_on: date,
+    recipients: list[str],
+) -> Letter:
+    """The answer to an erasure request: what was erased and what was kept,
+    with why (the certificate's lines: stores, categories, counts, never
+    record content), and who else was told (Art 19)."""
+    return _render(
+        "erasure_done",
+        {
+            "requester_name": case.requester_name,
+            "reference": case.reference,
+            "organisation_name": case.organisation.name,
+            "erased_on": erased_on,
+            "erased": erased,
+            "kept": kept,
+            "backups_clear_on": backups_clear_on,
+            "recipients": recipients,
+        },
+    )
+
+
+def rectification_done(
+    case: Case,
+    *,
+    corrected_on: date,
+    corrections: list[str],
+    not_corrected: list[dict[str, str]],
+    recipients: list[str],
+) -> Letter:
+    """The answer to a rectification request: the fields corrected and those
+    not, with why. No values: the stored confirmation letter has them, and an
+    email is not the place for them."""
+    return _render(
+        "rectification_done",
+        {
+            "requester_name": case.requester_name,
+            "reference": case.reference,
+            "organisation_name": case.organisation.name,
+            "corrected_on": corrected_on,
+            "corrections": corrections,
+            "not_corrected": not_corrected,
+            "recipients": recipients,
+        },
+    )
+
+
+def withdrawal_confirmed(case: Case) -> Letter:
+    return _render(
+        "withdrawal_confirmed",
+        {
+            "requester_name": case.requester_name,
+            "reference": case.reference,
+            "form_url": absolute_url("intake.request_form"),
         },
     )
 

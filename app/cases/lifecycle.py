@@ -21,7 +21,9 @@ from app.extensions import db
 
 S = CaseStatus
 
-# Statuses a case can still be refused or withdrawn from.
+# Statuses a case can still be refused or withdrawn from: the request is
+# still to be answered and its clock runs (or is paused). The others are
+# answered (responded, refused) or ended (withdrawn, closed).
 ACTIVE: frozenset[CaseStatus] = frozenset(
     {S.SUBMITTED, S.AWAITING_IDENTITY, S.OPEN, S.GATHERING, S.IN_REVIEW, S.APPROVED, S.EXECUTING, S.PAUSED}
 )

@@ -74,6 +74,9 @@ class RefusalReason(enum.StrEnum):
     MANIFESTLY_UNFOUNDED = "manifestly_unfounded"
     MANIFESTLY_EXCESSIVE = "manifestly_excessive"
     IDENTITY_NOT_PROVEN = "identity_not_proven"
+    # The law lets the controller decline or requires it to keep the data:
+    # an Art 17(3) exception to erasure, a DPA 2018 Schedule 2-4 exemption.
+    EXCEPTION_APPLIES = "exception_applies"
 
 
 def _enum(enum_cls: type[enum.Enum], name: str) -> Enum:
@@ -246,7 +249,7 @@ class CaseEvidence(UUIDPrimaryKey, CreatedAt, Base):
     @property
     def destroyed_at(self) -> datetime | None:
         """When the file was crypto-shredded (app.exports.retention), if it was."""
-        return self.blob.data_key.destroyed_at
+        return self.blob.destroyed_at
 
 
 class CaseStatusLink(UUIDPrimaryKey, CreatedAt, Base):

@@ -101,11 +101,14 @@ def next_action(state: CaseState) -> NextAction:
             _EXECUTED_PAGE.get(state.request_type),
             waiting=True,
         )
-    if status is S.RESPONDED:
+    if status in (S.RESPONDED, S.REFUSED):
+        answer = "response" if status is S.RESPONDED else "refusal"
         return NextAction(
-            "Nothing to do",
-            "The response was sent to the requester.",
-            waiting=True,
+            "Close the case",
+            f"The {answer} was sent. Close the case once nothing more is expected of it: "
+            "the retention of its copies and record runs from then.",
+            "console.case",
+            "close-heading",
         )
     return NextAction("Nothing to do", f"The case is {status.value.replace('_', ' ')}.", waiting=True)
 

@@ -10,23 +10,44 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, case, func, select
 
 from app.accounts.models import User
 from app.accounts.scoping import NotInScope, can_see_organisation, scope_query
+from app.cases.lifecycle import ACTIVE
 from app.cases.models import Case, CaseStatus
 from app.cases.references import looks_like_reference
 from app.extensions import db
 
 
-def list_cases(user: User, *, status: CaseStatus | str | None = None) -> Select[Any]:
+def list_cases(
+    user: User, *, status: CaseStatus | str | None = None, answered: bool | None = None
+) -> Select[Any]:
     """Cases ``user`` may see, soonest statutory due date first (cases with no
-    due date, e.g. paused, last), ties broken by reference for stable paging."""
+    due date, e.g. paused, last), ties broken by reference for stable paging.
+    ``answered`` False keeps the requests still to be answered, True those
+    answered or ended (the most recently received first)."""
     query = select(Case).where(Case.reference.is_not(None))
     if status is not None:
         query = query.where(Case.status == CaseStatus(status))
-    query = query.order_by(Case.due_on.is_(None), Case.due_on, Case.reference)
+    if answered is False:
+        query = query.where(Case.status.in_(ACTIVE))
+    if answered:
+        query = query.where(Case.status.not_in(ACTIVE)).order_by(
+            Case.received_on.desc(), Case.reference.desc()
+        )
+    else:
+        query = query.order_by(Case.due_on.is_(None), Case.due_on, Case.reference)
     return scope_query(query, user, Case.organisation_id)
+
+
+def count_cases(user: User) -> tuple[int, int]:
+    """How many cases ``user`` may see are still to be answered, and how
+    many are answered or ended."""
+    still_open = case((Case.status.in_(ACTIVE), 1), else_=0)
+    query = select(func.coalesce(func.sum(still_open), 0), func.count()).where(Case.reference.is_not(None))
+    to_answer, total = db.session.execute(scope_query(query, user, Case.organisation_id)).one()
+    return int(to_answer), int(total) - int(to_answer)
 
 
 def get_case(user: User, reference: str) -> Case:

@@ -21,7 +21,8 @@ keeps its shape:
   rectification values (before, proposed) and reasons; review notes;
 - letters kept as files (rectification letters, the erasure certificate):
   crypto-shredded; the status page links and the emails about the case
-  still in the outbox: deleted;
+  still in the outbox: deleted; the addresses the response download links
+  went to;
 - links into the stores: candidates deleted, erasure steps' record lists
   emptied, review decisions' item keys and the record ids of rectification
   proposals and restrictions replaced, so nothing leads back to a person.
@@ -57,6 +58,7 @@ from app.cases.models import Case, CasePause, CaseStatusLink
 from app.collect.models import CaseCandidate, Decision
 from app.db import utcnow
 from app.erasure.models import ErasurePlan, ErasureStep
+from app.exports.models import DownloadLink
 from app.exports.retention import destroy_case_copies, retention_days
 from app.extensions import db
 from app.mail.models import OutboxMessage
@@ -109,7 +111,7 @@ def retention_years() -> int:
 def check_letter_file(blob: Blob, what: str) -> None:
     """Raise ``FileDestroyed`` if a letter kept as a file (``what``, e.g.
     "erasure certificate") was shredded with its case's record."""
-    destroyed = blob.data_key.destroyed_at
+    destroyed = blob.destroyed_at
     if destroyed is not None:
         raise FileDestroyed(
             f"This {what} was destroyed on {destroyed:%-d %B %Y}, when the case record was reduced "
@@ -207,7 +209,9 @@ def reduce_case_record(case: Case, *, now: datetime | None = None) -> int:
         update(Objection).where(Objection.case_id == case_id).values(grounds=None),
         update(RectificationProposal)
         .where(RectificationProposal.case_id == case_id)
-        .values(before_value=None, proposed_value=None, reason=None, record_id=UNLINKED),
+        # Each its own stand-in: proposals are unique by record and field.
+        .values(before_value=None, proposed_value=None, reason=None, record_id=RectificationProposal.id),
+        update(DownloadLink).where(DownloadLink.case_id == case_id).values(recipient_email=None),
         update(ErasureStep)
         .where(ErasureStep.plan_id.in_(select(ErasurePlan.id).where(ErasurePlan.case_id == case_id)))
         .values(record_ids=None),

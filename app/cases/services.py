@@ -46,6 +46,10 @@ REFUSAL_WORDING = {
     RefusalReason.MANIFESTLY_UNFOUNDED: "the request is manifestly unfounded",
     RefusalReason.MANIFESTLY_EXCESSIVE: "the request is manifestly excessive",
     RefusalReason.IDENTITY_NOT_PROVEN: "we could not confirm your identity (or your authority to act)",
+    RefusalReason.EXCEPTION_APPLIES: (
+        "the law allows us not to do what you asked, or requires us to keep the information, "
+        "as explained below"
+    ),
 }
 # Steps of the work itself, moved by staff one at a time.
 ADVANCES = frozenset(
@@ -256,7 +260,7 @@ def decide_identity(
         return refuse(case, actor, reason=RefusalReason.IDENTITY_NOT_PROVEN, detail=reason_text, today=today)
     chosen = _choice(IdentityMethod, method, "method") if method is not None else None
     if chosen is None:
-        raise FieldError("method", "say how identity was confirmed")
+        raise FieldError("method", "choose how identity was confirmed")
     for field, value in (
         ("identity_received_on", identity_received_on),
         ("authority_received_on", authority_received_on),
@@ -266,6 +270,11 @@ def decide_identity(
     # Without a date given, evidence uploaded on the status page dates itself
     # (app.cases.evidence); otherwise it arrived today, with the decision.
     if case.requester_relationship is not Relationship.SELF:
+        if not (authority_evidence or "").strip():
+            raise FieldError(
+                "authority_evidence",
+                "enter the authority you saw (for example, a letter of authority or court order)",
+            )
         case.authority_evidence = checked_text(authority_evidence, "authority_evidence")
         case.authority_received_on = authority_received_on or case.authority_received_on or today
     if chosen is IdentityMethod.DOCUMENTS_SEEN:
@@ -327,7 +336,9 @@ def pause(
 def resume(
     case: Case, actor: User | None, *, answered_on: date | None = None, today: date | None = None
 ) -> Case:
-    """The answer arrived: close the open pause and go back to where the case was."""
+    """The answer arrived: close the open pause, go back to where the case
+    was, and tell the requester the new due date (the clarification letter
+    promised it)."""
     today = today_or(today)
     open_pause = case.open_pause
     if case.status is not CaseStatus.PAUSED or open_pause is None:
@@ -339,7 +350,10 @@ def resume(
     assert back is not None  # guaranteed by the check constraint on paused cases
     open_pause.answered_on = answered
     lifecycle.move(case, back, actor, data={"answered_on": answered.isoformat()})
-    refresh_clock(case)
+    clock_now = refresh_clock(case)
+    if clock_now.due is not None:
+        letter = letters.clock_restarted(case, answered, clock_now.due)
+        send_letter(case, letter, case.requester_email, "case.clock_restarted")
     return case
 
 
@@ -401,12 +415,26 @@ def refuse(
 
 
 def withdraw(case: Case, actor: User | None) -> Case:
-    """The requester withdrew the request."""
+    """The requester withdrew the request. A confirmed request's requester
+    is told it was done (and can object if they did not ask); an unconfirmed
+    one's withdrawal has a letter of its own (``app.cases.unconfirmed``)."""
     lifecycle.move(case, CaseStatus.WITHDRAWN, actor)
     if case.open_pause is not None:  # the question will not be answered now
         case.open_pause.answered_on = max(today_or(None), case.open_pause.asked_on)
     case.closed_at = utcnow()
     refresh_clock(case)
+    if case.reference is not None:
+        send_letter(
+            case, letters.withdrawal_confirmed(case), case.requester_email, "case.withdrawal_confirmed"
+        )
+    return case
+
+
+def close(case: Case, actor: User) -> Case:
+    """Close an answered (responded or refused) case: nothing more is
+    expected of it. The retention periods of its copies and, years later, of
+    its record run from now (``closed_at``, set by the move)."""
+    lifecycle.move(case, CaseStatus.CLOSED, actor)
     return case
 
 

@@ -5,8 +5,8 @@ has a prefix so that several can share a page with unique field ids."""
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import DateField, SelectChoice, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms import BooleanField, DateField, SelectChoice, SelectField, StringField, TextAreaField
+from wtforms.validators import AnyOf, DataRequired, Length, Optional
 
 from app.cases.models import IdentityMethod, RefusalReason
 from app.cases.services import MAX_TEXT
@@ -29,12 +29,16 @@ def _date(label: str) -> DateField:
 
 
 class IdentityForm(FlaskForm):
+    # AnyOf rather than the select's own check, whose message ("Not a valid
+    # choice.") does not say what to do.
     decision = SelectField(
         "Decision",
         choices=[
             SelectChoice("accept", "Identity confirmed"),
             SelectChoice("refuse", "Identity not proven: refuse"),
         ],
+        validate_choice=False,
+        validators=[AnyOf(["accept", "refuse"], "Choose whether identity is confirmed or not proven")],
     )
     method = SelectField(
         "How was identity confirmed?",
@@ -44,6 +48,8 @@ class IdentityForm(FlaskForm):
             SelectChoice(IdentityMethod.KNOWN_TO_SCHOOL.value, "Known to the school"),
             SelectChoice(IdentityMethod.MATCHED_SCHOOL_RECORDS.value, "Matched against school records"),
         ],
+        validate_choice=False,
+        validators=[AnyOf(["", *(m.value for m in IdentityMethod)], "Choose how identity was confirmed")],
     )
     reason = _reason("Reason", "Say what was seen, or why the school knows the person")
     identity_received_on = _date("Day identity evidence arrived (optional)")
@@ -82,12 +88,24 @@ class RefuseForm(FlaskForm):
             SelectChoice(RefusalReason.MANIFESTLY_UNFOUNDED.value, "Manifestly unfounded"),
             SelectChoice(RefusalReason.MANIFESTLY_EXCESSIVE.value, "Manifestly excessive"),
             SelectChoice(RefusalReason.IDENTITY_NOT_PROVEN.value, "Identity not proven"),
+            SelectChoice(
+                RefusalReason.EXCEPTION_APPLIES.value,
+                "An exception or exemption applies (Art 17(3) for erasure; DPA 2018 Schedules 2-4)",
+            ),
         ],
     )
     detail = _reason("Explanation for the requester", "Enter the explanation to send")
 
 
 class WithdrawForm(FlaskForm):
+    # One click must not end a request: staff say they hold the withdrawal.
+    asked = BooleanField(
+        "The requester asked to withdraw the request (by email, letter or phone)",
+        validators=[DataRequired("Confirm that the requester asked to withdraw the request")],
+    )
+
+
+class CloseForm(FlaskForm):
     """No fields: the CSRF token alone."""
 
 
@@ -108,6 +126,7 @@ FORMS: dict[str, type[FlaskForm]] = {
     "extend": ExtendForm,
     "refuse": RefuseForm,
     "withdraw": WithdrawForm,
+    "close": CloseForm,
     "request_identity": RequestIdentityForm,
     "assign": AssignForm,
 }

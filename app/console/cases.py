@@ -29,6 +29,7 @@ from app.console.case_forms import FORMS, empty_forms
 from app.console.services import case_overview, live_progress, progress_message, source_lines
 from app.console.views import bp
 from app.db import utcnow
+from app.exports.retention import retention_days as pack_retention_days
 from app.extensions import db
 from app.mail import services as mail
 from app.mail.retention import retention_days as mail_retention_days
@@ -81,6 +82,7 @@ def _page(case: Case, forms: dict[str, FlaskForm] | None = None, errors=None, st
         emails=mail.case_messages(case.id),
         mail_label=mail.category_label,
         mail_days=mail_retention_days(),
+        pack_days=pack_retention_days(),
         send_again_form=FlaskForm(prefix="send-again"),
         forms={**empty_forms(), **(forms or {})},
         allowed={status.value for status in allowed_moves(case)},
@@ -165,6 +167,7 @@ _ACTIONS: dict[str, Callable[[Case, User, Any], Any]] = {
         case, user, reason=form.reason.data, detail=form.detail.data
     ),
     "withdraw": lambda case, user, form: case_services.withdraw(case, user),
+    "close": lambda case, user, form: case_services.close(case, user),
     "request_identity": lambda case, user, form: evidence.request_identity(case, user),
     "assign": lambda case, user, form: assignment.assign_by_id(
         case, user, _uuid_or_none(form.assignee_id.data)
@@ -178,6 +181,7 @@ _DONE = {
     "extend": "Extension recorded and the notice sent.",
     "refuse": "Refusal recorded and sent.",
     "withdraw": "The request is recorded as withdrawn.",
+    "close": "The case is closed.",
     "request_identity": "Proof of identity asked for; the email has an upload link.",
     "assign": "Assignment saved.",
 }

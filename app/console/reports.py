@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from flask import Response, render_template, request
@@ -31,7 +32,8 @@ def dashboard_page():
     rate_chart = charts.column_bars(
         [
             charts.Bar(
-                month.month.strftime("%b %y"),
+                # "Dec \N{RIGHT SINGLE QUOTATION MARK}25": a month, where "Dec 25" read as a date.
+                month.month.strftime("%b \N{RIGHT SINGLE QUOTATION MARK}%y"),
                 month.rate or 0.0,
                 f"{month.rate:.0%}" if month.rate is not None else "",
             )
@@ -45,6 +47,26 @@ def dashboard_page():
         rate_chart=rate_chart,
         today=today,
     )
+
+
+_UK_DAY = re.compile(r"^(\d{1,2})[/.\- ](\d{1,2})[/.\- ](\d{4})$")
+
+
+def typed_day(raw: str) -> date | None:
+    """A day as people in the UK type it (1/9/2026, 01-09-2026) or as ISO
+    (2026-09-01); None when it is not a real date."""
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        pass
+    found = _UK_DAY.match(raw)
+    if found is None:
+        return None
+    day, month, year = (int(part) for part in found.groups())
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return None
 
 
 def _filters() -> tuple[Filters, list[tuple[str, str]]]:
@@ -63,11 +85,18 @@ def _filters() -> tuple[Filters, list[tuple[str, str]]]:
         except ValueError:
             errors.append(("type", "Choose a request type from the list"))
     for name, key in (("from", "received_from"), ("to", "received_to")):
-        if raw := args.get(name):
-            try:
-                values[key] = date.fromisoformat(raw)
-            except ValueError:
-                errors.append((name, "Enter a date like 2026-09-01"))
+        if raw := args.get(name, "").strip():
+            day = typed_day(raw)
+            if day is None:
+                errors.append((name, "Enter a real date, like 1/9/2026 or 2026-09-01"))
+            else:
+                values[key] = day
+    if (
+        values.get("received_from")
+        and values.get("received_to")
+        and values["received_to"] < values["received_from"]
+    ):
+        errors.append(("to", "The 'to' date must be the same as or after the 'from' date"))
     if (on_time := args.get("on_time")) in ("yes", "no"):
         values["on_time"] = on_time == "yes"
     elif on_time:

@@ -203,6 +203,28 @@ def _values(form: DecideForm) -> dict[str, Any]:
     return {name: getattr(form, name).data or "" for name in ("action", "exemption", "note", "phrases")}
 
 
+def _earlier_words(entry: ReviewItem) -> list[str]:
+    """The words now at the places a redaction covered before a re-gather
+    changed the item, once each, in order. A decision stores offsets only:
+    while it is current they are the ticked parts (``_parts``); once stale
+    they may have moved, so they are offered as words to find again, for
+    the reviewer to check, rather than as ticked offsets."""
+    decision = entry.decision
+    if decision is None or entry.state != listing.STALE or decision.action is not Action.REDACT:
+        return []
+    words: dict[str, None] = {}
+    for span in decision.redactions:
+        text = text_at(entry.data, span.get("field"))
+        start, end = span.get("start"), span.get("end")
+        if not isinstance(text, str) or not isinstance(start, int) or not isinstance(end, int):
+            continue
+        if 0 <= start < end <= len(text):
+            for line in text[start:end].splitlines():
+                if line.strip():
+                    words.setdefault(line.strip(), None)
+    return list(words)
+
+
 def _values_of(entry: ReviewItem) -> dict[str, Any]:
     """The current decision, as the form's starting values."""
     decision = entry.decision
@@ -212,7 +234,7 @@ def _values_of(entry: ReviewItem) -> dict[str, Any]:
         "action": decision.action.value,
         "exemption": decision.exemption.value if decision.exemption else "",
         "note": decision.note or "",
-        "phrases": "",
+        "phrases": "\n".join(_earlier_words(entry)),
     }
 
 
@@ -239,6 +261,8 @@ def _item_page(
         fields=_shown_fields(entry),
         parts=_parts(entry, chosen),
         values=values,
+        # Words of a redaction made before a re-gather, filled in to check.
+        refilled=form is None and bool(values["phrases"]),
         can_decide=listing.can_decide(case),
         action_labels=ACTION_LABELS,
         form=ActionForm(),

@@ -11,12 +11,13 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 
-from app.accounts.models import User
+from app.accounts.models import Role, User
 from app.accounts.scoping import get_in_scope, scope_query, sees_every_organisation
 from app.cases.clock_inputs import clock_summary
 from app.cases.models import Case, CaseStatus
 from app.cases.next_action import CaseState, NextAction, next_action
-from app.cases.queries import list_cases
+from app.cases.queries import count_cases, get_case, list_cases
+from app.collect.authority import ParentalLink, parental_link
 from app.collect.identity import SUBJECT
 from app.collect.looks import GatherProgress, gather_progress
 from app.collect.models import CaseCandidate, Decision
@@ -25,6 +26,7 @@ from app.exports import links, packs
 from app.exports.models import LinkAudience, PackStatus
 from app.extensions import db
 from app.mail.models import OutboxMessage, OutboxStatus
+from app.mail.services import latest_staff_mail
 from app.orgs.models import Organisation
 from app.review.listing import progress as review_progress
 
@@ -40,17 +42,51 @@ class CaseRow:
     status: str
     due_date: date | None
     days_left: int | None
+    received_on: date
+    closed_on: date | None
 
 
-def case_rows(user: User, *, today: date | None = None, limit: int = 500) -> list[CaseRow]:
-    """The cases ``user`` may see, soonest statutory due date first. Due
-    dates and days left are computed by the clock from each case's inputs."""
+CASES_PER_PAGE = 100
+
+
+@dataclass(frozen=True)
+class CaseList:
+    """One page of the case list: the requests still to be answered (most
+    urgent first) or those answered or ended (newest first), with how many
+    there are of each."""
+
+    rows: list[CaseRow]
+    answered: bool
+    page: int
+    pages: int
+    to_answer: int
+    answered_count: int
+
+
+def case_list(
+    user: User,
+    *,
+    answered: bool = False,
+    page: int = 1,
+    today: date | None = None,
+    per_page: int = CASES_PER_PAGE,
+) -> CaseList:
+    """A page of the cases ``user`` may see. Due dates and days left are
+    computed by the clock from each case's inputs. A page past the last
+    shows the last."""
     today = today or utcnow().date()
-    query = list_cases(user).options(joinedload(Case.organisation), selectinload(Case.pauses)).limit(limit)
+    to_answer, answered_count = count_cases(user)
+    pages = max(1, -(-(answered_count if answered else to_answer) // per_page))
+    page = min(max(page, 1), pages)
+    query = (
+        list_cases(user, answered=answered)
+        .options(joinedload(Case.organisation), selectinload(Case.pauses))
+        .offset((page - 1) * per_page)
+        .limit(per_page)
+    )
     rows = []
     for case in db.session.scalars(query).unique():
         summary = clock_summary(case, today)
-        due, left = summary.due, summary.working_days_left
         rows.append(
             CaseRow(
                 id=case.id,
@@ -58,11 +94,19 @@ def case_rows(user: User, *, today: date | None = None, limit: int = 500) -> lis
                 request_type=case.request_type.value.replace("_", " "),
                 organisation_name=case.organisation.name,
                 status=case.status.value.replace("_", " "),
-                due_date=due,
-                days_left=left,
+                due_date=summary.due,
+                days_left=summary.working_days_left,
+                received_on=case.received_on,
+                closed_on=case.closed_at.date() if case.closed_at else None,
             )
         )
-    return rows
+    return CaseList(rows, answered, page, pages, to_answer, answered_count)
+
+
+def find_case(user: User, reference: str) -> Case:
+    """The case with ``reference`` (typed as people type it: any case,
+    spaces around) among those ``user`` may see, or ``NotInScope``."""
+    return get_case(user, reference.strip().upper())
 
 
 @dataclass(frozen=True)
@@ -84,6 +128,20 @@ def undelivered_mail(user: User) -> list[Undelivered]:
     )
     rows = db.session.execute(scope_query(query, user, Case.organisation_id)).all()
     return [Undelivered(case_id, reference, count) for case_id, reference, count in rows]
+
+
+def undelivered_staff_mail(user: User) -> list[User]:
+    """For an administrator, who looks after staff accounts: the staff whose
+    newest invitation or password-reset email the mail server would not
+    take (sending a newer one that arrives clears it). Others get none."""
+    if user.role is not Role.ADMIN:
+        return []
+    failed = select(OutboxMessage.user_id).where(
+        OutboxMessage.status == OutboxStatus.FAILED, OutboxMessage.user_id.is_not(None)
+    )
+    staff = db.session.scalars(select(User).where(User.id.in_(failed)).order_by(User.email)).all()
+    newest = latest_staff_mail(member.id for member in staff)
+    return [member for member in staff if newest[member.id].status is OutboxStatus.FAILED]
 
 
 def organisations_for(user: User) -> Sequence[Organisation]:
@@ -133,6 +191,8 @@ class CaseOverview:
     action: NextAction
     sources: GatherProgress
     pack: PackSummary
+    # A parent asking for a child: what the school's records say of them.
+    parental: ParentalLink | None = None
 
     @property
     def gathered(self) -> bool:
@@ -198,7 +258,7 @@ def case_overview(case: Case) -> CaseOverview:
         links_to_school=pack.links_to_school,
         links_to_requester=pack.links_to_requester,
     )
-    return CaseOverview(state, next_action(state), sources, pack)
+    return CaseOverview(state, next_action(state), sources, pack, parental_link(case))
 
 
 # What an empty cell shows, as on the other console pages (an en dash).

@@ -20,6 +20,7 @@ from app.console.services import organisations_for
 from app.console.views import bp
 from app.db import utcnow
 from app.extensions import db
+from app.mail.services import category_label, latest_staff_mail
 
 FIELDS = ("name", "email", "role", "organisation")
 ROLE_CHOICES = (
@@ -43,11 +44,14 @@ def _user() -> User:
 def _page(errors: dict[str, str] | None = None, values: dict[str, str] | None = None, status: int = 200):
     users = list_users()
     waiting = invites.waiting_invites([u.id for u in users])
+    mail = latest_staff_mail(u.id for u in users)
     errors = errors or {}
     return render_template(
         "console/staff/list.html",
         users=users,
         waiting=waiting,
+        mail=mail,
+        mail_label=category_label,
         state=lambda user: invites.account_state(user, waiting),
         roles=[{"value": r.value, "label": label, "hint": hint} for r, label, hint in ROLE_CHOICES],
         organisations=[("", "Choose a school or trust")]

@@ -15,7 +15,7 @@ from flask_wtf import FlaskForm
 from app.accounts import web
 from app.accounts.models import Role, User
 from app.accounts.scoping import NotInScope, organisation_ids_for
-from app.api.services import MAX_PAGE, paginate
+from app.api.services import page_number, paginate
 from app.audit.services import record
 from app.console.views import bp
 from app.extensions import db
@@ -36,14 +36,11 @@ def _user() -> User:
     return user
 
 
-def _page_number() -> int:
-    given = request.args.get("page", "")
-    return int(given) if given.isascii() and given.isdigit() and 1 <= int(given) <= MAX_PAGE else 1
-
-
 def _page(errors: dict[str, str] | None = None, values: dict[str, str] | None = None, status: int = 200):
     user = _user()
-    found = paginate(grants.grants_query(organisation_ids_for(user)), _page_number(), PER_PAGE)
+    found = paginate(
+        grants.grants_query(organisation_ids_for(user)), page_number(request.args.get("page")), PER_PAGE
+    )
     # The page names who gave each permission and which records were
     # looked at under it: viewing it is audited.
     record(

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import uuid
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
 from app.accounts import services as accounts
 from app.accounts import totp, web
 from app.accounts.forms import ChangePasswordForm, ConfirmPasswordForm, SignOutForm
 from app.accounts.scoping import NotInScope, sees_every_organisation
+from app.api.services import page_number
 from app.console import services
 from app.extensions import db, limiter
 from app.security import client_ip_key, configured_limit, too_many_attempts
@@ -54,13 +55,32 @@ def _user():
 @bp.get("/")
 @web.login_required
 def home():
+    """The case list: ``?show=answered`` for the answered and ended ones,
+    ``?page=N``; ``?reference=…`` opens that case, or says why it cannot."""
     user = _user()
+    error, status = None, 200
+    if "reference" in request.args:
+        reference = request.args["reference"]
+        if not reference.strip():
+            error, status = "Enter a case reference, like SAR-2026-000123", 422
+        else:
+            try:
+                found = services.find_case(user, reference)
+            except NotInScope:
+                error, status = f"There is no case {reference.strip()} among your organisations' cases", 404
+            else:
+                return redirect(url_for(".case", case_id=found.id), code=303)
     return render_template(
         "console/home.html",
-        cases=services.case_rows(user),
+        cases=services.case_list(
+            user, answered=request.args.get("show") == "answered", page=page_number(request.args.get("page"))
+        ),
         scope=services.scope_description(user),
         undelivered=services.undelivered_mail(user),
-    )
+        undelivered_staff=services.undelivered_staff_mail(user),
+        reference=request.args.get("reference", ""),
+        reference_error=error,
+    ), status
 
 
 @bp.get("/organisations")

@@ -61,6 +61,11 @@ class ErasurePlan(UUIDPrimaryKey, CreatedAt, Base):
     )
     certificate_blob: Mapped[Blob | None] = relationship(foreign_keys=[certificate_blob_id])
 
+    @property
+    def certificate_destroyed_at(self) -> datetime | None:
+        """When the certificate's file was destroyed with the case record, if it was."""
+        return self.certificate_blob.destroyed_at if self.certificate_blob else None
+
 
 class ErasureStep(UUIDPrimaryKey, Base):
     __tablename__ = "erasure_steps"

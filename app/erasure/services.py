@@ -30,10 +30,11 @@ from app.accounts.models import User
 from app.audit.services import record
 from app.blobs.models import Blob
 from app.blobs.services import store_blob
-from app.cases import lifecycle
+from app.cases import letters, lifecycle
 from app.cases.lifecycle import IllegalTransition
 from app.cases.models import Case, CaseStatus, RequestType
 from app.cases.record_retention import check_letter_file
+from app.cases.services import send_letter
 from app.db import utcnow
 from app.erasure import targets
 from app.erasure.certificate import certificate_context
@@ -199,13 +200,24 @@ def _complete(plan: ErasurePlan, case: Case) -> None:
     today = utcnow().date()
     plan.erased_on = today
     plan.backups_expire_on = today + timedelta(days=BACKUP_DAYS)
-    pdf = render_document_pdf("erasure_certificate", certificate_context(case, plan))
+    certificate = certificate_context(case, plan)
+    pdf = render_document_pdf("erasure_certificate", certificate)
     blob = store_blob(pdf.data, "application/pdf")
     plan.certificate_blob_id = blob.id
     plan.certificate_pages = pdf.pages
     plan.status = PlanStatus.DONE
     plan.completed_at = utcnow()
     notices = notify_recipients(case, "erasure", None)
+    # The requester's answer: what the certificate says, by email.
+    answer = letters.erasure_done(
+        case,
+        erased_on=today,
+        erased=certificate["erased"],
+        kept=certificate["kept"],
+        backups_clear_on=plan.backups_expire_on,
+        recipients=sorted({notice.recipient_name for notice in notices}),
+    )
+    send_letter(case, answer, case.requester_email, "case.erasure_done")
     lifecycle.move(case, CaseStatus.RESPONDED, None, data={"plan": plan.id, "certificate": blob.id})
     lifecycle.audit_case(
         "erasure.completed", case, None, {"plan": plan.id, "certificate": blob.id, "notices": len(notices)}

@@ -206,14 +206,13 @@ def send_pack(
 def _email(case: Case, link: DownloadLink, name: str, url: str, code: str) -> None:
     """Two messages: whoever reads one of them alone cannot download."""
     reference = case.reference or ""
-    expires_on = link.expires_at.date()
     letter = render_letter(
         "pack_link",
         {
             "recipient_name": name,
             "reference": reference,
             "link_url": url,
-            "expires_on": expires_on,
+            "expires_at": link.expires_at,
             "max_downloads": link.max_downloads,
             "for_school": link.audience is LinkAudience.SCHOOL,
         },
@@ -223,7 +222,7 @@ def _email(case: Case, link: DownloadLink, name: str, url: str, code: str) -> No
     )
     letter = render_letter(
         "pack_code",
-        {"recipient_name": name, "reference": reference, "code": code, "expires_on": expires_on},
+        {"recipient_name": name, "reference": reference, "code": code, "expires_at": link.expires_at},
     )
     send_mail(
         link.recipient_email, letter.subject, letter.text, letter.html, category="pack.code", case_id=case.id

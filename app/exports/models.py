@@ -63,7 +63,8 @@ class DownloadLink(UUIDPrimaryKey, CreatedAt, Base):
     )
     case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
     audience: Mapped[LinkAudience] = mapped_column(str_enum(LinkAudience, "link_audience", 10))
-    recipient_email: Mapped[str] = mapped_column(EncryptedText("download_links.recipient_email"))
+    # None once the case record is reduced (app.cases.record_retention).
+    recipient_email: Mapped[str | None] = mapped_column(EncryptedText("download_links.recipient_email"))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     code_hash: Mapped[str] = mapped_column(String(64))
     expires_at: Mapped[datetime]

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from app.exports.codes import readable_data, readable_title
 from app.exports.content import PackItem
 from app.exports.pdf_values import ISO_DATE, inert, is_long, label, show
 
@@ -58,18 +59,20 @@ class ItemView:
 
 
 def item_view(item: PackItem) -> ItemView:
-    if item.category == "attendance" and isinstance(item.data.get("weeks"), list):
-        return ItemView(
-            "attendance", item.title, item.occurred_on, item.redacted, grid=attendance_grid(item.data)
-        )
-    view = ItemView("record", item.title, item.occurred_on, item.redacted)
+    """The item as printed: its data with codes decoded and internal ids left
+    out (``app.exports.codes``); the machine-readable copy keeps both."""
+    data = readable_data(item.data)
+    title = readable_title(item.category, item.title)
+    if item.category == "attendance" and isinstance(data.get("weeks"), list):
+        return ItemView("attendance", title, item.occurred_on, item.redacted, grid=attendance_grid(data))
+    view = ItemView("record", title, item.occurred_on, item.redacted)
     # A message or ticket reads as a heading line and its text; a record
     # with no text (identity, enrolment) as a two-column table.
     view.compact = any(
         is_long(v) or (isinstance(v, list) and any(isinstance(r, Mapping) and _has_long(r) for r in v))
-        for v in item.data.values()
+        for v in data.values()
     )
-    for key, value in item.data.items():
+    for key, value in data.items():
         if isinstance(value, list) and value and all(isinstance(v, Mapping) for v in value):
             if any(_has_long(row) for row in value):
                 view.threads.append((label(key), [_entry(row) for row in value]))

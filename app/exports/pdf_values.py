@@ -38,7 +38,7 @@ LABELS: dict[str, str] = {
     "send": "Special educational needs",
     "sen": "Special educational needs",
     "dob": "Date of birth",
-    "subject_is": "This person is the message's",
+    "subject_is": "This person is",
     "people_tagged": "People named",
     "sent_at": "Sent",
     "opened_at": "Opened",
@@ -46,6 +46,14 @@ LABELS: dict[str, str] = {
     "recorded_at": "Recorded",
     "occurred_at": "When",
     "wording_sha256": "Wording fingerprint (SHA-256)",
+    "person_kind": "Record held in",
+    "actor_kind": "Who",
+    "actor_name": "Name",
+    "actor_email": "Email",
+    "action": "What they did",
+    "area": "Where",
+    "restricted": "Use of this record is restricted",
+    "provision": "Type of support",
 }
 
 

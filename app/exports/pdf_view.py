@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from app.exports.codes import readable_title
 from app.exports.content import CategorySection, PackContent, RegisterFacts, ScheduleRow, WithheldCategory
 from app.exports.pdf_items import attendance_legend, item_view
 from app.exports.pdf_values import label, show
@@ -89,7 +90,11 @@ def schedule_view(
         listed.append(
             {
                 "where": where,
-                "title": show(row.title) if row.title is not None else "Not shown: the item is withheld",
+                "title": (
+                    show(readable_title(row.category, row.title))
+                    if row.title is not None
+                    else "Not shown: the item is withheld"
+                ),
                 "action": {"disclose": "Disclosed", "withhold": "Withheld", "redact": "Partly redacted"}[
                     row.action.value
                 ],

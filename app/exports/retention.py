@@ -108,7 +108,7 @@ def copies_of(case: Case) -> CaseCopies:
         .where(ResponsePack.case_id == case.id, ResponsePack.status != PackStatus.DESTROYED)
         .order_by(ResponsePack.version)
     ).all()
-    evidence = [item for item in case.evidence if item.blob.data_key.destroyed_at is None]
+    evidence = [item for item in case.evidence if item.blob.destroyed_at is None]
     items = db.session.scalar(
         select(func.count()).select_from(CollectedItem).where(CollectedItem.case_id == case.id)
     )

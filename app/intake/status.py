@@ -28,7 +28,7 @@ STAGES: dict[CaseStatus, str] = {
     CaseStatus.OPEN: "We are working on your request",
     CaseStatus.GATHERING: "We are searching the information held",
     CaseStatus.IN_REVIEW: "We are checking the information before we send it",
-    CaseStatus.APPROVED: "Your response is ready to send",
+    CaseStatus.APPROVED: "Our response to you is ready to send",
     CaseStatus.EXECUTING: "We are making the changes you asked for",
     CaseStatus.RESPONDED: "We have sent our response",
     CaseStatus.PAUSED: "Waiting for your answer",
@@ -37,19 +37,24 @@ STAGES: dict[CaseStatus, str] = {
     CaseStatus.CLOSED: "Your request is closed",
 }
 
+# Each move in the requester's words: what happened to their request, not
+# the name of our internal step (no "approved", "in review" or "executing").
 _MOVES: dict[str, str] = {
     CaseStatus.AWAITING_IDENTITY: "You confirmed your email address",
-    CaseStatus.OPEN: "We confirmed who you are",
-    CaseStatus.GATHERING: "We started searching the information held",
-    CaseStatus.IN_REVIEW: "We started checking the information found",
-    CaseStatus.APPROVED: "Your response was approved",
-    CaseStatus.EXECUTING: "We started making the changes",
-    CaseStatus.RESPONDED: "We sent our response",
+    CaseStatus.OPEN: "We finished checking who you are and started work on your request",
+    CaseStatus.GATHERING: "We started looking for the information you asked about",
+    CaseStatus.IN_REVIEW: "We started checking the information we found, before sending it to you",
+    CaseStatus.APPROVED: "We finished preparing our response to you",
+    CaseStatus.EXECUTING: "We started making the changes you asked for",
+    CaseStatus.RESPONDED: "We sent you our response",
     CaseStatus.PAUSED: "We asked you a question. The time limit is paused until you answer",
-    CaseStatus.REFUSED: "We refused the request. We emailed you the reasons and how to complain",
-    CaseStatus.WITHDRAWN: "The request was withdrawn",
-    CaseStatus.CLOSED: "The request was closed",
+    CaseStatus.REFUSED: "We could not go ahead with your request. We emailed you why, and how to complain",
+    CaseStatus.WITHDRAWN: "Your request was withdrawn",
+    CaseStatus.CLOSED: "We closed your request",
 }
+# A paused case goes back to where it was once the requester answers; it can
+# also be withdrawn or refused while paused, which is no answer.
+_RESUMED = frozenset({CaseStatus.OPEN, CaseStatus.GATHERING, CaseStatus.IN_REVIEW})
 
 _EVIDENCE = {
     EvidenceKind.IDENTITY: "We received your proof of identity",
@@ -100,7 +105,7 @@ def _event_text(event: CaseEvent, from_paused: bool) -> str | None:
         return "We received your request"
     if event.kind == "status_changed":
         to = event.data.get("to")
-        if from_paused and to != CaseStatus.PAUSED:
+        if from_paused and to in _RESUMED:
             return "You answered our question. The time limit started again"
         return _MOVES.get(to)
     if event.kind == "evidence_received":
@@ -108,11 +113,13 @@ def _event_text(event: CaseEvent, from_paused: bool) -> str | None:
     if event.kind == "extended":
         return "We extended the time limit and emailed you the reasons"
     if event.kind == "identity_requested":
-        return "We asked you for proof of identity"
+        return "We asked you to send proof of who you are"
     return None
 
 
 def public_timeline(case: Case) -> list[TimelineEntry]:
+    """What happened, oldest first (as ``case.events`` are), so the page
+    reads as a story: received, then confirmed, and so on."""
     entries = []
     for event in case.events:
         from_paused = event.kind == "status_changed" and event.data.get("from") == CaseStatus.PAUSED
@@ -169,7 +176,8 @@ def send_new_status_link(reference: str, email: str) -> bool:
     case = db.session.scalars(select(Case).where(Case.reference == reference.strip().upper())).first()
     if case is None:
         return False
-    matches = hmac.compare_digest(
+    # No address is kept once the case record is reduced: nothing can match.
+    matches = case.requester_email is not None and hmac.compare_digest(
         normalise_email(case.requester_email).encode(), normalise_email(email).encode()
     )
     if not matches or case.status is CaseStatus.SUBMITTED:

@@ -29,20 +29,29 @@ from app.intake.forms import (
     no_school_found,
     parse_request_form,
     school_from_query,
+    typed_values,
 )
 from app.intake.schemas import DESCRIPTION_MAX
 from app.intake.schools import MIN_QUERY, normalise_query, search_schools
-from app.security import client_ip_key, configured_limit, too_many_attempts
+from app.security import client_ip_key, configured_limit, too_many_attempts, wait_hint
 from app.sources.validation import FieldError
 
 log = logging.getLogger(__name__)
 
 bp = Blueprint("intake", __name__)
-bp.register_error_handler(429, too_many_attempts)
+
+
+def accepted(response: Response) -> bool:
+    """Only a submission the form took counts towards the limit: a parent
+    correcting a mistyped date is not sending another request."""
+    return response.status_code in (302, 303)
 
 
 _submit_limit = limiter.limit(
-    configured_limit("LIMIT_INTAKE_IP", "10 per hour"), key_func=client_ip_key, methods=["POST"]
+    configured_limit("LIMIT_INTAKE_IP", "10 per hour"),
+    key_func=client_ip_key,
+    methods=["POST"],
+    deduct_when=accepted,
 )
 _search_limit = limiter.limit(
     configured_limit("LIMIT_SCHOOL_SEARCH_IP", "120 per minute"), key_func=client_ip_key
@@ -156,6 +165,23 @@ def submit():
     case_id = case.id  # read before the commit expires it: no reload just for the id
     db.session.commit()
     return redirect(url_for(".confirm_form", case_id=case_id))
+
+
+@bp.errorhandler(429)
+def _too_many(error):
+    """The form again, with everything typed kept and how long to wait; any
+    other page of the blueprint gets the plain 429 page."""
+    if request.endpoint != "intake.submit":
+        return too_many_attempts(error)
+    result = FormResult(values=typed_values(request.form))
+    result.errors = [
+        (
+            "request_type",
+            f"Too many requests have been sent from your network in the last hour. {wait_hint()} "
+            "What you typed is kept below.",
+        )
+    ]
+    return _render_form(result), 429
 
 
 @bp.get("/request/sent")

@@ -19,6 +19,7 @@ from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from flask import current_app
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
@@ -73,6 +74,12 @@ LETTERS: dict[str, LetterSpec] = {
         "status_url",
         "Asks a question; the clock is paused until the answer arrives.",
     ),
+    "clock_restarted": _spec(
+        "requester",
+        "requester_name reference answered_on due_on",
+        "",
+        "The answer to a clarification question arrived: the clock runs again, and the new due date.",
+    ),
     "extension_notice": _spec(
         "requester",
         "requester_name reference reasons original_due_on new_due_on",
@@ -103,6 +110,12 @@ LETTERS: dict[str, LetterSpec] = {
         "",
         "A new private link to the status page, asked for with the reference and the email address.",
     ),
+    "withdrawal_confirmed": _spec(
+        "requester",
+        "requester_name reference form_url",
+        "",
+        "Staff recorded that the requester withdrew a confirmed request: it is confirmed to them.",
+    ),
     "unconfirmed_withdrawal": _spec(
         "requester",
         "requester_name days form_url",
@@ -111,13 +124,25 @@ LETTERS: dict[str, LetterSpec] = {
     ),
     "pack_link": _spec(
         "requester",
-        "recipient_name reference link_url expires_on max_downloads for_school",
+        "recipient_name reference link_url expires_at max_downloads for_school",
         "",
         "The secure link to the response pack (requester, or the school's contact); no code in it.",
     ),
+    "erasure_done": _spec(
+        "requester",
+        "requester_name reference organisation_name erased_on erased kept backups_clear_on recipients",
+        "",
+        "The erasure is done: what was erased and what was kept with its reason (no record content).",
+    ),
+    "rectification_done": _spec(
+        "requester",
+        "requester_name reference organisation_name corrected_on corrections not_corrected recipients",
+        "",
+        "The corrections are made: which fields were corrected, which not and why (no values).",
+    ),
     "pack_code": _spec(
         "requester",
-        "recipient_name reference code expires_on",
+        "recipient_name reference code expires_at",
         "",
         "The 6-digit code for a response pack link, always in an email of its own.",
     ),
@@ -142,6 +167,19 @@ def format_date(value: date | datetime | None) -> str:
     if isinstance(value, datetime):
         value = value.date()
     return f"{value.day} {value:%B %Y}"
+
+
+_UK = ZoneInfo("Europe/London")
+
+
+def format_moment(value: datetime | None) -> str:
+    """``4:37pm on 1 December 2026 (UK time)``: a moment a reader acts
+    before, such as a link's expiry, in the time on their clocks."""
+    if value is None:
+        raise LetterError("a time in a letter is missing")
+    local = value.astimezone(_UK)
+    hour = local.hour % 12 or 12
+    return f"{hour}:{local:%M}{'am' if local.hour < 12 else 'pm'} on {format_date(local.date())} (UK time)"
 
 
 def _request_type(value: Any) -> str:
@@ -171,6 +209,7 @@ def letter_environment(root: Path = TEMPLATE_ROOT) -> Environment:
         keep_trailing_newline=True,
     )
     env.filters["date"] = format_date
+    env.filters["moment"] = format_moment
     env.filters["request_type"] = _request_type
     env.filters["subject_role"] = _subject_role
     env.filters["plural"] = _plural

@@ -93,8 +93,9 @@ def retry_command(max_attempts: int) -> None:
     help="Run as if it were noon (UTC) on this date.",
 )  # fmt: skip
 def purge_command(dry_run: bool, as_of: datetime | None) -> None:
-    """Delete messages delivered (or kept in the outbox unsent) longer ago
-    than the sent-mail retention period."""
+    """Delete messages delivered (or kept in the outbox unsent), and failed
+    ones about no case last tried, longer ago than the sent-mail retention
+    period."""
     now = as_of.replace(hour=12, tzinfo=UTC) if as_of else None
     report = purge_old_mail(now, dry_run=dry_run)
     if dry_run:

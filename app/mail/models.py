@@ -44,6 +44,9 @@ class OutboxMessage(UUIDPrimaryKey, Base):
     # Never loaded; it is here so a flush writes a new case before the
     # messages about it (the unit of work orders rows by relationships).
     case: Mapped[Case | None] = relationship(lazy="raise")
+    # The staff account an invitation or password-reset email went to, so
+    # the Staff page shows one that was not delivered; None otherwise.
+    user_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
     # Addresses, subject and bodies are about a person: sealed at rest.
     recipients: Mapped[str] = mapped_column(EncryptedText("outbox_messages.recipients"))
     subject: Mapped[str] = mapped_column(EncryptedText("outbox_messages.subject"))

@@ -10,8 +10,12 @@ still says which letter went and when (its ``mail_sent`` lines carry the
 category). Messages kept because no SMTP server is configured (development)
 go the same number of days after they were written.
 
-Messages still waiting, or failed, stay: they have not done their work, and
-``flask mail outbox --status failed`` is how staff find them.
+Messages still waiting stay. A failed message about a case stays with the
+case (its page offers to send it again) until the case record is reduced.
+A failed message about no case (a staff invitation or password reset, whose
+link expired within days) goes the same number of days after its last
+attempt: by then the Staff page has long shown it, and a new invitation or
+reset is a new message.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import ColumnElement, delete, func, select
 
+from app.audit.services import record
 from app.db import utcnow
 from app.extensions import db
 from app.mail.models import OutboxMessage, OutboxStatus
@@ -38,11 +43,13 @@ class MailPurge:
     dry_run: bool
     sent: int
     unsent_outbox: int
+    failed_staff: int
 
     def __str__(self) -> str:
         verb = "would be deleted" if self.dry_run else "deleted"
         return (
-            f"{self.sent} delivered message(s) and {self.unsent_outbox} outbox-only message(s) "
+            f"{self.sent} delivered message(s), {self.unsent_outbox} outbox-only message(s) and "
+            f"{self.failed_staff} undelivered message(s) about no case "
             f"from before {self.cutoff:%Y-%m-%d %H:%M} UTC {verb}"
         )
 
@@ -52,25 +59,40 @@ def retention_days() -> int:
 
 
 # Which messages go, and from when their days are counted.
-_RULES = ((OutboxStatus.SENT, OutboxMessage.sent_at), (OutboxStatus.OUTBOX, OutboxMessage.created_at))
-
-
-def _expired(status: OutboxStatus, since: ColumnElement[datetime], cutoff: datetime) -> ColumnElement[bool]:
-    return (OutboxMessage.status == status) & (since < cutoff)
+_RULES: tuple[tuple[ColumnElement[bool], ColumnElement[datetime]], ...] = (
+    (OutboxMessage.status == OutboxStatus.SENT, OutboxMessage.sent_at),
+    (OutboxMessage.status == OutboxStatus.OUTBOX, OutboxMessage.created_at),
+    (
+        (OutboxMessage.status == OutboxStatus.FAILED) & OutboxMessage.case_id.is_(None),
+        # A failure written before attempts were timed counts from its writing.
+        func.coalesce(OutboxMessage.last_attempt_at, OutboxMessage.created_at),
+    ),
+)
 
 
 def purge_old_mail(now: datetime | None = None, *, dry_run: bool = False) -> MailPurge:
-    """Delete (or, with ``dry_run``, count) the messages past retention; the
-    caller commits. Recipient notices that pointed at a deleted message keep
-    their own record of it (the foreign key is set to null)."""
+    """Delete (or, with ``dry_run``, count) the messages past retention, and
+    record how many went (an audit event); the caller commits. Recipient
+    notices that pointed at a deleted message keep their own record of it
+    (the foreign key is set to null)."""
     cutoff = (now or utcnow()) - timedelta(days=retention_days())
     counts = []
-    for status, since in _RULES:
-        expired = _expired(status, since, cutoff)
+    for which, since in _RULES:
+        expired = which & (since < cutoff)
         if dry_run:
             counts.append(db.session.scalar(select(func.count()).select_from(OutboxMessage).where(expired)))
         else:
             gone = delete(OutboxMessage).where(expired).execution_options(synchronize_session=False)
             counts.append(db.session.execute(gone).rowcount)
-    sent, unsent_outbox = counts
-    return MailPurge(cutoff, dry_run, sent or 0, unsent_outbox or 0)
+    sent, unsent_outbox, failed_staff = (count or 0 for count in counts)
+    if not dry_run:
+        record(
+            "mail.purged",
+            data={
+                "sent": sent,
+                "outbox": unsent_outbox,
+                "failed_staff": failed_staff,
+                "cutoff": cutoff.isoformat(),
+            },
+        )
+    return MailPurge(cutoff, dry_run, sent, unsent_outbox, failed_staff)

@@ -18,7 +18,7 @@ from email.utils import formataddr, getaddresses, parseaddr
 from functools import lru_cache
 
 from flask import current_app
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 
 from app.audit.services import record
 from app.db import new_uuid, utcnow
@@ -45,13 +45,15 @@ def send_mail(
     *,
     category: str,
     case_id: uuid.UUID | None = None,
+    user_id: uuid.UUID | None = None,
 ) -> OutboxMessage:
     """Write a message to the outbox and, with SMTP configured, have it
     delivered once the caller's transaction commits.
 
     ``to`` is one address or several ("Name <address>" is accepted);
     ``category`` is a code such as ``"case.acknowledgement"``; ``case_id``
-    the case the message is about, if any (its page lists it). The caller
+    the case the message is about, if any (its page lists it); ``user_id``
+    the staff account it goes to, if any (the Staff page shows it). The caller
     commits. Raises ValueError for an unusable address, subject or category.
     """
     if not _CATEGORY.match(category):
@@ -65,6 +67,7 @@ def send_mail(
         id=new_uuid(),
         category=category,
         case_id=case_id,
+        user_id=user_id,
         sender=sender,
         recipients=recipients,
         subject=subject.strip(),
@@ -165,14 +168,21 @@ CATEGORY_LABELS = {
     "case.identity_request": "Request for proof of identity",
     "case.clarification": "Clarification question",
     "case.extension": "Extension notice",
+    "case.clock_restarted": "New due date after the answer",
     "case.refusal": "Refusal",
     "case.unconfirmed_withdrawal": "Withdrawn: never confirmed",
+    "case.withdrawal_confirmed": "Withdrawal confirmed",
     "case.reminder": "Due-date reminder",
     "case.recipient_notice": "Notice to a recipient (Art 19)",
+    "case.recipients_to_tell": "To the school: recipients it must tell (Art 19)",
     "case.restriction_lift_notice": "Restriction to be lifted",
     "case.restriction_lift_cancelled": "Restriction stays",
     "pack.link": "Response download link",
     "pack.code": "Response download code",
+    "case.erasure_done": "Erasure done: what was erased and kept",
+    "case.rectification_done": "Corrections made",
+    "accounts.staff_invite": "Invitation",
+    "accounts.password_reset": "Password reset",
 }
 
 
@@ -215,6 +225,30 @@ def send_again(case_id: uuid.UUID, message_id: uuid.UUID, actor_id: uuid.UUID) -
         data={"message": message.id, "attempts": message.attempts},
     )
     return message
+
+
+def latest_staff_mail(user_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, OutboxMessage]:
+    """Each staff account's newest invitation or password-reset email, by
+    account id: whether the last one they were sent arrived is what the
+    Staff page shows (an older failure is settled by a newer message)."""
+    ids = list(user_ids)
+    if not ids:
+        return {}
+    newest = (
+        select(
+            OutboxMessage.id,
+            func.row_number()
+            .over(
+                partition_by=OutboxMessage.user_id,
+                order_by=(OutboxMessage.created_at.desc(), OutboxMessage.id.desc()),
+            )
+            .label("position"),
+        )
+        .where(OutboxMessage.user_id.in_(ids))
+        .subquery()
+    )
+    query = select(OutboxMessage).join(newest, newest.c.id == OutboxMessage.id).where(newest.c.position == 1)
+    return {message.user_id: message for message in db.session.scalars(query)}  # type: ignore[misc]
 
 
 def list_outbox(*, status: OutboxStatus | None = None, limit: int = 20) -> Sequence[OutboxMessage]:

@@ -1,4 +1,5 @@
-"""Rendering the Art 19 notice and the restriction letters (a lift's advance
+"""Rendering the Art 19 letters (the notice to a recipient, and the school's
+list of recipients to tell) and the restriction letters (a lift's advance
 notice, its cancellation) with the same templates environment (and layout)
 as every other case letter.
 
@@ -24,6 +25,18 @@ REQUIRED: dict[str, frozenset[str]] = {
             "categories",
             "contact_name",
             "contact_email",
+        }
+    ),
+    # The school's contact asked to tell the recipients we hold no contact for.
+    "recipient_notice_school": frozenset(
+        {
+            "contact_name",
+            "reference",
+            "organisation_name",
+            "change",
+            "recipients",
+            "case_url",
+            "company_email",
         }
     ),
     "restriction_lifted": frozenset(

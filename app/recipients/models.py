@@ -20,9 +20,9 @@ class Change(enum.StrEnum):
 
 
 class RecipientKind(enum.StrEnum):
-    # The school (or nursery) itself: the controller the company acts for.
+    # Only on notices recorded before it was settled that the controller
+    # (the school, its trust) is no recipient of its own data: never recorded now.
     CONTROLLER = "controller"
-    # The trust the school belongs to, which shares its data.
     TRUST = "trust"
     # A recipient named in the processing register (e.g. the DfE).
     REGISTER = "register"

@@ -24,9 +24,10 @@ from sqlalchemy import ColumnElement, Uuid, cast, func, select
 from app.accounts.models import User
 from app.blobs.models import Blob
 from app.blobs.services import store_blob
-from app.cases import lifecycle
+from app.cases import letters, lifecycle
 from app.cases.models import Case, CaseStatus
 from app.cases.record_retention import check_letter_file
+from app.cases.services import send_letter
 from app.db import new_uuid, utcnow
 from app.extensions import db
 from app.jobs.models import Job
@@ -111,11 +112,30 @@ def finish(case: Case, actor: User | None) -> RectificationLetter:
     from app.recipients.services import notify_recipients
 
     proposals = proposals_for(case)
-    if any(p.status is S.APPLIED for p in proposals):
+    notices = (
         notify_recipients(case, "rectification", actor)
-    letter = build_letter(case, proposals, actor)
+        if any(p.status is S.APPLIED for p in proposals)
+        else []
+    )
+    context = letter_context(case, proposals, _corrected_on(proposals))
+    letter = build_letter(case, proposals, context, actor)
+    # The requester's answer by email: what the stored letter says, which
+    # fields but not their values.
+    answer = letters.rectification_done(
+        case,
+        corrected_on=context["corrected_on"],
+        corrections=[line["what"] for line in context["corrections"]],
+        not_corrected=context["not_corrected"],
+        recipients=sorted({notice.recipient_name for notice in notices}),
+    )
+    send_letter(case, answer, case.requester_email, "case.rectification_done")
     lifecycle.move(case, CaseStatus.RESPONDED, actor, data={"letter": letter.id})
     return letter
+
+
+def _corrected_on(proposals: Sequence[RectificationProposal]) -> date:
+    applied = [p.applied_at for p in proposals if p.applied_at is not None]
+    return max(applied).date() if applied else utcnow().date()
 
 
 def _what(proposal: RectificationProposal) -> str:
@@ -149,14 +169,16 @@ def letter_context(case: Case, proposals: Sequence[RectificationProposal], on: d
 
 
 def build_letter(
-    case: Case, proposals: Sequence[RectificationProposal], actor: User | None
+    case: Case,
+    proposals: Sequence[RectificationProposal],
+    context: dict,
+    actor: User | None,
 ) -> RectificationLetter:
-    """Render the confirmation letter and store it encrypted (caller commits)."""
+    """Render the confirmation letter from ``context`` (``letter_context``)
+    and store it encrypted (caller commits)."""
     from app.exports.pdf import render_document_pdf  # WeasyPrint is heavy to load
 
-    applied = [p.applied_at for p in proposals if p.applied_at is not None]
-    on = max(applied).date() if applied else utcnow().date()
-    pdf = render_document_pdf("rectification_confirmation", letter_context(case, proposals, on))
+    pdf = render_document_pdf("rectification_confirmation", context)
     blob = store_blob(pdf.data, PDF)
     latest = db.session.scalar(
         select(func.max(RectificationLetter.version)).where(RectificationLetter.case_id == case.id)

@@ -42,6 +42,11 @@ class RectificationLetter(UUIDPrimaryKey, CreatedAt, Base):
 
     blob: Mapped[Blob] = relationship()
 
+    @property
+    def destroyed_at(self) -> datetime | None:
+        """When the letter's file was destroyed with the case record, if it was."""
+        return self.blob.destroyed_at
+
 
 class RectificationProposal(UUIDPrimaryKey, CreatedAt, Base):
     """One field of one confirmed record, the value it had when proposed and

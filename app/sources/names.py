@@ -7,11 +7,27 @@ import unicodedata
 
 _NOT_LETTERS = re.compile(r"[^a-z]")
 
+# Letters that NFKD does not split into a base letter and an accent: folding
+# to ASCII would drop them ("Łukasz" -> "ukasz"), so "Lukasz" typed on a form
+# would only be a typo of the record. They are spelt as English writes them
+# instead. The stores keep keys: a change here needs a migration that
+# recomputes them (as 0024 did, with its own copy of this table).
+_TRANSLITERATED = str.maketrans(
+    {
+        "ł": "l", "Ł": "l", "ß": "ss", "ẞ": "ss", "ø": "o", "Ø": "o", "đ": "d", "Đ": "d",
+        "ð": "d", "Ð": "d", "þ": "th", "Þ": "th", "æ": "ae", "Æ": "ae", "œ": "oe", "Œ": "oe",
+        "\N{LATIN SMALL LETTER DOTLESS I}": "i", "ħ": "h", "Ħ": "h", "ŀ": "l", "Ŀ": "l",
+    }
+)  # fmt: skip
+
 
 def name_key(name: str) -> str:
-    """Lower-case ASCII letters only: accents folded, and hyphens, apostrophes
-    and spaces dropped, so "O'Brien-Núñez" and "obrien nunez" share a key."""
-    folded = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
+    """Lower-case ASCII letters only: accents folded, letters such as ł, ß
+    and ø spelt out, and hyphens, apostrophes and spaces dropped, so
+    "O'Brien-Núñez" and "obrien nunez" share a key, as do "Małgorzata" and
+    "Malgorzata"."""
+    spelt = name.translate(_TRANSLITERATED)
+    folded = unicodedata.normalize("NFKD", spelt).encode("ascii", "ignore").decode("ascii")
     return _NOT_LETTERS.sub("", folded.lower())
 
 

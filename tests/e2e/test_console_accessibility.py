@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from app.accounts.models import Role
 from app.extensions import db
+from app.mail import send_mail
 from app.mail.models import OutboxMessage, OutboxStatus
 from tests.e2e.conftest import assert_accessible, screenshot, serious_violations
 from tests.signin import PASSWORD, fresh_code, make_organisation, make_user
@@ -39,6 +40,11 @@ def test_dpo_signs_in_with_totp_and_console_pages_are_accessible(app, live_serve
     refused = db.session.scalars(select(OutboxMessage).where(OutboxMessage.case_id == case.id)).first()
     refused.status, refused.attempts = OutboxStatus.FAILED, 5
     refused.last_error = "SMTPRecipientsRefused: 550 5.1.1 recipient rejected"
+    # And a password-reset email to a member of staff: the admin's list
+    # warns of that too, and the Staff page says why.
+    member, _ = make_user("member@company.example", Role.CASEWORKER)
+    reset = send_mail(member.email, "Reset", "...", category="accounts.password_reset", user_id=member.id)
+    reset.status, reset.attempts, reset.last_error = OutboxStatus.FAILED, 5, refused.last_error
     db.session.commit()
 
     page.goto(f"{live_server}/console/")
@@ -54,6 +60,7 @@ def test_dpo_signs_in_with_totp_and_console_pages_are_accessible(app, live_serve
     page.keyboard.press("Enter")
     page.wait_for_selector("h1:has-text('Cases')")
     assert page.locator("#undelivered-heading").inner_text() == "Emails not delivered"
+    assert page.locator("#undelivered-staff-heading").inner_text() == "Staff emails not delivered"
     assert_accessible(page, "case list")
     screenshot(page, "11-console-cases")
 
@@ -69,6 +76,9 @@ def test_dpo_signs_in_with_totp_and_console_pages_are_accessible(app, live_serve
         screenshot(page, name)
     page.goto(f"{live_server}/console/cases/{case.id}")
     assert page.get_by_role("button", name="Send again").count() == 1
+    page.goto(f"{live_server}/console/staff")
+    assert "Password reset email: Not delivered" in page.locator(f"#staff-mail-{member.id}").inner_text()
+    assert_accessible(page, "staff page with an email not delivered")
 
 
 def test_admin_invites_staff_and_the_invitee_chooses_a_password_by_keyboard(app, live_server, page):

@@ -8,6 +8,7 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
+from app.cases.models import CaseStatus
 from app.extensions import db
 from app.mail import OutboxMessage
 from tests.unit.api.estate import build_estate
@@ -44,6 +45,40 @@ def test_case_list_filters_by_status_and_pages(client, estate):
     assert response.status_code == 422 and "status" in response.get_json()["error"]["fields"]
 
 
+def test_case_list_keeps_answered_cases_apart_when_asked(client, estate):
+    closed = new_case(estate.alder, requester_email="old@example.net", received_on=date(2024, 6, 3))
+    withdrawn = new_case(estate.alder, requester_email="new@example.net", received_on=date(2024, 8, 5))
+    closed.status, withdrawn.status = CaseStatus.CLOSED, CaseStatus.WITHDRAWN
+    db.session.commit()
+    alder, birch = estate.alder_case.reference, estate.birch_case.reference
+    assert _refs(client, estate, "admin") == [closed.reference, withdrawn.reference, alder, birch]
+    assert _refs(client, estate, "admin", "?answered=false") == [alder, birch]
+    assert _refs(client, estate, "admin", "?answered=true") == [withdrawn.reference, closed.reference]
+    assert _refs(client, estate, "admin", "?answered=true&status=closed") == [closed.reference]
+    assert _refs(client, estate, "birch", "?answered=true") == []
+    response = client.get("/api/v1/cases?answered=maybe", headers=estate.auth("admin"))
+    assert response.status_code == 422 and "answered" in response.get_json()["error"]["fields"]
+
+
+def test_an_answered_case_is_closed_and_an_open_one_is_not(client, estate):
+    alder = estate.alder_case
+    url = f"/api/v1/cases/{alder.reference}/close"
+    early = client.post(url, headers=estate.auth("alder"))
+    assert early.status_code == 409 and early.get_json()["error"]["code"] == "illegal_transition"
+    refused = client.post(
+        f"/api/v1/cases/{alder.reference}/refuse",
+        json={"reason": "manifestly_excessive", "detail": "The fourth request this month."},
+        headers=estate.auth("alder"),
+    )
+    assert refused.status_code == 200, refused.text
+    closed = client.post(url, headers=estate.auth("alder"))
+    assert closed.status_code == 200, closed.text
+    assert closed.get_json()["status"] == "closed"
+    assert client.post(url, headers=estate.auth("alder")).status_code == 409
+    other = client.post(f"/api/v1/cases/{estate.birch_case.reference}/close", headers=estate.auth("alder"))
+    assert other.status_code == 404
+
+
 def test_case_detail_shows_the_clock_and_timeline(client, estate):
     response = client.get(f"/api/v1/cases/{estate.alder_case.reference}", headers=estate.auth("alder"))
     assert response.status_code == 200
@@ -76,6 +111,22 @@ def test_identity_accept_opens_the_case(client, estate):
     )
     assert response.status_code == 200, response.text
     assert response.get_json()["status"] == "open"
+
+
+def test_identity_accept_for_someone_else_needs_the_authority_seen(client, estate):
+    reference = estate.birch_case.reference  # a parent asking for their child
+    body = {"decision": "accept", "method": "known_to_school", "reason": "Known to the office."}
+    response = client.post(f"/api/v1/cases/{reference}/identity", headers=estate.auth("birch"), json=body)
+    assert response.status_code == 422, response.text
+    assert response.get_json()["error"]["fields"]["authority_evidence"] == [
+        "enter the authority you saw (for example, a letter of authority or court order)"
+    ]
+    without_method = client.post(
+        f"/api/v1/cases/{reference}/identity",
+        headers=estate.auth("birch"),
+        json={"decision": "accept", "reason": "Known.", "authority_evidence": "Admission form."},
+    )
+    assert without_method.get_json()["error"]["fields"]["method"] == ["choose how identity was confirmed"]
 
 
 def test_bad_input_answers_422_with_field_messages(client, estate):
@@ -210,3 +261,19 @@ def test_assign_over_the_api_is_for_the_company_team_only(client, estate):
         f"/api/v1/cases/{reference}/assign", json={"assignee_id": None}, headers=estate.auth("caseworker")
     )
     assert unassigned.status_code == 200 and unassigned.get_json()["assignee_id"] is None
+
+
+def test_a_refusal_under_an_exception_says_so_with_the_reason(client, estate):
+    alder = estate.alder_case
+    detail = "The school must keep admission registers for three years after a pupil leaves (Art 17(3)(b))."
+    refused = client.post(
+        f"/api/v1/cases/{alder.reference}/refuse",
+        json={"reason": "exception_applies", "detail": detail},
+        headers=estate.auth("alder"),
+    )
+    assert refused.status_code == 200, refused.text
+    assert refused.get_json()["refusal_reason"] == "exception_applies"
+    [letter] = db.session.scalars(select(OutboxMessage).filter_by(case_id=alder.id, category="case.refusal"))
+    wording = "the law allows us not to do what you asked, or requires us to keep the information"
+    assert wording in letter.text_body
+    assert detail in letter.text_body and "ico.org.uk" in letter.text_body

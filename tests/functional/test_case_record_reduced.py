@@ -20,11 +20,12 @@ from app.cases import services as case_services
 from app.cases.models import Case, CaseStatus
 from app.db import new_uuid
 from app.erasure.models import ErasurePlan, PlanStatus
+from app.exports import links
 from app.extensions import db
-from app.rectification.models import RectificationLetter
+from app.rectification.models import ProposalStatus, RectificationLetter, RectificationProposal
 from app.restriction.models import Restriction
 from app.sources.protocol import PersonKind
-from tests.signin import make_user, sign_in
+from tests.signin import csrf_token, make_user, sign_in
 from tests.unit.api.estate import build_estate
 from tests.unit.cases.factory import new_case
 from tests.unit.exports.factory import decide_all, gathered_case, stored_pack
@@ -95,6 +96,44 @@ def test_api_answers_nulls_where_the_details_were_and_says_when(app, client, lon
     assert (body["reference"], body["status"], body["subject_role"]) == (old.reference, "withdrawn", "pupil")
     assert body["events"][-1]["kind"] == "record_reduced"
     assert not any(text in answer.text for text in PERSONAL)
+
+
+def test_a_case_with_two_proposals_for_the_same_field_is_reduced(app, long_closed):
+    """A parent's mobile number corrected on their contact records at two
+    schools: the proposals differ only by record, which the reduction
+    unlinks, each to a stand-in of its own."""
+    estate, _old, _recent = long_closed
+    case = new_case(estate.birch_primary, request_type="rectification", requester_email="two@example.net")
+    for _ in range(2):
+        db.session.add(
+            RectificationProposal(
+                id=new_uuid(), case_id=case.id, kind=PersonKind.CONTACT, record_id=new_uuid(),
+                field="mobile_phone", before_value="07700 900001", proposed_value="07700 900002",
+                status=ProposalStatus.APPLIED,
+            )
+        )  # fmt: skip
+    case_services.withdraw(case, None)
+    case.closed_at = CLOSED
+    db.session.commit()
+    done = _run(app, "--as-of", "2026-11-04")
+    assert done.exit_code == 0, done.output
+    assert "2 case record(s) reduced" in done.output
+    db.session.expire_all()
+    proposals = db.session.scalars(select(RectificationProposal).filter_by(case_id=case.id))
+    assert {(p.record_id == p.id, p.proposed_value) for p in proposals} == {(True, None)}
+
+
+def test_asking_for_a_new_status_link_to_a_reduced_case_sends_nothing(app, client, long_closed):
+    _estate, old, _recent = long_closed
+    _reduce(app)
+    token = csrf_token(client, "/request/status")
+    form = {"csrf_token": token, "reference": old.reference, "email": "jo.parent@example.com"}
+    answer = client.post("/request/status", data=form)
+    assert answer.status_code == 200  # the same answer as for any reference and address
+    refused = select(func.count()).where(
+        AuditEvent.action == "case.status_link_refused", AuditEvent.object_id == old.id
+    )
+    assert db.session.scalar(refused) == 1
 
 
 def test_console_pages_open_and_say_the_record_was_reduced(app, long_closed):
@@ -194,6 +233,11 @@ def test_letter_files_destroyed_with_the_record_answer_410_and_the_pages_say_so(
         answer = client.get(f"/api/v1/cases/{case.reference}/{download}", headers=estate.auth("trust"))
         assert answer.status_code == 410 and answer.get_json()["error"]["code"] == "destroyed"
         assert PDF not in answer.data
+    # The API's descriptions say so before anyone tries the download.
+    plan = client.get(f"/api/v1/cases/{erasure.reference}/erasure", headers=estate.auth("trust")).get_json()
+    assert plan["certificate_ready"] is False and plan["certificate_destroyed_at"] is not None
+    page = client.get(f"/api/v1/cases/{rectification.reference}/rectification", headers=estate.auth("trust"))
+    assert page.get_json()["letter"]["destroyed_at"] is not None
     downloads = select(func.count()).where(
         AuditEvent.action.in_(["erasure.certificate_downloaded", "rectification.letter_downloaded"])
     )
@@ -204,6 +248,9 @@ def test_letter_files_destroyed_with_the_record_answer_410_and_the_pages_say_so(
 def world(app, db_session):
     app.config["REDIS_URL"] = None  # jobs inline (CI also runs with REDIS_URL set)
     return build_world(db_session)
+
+
+REQUESTER_EMAIL = "siobhan.obrien@example.org"
 
 
 @pytest.fixture
@@ -217,13 +264,14 @@ def reduced_gathered(app, world):
     db.session.commit()
     pack = stored_pack(case, user)
     lifecycle.move(case, CaseStatus.APPROVED, user)
-    lifecycle.move(case, CaseStatus.RESPONDED, user)
+    links.send_pack(pack, "requester", user)  # the link's address is the requester's email
     lifecycle.move(case, CaseStatus.CLOSED, user)
     case.closed_at = CLOSED
     db.session.commit()
     client = app.test_client()
     sign_in(client, user, secret)
     assert "Siobhan" in client.get(f"/console/cases/{case.id}").text  # what the reduction must remove
+    assert REQUESTER_EMAIL in client.get(f"/console/cases/{case.id}/pack").text
     _reduce(app)
     return client, {"Authorization": f"Bearer {token}"}, case, pack
 
@@ -234,7 +282,7 @@ def test_every_page_of_a_gathered_case_opens_after_its_record_is_reduced(reduced
     for page in pages:
         answer = client.get(f"/console/cases/{case.id}{page}")
         assert answer.status_code == 200, (page, answer.status_code)
-        for text in ("Siobhan", "O'Brien", "O&#39;Brien", "Amelia", "None,", ": None"):
+        for text in ("Siobhan", "O'Brien", "O&#39;Brien", "Amelia", REQUESTER_EMAIL, "None,", ": None"):
             assert text not in answer.text, (page, text)
     gone = client.get(f"/console/cases/{case.id}/pack/{pack.id}/pdf")
     assert gone.status_code in (404, 410)
@@ -254,6 +302,7 @@ def test_every_api_answer_about_a_reduced_case_matches_the_document(app, reduced
         response = call.call()
         call.validate_response(response)
         assert response.status_code in (200, 404, 410), (operation.path, response.status_code)
-        assert "Siobhan" not in response.text and "Amelia" not in response.text, operation.path
+        for text in ("Siobhan", "Amelia", REQUESTER_EMAIL):
+            assert text not in response.text, (operation.path, text)
         called += 1
     assert called >= 14

@@ -14,6 +14,7 @@ from app.accounts.models import Role
 from app.api.tokens import issue_token
 from app.audit.models import AuditEvent
 from app.db import utcnow
+from app.mail.models import OutboxMessage
 from app.rights.models import HoldSubject
 from tests.unit.api.estate import make_user
 from tests.unit.erasure.factory import HOLD_REASON, gathered_erasure, hold
@@ -64,11 +65,19 @@ def test_erasure_plan_approve_execute_and_certificate_through_the_api(client, db
     executed = client.post(f"{base}/execute", headers=auth["elm"])
     assert executed.status_code == 202, executed.text
     done = executed.get_json()
-    assert done["status"] == "done" and done["certificate_ready"]
+    assert done["status"] == "done" and done["certificate_ready"] and done["certificate_destroyed_at"] is None
     assert {s["state"] for s in done["steps"]} == {"done"}
     assert (
         client.get(f"/api/v1/cases/{case.reference}", headers=auth["elm"]).get_json()["status"] == "responded"
     )
+    # The requester is answered by email: what went, what stayed and why.
+    [answer] = db_session.scalars(select(OutboxMessage).where(OutboxMessage.category == "case.erasure_done"))
+    assert answer.case_id == case.id and answer.recipient_list == [case.requester_email]
+    assert answer.subject == f"Your request {case.reference}: what we erased"
+    erased, kept = answer.text_body.split("WHAT WE KEPT, AND WHY", 1)
+    assert "anonymised" in erased and "attendance" not in erased
+    assert "attendance" in kept.lower() and steps[("pupils", "attendance")]["reason"] in kept
+    assert "ico.org.uk" in answer.text_body and "Amelia" not in answer.subject
 
     certificate = client.get(f"{base}/certificate", headers=auth["elm"])
     assert certificate.status_code == 200 and certificate.mimetype == "application/pdf"

@@ -6,6 +6,7 @@ and downloading what arrived)."""
 
 from __future__ import annotations
 
+import html
 import io
 import re
 from datetime import timedelta
@@ -17,7 +18,7 @@ from app.accounts.models import Role
 from app.audit.models import AuditEvent
 from app.blobs.models import BlobChunk
 from app.blobs.services import open_blob
-from app.cases import services
+from app.cases import lifecycle, services
 from app.cases.models import Case, CaseEvidence, CaseStatus, CaseStatusLink
 from app.cases.status_links import DAYS_AFTER_CLOSE, mint_status_link, revoke_status_links
 from app.db import utcnow
@@ -376,3 +377,57 @@ def test_new_link_form_explains_bad_input(client):
     assert "Enter your reference, like SAR-2026-000123" in response.text
     assert "Enter an email address in the correct format" in response.text
     assert 'value="my request"' in response.text
+
+
+def _timeline(page: str) -> list[str]:
+    """The timeline's lines, in the order shown, without their dates."""
+    listed = page.split('<ol class="timeline">', 1)[1].split("</ol>", 1)[0]
+    return [
+        re.sub(r"\s+", " ", html.unescape(line)).strip()
+        for line in re.findall(r'<span class="timeline__date">[^<]*</span>(.*?)</li>', listed, re.S)
+    ]
+
+
+def test_timeline_reads_oldest_first_in_the_requesters_words(client, school, caseworker):
+    case = _case(school, requester_relationship="parent_carer")
+    services.decide_identity(
+        case,
+        caseworker,
+        accepted=True,
+        method="known_to_school",
+        reason="Known to the office.",
+        authority_evidence="Mother on the admission form.",
+    )
+    services.pause(case, caseworker, reason="clarify_dates", question="Which school years?")
+    services.resume(case, caseworker)
+    for status in (CaseStatus.GATHERING, CaseStatus.IN_REVIEW, CaseStatus.APPROVED, CaseStatus.RESPONDED):
+        lifecycle.move(case, status, caseworker)
+    db.session.commit()
+    page = client.get(_link(case)).text
+    assert "What has happened so far" in page
+    assert _timeline(page) == [
+        "We received your request",
+        "You confirmed your email address",
+        "We finished checking who you are and started work on your request",
+        "We asked you a question. The time limit is paused until you answer",
+        "You answered our question. The time limit started again",
+        "We started looking for the information you asked about",
+        "We started checking the information we found, before sending it to you",
+        "We finished preparing our response to you",
+        "We sent you our response",
+    ]
+    assert "approved" not in page.lower()
+
+
+def test_a_request_withdrawn_while_waiting_for_an_answer_does_not_say_it_was_answered(
+    client, school, caseworker
+):
+    case = _paused(school, caseworker)
+    services.withdraw(case, caseworker)
+    db.session.commit()
+    lines = _timeline(client.get(_link(case)).text)
+    assert lines[-2:] == [
+        "We asked you a question. The time limit is paused until you answer",
+        "Your request was withdrawn",
+    ]
+    assert "You answered our question. The time limit started again" not in lines

@@ -121,3 +121,168 @@ def test_audit_table_refuses_changes_at_database_level(app, db_session, operatio
         db_session.execute(text(operation))
         db_session.flush()
     db_session.rollback()
+
+
+def _insert_row(connection, table: str, given: dict[str, object]) -> None:
+    """A row of ``table`` with ``given`` values and a plausible one for every
+    other column that needs one (read from SQLite's own description)."""
+    import uuid
+
+    from sqlalchemy import text
+
+    values = dict(given)
+    described = connection.execute(text(f"PRAGMA table_info({table})"))
+    for _position, name, kind, not_null, default, _key in described:
+        if name in values or not not_null or default is not None:
+            continue
+        kind = kind.upper()
+        if name == "id" or name.endswith("_id") or kind == "CHAR(32)":
+            values[name] = uuid.uuid4().hex
+        elif any(part in kind for part in ("INT", "BOOL", "FLOAT", "NUMERIC")):
+            values[name] = 0
+        elif "DATETIME" in kind:
+            values[name] = "2020-01-01 00:00:00.000000"
+        elif "DATE" in kind:
+            values[name] = "2020-01-01"
+        else:
+            values[name] = b"x" if "BLOB" in kind else "x"
+    names = ", ".join(values)
+    statement = f"INSERT INTO {table} ({names}) VALUES (:{', :'.join(values)})"  # noqa: S608 (test data)
+    connection.execute(text(statement), values)
+
+
+def test_sqlite_migrations_that_rebuild_a_table_keep_the_rows_that_refer_to_it(tmp_path):
+    """SQLite alters a column by rebuilding the table; with foreign keys
+    enforced, dropping the old ``cases`` (0020) or ``outbox_messages`` (0021,
+    0022) would delete every case's events and pauses (ON DELETE CASCADE)
+    and unlink every recipient notice from its email (SET NULL)."""
+    import uuid
+
+    from sqlalchemy import text
+
+    app = create_app(environ_for_tests(f"sqlite:///{tmp_path / 'kept.sqlite'}", tmp_path))
+    with app.app_context():
+        upgrade(revision="0019")
+        organisation, case, message = (uuid.uuid4().hex for _ in range(3))
+        with db.engine.begin() as connection:
+            school = {"id": organisation, "kind": "school", "nation": "england"}
+            _insert_row(connection, "organisations", school)
+            _insert_row(
+                connection,
+                "cases",
+                {"id": case, "organisation_id": organisation, "status": "closed", "request_type": "access",
+                 "requester_relationship": "self", "subject_role": "pupil", "reference": "SAR-2020-000001"},
+            )  # fmt: skip
+            _insert_row(connection, "case_events", {"case_id": case, "kind": "created", "data": "{}"})
+            _insert_row(connection, "case_pauses", {"case_id": case, "reason": "clarify_scope"})
+            _insert_row(connection, "outbox_messages", {"id": message, "status": "sent", "category": "x.y"})
+            _insert_row(
+                connection,
+                "recipient_notices",
+                {"case_id": case, "outbox_message_id": message, "change": "erasure",
+                 "recipient_kind": "controller", "channel": "email", "status": "sent"},
+            )  # fmt: skip
+        counts = text(
+            "SELECT (SELECT count(*) FROM cases), (SELECT count(*) FROM case_events), "
+            "(SELECT count(*) FROM case_pauses), (SELECT count(outbox_message_id) FROM recipient_notices)"
+        )
+        with db.engine.connect() as connection:
+            before = tuple(connection.execute(counts).one())
+        upgrade()
+        with db.engine.connect() as connection:
+            after = tuple(connection.execute(counts).one())
+            enforced = connection.exec_driver_sql("PRAGMA foreign_keys").scalar()
+        db.engine.dispose()
+    assert before == (1, 1, 1, 1)
+    assert after == before
+    assert enforced == 1  # switched back on for the app's connections
+
+
+# Each row: its table, forename, surname, keys before 0024 and after it.
+_NAMED = [
+    ("pupils", "Małgorzata", "Wójcik", ("magorzata", "wojcik"), ("malgorzata", "wojcik")),
+    ("pupils", "Amelia", "Smith", ("kept", "kept"), ("kept", "kept")),  # ASCII only: not read
+    ("contacts", "Søren", "Strauß", ("sren", "strau"), ("soren", "strauss")),
+    ("contacts", "Siobhan", "Núñez", ("siobhan", "nunez"), ("siobhan", "nunez")),
+    ("employees", "Łukasz", "Żółć", ("ukasz", "zoc"), ("lukasz", "zolc")),
+]
+_NAME_COLUMNS = {
+    "pupils": ("legal_forename", "legal_surname"),
+    "contacts": ("forename", "surname"),
+    "employees": ("forename", "surname"),
+}
+_OTHER_COLUMNS = {
+    "pupils": {"upn": "A801200000001", "date_of_birth": "2016-03-09", "gender": "F", "fsm_eligible": False},
+    "contacts": {},
+    "employees": {
+        "staff_number": "S1", "gender": "M", "role": "Teacher", "teaching_status": "Qualified",
+        "start_date": "2015-09-01",
+    },
+}  # fmt: skip
+
+
+def _name_keys_transliterated(url: str, instance) -> None:
+    """Migration 0024 recomputes the stored name keys of rows whose names
+    are not plain ASCII, spelling out the ł, ß, ø and the like that the old
+    key dropped, and leaves every other row alone; its downgrade puts the
+    old keys back."""
+    import uuid
+
+    from sqlalchemy import text
+
+    from app.sources.names import name_key
+
+    def stored_keys() -> list[tuple[str, str, str]]:
+        with db.engine.connect() as connection:
+            return sorted(
+                tuple(row)
+                for table, (forename, _surname) in _NAME_COLUMNS.items()
+                for row in connection.execute(
+                    text(f"SELECT {forename}, forename_key, surname_key FROM {table}")  # noqa: S608 (test data)
+                )
+            )
+
+    app = create_app(environ_for_tests(url, instance))
+    with app.app_context():
+        upgrade(revision="0023")
+        with db.engine.begin() as connection:
+            sqlite = connection.dialect.name == "sqlite"
+            org = uuid.uuid4().hex if sqlite else uuid.uuid4()
+            connection.execute(
+                text(
+                    "INSERT INTO organisations (id, created_at, name, kind, nation, contract_start, "
+                    "dp_contact_name, dp_contact_email) VALUES (:id, CURRENT_TIMESTAMP, 'Elm', 'school', "
+                    "'england', '2020-01-01', 'DPO', 'dpo@elm.example')"
+                ),
+                {"id": org},
+            )
+            for table, forename, surname, (forename_key, surname_key), _new in _NAMED:
+                forename_column, surname_column = _NAME_COLUMNS[table]
+                values = {
+                    "id": uuid.uuid4().hex if sqlite else uuid.uuid4(), "organisation_id": org,
+                    forename_column: forename, surname_column: surname, "forename_key": forename_key,
+                    "surname_key": surname_key, **_OTHER_COLUMNS[table],
+                }  # fmt: skip
+                statement = (
+                    f"INSERT INTO {table} (created_at, {', '.join(values)}) "  # noqa: S608 (test data)
+                    f"VALUES (CURRENT_TIMESTAMP, :{', :'.join(values)})"
+                )
+                connection.execute(text(statement), values)
+        upgrade()
+        upgraded = stored_keys()
+        downgrade(revision="0023")
+        downgraded = stored_keys()
+        db.engine.dispose()
+    assert upgraded == sorted((forename, *new) for _table, forename, _surname, _old, new in _NAMED)
+    assert downgraded == sorted((forename, *old) for _table, forename, _surname, old, _new in _NAMED)
+    for _table, forename, surname, old, new in _NAMED:
+        if old != new:  # the migration's copy of the key agrees with the app's
+            assert (name_key(forename), name_key(surname)) == new
+
+
+def test_name_keys_transliterated_on_sqlite(tmp_path):
+    _name_keys_transliterated(f"sqlite:///{tmp_path / 'names.sqlite'}", tmp_path)
+
+
+def test_name_keys_transliterated_on_postgresql(postgres_database, tmp_path):
+    _name_keys_transliterated(postgres_database, tmp_path)

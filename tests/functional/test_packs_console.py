@@ -85,6 +85,11 @@ def test_build_download_send_and_revoke_in_the_console(client, setting):
     assert link.revoked_at is not None and link.revoked_by_id == user.id
     final = client.get(page)
     assert "Revoked" in final.text and final.text.count(">Revoke<") == 1
+    requester_link = db.session.scalars(select(DownloadLink).filter_by(audience="requester")).one()
+    requester_link.download_count = requester_link.max_downloads
+    db.session.commit()
+    used_up = client.get(page).text
+    assert "Used up" in used_up and ">Revoke<" not in used_up  # it opens nothing already
     assert "Mark as responded" not in final.text  # responded already
 
     rebuilt = _post(client, page, f"{page}/build")  # a rebuild while responding

@@ -9,10 +9,12 @@ import io
 
 import pytest
 from pypdf import PdfReader
+from sqlalchemy import select
 
 from app.accounts.models import Role
 from app.api.tokens import issue_token
 from app.extensions import db
+from app.mail.models import OutboxMessage
 from app.sources.pupils.models import Pupil
 from tests.unit.api.estate import make_user
 from tests.unit.rectification.factory import rectification_case
@@ -90,7 +92,7 @@ def test_propose_decide_approve_apply_and_download(client, setting):
         "postcode": "applied",
         "middle_names": "refused",
     }
-    assert result["letter"]["version"] == 1
+    assert result["letter"]["version"] == 1 and result["letter"]["destroyed_at"] is None
     assert db.session.get(Pupil, world.amelia.id, populate_existing=True).postcode == "LS2 7EW"
 
     letter = client.get(f"{base}/confirmation", headers=auth["elm"])
@@ -98,6 +100,14 @@ def test_propose_decide_approve_apply_and_download(client, setting):
     assert letter.headers["Content-Disposition"].startswith("attachment;")
     text = " ".join(PdfReader(io.BytesIO(letter.data)).pages[0].extract_text().split())
     assert "LS1 4AP LS2 7EW" in text and "Rose is on her birth certificate." in text
+
+    # The requester is answered by email: which fields, never their values.
+    [answer] = db.session.scalars(select(OutboxMessage).filter_by(category="case.rectification_done"))
+    assert answer.case_id == case.id and answer.recipient_list == [case.requester_email]
+    corrected, not_changed = answer.text_body.split("WHAT WE DID NOT CHANGE, AND WHY", 1)
+    assert "Postcode" in corrected and "Middle names" in not_changed
+    assert "Rose is on her birth certificate." in not_changed
+    assert "LS2 7EW" not in answer.text_body and "LS1 4AP" not in answer.text_body
 
     again = client.post(f"{base}/apply", headers=auth["elm"])
     assert again.status_code == 409

@@ -6,10 +6,12 @@ another school's user gets not found."""
 
 from __future__ import annotations
 
+from html.parser import HTMLParser
 from urllib.parse import quote
 
 import pytest
 from sqlalchemy import select
+from werkzeug.datastructures import MultiDict
 
 from app.accounts.models import Role
 from app.cases.models import CaseStatus
@@ -17,7 +19,7 @@ from app.extensions import db
 from app.review.models import Action, ItemDecision
 from app.sources.access_log.models import AccessLogEntry
 from tests.signin import csrf_token, make_user, sign_in
-from tests.unit.review.factory import gathered_amelia, items_of, key_of
+from tests.unit.review.factory import gathered_amelia, items_of, key_of, regather
 from tests.unit.sources.factories import build_world
 
 
@@ -252,3 +254,109 @@ def test_another_schools_user_gets_not_found(client, db_session, setting):
         db_session.scalars(select(AccessLogEntry).where(AccessLogEntry.actor_email == oak_user.email)).all()
         == []
     )
+
+
+class _DecisionForm(HTMLParser):
+    """What a browser would send from the item page's decision form, as the
+    page left it: checked radios and boxes, the selected option, textareas."""
+
+    def __init__(self, html: str) -> None:
+        super().__init__()
+        self.fields: list[tuple[str, str]] = []
+        self._in_form = False
+        self._select: str | None = None
+        self._textarea: str | None = None
+        self._text = ""
+        self.feed(html)
+
+    def handle_starttag(self, tag, attrs):
+        attributes = dict(attrs)
+        if tag == "form":
+            self._in_form = (attributes.get("action") or "").endswith("/review/decide")
+        if not self._in_form:
+            return
+        name = attributes.get("name")
+        if tag == "input" and name:
+            kind = attributes.get("type", "text")
+            if kind not in ("checkbox", "radio") or "checked" in attributes:
+                self.fields.append((name, attributes.get("value") or ""))
+        elif tag == "select":
+            self._select = name
+        elif tag == "option" and self._select and "selected" in attributes:
+            self.fields.append((self._select, attributes.get("value") or ""))
+        elif tag == "textarea":
+            self._textarea, self._text = name, ""
+
+    def handle_data(self, data):
+        if self._textarea:
+            self._text += data
+
+    def handle_endtag(self, tag):
+        if tag == "form":
+            self._in_form = False
+        elif tag == "select":
+            self._select = None
+        elif tag == "textarea" and self._textarea:
+            # A browser drops the one newline straight after <textarea>.
+            self.fields.append((self._textarea, self._text.removeprefix("\n")))
+            self._textarea = None
+
+
+def _save_again_with_a_note(client, case, key: str, note: str):
+    """Open the item, keep what its form shows, write a note and save."""
+    page = client.get(_item_page(case, key))
+    fields = [(name, value) for name, value in _DecisionForm(page.text).fields if name != "note"]
+    assert ("action", "redact") in fields and ("exemption", "third_party") in fields
+    return page, client.post(f"{_page(case)}/decide", data=MultiDict([*fields, ("note", note)]))
+
+
+def test_a_redaction_reopens_with_its_parts_and_saves_again_unchanged(elm):
+    """An item redacted for typed words opens with those parts chosen, so
+    saving it again (to add a note) keeps the same redactions; after a
+    re-gather changed the item, the words at the places redacted before are
+    in the words box, to check, and saving again keeps them too."""
+    client, case, _ = elm
+    key = key_of(case, "correspondence")
+    first = _post(
+        client,
+        _item_page(case, key),
+        f"{_page(case)}/decide",
+        {"item_key": key, "action": "redact", "exemption": "third_party", "phrases": "mrs o'brien\nwell"},
+    )
+    assert first.status_code == 303
+    redacted = [{"field": "body", "start": 5, "end": 16}, {"field": "body", "start": 38, "end": 42}]
+    assert _decision(case, key).redactions == redacted
+
+    page, again = _save_again_with_a_note(client, case, key, "Her sister's teacher")
+    assert ("spans", "body:5:16") in _DecisionForm(page.text).fields
+    assert again.status_code == 303, again.text
+    decision = _decision(case, key)
+    assert decision.redactions == redacted and decision.note == "Her sister's teacher"
+
+    regather(case, key, sent_at="2024-11-03T11:00:00+00:00")
+    page, again = _save_again_with_a_note(client, case, key, "Checked after the re-gather")
+    assert "Changed since it was decided" in page.text and "filled in: check each" in page.text
+    assert ("phrases", "Mrs O'Brien\nwell") in _DecisionForm(page.text).fields
+    assert again.status_code == 303, again.text
+    decision = _decision(case, key)
+    assert decision.redactions == redacted and decision.note == "Checked after the re-gather"
+
+
+def test_a_redaction_changed_by_a_re_gather_offers_the_words_now_in_its_place(elm):
+    """Offsets are all a decision stores: when the text moved, the words now
+    at those places are offered (visibly, to check), never ticked offsets."""
+    client, case, _ = elm
+    key = key_of(case, "correspondence")
+    _post(
+        client,
+        _item_page(case, key),
+        f"{_page(case)}/decide",
+        {"item_key": key, "action": "redact", "exemption": "third_party", "spans": "body:29:33"},
+    )
+    regather(case, key, body="Dear Mrs O'Brien, Amelia and Isla did very well.")
+    page = client.get(_item_page(case, key))
+    fields = _DecisionForm(page.text).fields
+    assert ("phrases", "Isla") in fields and not [value for name, value in fields if name == "spans"]
+    regather(case, key, body="Short.")
+    page = client.get(_item_page(case, key))
+    assert ("phrases", "") in _DecisionForm(page.text).fields and "filled in" not in page.text

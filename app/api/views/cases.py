@@ -107,8 +107,10 @@ def _act(reference: str, action: Callable[[Case], Any]) -> dict[str, Any]:
 )
 def list_cases_view(query: dict[str, Any]) -> Page[Case]:
     """Confirmed cases in your organisations, soonest statutory due date first
-    (paused cases, whose date is unknown, last)."""
-    return paginate(list_cases(current_user(), status=query.get("status")), query["page"], query["per_page"])
+    (paused cases, whose date is unknown, last); with ``answered=true``, the
+    answered and ended ones, newest received first."""
+    cases = list_cases(current_user(), status=query.get("status"), answered=query.get("answered"))
+    return paginate(cases, query["page"], query["per_page"])
 
 
 @operation(bp, "/cases/<reference>", "GET", summary="One case", tag="cases", response=CaseSchema)
@@ -238,6 +240,23 @@ def withdraw_view(reference: str) -> dict[str, Any]:
     """The requester withdrew; the case ends."""
     user = current_user()
     return _act(reference, lambda case: services.withdraw(case, user))
+
+
+@operation(
+    bp,
+    "/cases/<reference>/close",
+    "POST",
+    summary="Close an answered case",
+    tag="cases",
+    response=CaseSchema,
+    errors=_CONFLICT,
+)
+def close_view(reference: str) -> dict[str, Any]:
+    """A responded or refused case whose work is over; 409 from any other
+    status. The retention of its copies and, years later, of its record
+    runs from its closing."""
+    user = current_user()
+    return _act(reference, lambda case: services.close(case, user))
 
 
 @operation(

@@ -42,7 +42,8 @@ def _plan(plan: ErasurePlan) -> dict[str, Any]:
         }
         for step in plan.steps
     ]  # fmt: skip
-    return {**shown, "steps": steps, "certificate_ready": plan.certificate_blob_id is not None}
+    ready = plan.certificate_blob_id is not None and plan.certificate_destroyed_at is None
+    return {**shown, "steps": steps, "certificate_ready": ready}
 
 
 def _act(action) -> ErasurePlan:

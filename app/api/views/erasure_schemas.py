@@ -42,5 +42,12 @@ class ErasurePlanSchema(Schema):
     backups_expire_on = fields.Date(
         required=True, allow_none=True, metadata={"description": "When backups holding the data age out."}
     )
-    certificate_ready = fields.Boolean(required=True)
+    certificate_ready = fields.Boolean(
+        required=True, metadata={"description": "Whether the certificate can be downloaded now."}
+    )
+    certificate_destroyed_at = fields.DateTime(
+        required=True,
+        allow_none=True,
+        metadata={"description": "When the certificate's file was destroyed with the reduced case record."},
+    )
     steps = fields.List(fields.Nested(ErasureStepSchema), required=True)

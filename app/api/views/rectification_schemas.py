@@ -100,6 +100,11 @@ class LetterSchema(Schema):
     version = fields.Integer(required=True)
     pages = fields.Integer(required=True)
     created_at = fields.DateTime(required=True)
+    destroyed_at = fields.DateTime(
+        required=True,
+        allow_none=True,
+        metadata={"description": "When the file was destroyed with the reduced case record (410 after)."},
+    )
 
 
 class RectificationSchema(Schema):

@@ -4,7 +4,7 @@ to pupils (relationship, parental responsibility)."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from sqlalchemy import or_, select
@@ -78,6 +78,17 @@ class ContactSource:
             yield from _contacts(session, sorted_ids(match.contact_ids), orgs)
         if match.pupil_ids:
             yield from _pupils_contacts(session, sorted_ids(match.pupil_ids), orgs)
+
+
+def parental_responsibility(
+    session: Session, pupil_ids: Iterable[uuid.UUID], contact_ids: Iterable[uuid.UUID]
+) -> list[bool]:
+    """The parental-responsibility flag of each link between these pupils
+    and these contacts (none when no contact is linked to any pupil)."""
+    query = select(PupilContact.parental_responsibility).where(
+        PupilContact.pupil_id.in_(sorted_ids(pupil_ids)), PupilContact.contact_id.in_(sorted_ids(contact_ids))
+    )
+    return list(session.scalars(query))
 
 
 def _facts(contact: Contact) -> PersonFacts:

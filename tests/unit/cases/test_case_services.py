@@ -197,6 +197,12 @@ def test_pause_and_resume_add_the_paused_days(school, caseworker, db_session):
     assert case.status is CaseStatus.OPEN
     assert clock_for(case).paused_days == 3
     assert case.due_on == date(2024, 10, 7)  # 3 Oct + 3 = 6 Oct (Sunday) → Monday
+    # The clarification letter promised the new date: it goes with the resumption.
+    db_session.flush()
+    [told] = _mail(db_session, "case.clock_restarted")
+    assert told.case_id == case.id and told.recipient_list == [case.requester_email]
+    assert "We received your answer on 7 September 2024" in told.text_body
+    assert "We must now respond to your request by 7 October 2024." in told.text_body
 
 
 def test_pause_from_awaiting_identity_is_illegal(school, caseworker, db_session):

@@ -145,7 +145,19 @@ def test_paused_case_needs_the_requesters_answer():
     )
 
 
-@pytest.mark.parametrize("status", [S.RESPONDED, S.REFUSED, S.WITHDRAWN, S.CLOSED])
+@pytest.mark.parametrize(("status", "answer"), [(S.RESPONDED, "response"), (S.REFUSED, "refusal")])
+def test_an_answered_case_is_to_be_closed(status, answer):
+    action = _action(status, pack_ready=True)
+    assert (action.title, action.endpoint, action.anchor, action.waiting) == (
+        "Close the case",
+        "console.case",
+        "close-heading",
+        False,
+    )
+    assert action.detail.startswith(f"The {answer} was sent.")
+
+
+@pytest.mark.parametrize("status", [S.WITHDRAWN, S.CLOSED])
 def test_finished_cases_have_nothing_to_do(status):
     action = _action(status, pack_ready=True)
     assert action.title == "Nothing to do" and action.waiting and action.endpoint is None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -92,7 +92,7 @@ CONTEXTS: dict[str, dict[str, object]] = {
         "recipient_name": "Sam Parent",
         "reference": REF,
         "link_url": "https://rights.example/download/tok",
-        "expires_on": date(2026, 3, 8),
+        "expires_at": datetime(2026, 3, 8, 16, 37, tzinfo=UTC),
         "max_downloads": 3,
         "for_school": False,
     },
@@ -100,7 +100,37 @@ CONTEXTS: dict[str, dict[str, object]] = {
         "recipient_name": "Sam Parent",
         "reference": REF,
         "code": "042917",
-        "expires_on": date(2026, 3, 8),
+        "expires_at": datetime(2026, 3, 8, 16, 37, tzinfo=UTC),
+    },
+    "clock_restarted": {
+        "requester_name": "Sam Parent",
+        "reference": REF,
+        "answered_on": date(2026, 3, 2),
+        "due_on": date(2026, 4, 9),
+    },
+    "withdrawal_confirmed": {
+        "requester_name": "Sam Parent",
+        "reference": REF,
+        "form_url": "https://rights.example/",
+    },
+    "erasure_done": {
+        "requester_name": "Sam Parent",
+        "reference": REF,
+        "organisation_name": "Oak Primary",
+        "erased_on": date(2026, 3, 2),
+        "erased": ["Helpdesk: tickets (2 records), deleted"],
+        "kept": [{"what": "Pupils: attendance (190 records)", "why": "The school must keep registers."}],
+        "backups_clear_on": date(2026, 5, 31),
+        "recipients": ["Oak County Council"],
+    },
+    "rectification_done": {
+        "requester_name": "Sam Parent",
+        "reference": REF,
+        "organisation_name": "Oak Primary",
+        "corrected_on": date(2026, 3, 2),
+        "corrections": ["Surname (pupil record)"],
+        "not_corrected": [{"what": "Date of birth (pupil record)", "why": "The birth certificate shows it."}],
+        "recipients": [],
     },
 }
 # Letters sent before a request has a reference.
@@ -241,3 +271,16 @@ def test_status_link_letter_carries_the_link_and_says_older_links_still_work():
     assert "https://rights.example/request/status/abc" in letter.text
     assert 'href="https://rights.example/request/status/abc"' in letter.html
     assert REF in letter.subject and "still work" in letter.text
+
+
+@pytest.mark.parametrize(
+    ("moment", "shown"),
+    [
+        (datetime(2026, 3, 8, 16, 37, tzinfo=UTC), "4:37pm on 8 March 2026 (UK time)"),  # GMT
+        (datetime(2026, 7, 1, 23, 5, tzinfo=UTC), "12:05am on 2 July 2026 (UK time)"),  # BST: the next day
+        (datetime(2026, 12, 1, 0, 0, tzinfo=UTC), "12:00am on 1 December 2026 (UK time)"),
+    ],
+)
+def test_a_link_says_the_moment_it_expires_in_uk_time(moment, shown):
+    text = render_letter("pack_link", {**CONTEXTS["pack_link"], "expires_at": moment}).text
+    assert f"The link works until {shown} and" in text

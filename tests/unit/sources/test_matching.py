@@ -140,6 +140,29 @@ def test_find_pupil_by_names_and_dob_ranks_the_right_twin_first(db_session, worl
     assert {c.organisation_id for c in found} == {world.elm.id}
 
 
+@pytest.mark.parametrize(("forename", "surname"), [("Malgorzata", "Wojcik"), ("Małgorzata", "Wójcik")])
+def test_find_pupil_whose_name_has_letters_that_do_not_fold_typed_either_way(
+    db_session, world, forename, surname
+):
+    """ł has no accent to fold away: "Malgorzata" is the same name, not a typo."""
+    from tests.unit.sources.factories import pupil
+
+    born = date(2016, 3, 9)
+    gosia = pupil(db_session, world.elm, "Małgorzata", "Wójcik", born, make_upn(40))
+    assert (gosia.forename_key, gosia.surname_key) == ("malgorzata", "wojcik")
+    found = PUPILS.find(db_session, _pupil_identity(world, forename, surname, date_of_birth=born))
+    assert found[0].record_id == gosia.id
+    assert {"forename_exact", "surname_exact", "dob_exact"} <= set(found[0].reasons)
+    assert "forename_typo" not in found[0].reasons and found[0].score >= WEAK
+
+
+def test_score_letters_that_do_not_fold_are_exact_not_typos():
+    value, reasons = score(
+        typed("Lukasz", "Strauss", date_of_birth=BORN), facts("Łukasz", "Strauß", date_of_birth=BORN)
+    )
+    assert {"forename_exact", "surname_exact"} <= set(reasons) and value >= 0.8
+
+
 def test_find_twins_with_same_dob_and_surname_not_merged(db_session, world):
     found = PUPILS.find(
         db_session,

@@ -15,6 +15,40 @@ def test_name_key_matches_names_typed_differently(typed, stored):
     assert name_key(typed) == name_key(stored)
 
 
+@pytest.mark.parametrize(
+    ("letter", "spelt"),
+    [
+        ("ł", "l"), ("Ł", "l"), ("ß", "ss"), ("ẞ", "ss"), ("ø", "o"), ("Ø", "o"), ("đ", "d"), ("Đ", "d"),
+        ("ð", "d"), ("Ð", "d"), ("þ", "th"), ("Þ", "th"), ("æ", "ae"), ("Æ", "ae"), ("œ", "oe"),
+        ("Œ", "oe"), ("\N{LATIN SMALL LETTER DOTLESS I}", "i"), ("ħ", "h"), ("ŀ", "l"),
+    ],
+)  # fmt: skip
+def test_name_key_spells_out_letters_that_do_not_fold_to_ascii(letter, spelt):
+    """NFKD alone does not split these into a letter and an accent, so
+    folding to ASCII used to drop them ("Łukasz" -> "ukasz")."""
+    assert name_key(f"A{letter}a") == f"a{spelt}a"
+
+
+@pytest.mark.parametrize(
+    ("name", "key"),
+    [
+        ("Łukasz", "lukasz"), ("ŁUKASZ", "lukasz"), ("Małgorzata", "malgorzata"), ("Strauß", "strauss"),
+        ("STRAUẞ", "strauss"), ("Søren", "soren"), ("SØREN", "soren"), ("Đorđe", "dorde"), ("Þóra", "thora"),
+        ("Ærøskøbing", "aeroskobing"), ("Małgorzata Wójcik-Ł", "malgorzatawojcikl"),
+    ],
+)  # fmt: skip
+def test_name_key_of_names_with_such_letters(name, key):
+    assert name_key(name) == key
+
+
+@pytest.mark.parametrize(
+    ("name", "key"),
+    [("Amelia", "amelia"), ("O'Brien-Smith", "obriensmith"), ("MARY JANE", "maryjane"), ("", "")],
+)
+def test_name_key_of_ascii_names_unchanged(name, key):
+    assert name_key(name) == key
+
+
 def test_postcode_normalisation_ignores_spacing_and_case():
     assert normalise_postcode(" ls1  4ap") == "LS14AP"
 
