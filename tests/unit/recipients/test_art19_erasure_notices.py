@@ -22,7 +22,7 @@ from app.erasure.plan import build_plan
 from app.extensions import db
 from app.mail.models import OutboxMessage
 from app.orgs.services import create_organisation
-from app.recipients import letters, services
+from app.recipients import letters, services, who_received
 from app.recipients.models import Change, NoticeChannel, NoticeStatus, RecipientKind
 from app.register.models import RegisterEntry
 from tests.unit.erasure.factory import erasure_world
@@ -173,7 +173,7 @@ def test_the_letters_list_only_what_the_erasure_changed(erased):
 
 def test_recipients_for_an_erasure_carry_only_the_changed_categories(erased):
     case, _ = erased
-    found = {r.name: r for r in services.recipients_for(case, Change.ERASURE)}
+    found = {r.name: r for r in who_received.recipients_for(case, Change.ERASURE)}
     assert set(found) == {LA, OTHERS}
     assert found[LA].categories == ["Pupil identity and contact details (anonymised)"]
     titles = " ".join(found[OTHERS].categories)

@@ -8,7 +8,7 @@ from app.db import new_uuid
 from app.erasure.models import StepAction
 from app.extensions import db
 from app.mail.models import OutboxMessage
-from app.recipients import services
+from app.recipients import services, who_received
 from app.recipients.models import (
     Change,
     NoticeChannel,
@@ -42,7 +42,7 @@ def _case(pairs=PUPIL_DATA):
 
 def test_recipients_are_the_registers_third_parties_not_the_school_or_its_trust(app):
     case, _ = _case()
-    recipients = services.recipients_for(case)
+    recipients = who_received.recipients_for(case)
     # The register also names the school (the controller), its trust and
     # the subject: none of them is a recipient of the data.
     assert [(r.kind, r.name) for r in recipients] == [(RecipientKind.REGISTER, OTHERS)]
@@ -52,7 +52,7 @@ def test_recipients_are_the_registers_third_parties_not_the_school_or_its_trust(
 
 def test_register_recipients_come_only_from_categories_the_case_holds(app):
     case, _ = _case(pairs=())
-    assert services.recipients_for(case) == []
+    assert who_received.recipients_for(case) == []
 
 
 def test_controller_side_names_are_no_recipients_but_look_alikes_are(app):
@@ -71,7 +71,7 @@ def test_controller_side_names_are_no_recipients_but_look_alikes_are(app):
         "Leeds Community Healthcare NHS Trust",
         "Rowan Secondary",
     )
-    names = [r.name for r in services.recipients_for(case)]
+    names = [r.name for r in who_received.recipients_for(case)]
     # Another school of the same trust is a third party for a school's case.
     assert names == [
         "Leeds Community Healthcare NHS Trust",
@@ -81,17 +81,17 @@ def test_controller_side_names_are_no_recipients_but_look_alikes_are(app):
     ]
     # For a case of the trust itself, its own schools are the controller too.
     trust_case = case_holding(trust, worker, ("pupils", "identity"))
-    assert sister.name not in [r.name for r in services.recipients_for(trust_case)]
+    assert sister.name not in [r.name for r in who_received.recipients_for(trust_case)]
 
 
 def test_a_change_tells_only_the_recipients_of_what_it_changed(app):
     case, _ = _case(pairs=(("pupils", "identity"), ("pupils", "attendance")))
     disclose("pupils", "attendance", "Department for Education")
     corrected(case)  # a pupil's postcode: the identity entry only
-    rectified = services.recipients_for(case, Change.RECTIFICATION)
+    rectified = who_received.recipients_for(case, Change.RECTIFICATION)
     assert [(r.name, r.categories) for r in rectified] == [(OTHERS, ["Pupil identity and contact details"])]
     # Nothing erased yet: nobody to tell of an erasure.
-    assert services.recipients_for(case, Change.ERASURE) == []
+    assert who_received.recipients_for(case, Change.ERASURE) == []
 
 
 def test_an_erasure_lists_executed_changes_and_never_kept_categories(app):
@@ -105,7 +105,7 @@ def test_an_erasure_lists_executed_changes_and_never_kept_categories(app):
         ("pupils", "enrolments", StepAction.DELETE, 0),  # nothing left to delete
         ("employees", "employee", StepAction.KEEP_NAME, 1),
     )
-    (recipient,) = services.recipients_for(case, Change.ERASURE)
+    (recipient,) = who_received.recipients_for(case, Change.ERASURE)
     assert recipient.categories == [
         "Staff record (anonymised, name kept for historical reports)",
         "Pupil identity and contact details (anonymised)",
@@ -149,12 +149,13 @@ def test_a_recipient_with_a_contact_is_emailed_the_notice_naming_the_controller(
     case, worker = _case()
     corrected(case)
     found = [
-        services.Recipient(RecipientKind.REGISTER, "Northshire Council", "dpo@northshire.example.gov.uk"),
+        who_received.Recipient(RecipientKind.REGISTER, "Northshire Council", "dpo@northshire.example.gov.uk"),
         # A "recipient" at the controller's own address is the controller.
-        services.Recipient(RecipientKind.REGISTER, "Rowan data office", TRUST_DPO.upper()),
+        who_received.Recipient(RecipientKind.REGISTER, "Rowan data office", TRUST_DPO.upper()),
     ]
     for recipient in found:
         recipient.categories = ["Pupil identity and contact details"]
+    # Patched where notify_recipients looks it up.
     monkeypatch.setattr(services, "recipients_for", lambda case, change=None: found)
     before = len(smtp.messages)
     notices = {n.recipient_name: n for n in services.notify_recipients(case, "rectification", worker)}
@@ -262,5 +263,5 @@ def test_a_restriction_covers_the_restricted_records_store(app):
     case, _ = _case(pairs=(("pupils", "identity"), ("helpdesk", "support_ticket")))
     disclose("helpdesk", "support_ticket", "Our helpdesk software supplier")
     restricted(case, PersonKind.PUPIL)
-    names = [r.name for r in services.recipients_for(case, Change.RESTRICTION)]
+    names = [r.name for r in who_received.recipients_for(case, Change.RESTRICTION)]
     assert names == [OTHERS]  # the helpdesk's recipient received nothing restricted
