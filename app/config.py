@@ -54,6 +54,9 @@ class Settings:
     case_record_retention_years: int = 6
     # Days a delivered email stays in the outbox (app.mail.retention).
     sent_mail_retention_days: int = 90
+    # Days after an answer that a case with nothing since closes by itself
+    # (app.cases.auto_close).
+    auto_close_days: int = 30
     processor: str = DEFAULT_PROCESSOR
     instance_path: Path = field(default_factory=lambda: Path("instance"))
 
@@ -81,6 +84,7 @@ class Settings:
             "RIGHTSDESK_PACK_RETENTION_DAYS": self.pack_retention_days,
             "RIGHTSDESK_CASE_RECORD_RETENTION_YEARS": self.case_record_retention_years,
             "RIGHTSDESK_SENT_MAIL_RETENTION_DAYS": self.sent_mail_retention_days,
+            "RIGHTSDESK_AUTO_CLOSE_DAYS": self.auto_close_days,
             "RIGHTSDESK_PROCESSOR": self.processor,
             "PREFERRED_URL_SCHEME": urlsplit(self.base_url).scheme,
             # Requests naming another host are refused (400) in production, so
@@ -148,6 +152,7 @@ def load_settings(environ: Mapping[str, str] | None = None, instance_path: Path 
             environ, "RIGHTSDESK_CASE_RECORD_RETENTION_YEARS", 6, 100, "years"
         ),
         sent_mail_retention_days=_whole(environ, "RIGHTSDESK_SENT_MAIL_RETENTION_DAYS", 90, 3650, "days"),
+        auto_close_days=_whole(environ, "RIGHTSDESK_AUTO_CLOSE_DAYS", 30, 3650, "days"),
         processor=_processor(environ.get("RIGHTSDESK_PROCESSOR")),
         instance_path=instance,
         base_url=(values["RIGHTSDESK_BASE_URL"] or _DEFAULT_BASE_URL[env]).rstrip("/"),

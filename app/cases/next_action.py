@@ -15,6 +15,7 @@ action with ``waiting`` set, and no target or a page to watch.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 from app.cases.models import CaseStatus, RequestType
 
@@ -48,6 +49,7 @@ class CaseState:
     pack_failed: bool = False  # the newest version failed to build
     links_to_school: int = 0
     links_to_requester: int = 0
+    closes_on: date | None = None  # an answered case's day to close by itself
 
 
 @dataclass(frozen=True)
@@ -106,7 +108,13 @@ def next_action(state: CaseState) -> NextAction:
         return NextAction(
             "Close the case",
             f"The {answer} was sent. Close the case once nothing more is expected of it: "
-            "the retention of its copies and record runs from then.",
+            "the retention of its copies and record runs from then."
+            + (
+                f" Otherwise it closes by itself on {state.closes_on:%-d %B %Y}, unless an email about it "
+                "is undelivered."
+                if state.closes_on
+                else ""
+            ),
             "console.case",
             "close-heading",
         )

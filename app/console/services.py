@@ -13,6 +13,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from app.accounts.models import Role, User
 from app.accounts.scoping import get_in_scope, scope_query, sees_every_organisation
+from app.cases.auto_close import closes_on
 from app.cases.clock_inputs import clock_summary
 from app.cases.models import Case, CaseStatus
 from app.cases.next_action import CaseState, NextAction, next_action
@@ -257,6 +258,7 @@ def case_overview(case: Case) -> CaseOverview:
         pack_failed=pack.status == PackStatus.FAILED.value,
         links_to_school=pack.links_to_school,
         links_to_requester=pack.links_to_requester,
+        closes_on=closes_on(case),
     )
     return CaseOverview(state, next_action(state), sources, pack, parental_link(case))
 

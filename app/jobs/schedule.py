@@ -55,6 +55,12 @@ def _withdraw_unconfirmed() -> str:
     return f"{withdraw_unconfirmed()} unconfirmed request(s) withdrawn"
 
 
+def _close_answered_cases() -> str:
+    from app.cases.auto_close import close_answered
+
+    return str(close_answered())
+
+
 def _destroy_expired_copies() -> str:
     from app.exports.retention import destroy_expired_copies
 
@@ -90,6 +96,8 @@ PERIODIC: dict[str, Periodic] = {
         Periodic("cases.reminders", 86400, _case_reminders),
         # Daily; a re-run finds the same cases already withdrawn.
         Periodic("cases.withdraw_unconfirmed", 86400, _withdraw_unconfirmed),
+        # Daily; closes cases answered long ago, and a re-run finds them closed.
+        Periodic("cases.close_answered", 86400, _close_answered_cases),
         # Daily; destroys what long-finished cases copied (packs, evidence files,
         # items, candidate summaries), and a re-run finds them destroyed. The
         # name is older than the copies beyond packs.

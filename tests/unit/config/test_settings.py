@@ -110,6 +110,8 @@ RETENTION_SETTINGS = [
      "years from 1 to 100"),
     ("RIGHTSDESK_SENT_MAIL_RETENTION_DAYS", "sent_mail_retention_days", 90, 30, ["0", "3651", "3 months"],
      "days from 1 to 3650"),
+    ("RIGHTSDESK_AUTO_CLOSE_DAYS", "auto_close_days", 30, 60, ["0", "3651", "a month"],
+     "days from 1 to 3650"),
 ]  # fmt: skip
 
 
