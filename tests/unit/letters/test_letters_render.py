@@ -205,6 +205,16 @@ def test_refusal_gives_reason_ico_and_judicial_remedy():
         assert "judicial remedy" in part
 
 
+@pytest.mark.parametrize("name", ["erasure_done", "rectification_done", "refusal"])
+def test_a_letter_the_requester_may_dispute_says_how_to_complain(name):
+    # One partial (letters/_complain.*) says it for every such letter, alike.
+    letter = render_letter(name, CONTEXTS[name])
+    assert "IF YOU DISAGREE\n\nYou can reply to this email and ask us to look at" in letter.text
+    assert f"- online: {ICO_COMPLAINT_URL}\n- by phone: {ICO_PHONE}\n" in letter.text
+    assert ">If you disagree</h2>" in letter.html and f'<a href="{ICO_COMPLAINT_URL}"' in letter.html
+    assert f"<li>by phone: {ICO_PHONE}</li>" in letter.html
+
+
 @pytest.mark.parametrize(
     ("days", "subject_start", "phrase"),
     [
