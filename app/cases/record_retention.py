@@ -35,10 +35,10 @@ recipients told, and the audit chain (ids and codes, never personal data).
 
 A case still under a restriction in force, or under a legal hold (on its
 school, the school's trust, or a record confirmed as the person's), is left
-whole until that ends. One transaction does a whole
-run (the caller commits), and ``record_reduced_at`` marks each case, so a
-run interrupted at any point leaves nothing half-reduced and a re-run
-finds only what is left.
+whole until that ends. A run reduces the cases in one transaction (the
+caller commits; the daily task takes them in batches, each committed on its
+own), and ``record_reduced_at`` marks each case, so a run interrupted at
+any point leaves nothing half-reduced and a re-run finds only what is left.
 """
 
 from __future__ import annotations
@@ -143,13 +143,16 @@ def _held() -> ColumnElement[bool]:
     return or_(restricted, organisation_held, person_held)
 
 
-def due_records(now: datetime, years: int | None = None) -> tuple[list[Case], list[Case]]:
+def due_records(
+    now: datetime, years: int | None = None, *, limit: int | None = None
+) -> tuple[list[Case], list[Case]]:
     """Finished, unreduced cases whose record is due on ``now``'s day: those
-    to reduce, and those held back (restricted or held), oldest first."""
+    to reduce (at most ``limit``, oldest first), and every one held back
+    (restricted or held)."""
     closed_before = start_of_day_after(cutoff(now.date(), years or retention_years(), PeriodUnit.YEARS))
     unconfirmed_before = now - timedelta(days=retention_days())
     due = (
-        select(Case, _held())
+        select(Case)
         .where(
             Case.status.in_(FINISHED),
             Case.record_reduced_at.is_(None),
@@ -160,8 +163,11 @@ def due_records(now: datetime, years: int | None = None) -> tuple[list[Case], li
         )
         .order_by(Case.closed_at, Case.id)
     )
-    rows = db.session.execute(due).all()
-    return [case for case, held in rows if not held], [case for case, held in rows if held]
+    # Held cases are counted apart, so a batch is never filled with cases
+    # that stay whole (the next batch would find the same ones).
+    to_reduce = db.session.scalars(due.where(~_held()).limit(limit)).all()
+    held = db.session.scalars(due.where(_held())).all()
+    return list(to_reduce), list(held)
 
 
 def _letter_blobs(case: Case) -> list[uuid.UUID]:
@@ -232,12 +238,12 @@ def reduce_case_record(case: Case, *, now: datetime | None = None) -> int:
 
 
 def reduce_due_records(
-    now: datetime | None = None, *, dry_run: bool = False, years: int | None = None
+    now: datetime | None = None, *, dry_run: bool = False, years: int | None = None, limit: int | None = None
 ) -> ReduceReport:
-    """Reduce every case record that is due (or, with ``dry_run``, only list
-    them). The caller commits."""
+    """Reduce every case record that is due, or the ``limit`` oldest (or,
+    with ``dry_run``, only list them). The caller commits."""
     now = now or utcnow()
-    due, held = due_records(now, years)
+    due, held = due_records(now, years, limit=limit)
     report = ReduceReport(now.date(), dry_run, held=[case.id for case in held])
     for case in due:
         report.files_shredded += len(_letter_blobs(case)) if dry_run else reduce_case_record(case, now=now)

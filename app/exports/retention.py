@@ -90,14 +90,17 @@ def retention_days() -> int:
     return int(current_app.config.get(CONFIG_KEY) or RETENTION_DAYS)
 
 
-def expired_cases(now: datetime, days: int | None = None) -> tuple[datetime, list[Case]]:
+def expired_cases(
+    now: datetime, days: int | None = None, *, limit: int | None = None
+) -> tuple[datetime, list[Case]]:
     """Finished cases whose copies are still here, closed or withdrawn more
-    than ``days`` before ``now``, oldest first."""
+    than ``days`` before ``now``, oldest first (at most ``limit``)."""
     cutoff = now - timedelta(days=retention_days() if days is None else days)
     cases = db.session.scalars(
         select(Case)
         .where(Case.status.in_(FINISHED), Case.closed_at < cutoff, Case.copies_destroyed_at.is_(None))
         .order_by(Case.closed_at, Case.id)
+        .limit(limit)
     ).all()
     return cutoff, list(cases)
 
@@ -178,12 +181,12 @@ def destroy_case_copies(case: Case, *, now: datetime | None = None) -> tuple[Cas
 
 
 def destroy_expired_copies(
-    now: datetime | None = None, *, dry_run: bool = False, days: int | None = None
+    now: datetime | None = None, *, dry_run: bool = False, days: int | None = None, limit: int | None = None
 ) -> DestroyReport:
-    """Destroy the copies of every case past retention (or, with
-    ``dry_run``, only count them). The caller commits."""
+    """Destroy the copies of every case past retention, or of the ``limit``
+    oldest (or, with ``dry_run``, only count them). The caller commits."""
     now = now or utcnow()
-    cutoff, cases = expired_cases(now, days)
+    cutoff, cases = expired_cases(now, days, limit=limit)
     report = DestroyReport(cutoff, dry_run)
     for case in cases:
         if dry_run:

@@ -9,9 +9,11 @@ minutes and say nothing a log line does not.
 from __future__ import annotations
 
 import logging
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Protocol
 
 from app.extensions import db
 
@@ -61,16 +63,41 @@ def _close_answered_cases() -> str:
     return str(close_answered())
 
 
+# A run after a long pause (or the first ever) may find thousands of cases
+# due; one transaction for them all would hold its locks, and every case it
+# loaded, for minutes. So these tasks take the cases in batches, each
+# committed on its own: a run killed midway keeps what it finished, and the
+# next run takes the rest.
+RETENTION_BATCH = 200
+
+
+class _Batch(Protocol):
+    cases: list[uuid.UUID]
+
+
+def _in_batches(run_batch: Callable[[int], _Batch]) -> str:
+    summaries = []
+    while True:
+        report = run_batch(RETENTION_BATCH)
+        db.session.commit()
+        summaries.append(str(report))
+        if len(report.cases) < RETENTION_BATCH:
+            break
+    if len(summaries) == 1:
+        return summaries[0]
+    return f"{len(summaries)} batches: " + "; ".join(summaries)
+
+
 def _destroy_expired_copies() -> str:
     from app.exports.retention import destroy_expired_copies
 
-    return str(destroy_expired_copies())
+    return _in_batches(lambda limit: destroy_expired_copies(limit=limit))
 
 
 def _reduce_case_records() -> str:
     from app.cases.record_retention import reduce_due_records
 
-    return str(reduce_due_records())
+    return _in_batches(lambda limit: reduce_due_records(limit=limit))
 
 
 def _retention_sweep() -> str:

@@ -199,3 +199,24 @@ def test_destroy_expired_command_and_the_daily_schedule(app, quick, caseworker):
 
     periodic = PERIODIC["packs.destroy_expired"]
     assert periodic.every_seconds == 86400 and periodic.run().startswith("0 response pack(s)")
+
+
+def test_the_daily_task_destroys_copies_in_batches_oldest_first(world, caseworker, monkeypatch):
+    import app.jobs.schedule as schedule
+
+    cases = [
+        approved_without_items(world, caseworker, requester_email=f"batch{n}@example.net") for n in range(3)
+    ]
+    for days_ago, case in zip((50, 40, 35), cases, strict=True):
+        _evidence(case)
+        _finish(case, caseworker, days_ago=days_ago)
+
+    first = retention.destroy_expired_copies(limit=2)
+    db.session.commit()
+    assert first.cases == [cases[0].id, cases[1].id] and first.evidence_files == 2
+
+    monkeypatch.setattr(schedule, "RETENTION_BATCH", 1)
+    summary = PERIODIC["packs.destroy_expired"].run()
+    assert summary.startswith("2 batches: 0 response pack(s), 1 evidence file(s)")
+    db.session.expire_all()
+    assert all(db.session.get(Case, case.id).copies_destroyed_at is not None for case in cases)
