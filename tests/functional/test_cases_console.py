@@ -4,7 +4,7 @@ action forms with CSRF, an error summary for bad input, 409 for an illegal move.
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -12,6 +12,7 @@ from sqlalchemy import select
 from app.accounts.models import Role
 from app.cases.models import CaseStatus
 from app.console.services import case_list
+from app.db import utcnow
 from app.extensions import db
 from app.mail.models import OutboxMessage
 from tests.signin import csrf_token, make_organisation, make_user, sign_in
@@ -259,6 +260,8 @@ def test_an_answered_case_is_closed_from_its_page(app, world):
     page = client.get(path).text
     assert "Close the case</a>" in page and 'href="/console/cases/' in page  # the next action
     assert "questions about the response are answered" in page and "destroyed 30 days after closing" in page
+    closes_on = (utcnow() + timedelta(days=30)).date()
+    assert f"Otherwise it closes by itself on {closes_on.day} {closes_on:%B %Y}" in page
     done = client.post(f"{path}/close", data={"close-csrf_token": token})
     assert done.status_code == 302 and done.headers["Location"].endswith(path)
     db.session.expire_all()
