@@ -9,6 +9,7 @@ from datetime import date
 from marshmallow import Schema, ValidationError, fields, validate
 
 from app.api.schemas import PageQuerySchema, PageSchema, RequestSchema
+from app.cases.clock_changes import PAUSE_REASONS
 from app.cases.models import (
     CaseStatus,
     EvidenceKind,
@@ -18,7 +19,7 @@ from app.cases.models import (
     RequestType,
     SubjectRole,
 )
-from app.cases.services import MAX_TEXT, PAUSE_REASONS
+from app.cases.services import MAX_TEXT
 
 # Text must hold something besides whitespace; the same rule is given to
 # clients as the OpenAPI pattern (a search, so one non-space character).

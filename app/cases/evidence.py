@@ -17,10 +17,11 @@ from app.accounts.models import User
 from app.blobs.models import Blob
 from app.blobs.services import FileDestroyed
 from app.cases import letters, lifecycle
+from app.cases.clock_changes import resume
 from app.cases.clock_inputs import refresh_clock
 from app.cases.lifecycle import IllegalTransition
 from app.cases.models import Case, CaseEvidence, CaseStatus, EvidenceKind, Relationship
-from app.cases.services import MAX_TEXT, checked_text, resume, send_letter, today_or
+from app.cases.services import MAX_TEXT, checked_text, send_letter, today_or
 from app.cases.status_links import mint_status_link
 from app.db import new_uuid
 from app.extensions import db

@@ -17,7 +17,7 @@ from app.accounts.scoping import NotInScope
 from app.audit.services import record
 from app.blobs.services import FileDestroyed
 from app.blobs.web import attachment
-from app.cases import assignment, evidence
+from app.cases import assignment, clock_changes, evidence
 from app.cases import services as case_services
 from app.cases.clock_inputs import clock_summary
 from app.cases.lifecycle import IllegalTransition, allowed_moves
@@ -156,11 +156,11 @@ _ACTIONS: dict[str, Callable[[Case, User, Any], Any]] = {
         identity_received_on=form.identity_received_on.data,
         authority_evidence=_blank_none(form.authority_evidence.data),
     ),
-    "pause": lambda case, user, form: case_services.pause(
+    "pause": lambda case, user, form: clock_changes.pause(
         case, user, reason=form.reason.data, question=form.question.data, asked_on=form.asked_on.data
     ),
-    "resume": lambda case, user, form: case_services.resume(case, user, answered_on=form.answered_on.data),
-    "extend": lambda case, user, form: case_services.extend(
+    "resume": lambda case, user, form: clock_changes.resume(case, user, answered_on=form.answered_on.data),
+    "extend": lambda case, user, form: clock_changes.extend(
         case, user, reason=form.reason.data, notice_on=form.notice_on.data
     ),
     "refuse": lambda case, user, form: case_services.refuse(

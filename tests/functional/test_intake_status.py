@@ -18,7 +18,7 @@ from app.accounts.models import Role
 from app.audit.models import AuditEvent
 from app.blobs.models import BlobChunk
 from app.blobs.services import open_blob
-from app.cases import lifecycle, services
+from app.cases import clock_changes, lifecycle, services
 from app.cases.models import Case, CaseEvidence, CaseStatus, CaseStatusLink
 from app.cases.status_links import DAYS_AFTER_CLOSE, mint_status_link, revoke_status_links
 from app.db import utcnow
@@ -230,7 +230,7 @@ def test_upload_count_is_limited_per_case(client, school, monkeypatch):
 
 def _paused(school, caseworker) -> Case:
     case = opened_case(school, caseworker, received_on=utcnow().date() - timedelta(days=5))
-    services.pause(case, caseworker, reason="clarify_dates", question="Which school years do you mean?")
+    clock_changes.pause(case, caseworker, reason="clarify_dates", question="Which school years do you mean?")
     db.session.commit()
     return case
 
@@ -398,8 +398,8 @@ def test_timeline_reads_oldest_first_in_the_requesters_words(client, school, cas
         reason="Known to the office.",
         authority_evidence="Mother on the admission form.",
     )
-    services.pause(case, caseworker, reason="clarify_dates", question="Which school years?")
-    services.resume(case, caseworker)
+    clock_changes.pause(case, caseworker, reason="clarify_dates", question="Which school years?")
+    clock_changes.resume(case, caseworker)
     for status in (CaseStatus.GATHERING, CaseStatus.IN_REVIEW, CaseStatus.APPROVED, CaseStatus.RESPONDED):
         lifecycle.move(case, status, caseworker)
     db.session.commit()

@@ -148,7 +148,7 @@ def prepare_database(database_url: str, instance: Path) -> Seeded:
     from datetime import date
 
     from app import create_app
-    from app.cases import services
+    from app.cases import clock_changes
     from app.cases.evidence import add_evidence
     from app.extensions import db
     from app.register.services import entries as register_entries
@@ -171,7 +171,7 @@ def prepare_database(database_url: str, instance: Path) -> Seeded:
         paused = opened_case(
             estate.alder, worker, requester_email="paused@example.net", received_on=date(2026, 11, 2)
         )
-        services.pause(paused, worker, reason="clarify_scope", question="Which years?")
+        clock_changes.pause(paused, worker, reason="clarify_scope", question="Which years?")
         cases.append(paused)
         evidence = [
             add_evidence(

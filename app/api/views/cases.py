@@ -32,7 +32,7 @@ from app.api.services import Page, paginate
 from app.api.views import bp
 from app.audit.services import record
 from app.blobs.web import attachment
-from app.cases import assignment, evidence, services
+from app.cases import assignment, clock_changes, evidence, services
 from app.cases.clock_inputs import clock_summary
 from app.cases.lifecycle import IllegalTransition
 from app.cases.models import Case
@@ -168,7 +168,7 @@ def pause_view(reference: str, body: dict[str, Any]) -> dict[str, Any]:
     user = current_user()
     return _act(
         reference,
-        lambda case: services.pause(
+        lambda case: clock_changes.pause(
             case, user, reason=body["reason"], question=body["question"], asked_on=body.get("asked_on")
         ),
     )
@@ -187,7 +187,7 @@ def pause_view(reference: str, body: dict[str, Any]) -> dict[str, Any]:
 def resume_view(reference: str, body: dict[str, Any]) -> dict[str, Any]:
     """The case returns to the status it was paused from."""
     user = current_user()
-    return _act(reference, lambda case: services.resume(case, user, answered_on=body.get("answered_on")))
+    return _act(reference, lambda case: clock_changes.resume(case, user, answered_on=body.get("answered_on")))
 
 
 @operation(
@@ -205,7 +205,7 @@ def extend_view(reference: str, body: dict[str, Any]) -> dict[str, Any]:
     user = current_user()
     return _act(
         reference,
-        lambda case: services.extend(case, user, reason=body["reason"], notice_on=body.get("notice_on")),
+        lambda case: clock_changes.extend(case, user, reason=body["reason"], notice_on=body.get("notice_on")),
     )
 
 

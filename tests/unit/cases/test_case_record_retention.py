@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from app.audit.models import AuditEvent
 from app.blobs.services import BlobDestroyedError, open_blob, store_blob
-from app.cases import record_retention, services
+from app.cases import clock_changes, record_retention, services
 from app.cases.models import Case, CaseEvent, CasePause, CaseStatus, CaseStatusLink
 from app.cases.status_links import case_for_status_token, mint_status_link
 from app.collect.models import CaseCandidate, SourceRun
@@ -58,9 +58,9 @@ def test_a_long_finished_case_loses_every_personal_detail_and_keeps_its_shape(wo
     db.session.flush()
     decision = db.session.scalars(select(ItemDecision).where(ItemDecision.case_id == case.id)).first()
     decision.note = "Withheld the paragraph naming Amelia's brother."
-    services.pause(case, caseworker, reason="clarify_scope", question="Which school years, Ms Kowalska?")
+    clock_changes.pause(case, caseworker, reason="clarify_scope", question="Which school years, Ms Kowalska?")
     case.open_pause.answer = "Only Year 4, thank you."
-    services.resume(case, caseworker)
+    clock_changes.resume(case, caseworker)
     token = mint_status_link(case)
     db.session.commit()
     reference, runs, decisions = case.reference, _count(SourceRun, case.id), _count(ItemDecision, case.id)

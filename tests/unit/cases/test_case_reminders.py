@@ -7,7 +7,7 @@ from datetime import date
 
 from sqlalchemy import select
 
-from app.cases import assignment, services
+from app.cases import assignment, clock_changes, services
 from app.cases.models import CaseReminder
 from app.cases.reminders import send_reminders
 from app.jobs.schedule import PERIODIC
@@ -59,7 +59,7 @@ def test_unassigned_case_reminds_the_company_mailbox(app, school, caseworker, db
 
 def test_paused_and_ended_cases_get_no_reminders(school, caseworker, db_session):
     paused = opened_case(school, caseworker, received_on=date(2024, 11, 25))
-    services.pause(
+    clock_changes.pause(
         paused,
         caseworker,
         reason="other",
@@ -77,7 +77,7 @@ def test_extension_starts_the_reminders_afresh(school, caseworker, db_session):
     school.internal_target_days = None
     case = opened_case(school, caseworker, received_on=date(2024, 11, 25))
     assert send_reminders(date(2024, 12, 24)) == 1
-    services.extend(case, caseworker, reason="Complex.", today=date(2024, 12, 24))  # now due 25 Feb 2025
+    clock_changes.extend(case, caseworker, reason="Complex.", today=date(2024, 12, 24))  # now due 25 Feb 2025
     db_session.commit()
     assert send_reminders(date(2025, 2, 24)) == 1
 

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, select, text
 
 from app.audit.models import AuditEvent
-from app.cases import services
+from app.cases import clock_changes, services
 from app.cases.clock_inputs import clock_for
 from app.cases.lifecycle import IllegalTransition
 from app.cases.models import CaseStatus
@@ -182,7 +182,7 @@ def test_identity_refused_sends_the_refusal_with_the_ico(school, caseworker, db_
 
 def test_pause_and_resume_add_the_paused_days(school, caseworker, db_session):
     case = opened_case(school, caseworker)
-    services.pause(
+    clock_changes.pause(
         case,
         caseworker,
         reason="clarify_scope",
@@ -193,7 +193,7 @@ def test_pause_and_resume_add_the_paused_days(school, caseworker, db_session):
     assert case.status is CaseStatus.PAUSED and case.resume_status is CaseStatus.OPEN
     assert case.due_on is None
     assert len(_mail(db_session, "case.clarification")) == 1
-    services.resume(case, caseworker, answered_on=date(2024, 9, 7), today=date(2024, 9, 8))
+    clock_changes.resume(case, caseworker, answered_on=date(2024, 9, 7), today=date(2024, 9, 8))
     assert case.status is CaseStatus.OPEN
     assert clock_for(case).paused_days == 3
     assert case.due_on == date(2024, 10, 7)  # 3 Oct + 3 = 6 Oct (Sunday) → Monday
@@ -208,32 +208,32 @@ def test_pause_and_resume_add_the_paused_days(school, caseworker, db_session):
 def test_pause_from_awaiting_identity_is_illegal(school, caseworker, db_session):
     case = new_case(school)
     with pytest.raises(IllegalTransition, match="awaiting_identity to paused"):
-        services.pause(
+        clock_changes.pause(
             case, caseworker, reason="clarify_scope", question="Which years?", today=date(2024, 9, 4)
         )
 
 
 def test_resume_rejects_an_answer_before_the_question(school, caseworker, db_session):
     case = opened_case(school, caseworker)
-    services.pause(
+    clock_changes.pause(
         case, caseworker, reason="other", question="?", asked_on=date(2024, 9, 5), today=date(2024, 9, 5)
     )
     with pytest.raises(FieldError) as error:
-        services.resume(case, caseworker, answered_on=date(2024, 9, 4), today=date(2024, 9, 6))
+        clock_changes.resume(case, caseworker, answered_on=date(2024, 9, 4), today=date(2024, 9, 6))
     assert error.value.field == "answered_on"
 
 
 def test_extend_needs_a_reason_and_a_notice_by_the_original_due_date(school, caseworker, db_session):
     case = opened_case(school, caseworker, received_on=date(2025, 1, 31))
     with pytest.raises(FieldError) as error:
-        services.extend(case, caseworker, reason="  ", today=date(2025, 2, 10))
+        clock_changes.extend(case, caseworker, reason="  ", today=date(2025, 2, 10))
     assert error.value.field == "reason"
     with pytest.raises(FieldError) as error:
-        services.extend(
+        clock_changes.extend(
             case, caseworker, reason="Complex.", notice_on=date(2025, 3, 1), today=date(2025, 3, 1)
         )
     assert error.value.field == "notice_on"
-    services.extend(case, caseworker, reason="Many records in many systems.", today=date(2025, 2, 20))
+    clock_changes.extend(case, caseworker, reason="Many records in many systems.", today=date(2025, 2, 20))
     assert case.due_on == date(2025, 4, 30)
     assert case.extension_notice_sent_on == date(2025, 2, 20)
     notice = _mail(db_session, "case.extension")
@@ -244,9 +244,9 @@ def test_extend_needs_a_reason_and_a_notice_by_the_original_due_date(school, cas
 
 def test_extend_twice_is_refused(school, caseworker, db_session):
     case = opened_case(school, caseworker)
-    services.extend(case, caseworker, reason="Complex.", today=date(2024, 9, 10))
+    clock_changes.extend(case, caseworker, reason="Complex.", today=date(2024, 9, 10))
     with pytest.raises(FieldError):
-        services.extend(case, caseworker, reason="Again.", today=date(2024, 9, 11))
+        clock_changes.extend(case, caseworker, reason="Again.", today=date(2024, 9, 11))
 
 
 def test_refuse_records_the_reason_and_sends_the_letter(school, caseworker, db_session):
@@ -261,7 +261,7 @@ def test_refuse_records_the_reason_and_sends_the_letter(school, caseworker, db_s
 
 def test_withdraw_ends_the_case_and_closes_an_open_pause(school, caseworker, db_session):
     case = opened_case(school, caseworker)
-    services.pause(
+    clock_changes.pause(
         case, caseworker, reason="other", question="?", asked_on=date(2024, 9, 5), today=date(2024, 9, 5)
     )
     services.withdraw(case, caseworker)
@@ -287,11 +287,11 @@ def test_every_action_is_audited_with_codes_only(school, caseworker, db_session)
 def test_sort_cache_always_equals_the_computed_due_date(school, caseworker, db_session):
     case = opened_case(school, caseworker)
     steps = [
-        lambda: services.pause(
+        lambda: clock_changes.pause(
             case, caseworker, reason="other", question="?", asked_on=date(2024, 9, 5), today=date(2024, 9, 5)
         ),
-        lambda: services.resume(case, caseworker, answered_on=date(2024, 9, 9), today=date(2024, 9, 9)),
-        lambda: services.extend(case, caseworker, reason="Complex.", today=date(2024, 9, 20)),
+        lambda: clock_changes.resume(case, caseworker, answered_on=date(2024, 9, 9), today=date(2024, 9, 9)),
+        lambda: clock_changes.extend(case, caseworker, reason="Complex.", today=date(2024, 9, 20)),
     ]
     for step in steps:
         step()
@@ -312,4 +312,4 @@ def test_days_left_is_not_shown_once_a_case_has_ended(school, caseworker, db_ses
 def test_extending_an_unopened_case_is_an_illegal_action(school, caseworker, db_session):
     case = new_case(school)
     with pytest.raises(IllegalTransition, match="not possible while the case is awaiting_identity"):
-        services.extend(case, caseworker, reason="Complex.", today=date(2024, 9, 4))
+        clock_changes.extend(case, caseworker, reason="Complex.", today=date(2024, 9, 4))

@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import event, func, select, text
 
 from app.audit.models import AuditEvent
+from app.cases import clock_changes
 from app.cases import services as case_services
 from app.cases.lifecycle import IllegalTransition
 from app.cases.models import CaseStatus
@@ -280,7 +281,7 @@ def test_sources_finishing_during_a_pause_are_moved_on_by_hand(
     services.start_gather(case, caseworker)
     db_session.commit()
     inline_jobs.config["REDIS_URL"] = None
-    case_services.pause(case, caseworker, reason="clarify_dates", question="Which years?", today=date.today())
+    clock_changes.pause(case, caseworker, reason="clarify_dates", question="Which years?", today=date.today())
     db_session.commit()
     with pytest.raises(IllegalTransition):
         services.complete_gather(case, caseworker)
@@ -291,7 +292,7 @@ def test_sources_finishing_during_a_pause_are_moved_on_by_hand(
     db_session.expire_all()
     assert case.status is CaseStatus.PAUSED  # collected, but a paused case does not move
 
-    case_services.resume(case, caseworker)
+    clock_changes.resume(case, caseworker)
     db_session.commit()
     assert case.status is CaseStatus.GATHERING
     services.complete_gather(case, caseworker)
