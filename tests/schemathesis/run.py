@@ -346,7 +346,7 @@ def run_gate(args: argparse.Namespace) -> int:
                     # limits are the front proxy's business.
                     "--limit-request-line",
                     "0",
-                    "wsgi:app",
+                    "tests.schemathesis.gate_app:app",
                 ],
                 cwd=ROOT,
                 env=server_environment(database_url, instance),
