@@ -196,6 +196,15 @@ class CaseSchema(CaseSummarySchema):
     identity_method = fields.Enum(IdentityMethod, by_value=True, required=True, allow_none=True)
     refusal_reason = fields.Enum(RefusalReason, by_value=True, required=True, allow_none=True)
     extension_reason = fields.String(required=True, allow_none=True)
+    closes_on = fields.Date(
+        required=True,
+        allow_none=True,
+        metadata={
+            "description": "For an answered (responded or refused) case: the day the daily task "
+            "closes it if nobody has (RIGHTSDESK_AUTO_CLOSE_DAYS after the answer), unless an email "
+            "about it is undelivered. Null for any other status."
+        },
+    )
     copies_destroyed_at = fields.DateTime(
         required=True,
         allow_none=True,

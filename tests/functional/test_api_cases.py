@@ -3,12 +3,13 @@ input and 409 for a move the lifecycle forbids."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import select
 
 from app.cases.models import CaseStatus
+from app.db import utcnow
 from app.extensions import db
 from app.mail import OutboxMessage
 from tests.unit.api.estate import build_estate
@@ -65,15 +66,20 @@ def test_an_answered_case_is_closed_and_an_open_one_is_not(client, estate):
     url = f"/api/v1/cases/{alder.reference}/close"
     early = client.post(url, headers=estate.auth("alder"))
     assert early.status_code == 409 and early.get_json()["error"]["code"] == "illegal_transition"
+    detail = client.get(f"/api/v1/cases/{alder.reference}", headers=estate.auth("alder"))
+    assert detail.get_json()["closes_on"] is None
     refused = client.post(
         f"/api/v1/cases/{alder.reference}/refuse",
         json={"reason": "manifestly_excessive", "detail": "The fourth request this month."},
         headers=estate.auth("alder"),
     )
     assert refused.status_code == 200, refused.text
+    # Answered today: the daily task would close it after RIGHTSDESK_AUTO_CLOSE_DAYS (30).
+    assert refused.get_json()["closes_on"] == (utcnow() + timedelta(days=30)).date().isoformat()
     closed = client.post(url, headers=estate.auth("alder"))
     assert closed.status_code == 200, closed.text
     assert closed.get_json()["status"] == "closed"
+    assert closed.get_json()["closes_on"] is None
     assert client.post(url, headers=estate.auth("alder")).status_code == 409
     other = client.post(f"/api/v1/cases/{estate.birch_case.reference}/close", headers=estate.auth("alder"))
     assert other.status_code == 404

@@ -33,6 +33,7 @@ from app.api.views import bp
 from app.audit.services import record
 from app.blobs.web import attachment
 from app.cases import assignment, clock_changes, evidence, services
+from app.cases.auto_close import closes_on
 from app.cases.clock_inputs import clock_summary
 from app.cases.lifecycle import IllegalTransition
 from app.cases.models import Case
@@ -54,11 +55,12 @@ def case_in_scope(reference: str) -> Case:
 
 
 def _detail(case: Case) -> dict[str, Any]:
-    computed = ("clock", "pauses", "evidence", "events")
+    computed = ("clock", "pauses", "evidence", "events", "closes_on")
     shown = {name: getattr(case, name) for name in CaseSchema().fields if name not in computed}
     return {
         **shown,
         "clock": clock_summary(case, utcnow().date()),
+        "closes_on": closes_on(case),
         "pauses": case.pauses,
         "evidence": [
             {
