@@ -295,3 +295,60 @@ def test_the_daily_task_reduces_due_records(app, world, caseworker):
     db.session.commit()
     assert summary.startswith("1 case record(s) reduced")
     assert db.session.get(Case, case.id).record_reduced_at is not None
+
+
+def test_a_limited_run_reduces_the_oldest_and_held_records_never_fill_the_batch(world, caseworker):
+    held = new_case(world.oak, requester_email="held@example.net")
+    oldest = new_case(world.elm, requester_email="oldest@example.net")
+    newer = new_case(world.elm, requester_email="newer@example.net")
+    _closed(held, date(2019, 1, 7))  # the oldest of all, but held
+    _closed(oldest, date(2019, 2, 4))
+    _closed(newer, date(2019, 3, 4))
+    db.session.add(
+        LegalHold(
+            id=new_uuid(), subject_kind=HoldSubject.ORGANISATION, subject_id=world.oak.id,
+            reason="ICO investigation", placed_at=utcnow(),
+        )
+    )  # fmt: skip
+    db.session.commit()
+
+    report = record_retention.reduce_due_records(_noon(date(2026, 1, 5)), limit=1)
+    db.session.commit()
+
+    assert report.cases == [oldest.id] and report.held == [held.id]
+    assert db.session.get(Case, newer.id).record_reduced_at is None
+
+
+def test_the_daily_task_commits_each_batch_so_a_crash_keeps_what_it_finished(
+    app, world, caseworker, monkeypatch
+):
+    import app.jobs.schedule as schedule
+
+    cases = [new_case(world.elm, requester_email=f"c{n}@example.net") for n in range(3)]
+    for days, case in enumerate(cases):
+        _closed(case, (utcnow() - timedelta(days=7 * 366 - days)).date())
+    monkeypatch.setattr(schedule, "RETENTION_BATCH", 1)
+    real = record_retention.reduce_case_record
+    calls = []
+
+    def crash_on_the_second(case, **kwargs):
+        calls.append(case.id)
+        if len(calls) == 2:
+            raise RuntimeError("the worker died")
+        return real(case, **kwargs)
+
+    monkeypatch.setattr(record_retention, "reduce_case_record", crash_on_the_second)
+    with pytest.raises(RuntimeError):
+        PERIODIC["cases.reduce_records"].run()
+    db.session.rollback()
+    db.session.expire_all()
+    assert [db.session.get(Case, case.id).record_reduced_at is not None for case in cases] == [
+        True, False, False
+    ]  # fmt: skip
+
+    monkeypatch.setattr(record_retention, "reduce_case_record", real)
+    summary = PERIODIC["cases.reduce_records"].run()
+    db.session.commit()
+    assert summary.startswith("3 batches: 1 case record(s) reduced")
+    db.session.expire_all()
+    assert all(db.session.get(Case, case.id).record_reduced_at is not None for case in cases)
