@@ -16,7 +16,7 @@ from collections.abc import Callable
 from itertools import groupby
 from typing import Any
 
-from flask import abort, make_response, render_template
+from flask import abort, make_response, render_template, request
 from flask_wtf import FlaskForm
 
 from app.accounts import web
@@ -30,9 +30,10 @@ from app.console.cases import signed_in_user as _user
 from app.console.views import bp
 from app.erasure import holds, services, targets
 from app.erasure.models import PlanStatus
-from app.erasure.plan import ErasureBlocked
+from app.erasure.plan import SCOPE_REASONS, ErasureBlocked, set_category_kept
 from app.extensions import db
 from app.sources import registry
+from app.sources.validation import FieldError
 
 REFRESH_SECONDS = 5
 _HEADING = "erasure-heading"
@@ -49,7 +50,36 @@ def _erasure_case(case_id: uuid.UUID) -> Case:
     return case
 
 
-def _page(case: Case, errors: list[tuple[str, str]] | None = None, status: int = 200):
+class KeepCategoryForm(FlaskForm):
+    """Keep a category out of the erasure, or erase it as planned again. The
+    choices are checked by the service (``FieldError`` names the field)."""
+
+
+SCOPE_FIELDS = {"category": "scope-category", "keep": "scope-keep"}
+
+
+def _scope(plan) -> dict[str, Any]:
+    """The scope form's choices: the plan's categories, as "source:category"
+    with their store's title, and what the DPO kept so far, with why."""
+    categories = dict.fromkeys(f"{step.source}:{step.category}" for step in plan.steps)
+    titles = {
+        key: f"{registry.get_source(key.split(':')[0]).title}: {targets.BY_KEY[tuple(key.split(':'))].label}"
+        for key in categories
+    }
+    kept = plan.kept_categories or {}
+    return {
+        "categories": [("", "Choose a category"), *titles.items()],
+        "grounds": [("", "Erase it as the plan says"), *SCOPE_REASONS.items()],
+        "kept": [(titles.get(key, key), SCOPE_REASONS[code]) for key, code in kept.items()],
+    }
+
+
+def _page(
+    case: Case,
+    errors: list[tuple[str, str]] | None = None,
+    status: int = 200,
+    scope_values: dict[str, str] | None = None,
+):
     plan = services.plan_for(case)
     sources = []
     if plan is not None:
@@ -77,6 +107,9 @@ def _page(case: Case, errors: list[tuple[str, str]] | None = None, status: int =
             refresh=REFRESH_SECONDS if executing else None,
             form=ActionForm(),
             errors=errors or [],
+            scope=_scope(plan) if plan is not None else None,
+            scope_values=scope_values or {},
+            scope_fields=SCOPE_FIELDS,
         ),
         status,
     )
@@ -105,10 +138,13 @@ def case_erasure(case_id: uuid.UUID):
 _PAGE = SummaryPage(show=_page, heading=_HEADING, endpoint="console.case_erasure", load=_erasure_case)
 
 
-def _act(case_id: uuid.UUID, action: Callable[[Case], Any], done: str):
+def _blocked(case: Case, exc: ErasureBlocked):
     # A legal hold's reason is shown as written, for staff to act on.
-    blocked = {ErasureBlocked: lambda case, exc: _page(case, [(_HEADING, str(exc))], 409)}
-    return _PAGE.act(case_id, ActionForm(), action, done, refusals=blocked)
+    return _page(case, [(_HEADING, str(exc))], 409)
+
+
+def _act(case_id: uuid.UUID, action: Callable[[Case], Any], done: str):
+    return _PAGE.act(case_id, ActionForm(), action, done, refusals={ErasureBlocked: _blocked})
 
 
 @bp.post("/cases/<uuid:case_id>/erasure/plan")
@@ -116,6 +152,26 @@ def _act(case_id: uuid.UUID, action: Callable[[Case], Any], done: str):
 def case_erasure_build(case_id: uuid.UUID):
     user = _user()
     return _act(case_id, lambda case: services.build_plan(case, user), "The erasure plan is ready to check.")
+
+
+@bp.post("/cases/<uuid:case_id>/erasure/scope")
+@web.login_required
+def case_erasure_scope(case_id: uuid.UUID):
+    user = _user()
+    source, _, category = request.form.get("category", "").partition(":")
+    keep = request.form.get("keep") or None
+    values = {"category": request.form.get("category", ""), "keep": request.form.get("keep", "")}
+
+    def refused(case: Case, exc: FieldError):
+        return _page(case, [(SCOPE_FIELDS.get(exc.field, _HEADING), exc.message)], 422, values)
+
+    return _PAGE.act(
+        case_id,
+        KeepCategoryForm(),
+        lambda case: set_category_kept(case, user, source, category, keep),
+        "The erasure plan is rebuilt with your change.",
+        refusals={ErasureBlocked: _blocked, FieldError: refused},
+    )
 
 
 @bp.post("/cases/<uuid:case_id>/erasure/approve")

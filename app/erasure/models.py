@@ -55,6 +55,9 @@ class ErasurePlan(UUIDPrimaryKey, CreatedAt, Base):
     backups_expire_on: Mapped[date | None]
     certificate_blob_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("blobs.id", ondelete="RESTRICT"))
     certificate_pages: Mapped[int | None] = mapped_column(Integer)
+    # The DPO's decisions to keep a whole category out of the erasure:
+    # "source:category" -> a ground's code (``plan.SCOPE_REASONS``).
+    kept_categories: Mapped[dict[str, str] | None] = mapped_column(JSON)
 
     steps: Mapped[list[ErasureStep]] = relationship(
         back_populates="plan", order_by="ErasureStep.position", cascade="all, delete-orphan"

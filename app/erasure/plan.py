@@ -40,6 +40,7 @@ from app.extensions import db
 from app.orgs.models import Organisation
 from app.rights.models import LegalHold
 from app.sources.protocol import Match
+from app.sources.validation import FieldError
 
 # Reason codes and the sentence staff and the certificate show (no personal data).
 REASONS: dict[str, str] = {
@@ -72,6 +73,34 @@ REASONS: dict[str, str] = {
     "legal_hold": (
         "Under a legal hold: needed for a legal claim (Art 17(3)(e)), kept until the hold is released."
     ),
+}
+# The grounds on which the DPO keeps a whole category out of the erasure
+# (``set_category_kept``), each with the sentence the plan, the certificate
+# and the requester's letter show. An erasure request may ask for less than
+# everything, and Art 17(3) lists when the controller may keep data.
+SCOPE_REASONS: dict[str, str] = {
+    "not_requested": "The request did not ask for these records to be erased.",
+    "art17_3_b_legal_obligation": (
+        "Kept because a legal obligation requires us or the school to keep them (Art 17(3)(b))."
+    ),
+    "art17_3_d_archiving": (
+        "Kept for archiving in the public interest or for statistics, which erasing them would seriously "
+        "impair (Art 17(3)(d))."
+    ),
+    "art17_3_e_legal_claims": "Kept because they are needed for a legal claim (Art 17(3)(e)).",
+}
+REASONS.update(SCOPE_REASONS)
+# Anonymising the pupil record also clears the characteristics, deletes the
+# SEND records and takes the pupil off the messages and tickets kept for
+# others (``rights.retention.anonymise_pupils``): those categories can be kept
+# only with the record they hang on, or the plan would promise what the
+# erasure then undoes.
+_PUPIL_RECORD = ("pupils", "identity")
+KEPT_ONLY_WITH: dict[tuple[str, str], tuple[str, str]] = {
+    ("pupils", "send"): _PUPIL_RECORD,
+    ("pupils", "characteristics"): _PUPIL_RECORD,
+    ("correspondence", "correspondence_shared"): _PUPIL_RECORD,
+    ("helpdesk", "support_ticket_about"): _PUPIL_RECORD,
 }
 # Records naming another person under a legal hold: the sentence names the
 # holds (``_kept_for_others``), so it is built per step.
@@ -141,7 +170,7 @@ def build_plan(case: Case, actor: User | None, *, as_of: date | None = None) -> 
         db.session.expire(plan, ["steps"])
         plan.as_of, plan.built_at, plan.built_by_id = as_of, now, built_by
     db.session.flush()
-    steps = _steps(plan, match, as_of)
+    steps = _steps(plan, match, as_of, plan.kept_categories or {})
     db.session.add_all(steps)
     db.session.flush()
     db.session.expire(plan, ["steps"])
@@ -158,7 +187,7 @@ Decision = tuple[StepAction, str | None, tuple[LegalHold, ...]]
 Records = tuple[dict[uuid.UUID, int], list[str]]
 
 
-def _steps(plan: ErasurePlan, match: Match, as_of: date) -> list[ErasureStep]:
+def _steps(plan: ErasurePlan, match: Match, as_of: date, kept: dict[str, str]) -> list[ErasureStep]:
     org_ids = sorted(match.organisation_ids, key=str)
     organisations = {
         org.id: org for org in db.session.scalars(select(Organisation).where(Organisation.id.in_(org_ids)))
@@ -169,7 +198,9 @@ def _steps(plan: ErasurePlan, match: Match, as_of: date) -> list[ErasureStep]:
     for target in targets.TARGETS:
         groups: dict[Decision, Records] = {}
         for org_id, count, ids, others in _units(target, match, linked):
-            decision = _decision(target, organisations[org_id], as_of, held.get(org_id), others)
+            decision = _decision(
+                target, organisations[org_id], as_of, held.get(org_id), others, kept.get(_key(target))
+            )
             counts, listed = groups.setdefault(decision, ({}, []))
             counts[org_id] = counts.get(org_id, 0) + count
             listed.extend(ids)
@@ -218,9 +249,12 @@ def _decision(
     as_of: date,
     organisation_hold: LegalHold | None,
     others: list[LegalHold],
+    kept_by_dpo: str | None = None,
 ) -> Decision:
     if organisation_hold is not None:
         return StepAction.KEEP, "legal_hold", (organisation_hold,)
+    if kept_by_dpo is not None:
+        return StepAction.KEEP, kept_by_dpo, ()
     action, code = decide(target, organisation, as_of)
     # Changing a record that names someone under a hold would breach it (and
     # block execution): kept, and the DPO sees which hold before approving.
@@ -256,3 +290,56 @@ def _kept_for_others(holds: tuple[LegalHold, ...]) -> str:
         f"The records also concern {people}: needed for a legal claim (Art 17(3)(e)), kept until "
         f"{released} released."
     )
+
+
+def _key(target: targets.Target) -> str:
+    return f"{target.source}:{target.category}"
+
+
+def set_category_kept(
+    case: Case, actor: User | None, source: str, category: str, keep: str | None
+) -> ErasurePlan:
+    """Keep a whole category out of the draft plan on one of ``SCOPE_REASONS``
+    (or, with ``keep`` None, erase it as the policy decides again), and
+    rebuild the plan with it. The caller commits. ``FieldError`` for an
+    unknown category or ground; ``IllegalTransition`` once approved."""
+    plan = plan_for(case)
+    if plan is None:
+        raise IllegalTransition(case, None, "build the erasure plan first")
+    if plan.status is not PlanStatus.DRAFT or case.status not in _PLANNABLE:
+        raise IllegalTransition(case, None, "the erasure plan is approved and can no longer change")
+    target = targets.BY_KEY.get((source, category))
+    if target is None or not any((s.source, s.category) == (source, category) for s in plan.steps):
+        raise FieldError("category", "Choose a category from the plan.")
+    if keep is not None and keep not in SCOPE_REASONS:
+        raise FieldError("keep", "Choose why the category is kept, or to erase it as planned.")
+    kept = dict(plan.kept_categories or {})
+    if keep is None:
+        kept.pop(_key(target), None)
+    else:
+        kept[_key(target)] = keep
+    _check_kept_together(plan, kept, keep is not None)
+    # A new dict: the JSON column is not tracked for changes in place.
+    plan.kept_categories = kept or None
+    data = {"source": source, "category": category, "keep": keep}
+    lifecycle.audit_case("erasure.category_kept" if keep else "erasure.category_erased", case, actor, data)
+    return build_plan(case, actor)
+
+
+def _check_kept_together(plan: ErasurePlan, kept: dict[str, str], keeping: bool) -> None:
+    """Refuse a scope where a kept category hangs on a record the plan would
+    otherwise change (``KEPT_ONLY_WITH``)."""
+    changed = {
+        (step.source, step.category)
+        for step in plan.steps
+        if step.action is not StepAction.KEEP or step.reason_code in SCOPE_REASONS
+    }
+    for dependent, record in KEPT_ONLY_WITH.items():
+        if _key(targets.BY_KEY[dependent]) not in kept or record not in changed:
+            continue
+        if _key(targets.BY_KEY[record]) in kept:
+            continue
+        what, on = targets.BY_KEY[dependent].label, targets.BY_KEY[record].label
+        if keeping:
+            raise FieldError("category", f"{what} can be kept only with “{on}”: keep that too or erase both.")
+        raise FieldError("keep", f"{what} are kept, and go with this record: erase them as planned first.")

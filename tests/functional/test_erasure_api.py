@@ -135,3 +135,50 @@ def test_erasure_api_refuses_execution_under_a_school_hold_placed_after_approval
     executed = client.post(f"{base}/execute", headers=auth["dpo"])
     assert executed.status_code == 202, executed.text
     assert executed.get_json()["status"] == "done"
+
+
+def test_a_category_is_kept_out_of_the_erasure_over_the_api(client, db_session, setting):
+    _, _, auth, case = setting
+    base = f"/api/v1/cases/{case.reference}/erasure"
+    before = client.post(f"{base}/scope", json={"source": "pupils", "category": "send", "keep": None},
+                         headers=auth["elm"])  # fmt: skip
+    assert before.status_code == 409  # no plan yet
+    assert client.post(base, headers=auth["elm"]).status_code == 201
+
+    kept = client.post(
+        f"{base}/scope",
+        json={"source": "correspondence", "category": "correspondence", "keep": "not_requested"},
+        headers=auth["elm"],
+    )
+    assert kept.status_code == 200, kept.text
+    plan = kept.get_json()
+    assert plan["kept_categories"] == [
+        {"source": "correspondence", "category": "correspondence", "keep": "not_requested"}
+    ]
+    step = next(s for s in plan["steps"] if s["category"] == "correspondence")
+    assert (step["action"], step["reason_code"]) == ("keep", "not_requested")
+    assert client.get(base, headers=auth["elm"]).get_json() == plan
+
+    bad_ground = client.post(
+        f"{base}/scope", json={"source": "pupils", "category": "send", "keep": "whim"}, headers=auth["elm"]
+    )
+    assert bad_ground.status_code == 422 and "keep" in bad_ground.get_json()["error"]["fields"]
+    tied = client.post(
+        f"{base}/scope",
+        json={"source": "pupils", "category": "send", "keep": "art17_3_e_legal_claims"},
+        headers=auth["elm"],
+    )
+    assert tied.status_code == 422
+    assert "can be kept only with" in tied.get_json()["error"]["fields"]["category"][0]
+    other = client.post(
+        f"{base}/scope", json={"source": "pupils", "category": "send", "keep": None}, headers=auth["oak"]
+    )
+    assert other.status_code == 404
+
+    assert client.post(f"{base}/approve", headers=auth["elm"]).status_code == 200
+    late = client.post(
+        f"{base}/scope",
+        json={"source": "correspondence", "category": "correspondence", "keep": None},
+        headers=auth["elm"],
+    )
+    assert late.status_code == 409

@@ -17,7 +17,7 @@ from app.extensions import db
 from app.jobs import Job, JobStatus
 from app.jobs.runner import execute as run_job
 from app.rights.models import HoldSubject
-from tests.signin import csrf_token, make_user, sign_in
+from tests.signin import csrf_token, make_user, sign_in, sign_out
 from tests.unit.erasure.factory import HOLD_REASON, gathered_erasure, hold
 from tests.unit.sources.factories import build_world
 
@@ -179,3 +179,57 @@ def test_erasure_console_names_the_hold_on_another_person_a_kept_step_is_under(c
     assert _post(client, page, f"{page}/approve").status_code == 303
     assert _post(client, page, f"{page}/execute").status_code == 303
     assert _status(case) is CaseStatus.RESPONDED
+
+
+def test_a_category_is_kept_out_of_the_erasure_from_the_plan_page(client, setting):
+    _, (user, secret), (oak_user, oak_secret), case = setting
+    sign_in(client, user, secret)
+    page = f"/console/cases/{case.id}/erasure"
+    assert 'id="scope-heading"' not in client.get(page).text  # no plan yet
+    _post(client, page, f"{page}/plan")
+    shown = client.get(page).text
+    assert 'id="scope-heading"' in shown and 'id="scope-category"' in shown
+    assert '<label class="label" for="scope-keep">' in shown
+
+    token = csrf_token(client, page)
+    kept = client.post(
+        f"{page}/scope",
+        data={"csrf_token": token, "category": "correspondence:correspondence", "keep": "not_requested"},
+    )
+    assert kept.status_code == 303 and kept.headers["Location"].endswith(page)
+    after = client.get(page).text
+    assert "The erasure plan is rebuilt with your change." in after
+    assert 'id="scope-kept"' in after and "The request did not ask for these records to be erased." in after
+
+    wrong = client.post(
+        f"{page}/scope",
+        data={"csrf_token": token, "category": "pupils:send", "keep": "art17_3_e_legal_claims"},
+    )
+    assert wrong.status_code == 422 and "error-summary" in wrong.text
+    assert '<a href="#scope-category">Special educational needs records can be kept only with' in wrong.text
+    assert '<option value="pupils:send" selected>' in wrong.text  # what was chosen stays chosen
+    unknown = client.post(
+        f"{page}/scope", data={"csrf_token": token, "category": "", "keep": "not_requested"}
+    )
+    assert unknown.status_code == 422 and "Choose a category from the plan." in unknown.text
+
+    undone = client.post(
+        f"{page}/scope", data={"csrf_token": token, "category": "correspondence:correspondence", "keep": ""}
+    )
+    assert undone.status_code == 303 and 'id="scope-kept"' not in client.get(page).text
+
+    _post(client, page, f"{page}/approve")
+    assert 'id="scope-heading"' not in client.get(page).text  # an approved plan is fixed
+    late = client.post(
+        f"{page}/scope",
+        data={"csrf_token": token, "category": "correspondence:correspondence", "keep": "not_requested"},
+    )
+    assert late.status_code == 409 and "can no longer change" in late.text
+
+    sign_out(client)
+    sign_in(client, oak_user, oak_secret)
+    other = client.post(
+        f"{page}/scope",
+        data={"csrf_token": csrf_token(client, "/console/"), "category": "pupils:send", "keep": ""},
+    )
+    assert other.status_code == 404

@@ -53,7 +53,8 @@ REVOKING_OPERATIONS = ("delete_token",)
 # not a trust); generated UUIDs never do. The case actions run against real
 # seeded cases whose state the run itself changes: a second extension, an
 # "asked on" date before the case arrived, gathering before any match is
-# confirmed are refused with 422 field messages (409 for a move the
+# confirmed, refusing for identity not proven before the requester was
+# asked for proof are refused with 422 field messages (409 for a move the
 # lifecycle forbids). For those operations alone 422 is an accepted answer
 # to schema-valid data; every other check still runs.
 STATE_DEPENDENT_OPERATIONS = (
@@ -76,8 +77,10 @@ STATE_DEPENDENT_OPERATIONS = (
     "build_pack_view",
     "send_pack_view",
     # Erasure: a plan is built for an erasure case in review (409 for any
-    # other, or under a legal hold), approved once, executed once approved.
+    # other, or under a legal hold), approved once, executed once approved;
+    # a category kept out must be one the plan holds.
     "erasure_build_view",
+    "erasure_scope_view",
     "erasure_approve_view",
     "erasure_execute_view",
     # Rectification: a value must pass its field's own rule (a UPN's check
@@ -143,13 +146,14 @@ class Seeded:
 
 def prepare_database(database_url: str, instance: Path) -> Seeded:
     """Migrate and seed: the estate, and cases in several states (awaiting
-    identity with evidence, open, paused) in both organisations."""
+    identity, asked for proof, with evidence or none yet; open, paused) in
+    both organisations."""
     import io
     from datetime import date
 
     from app import create_app
     from app.cases import clock_changes
-    from app.cases.evidence import add_evidence
+    from app.cases.evidence import add_evidence, request_identity
     from app.extensions import db
     from app.register.services import entries as register_entries
     from tests.conftest import environ_for_tests, migrate_to_head
@@ -173,12 +177,15 @@ def prepare_database(database_url: str, instance: Path) -> Seeded:
         )
         clock_changes.pause(paused, worker, reason="clarify_scope", question="Which years?")
         cases.append(paused)
+        awaiting = [case for case in cases if case.status.value == "awaiting_identity"]
+        for case in awaiting:
+            request_identity(case, worker)
+        # The last sends nothing, so a refusal for identity not proven can go through.
         evidence = [
             add_evidence(
                 case, "identity", io.BytesIO(b"%PDF-1.7 gate"), filename="id.pdf", declared_type=None
             )
-            for case in cases
-            if case.status.value == "awaiting_identity"
+            for case in awaiting[:-1]
         ]
         db.session.commit()
         review_case, approved_case, pack, link = _review_and_pack(worker)

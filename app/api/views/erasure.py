@@ -19,12 +19,12 @@ from app.api.routing import operation
 from app.api.views import bp
 from app.api.views.cases import case_in_scope as _case
 from app.api.views.cases import run_action
-from app.api.views.erasure_schemas import ErasurePlanSchema
+from app.api.views.erasure_schemas import ErasurePlanSchema, KeepCategorySchema
 from app.blobs.services import FileDestroyed
 from app.blobs.web import attachment
 from app.erasure import services, targets
 from app.erasure.models import ErasurePlan
-from app.erasure.plan import ErasureBlocked
+from app.erasure.plan import ErasureBlocked, set_category_kept
 from app.extensions import db
 
 _CONFLICT = (409,)
@@ -43,7 +43,11 @@ def _plan(plan: ErasurePlan) -> dict[str, Any]:
         for step in plan.steps
     ]  # fmt: skip
     ready = plan.certificate_blob_id is not None and plan.certificate_destroyed_at is None
-    return {**shown, "steps": steps, "certificate_ready": ready}
+    kept = [
+        {"source": key.partition(":")[0], "category": key.partition(":")[2], "keep": ground}
+        for key, ground in (plan.kept_categories or {}).items()
+    ]
+    return {**shown, "steps": steps, "certificate_ready": ready, "kept_categories": kept}
 
 
 def _act(action) -> ErasurePlan:
@@ -75,6 +79,20 @@ def erasure_build_view(reference: str) -> dict[str, Any]:
     case = _case(reference)
     user = current_user()
     return _plan(_act(lambda: services.build_plan(case, user)))
+
+
+@operation(bp, "/cases/<reference>/erasure/scope", "POST", summary="Keep a category out of the erasure",
+           tag="erasure", body=KeepCategorySchema, response=ErasurePlanSchema, errors=_CONFLICT)  # fmt: skip
+def erasure_scope_view(reference: str, body: dict[str, Any]) -> dict[str, Any]:
+    """Keeps one category of the draft plan out of the erasure on a ground
+    (the request did not ask for it, or Art 17(3)), or with ``keep`` null
+    erases it as planned again; the plan is rebuilt with it. 422 for a
+    category the plan does not know; 409 once the plan is approved."""
+    case = _case(reference)
+    user = current_user()
+    return _plan(
+        _act(lambda: set_category_kept(case, user, body["source"], body["category"], body["keep"]))
+    )
 
 
 @operation(bp, "/cases/<reference>/erasure/approve", "POST", summary="Approve the erasure plan",

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields
+from marshmallow import Schema, fields, validate
 
+from app.api.schemas import RequestSchema
 from app.erasure.models import PlanStatus, StepAction, StepState
+from app.erasure.plan import SCOPE_REASONS
+
+_KEEP = "The ground to keep the category on, or null to erase it as planned. " + "; ".join(
+    f"{code}: {sentence}" for code, sentence in SCOPE_REASONS.items()
+)
 
 
 class ErasureStepSchema(Schema):
@@ -28,6 +34,23 @@ class ErasureStepSchema(Schema):
     executed_at = fields.DateTime(required=True, allow_none=True)
 
 
+class KeptCategorySchema(Schema):
+    source = fields.String(required=True)
+    category = fields.String(required=True)
+    keep = fields.String(required=True, metadata={"description": "The ground it is kept on."})
+
+
+class KeepCategorySchema(RequestSchema):
+    source = fields.String(required=True, validate=validate.Length(min=1, max=40))
+    category = fields.String(required=True, validate=validate.Length(min=1, max=40))
+    keep = fields.String(
+        required=True,
+        allow_none=True,
+        validate=validate.OneOf(list(SCOPE_REASONS)),
+        metadata={"description": _KEEP},
+    )
+
+
 class ErasurePlanSchema(Schema):
     id = fields.UUID(required=True)
     status = fields.Enum(PlanStatus, by_value=True, required=True)
@@ -49,5 +72,10 @@ class ErasurePlanSchema(Schema):
         required=True,
         allow_none=True,
         metadata={"description": "When the certificate's file was destroyed with the reduced case record."},
+    )
+    kept_categories = fields.List(
+        fields.Nested(KeptCategorySchema),
+        required=True,
+        metadata={"description": "Categories the DPO kept out of the erasure, with the ground."},
     )
     steps = fields.List(fields.Nested(ErasureStepSchema), required=True)
