@@ -84,6 +84,7 @@ def _page(case: Case, errors: dict[str, str] | None = None, values: dict[str, st
         history=services.restrictions_for(case),
         objections=objections.objections_for(case),
         register=register_entries(),
+        consent_options=[(purpose, purpose.replace("_", " ")) for purpose in objections.consents_given(case)],
         notices=recipients.notices_for(case),
         told_requester=recipients.recipients_for_requester(case),
         can_act=user.role in CASE_STAFF,

@@ -60,8 +60,10 @@ def record_objection(
         errors["purpose"] = "Say which processing the subject objects to"
     elif len(text) > MAX_PURPOSE or has_control_characters(text):
         errors["purpose"] = f"Describe the processing in plain text under {MAX_PURPOSE} characters"
-    if consent_purpose is not None and not _is_purpose_code(consent_purpose):
-        errors["consent_purpose"] = "Use the consent ledger's purpose code, e.g. photographs"
+    if consent_purpose is not None:
+        problem = _consent_problem(case, consent_purpose)
+        if problem:
+            errors["consent_purpose"] = problem
     if errors:
         raise RestrictionError(errors)
     objection = Objection(
@@ -127,6 +129,32 @@ def decide_objection(
     )
     db.session.flush()
     return objection
+
+
+def consents_given(case: Case) -> list[str]:
+    """The consent ledger purposes given now for any of the subject's
+    confirmed records: the ones an upheld objection can withdraw."""
+    given: set[str] = set()
+    for kind, record_id in subject_records(case):
+        person = consent.Person(case.organisation_id, LedgerKind(kind.value), record_id)
+        given.update(state.purpose for state in consent.current_state(person) if state.granted)
+    return sorted(given)
+
+
+def _consent_problem(case: Case, purpose: str) -> str | None:
+    """Why ``purpose`` cannot be the consent an upheld objection withdraws:
+    upholding one the subject never gave (a mistyped code) would withdraw
+    nothing while the case says the processing stops."""
+    if not _is_purpose_code(purpose):
+        return "Use the consent ledger's purpose code, e.g. photographs"
+    if not subject_records(case):
+        return "Confirm the subject's records first: the consent is withdrawn from them"
+    given = consents_given(case)
+    if purpose in given:
+        return None
+    if not given:
+        return f"The subject has no consent given for {purpose}, or for anything else, to withdraw"
+    return f"The subject has no consent given for {purpose}: choose one of {', '.join(given)}"
 
 
 def _withdraw_consent(case: Case, objection: Objection, actor: User) -> int:

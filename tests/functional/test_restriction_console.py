@@ -21,8 +21,10 @@ from app.recipients.models import NoticeStatus, RecipientNotice
 from app.restriction import lifting
 from app.restriction.lookup import is_restricted
 from app.restriction.models import Objection, ObjectionDecision
+from app.sources.consent import services as consent
 from tests.signin import csrf_token, make_user, sign_in
 from tests.unit.collect.factory import amelia_case, candidate_for
+from tests.unit.restriction.factory import photo_consent
 from tests.unit.sources.factories import build_world
 
 
@@ -203,3 +205,25 @@ def test_pending_notice_is_recorded_as_told(client, setting):
     db.session.expire_all()
     assert pending[0].status is NoticeStatus.SENT
     assert db.session.scalars(select(AuditEvent).where(AuditEvent.action == "restriction.viewed")).first()
+
+
+def test_objection_form_offers_only_the_consents_the_subject_gave(client, setting):
+    world, case, (user, secret), _ = setting
+    person = photo_consent(world)
+    sign_in(client, user, secret)
+    page = f"/console/cases/{case.id}/restriction"
+    form = client.get(page).text
+    assert '<option value="photos_website">photos website</option>' in form
+    action = f"/console/cases/{case.id}/objections"
+    refused = _post(client, page, action, purpose="Photographs", consent_purpose="photos_site")
+    assert refused.status_code == 422 and 'href="#consent_purpose"' in refused.text
+    assert "no consent given for photos_site" in refused.text
+    assert db.session.scalars(select(Objection)).first() is None
+    recorded = _post(client, page, action, purpose="Photographs", consent_purpose="photos_website")
+    assert recorded.status_code == 303
+    objection = db.session.scalars(select(Objection)).one()
+    decide = f"/console/cases/{case.id}/objections/decide"
+    assert _post(client, page, decide, objection_id=str(objection.id), decision="upheld").status_code == 303
+    states = consent.current_state(person)
+    # Only the consent chosen is withdrawn.
+    assert {s.purpose: s.granted for s in states} == {"photos_public_website": True, "photos_website": False}

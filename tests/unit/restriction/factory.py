@@ -1,5 +1,5 @@
 """Lifting a restriction the way it happens: scheduled (the requester told),
-then carried out by the daily task on the day."""
+then carried out by the daily task on the day; and a consent to object to."""
 
 from __future__ import annotations
 
@@ -7,7 +7,11 @@ from datetime import date, timedelta
 
 from app.accounts.models import User
 from app.cases.models import Case
+from app.extensions import db
 from app.restriction import lifting
+from app.sources.consent import services as consent
+from app.sources.consent.models import ConsentDecision, ConsentMethod
+from app.sources.correspondence.models import PersonKind
 
 
 def schedule_and_lift(case: Case, actor: User, reason: str, *, carry_out: bool = True) -> date:
@@ -18,3 +22,19 @@ def schedule_and_lift(case: Case, actor: User, reason: str, *, carry_out: bool =
     if carry_out:
         lifting.lift_due(on=day)
     return day
+
+
+def photo_consent(world) -> consent.Person:
+    """Amelia's parent's consent to photographs on the school website, committed."""
+    person = consent.Person(world.elm.id, PersonKind.PUPIL, world.amelia.id)
+    consent.record_consent(
+        person,
+        purpose="photos_website",
+        decision=ConsentDecision.GRANTED,
+        wording="Photographs of my child may appear on the school website.",
+        wording_version="2025.1",
+        method=ConsentMethod.PAPER_SIGNATURE,
+        recorded_by="School office",
+    )
+    db.session.commit()
+    return person

@@ -10,27 +10,12 @@ from app.restriction.models import ObjectionDecision
 from app.restriction.services import RestrictionError
 from app.sources.consent import services as consent
 from app.sources.consent.models import ConsentDecision, ConsentMethod
-from app.sources.correspondence.models import PersonKind
 from tests.unit.collect.factory import confirmed_amelia
-
-
-def _photo_consent(world) -> consent.Person:
-    person = consent.Person(world.elm.id, PersonKind.PUPIL, world.amelia.id)
-    consent.record_consent(
-        person,
-        purpose="photos_website",
-        decision=ConsentDecision.GRANTED,
-        wording="Photographs of my child may appear on the school website.",
-        wording_version="2025.1",
-        method=ConsentMethod.PAPER_SIGNATURE,
-        recorded_by="School office",
-    )
-    db.session.commit()
-    return person
+from tests.unit.restriction.factory import photo_consent
 
 
 def test_upheld_objection_to_a_consent_purpose_withdraws_it_in_the_ledger(app, world, caseworker):
-    person = _photo_consent(world)
+    person = photo_consent(world)
     case = confirmed_amelia(world, caseworker, request_type="objection")
     objection = objections.record_objection(
         case, caseworker, purpose="Photographs on the website", consent_purpose="photos_website"
@@ -95,3 +80,20 @@ def test_record_objection_refuses_incomplete_input(app, world, caseworker, value
     with pytest.raises(RestrictionError) as refused:
         objections.record_objection(case, caseworker, **values)
     assert field in refused.value.errors
+
+
+def test_record_objection_refuses_a_consent_the_subject_has_not_given(app, world, caseworker):
+    # Upholding it would withdraw nothing while the case says the processing stops.
+    person = photo_consent(world)
+    case = confirmed_amelia(world, caseworker, request_type="objection")
+    with pytest.raises(RestrictionError) as refused:
+        objections.record_objection(case, caseworker, purpose="Photographs", consent_purpose="photos_site")
+    assert refused.value.errors == {
+        "consent_purpose": "The subject has no consent given for photos_site: "
+        "choose one of photos_public_website, photos_website"
+    }
+    for purpose in objections.consents_given(case):
+        consent.withdraw(person, purpose, method=ConsentMethod.WEB, recorded_by="School office")
+    with pytest.raises(RestrictionError) as withdrawn:
+        objections.record_objection(case, caseworker, purpose="Photographs", consent_purpose="photos_website")
+    assert "or for anything else" in withdrawn.value.errors["consent_purpose"]
