@@ -21,7 +21,7 @@ from app.cases.clock_changes import resume
 from app.cases.clock_inputs import refresh_clock
 from app.cases.lifecycle import IllegalTransition
 from app.cases.models import Case, CaseEvidence, CaseStatus, EvidenceKind, Relationship
-from app.cases.services import MAX_TEXT, checked_text, send_letter, today_or
+from app.cases.services import IDENTITY_REQUESTED, MAX_TEXT, checked_text, send_letter, today_or
 from app.cases.status_links import mint_status_link
 from app.db import new_uuid
 from app.extensions import db
@@ -107,7 +107,7 @@ def request_identity(case: Case, actor: User) -> Case:
         raise IllegalTransition(case, case.status, "proof of identity is asked for while awaiting identity")
     letter = letters.identity_request(case, mint_status_link(case), needs_authority=needs_authority(case))
     send_letter(case, letter, case.requester_email, "case.identity_request")
-    lifecycle.add_event(case, "identity_requested", actor, {"authority": needs_authority(case)})
+    lifecycle.add_event(case, IDENTITY_REQUESTED, actor, {"authority": needs_authority(case)})
     _audit("case.identity_requested", case, actor, {"authority": needs_authority(case)})
     return case
 

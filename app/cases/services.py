@@ -24,6 +24,8 @@ from app.cases.clock_inputs import refresh_clock
 from app.cases.lifecycle import IllegalTransition
 from app.cases.models import (
     Case,
+    CaseEvent,
+    CaseEvidence,
     CaseStatus,
     IdentityMethod,
     RefusalReason,
@@ -50,6 +52,19 @@ REFUSAL_WORDING = {
         "as explained below"
     ),
 }
+# The timeline line ``evidence.request_identity`` writes when the
+# requester is emailed for proof of identity (or of authority).
+IDENTITY_REQUESTED = "identity_requested"
+# UK GDPR Art 12(6) and the ICO: with reasonable doubts the controller asks
+# for what confirms identity, and may decline to act only if it is not given.
+ASK_FOR_IDENTITY_FIRST = (
+    "ask the requester for proof of identity first: a request can be refused for identity not "
+    "proven only once they were asked and did not provide it"
+)
+DECIDE_EVIDENCE_FIRST = (
+    "decide on the evidence they sent first: the requester uploaded proof that nobody has accepted "
+    "or refused yet, so make the identity decision"
+)
 # Steps of the work itself, moved by staff one at a time.
 ADVANCES = frozenset(
     {
@@ -249,14 +264,20 @@ def decide_identity(
     today: date | None = None,
 ) -> Case:
     """Accept (with the method and a reason; for someone acting for another,
-    the authority seen) or refuse. Dates of evidence start the clock later."""
+    the authority seen) or refuse, which needs the requester to have been
+    asked for proof (``FieldError`` on ``decision`` otherwise). Dates of
+    evidence start the clock later."""
     today = today_or(today)
     reason_text = checked_text(reason, "reason")
     if case.status is not CaseStatus.AWAITING_IDENTITY:
         target = CaseStatus.OPEN if accepted else CaseStatus.REFUSED
         raise IllegalTransition(case, target, "identity is decided while awaiting identity")
     if not accepted:
-        return refuse(case, actor, reason=RefusalReason.IDENTITY_NOT_PROVEN, detail=reason_text, today=today)
+        # The decision on whatever they sent, so evidence waiting is no bar;
+        # but a requester never asked has had no chance to send any.
+        if not identity_was_requested(case):
+            raise FieldError("decision", ASK_FOR_IDENTITY_FIRST)
+        return _send_refusal(case, actor, RefusalReason.IDENTITY_NOT_PROVEN, reason_text)
     chosen = _choice(IdentityMethod, method, "method") if method is not None else None
     if chosen is None:
         raise FieldError("method", "choose how identity was confirmed")
@@ -294,12 +315,43 @@ def decide_identity(
 # --- ending --------------------------------------------------------------------
 
 
+def identity_was_requested(case: Case) -> bool:
+    """Whether the requester was emailed for proof of identity on this case
+    (the identity-request letter leaves its line on the timeline)."""
+    asked = select(CaseEvent.id).where(CaseEvent.case_id == case.id, CaseEvent.kind == IDENTITY_REQUESTED)
+    return db.session.scalar(asked.limit(1)) is not None
+
+
+def evidence_awaits_decision(case: Case) -> bool:
+    """Whether proof the requester sent is still to be judged. Files are
+    taken only while the case awaits identity, and the identity decision
+    (accepting, or refusing) is what moves it on, so any file on a case
+    still awaiting identity is undecided."""
+    if case.status is not CaseStatus.AWAITING_IDENTITY:
+        return False
+    sent = select(CaseEvidence.id).where(CaseEvidence.case_id == case.id)
+    return db.session.scalar(sent.limit(1)) is not None
+
+
 def refuse(
     case: Case, actor: User, *, reason: RefusalReason | str, detail: str, today: date | None = None
 ) -> Case:
-    """Refuse (the controller's decision) and send the refusal with the right to complain to the ICO."""
+    """Refuse (the controller's decision) and send the refusal with the right
+    to complain to the ICO. Identity not proven is a reason only once the
+    requester was asked for proof, and only when nothing they sent waits for
+    the identity decision (``FieldError`` on ``reason`` otherwise)."""
     chosen = _choice(RefusalReason, reason, "reason")
     detail_text = checked_text(detail, "detail")
+    # A case already answered or ended gets the lifecycle's answer instead.
+    if chosen is RefusalReason.IDENTITY_NOT_PROVEN and case.status in lifecycle.ACTIVE:
+        if not identity_was_requested(case):
+            raise FieldError("reason", ASK_FOR_IDENTITY_FIRST)
+        if evidence_awaits_decision(case):
+            raise FieldError("reason", DECIDE_EVIDENCE_FIRST)
+    return _send_refusal(case, actor, chosen, detail_text)
+
+
+def _send_refusal(case: Case, actor: User, chosen: RefusalReason, detail_text: str | None) -> Case:
     lifecycle.move(case, CaseStatus.REFUSED, actor, data={"reason": chosen.value})
     case.refusal_reason = chosen
     case.refusal_detail = detail_text

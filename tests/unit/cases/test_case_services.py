@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, select, text
 
 from app.audit.models import AuditEvent
-from app.cases import clock_changes, services
+from app.cases import clock_changes, evidence, services
 from app.cases.clock_inputs import clock_for
 from app.cases.lifecycle import IllegalTransition
 from app.cases.models import CaseStatus
@@ -173,6 +173,7 @@ def test_identity_for_someone_else_needs_the_authority(school, caseworker, db_se
 
 def test_identity_refused_sends_the_refusal_with_the_ico(school, caseworker, db_session):
     case = new_case(school)
+    evidence.request_identity(case, caseworker)  # refusing needs them asked first (Art 12(6))
     services.decide_identity(case, caseworker, accepted=False, reason="No documents were sent.")
     assert case.status is CaseStatus.REFUSED
     assert case.refusal_reason.value == "identity_not_proven"
