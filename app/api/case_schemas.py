@@ -19,7 +19,7 @@ from app.cases.models import (
     RequestType,
     SubjectRole,
 )
-from app.cases.services import MAX_TEXT
+from app.cases.services import MAX_TEXT, WITHDRAWAL_CHANNELS
 
 # Text must hold something besides whitespace; the same rule is given to
 # clients as the OpenAPI pattern (a search, so one non-space character).
@@ -100,6 +100,14 @@ class ExtendSchema(RequestSchema):
 class RefuseSchema(RequestSchema):
     reason = fields.Enum(RefusalReason, by_value=True, required=True)
     detail = _text("The controller's explanation, sent to the requester.")
+
+
+class WithdrawSchema(RequestSchema):
+    asked_by = fields.String(
+        required=True,
+        validate=validate.OneOf(list(WITHDRAWAL_CHANNELS)),
+        metadata={"description": "How the requester asked to withdraw (kept on the timeline)."},
+    )
 
 
 # --- responses -----------------------------------------------------------------

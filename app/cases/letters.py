@@ -194,15 +194,14 @@ def rectification_done(
     )
 
 
-def withdrawal_confirmed(case: Case) -> Letter:
-    return _render(
-        "withdrawal_confirmed",
-        {
-            "requester_name": case.requester_name,
-            "reference": case.reference,
-            "form_url": absolute_url("intake.request_form"),
-        },
-    )
+def withdrawal_confirmed(case: Case, asked_by: str | None = None) -> Letter:
+    """``asked_by``: how they asked, as the letter says it ("by phone")."""
+    context = {
+        "requester_name": case.requester_name,
+        "reference": case.reference,
+        "form_url": absolute_url("intake.request_form"),
+    }
+    return _render("withdrawal_confirmed", {**context, "asked_by": asked_by} if asked_by else context)
 
 
 def unconfirmed_withdrawal(case: Case, days: int) -> Letter:

@@ -65,6 +65,14 @@ DECIDE_EVIDENCE_FIRST = (
     "decide on the evidence they sent first: the requester uploaded proof that nobody has accepted "
     "or refused yet, so make the identity decision"
 )
+# How a requester asks to withdraw: staff record it, as evidence that the
+# request was ended on the requester's word.
+WITHDRAWAL_CHANNELS: dict[str, str] = {
+    "email": "By email",
+    "letter": "By letter",
+    "phone": "By phone",
+    "in_person": "In person",
+}
 # Steps of the work itself, moved by staff one at a time.
 ADVANCES = frozenset(
     {
@@ -360,18 +368,25 @@ def _send_refusal(case: Case, actor: User, chosen: RefusalReason, detail_text: s
     return case
 
 
-def withdraw(case: Case, actor: User | None) -> Case:
-    """The requester withdrew the request. A confirmed request's requester
-    is told it was done (and can object if they did not ask); an unconfirmed
-    one's withdrawal has a letter of its own (``app.cases.unconfirmed``)."""
-    lifecycle.move(case, CaseStatus.WITHDRAWN, actor)
+def withdraw(case: Case, actor: User | None, *, asked_by: str | None = None) -> Case:
+    """The requester withdrew the request. Staff recording it say how the
+    requester asked (``WITHDRAWAL_CHANNELS``; ``FieldError`` on ``asked_by``
+    otherwise), kept on the timeline. A confirmed request's requester is told
+    it was done (and can object if they did not ask); an unconfirmed one's
+    withdrawal has a letter of its own (``app.cases.unconfirmed``)."""
+    if actor is not None and asked_by not in WITHDRAWAL_CHANNELS:
+        raise FieldError("asked_by", "Say how the requester asked to withdraw the request")
+    lifecycle.move(case, CaseStatus.WITHDRAWN, actor, data={"asked_by": asked_by} if asked_by else None)
     if case.open_pause is not None:  # the question will not be answered now
         case.open_pause.answered_on = max(today_or(None), case.open_pause.asked_on)
     case.closed_at = utcnow()
     refresh_clock(case)
     if case.reference is not None:
         send_letter(
-            case, letters.withdrawal_confirmed(case), case.requester_email, "case.withdrawal_confirmed"
+            case,
+            letters.withdrawal_confirmed(case, WITHDRAWAL_CHANNELS[asked_by].lower() if asked_by else None),
+            case.requester_email,
+            "case.withdrawal_confirmed",
         )
     return case
 

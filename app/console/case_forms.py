@@ -5,11 +5,11 @@ has a prefix so that several can share a page with unique field ids."""
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, SelectChoice, SelectField, StringField, TextAreaField
+from wtforms import DateField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import AnyOf, DataRequired, Length, Optional
 
 from app.cases.models import IdentityMethod, RefusalReason
-from app.cases.services import MAX_TEXT
+from app.cases.services import MAX_TEXT, WITHDRAWAL_CHANNELS
 
 _DATE_MESSAGE = "Enter a real date, for example 2026-03-27"
 
@@ -98,10 +98,14 @@ class RefuseForm(FlaskForm):
 
 
 class WithdrawForm(FlaskForm):
-    # One click must not end a request: staff say they hold the withdrawal.
-    asked = BooleanField(
-        "The requester asked to withdraw the request (by email, letter or phone)",
-        validators=[DataRequired("Confirm that the requester asked to withdraw the request")],
+    # One click must not end a request: staff say how the requester asked.
+    asked = SelectField(
+        "How did the requester ask to withdraw the request?",
+        choices=[SelectChoice("", "Choose how they asked"), *(
+            SelectChoice(code, label) for code, label in WITHDRAWAL_CHANNELS.items()
+        )],
+        validators=[AnyOf(list(WITHDRAWAL_CHANNELS), "Say how the requester asked to withdraw the request")],
+        validate_choice=False,
     )
 
 

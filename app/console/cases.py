@@ -166,7 +166,7 @@ _ACTIONS: dict[str, Callable[[Case, User, Any], Any]] = {
     "refuse": lambda case, user, form: case_services.refuse(
         case, user, reason=form.reason.data, detail=form.detail.data
     ),
-    "withdraw": lambda case, user, form: case_services.withdraw(case, user),
+    "withdraw": lambda case, user, form: case_services.withdraw(case, user, asked_by=form.asked.data),
     "close": lambda case, user, form: case_services.close(case, user),
     "request_identity": lambda case, user, form: evidence.request_identity(case, user),
     "assign": lambda case, user, form: assignment.assign_by_id(

@@ -113,7 +113,7 @@ LETTERS: dict[str, LetterSpec] = {
     "withdrawal_confirmed": _spec(
         "requester",
         "requester_name reference form_url",
-        "",
+        "asked_by",
         "Staff recorded that the requester withdrew a confirmed request: it is confirmed to them.",
     ),
     "unconfirmed_withdrawal": _spec(

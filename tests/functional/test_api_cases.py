@@ -97,8 +97,9 @@ def test_case_detail_shows_the_clock_and_timeline(client, estate):
 def test_case_of_another_organisation_is_not_found(client, estate):
     for path in ("", "/withdraw"):
         method = client.get if not path else client.post
-        response = method(f"/api/v1/cases/{estate.birch_case.reference}{path}", headers=estate.auth("alder"))
-        assert response.status_code == 404
+        body = {"json": {"asked_by": "email"}} if path else {}
+        url = f"/api/v1/cases/{estate.birch_case.reference}{path}"
+        assert method(url, headers=estate.auth("alder"), **body).status_code == 404
     assert client.get("/api/v1/cases/nonsense", headers=estate.auth("admin")).status_code == 404
 
 
@@ -191,10 +192,17 @@ def test_pause_resume_extend_refuse_walk(client, estate, db_session):
     assert {"case.clarification", "case.refusal"} <= categories
 
 
-def test_withdraw_and_then_withdraw_again_is_409(client, estate):
-    reference = estate.birch_case.reference
-    assert client.post(f"/api/v1/cases/{reference}/withdraw", headers=estate.auth("trust")).status_code == 200
-    assert client.post(f"/api/v1/cases/{reference}/withdraw", headers=estate.auth("trust")).status_code == 409
+def test_withdraw_says_how_it_was_asked_and_then_withdraw_again_is_409(client, estate):
+    url = f"/api/v1/cases/{estate.birch_case.reference}/withdraw"
+    unsaid = client.post(url, json={}, headers=estate.auth("trust"))
+    assert unsaid.status_code == 422 and "asked_by" in unsaid.get_json()["error"]["fields"]
+    odd = client.post(url, json={"asked_by": "telepathy"}, headers=estate.auth("trust"))
+    assert odd.status_code == 422
+    done = client.post(url, json={"asked_by": "phone"}, headers=estate.auth("trust"))
+    assert done.status_code == 200 and done.get_json()["status"] == "withdrawn"
+    moved = [e for e in done.get_json()["events"] if e["kind"] == "status_changed"][-1]
+    assert moved["data"]["asked_by"] == "phone"
+    assert client.post(url, json={"asked_by": "phone"}, headers=estate.auth("trust")).status_code == 409
 
 
 def test_identity_request_and_evidence_download_over_the_api(client, estate):

@@ -169,7 +169,7 @@ def test_a_reduced_restriction_case_page_shows_removed_reasons(app, long_closed)
         lifted_at=CLOSED, lifted_reason="Marks checked with Jo.",
     )  # fmt: skip
     db.session.add(lifted)
-    case_services.withdraw(case, user)
+    case_services.withdraw(case, user, asked_by="email")
     case.closed_at = CLOSED
     db.session.commit()
     _reduce(app)

@@ -279,17 +279,22 @@ def test_withdrawal_needs_staff_to_say_it_was_asked_for_and_is_confirmed_to_the_
     unconfirmed = client.post(f"{path}/withdraw", data={"withdraw-csrf_token": token})
     assert unconfirmed.status_code == 422
     summary = unconfirmed.text.split('class="error-summary"', 1)[1].split("</div>", 1)[0]
-    assert 'href="#withdraw-asked"' in summary and "Confirm that the requester asked to withdraw" in summary
+    assert 'href="#withdraw-asked"' in summary and "Say how the requester asked to withdraw" in summary
+    assert '<label class="label" for="withdraw-asked">How did the requester ask' in unconfirmed.text
     db.session.expire_all()
     assert case.status is CaseStatus.OPEN
 
-    done = client.post(f"{path}/withdraw", data={"withdraw-csrf_token": token, "withdraw-asked": "y"})
+    odd = client.post(f"{path}/withdraw", data={"withdraw-csrf_token": token, "withdraw-asked": "y"})
+    assert odd.status_code == 422
+    done = client.post(f"{path}/withdraw", data={"withdraw-csrf_token": token, "withdraw-asked": "letter"})
     assert done.status_code == 302
     db.session.expire_all()
     assert case.status is CaseStatus.WITHDRAWN
+    assert [e for e in case.events if e.kind == "status_changed"][-1].data["asked_by"] == "letter"
     [told] = db.session.scalars(
         select(OutboxMessage).filter_by(case_id=case.id, category="case.withdrawal_confirmed")
     )
     assert told.recipient_list == [case.requester_email]
     assert told.subject == f"Your request {case.reference}: withdrawn as you asked"
     assert "If you did not ask for this, please reply" in told.text_body
+    assert "As you asked by letter, we have withdrawn your request." in told.text_body

@@ -113,7 +113,7 @@ def test_status_page_unknown_revoked_or_long_closed_links_are_not_found(client, 
     assert client.get(path).status_code == 404
     closed = _case(school, requester_email="other@example.net")
     closed_path = _link(closed)
-    services.withdraw(closed, caseworker)
+    services.withdraw(closed, caseworker, asked_by="email")
     closed.status = CaseStatus.CLOSED
     closed.closed_at = utcnow() - timedelta(days=DAYS_AFTER_CLOSE - 1)
     db.session.commit()
@@ -423,7 +423,7 @@ def test_a_request_withdrawn_while_waiting_for_an_answer_does_not_say_it_was_ans
     client, school, caseworker
 ):
     case = _paused(school, caseworker)
-    services.withdraw(case, caseworker)
+    services.withdraw(case, caseworker, asked_by="email")
     db.session.commit()
     lines = _timeline(client.get(_link(case)).text)
     assert lines[-2:] == [

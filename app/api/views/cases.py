@@ -25,6 +25,7 @@ from app.api.case_schemas import (
     PauseSchema,
     RefuseSchema,
     ResumeSchema,
+    WithdrawSchema,
 )
 from app.api.errors import ApiError
 from app.api.routing import operation
@@ -235,13 +236,15 @@ def refuse_view(reference: str, body: dict[str, Any]) -> dict[str, Any]:
     "POST",
     summary="Record that the request was withdrawn",
     tag="cases",
+    body=WithdrawSchema,
     response=CaseSchema,
     errors=_CONFLICT,
 )
-def withdraw_view(reference: str) -> dict[str, Any]:
-    """The requester withdrew; the case ends."""
+def withdraw_view(reference: str, body: dict[str, Any]) -> dict[str, Any]:
+    """The requester withdrew (``asked_by`` says how); the case ends and the
+    requester is sent a confirmation."""
     user = current_user()
-    return _act(reference, lambda case: services.withdraw(case, user))
+    return _act(reference, lambda case: services.withdraw(case, user, asked_by=body["asked_by"]))
 
 
 @operation(

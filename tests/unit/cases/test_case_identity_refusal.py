@@ -118,6 +118,6 @@ def test_other_refusal_reasons_go_ahead_when_never_asked_and_evidence_waits(scho
 
 def test_identity_refusal_of_an_ended_case_is_the_lifecycle_s_answer(school, caseworker, db_session):
     case = new_case(school)
-    services.withdraw(case, caseworker)
+    services.withdraw(case, caseworker, asked_by="email")
     with pytest.raises(IllegalTransition):
         services.refuse(case, caseworker, reason=IDENTITY, detail=DETAIL)

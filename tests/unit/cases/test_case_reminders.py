@@ -68,7 +68,7 @@ def test_paused_and_ended_cases_get_no_reminders(school, caseworker, db_session)
         today=date(2024, 11, 26),
     )
     ended = opened_case(school, caseworker, received_on=date(2024, 11, 25), requester_email="b@example.net")
-    services.withdraw(ended, caseworker)
+    services.withdraw(ended, caseworker, asked_by="email")
     db_session.commit()
     assert send_reminders(date(2025, 1, 10)) == 0
 

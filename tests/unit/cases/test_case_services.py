@@ -265,11 +265,22 @@ def test_withdraw_ends_the_case_and_closes_an_open_pause(school, caseworker, db_
     clock_changes.pause(
         case, caseworker, reason="other", question="?", asked_on=date(2024, 9, 5), today=date(2024, 9, 5)
     )
-    services.withdraw(case, caseworker)
+    services.withdraw(case, caseworker, asked_by="email")
     assert case.status is CaseStatus.WITHDRAWN
     assert case.open_pause is None
     with pytest.raises(IllegalTransition):
-        services.withdraw(case, caseworker)
+        services.withdraw(case, caseworker, asked_by="email")
+    moved = [event for event in case.events if event.kind == "status_changed"][-1]
+    assert moved.data["to"] == "withdrawn" and moved.data["asked_by"] == "email"
+
+
+@pytest.mark.parametrize("asked_by", [None, "", "carrier pigeon"])
+def test_staff_withdrawing_must_say_how_the_requester_asked(school, caseworker, db_session, asked_by):
+    case = opened_case(school, caseworker)
+    with pytest.raises(FieldError) as refused:
+        services.withdraw(case, caseworker, asked_by=asked_by)
+    assert refused.value.field == "asked_by"
+    assert case.status is CaseStatus.OPEN
 
 
 def test_every_action_is_audited_with_codes_only(school, caseworker, db_session):
@@ -306,7 +317,7 @@ def test_days_left_is_not_shown_once_a_case_has_ended(school, caseworker, db_ses
 
     case = opened_case(school, caseworker)
     assert clock_summary(case, date(2024, 10, 10)).working_days_left == -5
-    services.withdraw(case, caseworker)
+    services.withdraw(case, caseworker, asked_by="email")
     assert clock_summary(case, date(2024, 10, 10)).working_days_left is None
 
 

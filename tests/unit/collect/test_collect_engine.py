@@ -308,7 +308,7 @@ def test_source_of_a_case_no_longer_gathered_fails_and_stores_nothing(
     runs = services.start_gather(case, caseworker)
     db_session.commit()
     inline_jobs.config["REDIS_URL"] = None
-    case_services.withdraw(case, caseworker)
+    case_services.withdraw(case, caseworker, asked_by="email")
     db_session.commit()
 
     outcome = execute(runs[0].job_id)
