@@ -163,6 +163,20 @@ def test_parent_asks_for_erasure_and_the_dpo_carries_it_out_with_a_certificate(
     assert_accessible(page, "erasure plan")
     screenshot(page, "31-erasure-plan")
 
+    # The DPO keeps a category out (the request asked for less), sees why, then undoes it.
+    page.get_by_label("Category", exact=True).select_option("correspondence:correspondence")
+    page.get_by_label("What to do with it").select_option("not_requested")
+    page.get_by_role("button", name="Change the plan").click()
+    page.wait_for_selector("text=The erasure plan is rebuilt with your change.")
+    kept = _row(page, "correspondence", "Messages about the subject only").inner_text()
+    assert "Keep" in kept and "did not ask for these records" in kept
+    assert_accessible(page, "erasure plan with a category kept out")
+    page.get_by_label("Category", exact=True).select_option("correspondence:correspondence")
+    page.get_by_label("What to do with it").select_option("")
+    page.get_by_role("button", name="Change the plan").click()
+    page.wait_for_selector("text=The erasure plan is rebuilt with your change.")
+    assert "Delete" in _row(page, "correspondence", "Messages about the subject only").inner_text()
+
     # 32: approved; the plan cannot change now, only be executed.
     page.get_by_role("button", name="Approve the plan").click()
     page.wait_for_selector("text=The erasure plan is approved.")
