@@ -65,6 +65,18 @@ DECIDE_EVIDENCE_FIRST = (
     "decide on the evidence they sent first: the requester uploaded proof that nobody has accepted "
     "or refused yet, so make the identity decision"
 )
+# What staff write down as the authority to act for someone else: a parent's
+# is parental responsibility (the school's contact record, a birth
+# certificate), someone else's a signed letter of authority.
+AUTHORITY_EXAMPLES: dict[Relationship, str] = {
+    Relationship.PARENT_CARER: (
+        "enter how parental responsibility was confirmed (for example, the contact record the school "
+        "holds or a birth certificate)"
+    ),
+    Relationship.AUTHORISED_THIRD_PARTY: (
+        "enter the authority you saw (for example, a signed letter of authority or a power of attorney)"
+    ),
+}
 # How a requester asks to withdraw: staff record it, as evidence that the
 # request was ended on the requester's word.
 WITHDRAWAL_CHANNELS: dict[str, str] = {
@@ -299,10 +311,7 @@ def decide_identity(
     # (app.cases.evidence); otherwise it arrived today, with the decision.
     if case.requester_relationship is not Relationship.SELF:
         if not (authority_evidence or "").strip():
-            raise FieldError(
-                "authority_evidence",
-                "enter the authority you saw (for example, a letter of authority or court order)",
-            )
+            raise FieldError("authority_evidence", AUTHORITY_EXAMPLES[case.requester_relationship])
         case.authority_evidence = checked_text(authority_evidence, "authority_evidence")
         case.authority_received_on = authority_received_on or case.authority_received_on or today
     if chosen is IdentityMethod.DOCUMENTS_SEEN:

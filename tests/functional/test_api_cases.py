@@ -126,7 +126,8 @@ def test_identity_accept_for_someone_else_needs_the_authority_seen(client, estat
     response = client.post(f"/api/v1/cases/{reference}/identity", headers=estate.auth("birch"), json=body)
     assert response.status_code == 422, response.text
     assert response.get_json()["error"]["fields"]["authority_evidence"] == [
-        "enter the authority you saw (for example, a letter of authority or court order)"
+        "enter how parental responsibility was confirmed (for example, the contact record the school holds "
+        "or a birth certificate)"
     ]
     without_method = client.post(
         f"/api/v1/cases/{reference}/identity",

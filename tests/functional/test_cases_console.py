@@ -124,7 +124,8 @@ def test_identity_decision_errors_say_what_to_do(app, world):
     assert no_authority == [
         (
             "identity-authority_evidence",
-            "Enter the authority you saw (for example, a letter of authority or court order)",
+            "Enter how parental responsibility was confirmed (for example, the contact record the school "
+            "holds or a birth certificate)",
         )
     ]
     db.session.expire_all()

@@ -169,6 +169,14 @@ def test_identity_for_someone_else_needs_the_authority(school, caseworker, db_se
             case, caseworker, accepted=True, method="known_to_school", reason="Known.", today=date(2024, 9, 4)
         )
     assert error.value.field == "authority_evidence"
+    assert "parental responsibility" in error.value.message  # a parent's authority is that
+
+    agent = new_case(school, requester_relationship="authorised_third_party", requester_email="a@example.net")
+    with pytest.raises(FieldError) as error:
+        services.decide_identity(
+            agent, caseworker, accepted=True, method="known_to_school", reason="Known", today=date(2024, 9, 5)
+        )
+    assert "letter of authority" in error.value.message
 
 
 def test_identity_refused_sends_the_refusal_with_the_ico(school, caseworker, db_session):
