@@ -59,6 +59,9 @@ class OutboxMessage(UUIDPrimaryKey, Base):
         str_enum(OutboxStatus, "outbox_status", 20),
         default=OutboxStatus.PENDING,
     )
+    # Delivery attempts taken so far, counted when a job claims one and before
+    # it sends; each delivery job is queued for one numbered attempt, and of
+    # jobs queued for the same attempt only one can claim it.
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     # SMTP reply code and error type, with any address masked.
     last_error: Mapped[str | None] = mapped_column(Text)

@@ -5,6 +5,11 @@ when ``SMTP_URL`` is set, enqueues the ``mail.deliver`` job, which the jobs
 system dispatches only after that transaction commits. A rolled-back request
 therefore sends nothing, and a committed one always leaves a row that is
 either sent, or failed with its error and retried by ``retry_failed``.
+
+Every path that queues delivery (``send_mail``, ``send_again``,
+``retry_failed``) queues one numbered attempt, and a delivery job sends only
+after claiming its attempt (``claim_delivery``): however those paths race,
+one attempt is one conversation with the mail server.
 """
 
 from __future__ import annotations
@@ -18,12 +23,12 @@ from email.utils import formataddr, getaddresses, parseaddr
 from functools import lru_cache
 
 from flask import current_app
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, update
 
 from app.audit.services import record
 from app.db import new_uuid, utcnow
 from app.extensions import db
-from app.jobs import JobError, enqueue, task
+from app.jobs import JobError, current_job, enqueue, task
 from app.mail import smtp
 from app.mail.models import OutboxMessage, OutboxStatus
 
@@ -83,32 +88,86 @@ def send_mail(
     # (``enqueue`` flushes by itself when it records the delivery job.)
     db.session.add(message)
     if smtp_configured:
-        enqueue(deliver, message.id)
+        _queue_delivery(message)
     else:
         log.info("mail %s (%s) kept in the outbox: SMTP_URL is not set", message.id, category)
     return message
 
 
-@task("mail.deliver", timeout=120)
-def deliver(message_id: uuid.UUID) -> None:
-    """Deliver one outbox message by SMTP.
+DELIVER_TASK = "mail.deliver"
+# RQ kills a delivery that runs longer than this. A claimed attempt counts as
+# interrupted only after ``retry_failed``'s ``stale_after``, which must stay
+# well beyond it, or a delivery still talking to the server would be claimed
+# and sent a second time.
+DELIVERY_TIMEOUT_SECONDS = 120
 
-    Idempotent: a message already sent is not sent again, and the row is
-    locked while sending (on PostgreSQL) so two workers cannot both send it.
-    Delivery is at-least-once: if the process dies after the server accepted
-    the message but before the commit, a retry sends it again with the same
-    Message-ID. A failure is committed on the row (status failed, attempts,
-    error) before the job itself is failed, so ``retry_failed`` can pick it up.
+
+def claim_delivery(message_id: uuid.UUID, attempt: int | None = None) -> int | None:
+    """Take delivery attempt number ``attempt`` of a message waiting for
+    delivery (pending or failed), one compare-and-set: it is taken only if
+    ``attempts`` is still one less, so of several jobs queued for the same
+    attempt (Send again pressed twice, or racing the sweep; a job delivered
+    twice) exactly one gets it and the others find it taken. Returns the
+    attempt taken, or None.
+
+    ``attempt`` None is a job queued before attempts were numbered: it takes
+    whatever attempt comes next. The caller commits (as the ``on_claim`` of
+    ``mail.deliver``, the runner, with its claim of the job), before
+    anything is sent, so no lock is held while the server is talked to.
+    """
+    condition = [
+        OutboxMessage.id == message_id,
+        OutboxMessage.status.in_((OutboxStatus.PENDING, OutboxStatus.FAILED)),
+    ]
+    if attempt is not None:
+        condition.append(OutboxMessage.attempts == attempt - 1)
+    claim = (
+        update(OutboxMessage)
+        .where(*condition)
+        # Pending again, so a failed message being retried is not offered
+        # for Send again (nor taken by another job) while it is sent.
+        .values(status=OutboxStatus.PENDING, attempts=OutboxMessage.attempts + 1, last_attempt_at=utcnow())
+        .returning(OutboxMessage.attempts)
+        .execution_options(synchronize_session=False)
+    )
+    return db.session.execute(claim).scalar_one_or_none()
+
+
+@task(DELIVER_TASK, timeout=DELIVERY_TIMEOUT_SECONDS, on_claim=claim_delivery)
+def deliver(message_id: uuid.UUID, attempt: int | None = None) -> None:
+    """Make delivery attempt ``attempt`` of one outbox message by SMTP.
+
+    The attempt is claimed first (``claim_delivery``) and that claim is
+    committed before sending, so two jobs for the same attempt never both
+    send, and a message already sent (or kept in the outbox) is not sent.
+
+    Delivery is at-least-once, by design: if the process dies after the
+    server accepted the message but before the "sent" commit, the claimed
+    attempt stays pending, ``retry_failed`` takes it for interrupted once
+    ``stale_after`` has passed, and the message goes again with the same
+    Message-ID (so receiving systems can see the repeat). Losing it instead
+    would be worse. A failure is committed on the row (status failed, error)
+    before the job itself is failed, so ``retry_failed`` can pick it up.
     """
     session = db.session
-    message = session.get(OutboxMessage, message_id, with_for_update=True)
+    job = current_job()
+    if job is not None and job.name == DELIVER_TASK:
+        claimed = job.claimed
+    else:  # called directly (a script, a test): claim, and commit the claim, here
+        claimed = claim_delivery(message_id, attempt)
+        session.commit()
+    message = session.get(OutboxMessage, message_id)
     if message is None:
         raise MailDeliveryError(f"outbox message {message_id} does not exist")
-    if message.status in (OutboxStatus.SENT, OutboxStatus.OUTBOX):
-        log.info("mail %s is %s; nothing to deliver", message_id, message.status.value)
+    if claimed is None:
+        log.info(
+            "mail %s: attempt %s already taken (%s, %d attempts); not sending",
+            message_id,
+            attempt if attempt is not None else "next",
+            message.status.value,
+            message.attempts,
+        )
         return
-    message.attempts += 1
-    message.last_attempt_at = utcnow()
     try:
         settings = smtp.parse_smtp_url(current_app.config.get("SMTP_URL") or "")
         smtp.send(_email_for(message), settings)
@@ -116,14 +175,17 @@ def deliver(message_id: uuid.UUID) -> None:
         message.status = OutboxStatus.FAILED
         message.last_error = smtp.describe_smtp_error(exc)
         session.commit()
-        log.warning(
-            "mail %s not delivered (attempt %d): %s", message_id, message.attempts, message.last_error
-        )
+        log.warning("mail %s not delivered (attempt %d): %s", message_id, claimed, message.last_error)
         raise MailDeliveryError(f"outbox message {message_id} not delivered: {message.last_error}") from None
     message.status = OutboxStatus.SENT
     message.sent_at = utcnow()
     message.last_error = None
     log.info("mail %s (%s) sent", message_id, message.category)
+
+
+def _queue_delivery(message: OutboxMessage) -> None:
+    """Queue the message's next delivery attempt, after the caller commits."""
+    enqueue(deliver, message.id, attempt=message.attempts + 1)
 
 
 def retry_failed(
@@ -133,18 +195,24 @@ def retry_failed(
     limit: int = 200,
 ) -> list[OutboxMessage]:
     """Queue delivery again for failed messages with attempts left, and for
-    messages left pending (their delivery job was lost) longer than
-    ``stale_after``. The caller commits; run it periodically (cron or
-    ``flask mail retry``)."""
+    messages left pending longer than ``stale_after``: since they were
+    written or their last attempt was claimed (the job was lost, or the
+    process running it died). The caller commits; run it periodically (cron
+    or ``flask mail retry``).
+
+    A message whose delivery job is merely slow to start may be queued a
+    second time; both jobs are for the same attempt and only one can claim
+    it (``claim_delivery``), so it is still sent once."""
     if not current_app.config.get("SMTP_URL"):
         return []
     cutoff = utcnow() - stale_after
+    waiting_since = func.coalesce(OutboxMessage.last_attempt_at, OutboxMessage.created_at)
     query = (
         select(OutboxMessage)
         .where(
             or_(
                 (OutboxMessage.status == OutboxStatus.FAILED) & (OutboxMessage.attempts < max_attempts),
-                (OutboxMessage.status == OutboxStatus.PENDING) & (OutboxMessage.created_at < cutoff),
+                (OutboxMessage.status == OutboxStatus.PENDING) & (waiting_since < cutoff),
             )
         )
         .order_by(OutboxMessage.created_at)
@@ -154,7 +222,7 @@ def retry_failed(
     messages = list(db.session.scalars(query))
     for message in messages:
         message.status = OutboxStatus.PENDING
-        enqueue(deliver, message.id)
+        _queue_delivery(message)
     db.session.flush()
     return messages
 
@@ -207,15 +275,26 @@ def send_again(case_id: uuid.UUID, message_id: uuid.UUID, actor_id: uuid.UUID) -
     fixing the address book or the mail server). ``LookupError`` for a
     message not about this case; ``NotSendable`` for one that is not failed.
     Audited as ``actor_id``'s decision; the caller commits."""
-    message = db.session.get(OutboxMessage, message_id, with_for_update=True)
+    message = db.session.get(OutboxMessage, message_id)
     if message is None or message.case_id != case_id:
         raise LookupError("no such message on this case")
     if not current_app.config.get("SMTP_URL"):
         raise NotSendable("no mail server is configured (SMTP_URL), so nothing can be sent")
-    if message.status is not OutboxStatus.FAILED:
+    # Failed -> pending in one compare-and-set, not a read then a write: of
+    # two presses at once (two tabs, a double click, two API calls), one
+    # queues the delivery and the other is told it is no longer failed.
+    again = (
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message_id, OutboxMessage.status == OutboxStatus.FAILED)
+        .values(status=OutboxStatus.PENDING)
+        .returning(OutboxMessage)
+        # The row as updated is loaded over the one read above.
+        .execution_options(synchronize_session=False, populate_existing=True)
+    )
+    if db.session.scalars(again).one_or_none() is None:
+        db.session.refresh(message)
         raise NotSendable(f"only an email that failed can be sent again; this one is {message.status.value}")
-    message.status = OutboxStatus.PENDING
-    enqueue(deliver, message.id)
+    _queue_delivery(message)
     record(
         "mail.sent_again",
         actor_type="user",

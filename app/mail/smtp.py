@@ -114,12 +114,22 @@ def send(message: EmailMessage, settings: SmtpSettings) -> None:
         )
     else:
         client = smtplib.SMTP(settings.host, settings.port, timeout=settings.timeout)
-    with client:
+    try:
         if settings.starttls:
             client.starttls(context=tls_context())
         if settings.username:
             client.login(settings.username, settings.password or "")
         refused = client.send_message(message)
+    except BaseException:
+        client.close()
+        raise
+    # The server has taken the message. Saying goodbye can still fail (an
+    # error reply, a timeout); raising then would record the message as
+    # failed, and a retry, or staff pressing Send again, would deliver it twice.
+    try:
+        client.quit()
+    except (smtplib.SMTPException, OSError):
+        client.close()
     if refused:
         # Some recipients were accepted; report the rest as a failure so it
         # is seen (the codes only: the addresses are personal data).

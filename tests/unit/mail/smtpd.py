@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import socket
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -25,12 +27,37 @@ class Received:
 
 
 @dataclass
+class Gate:
+    """A step of the SMTP conversation where the first session to reach it
+    waits until the test opens the gate: that session is a delivery caught
+    in mid-send while the test does something else (runs another worker,
+    kills this one). Later sessions pass straight through."""
+
+    reached: threading.Event = field(default_factory=threading.Event)
+    opened: threading.Event = field(default_factory=threading.Event)
+
+    async def pass_through(self) -> None:
+        if self.reached.is_set():
+            return
+        self.reached.set()
+        # In a thread, so the server's event loop goes on serving others.
+        await asyncio.to_thread(self.opened.wait)
+
+
+@dataclass
 class Collector:
-    """Accepts everything, except recipients listed in ``refuse``."""
+    """Accepts everything, except recipients listed in ``refuse``.
+
+    ``data_gate`` holds the first message's DATA reply (it is received only
+    once the gate opens); ``quit_gate`` holds the first QUIT, after the
+    message was accepted; ``quit_reply`` is the answer to QUIT."""
 
     refuse: set[str] = field(default_factory=set)
     messages: list[Received] = field(default_factory=list)
     logins: list[tuple[str, str]] = field(default_factory=list)
+    data_gate: Gate | None = None
+    quit_gate: Gate | None = None
+    quit_reply: str = "221 Bye"
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if address in self.refuse:
@@ -39,8 +66,20 @@ class Collector:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
+        if self.data_gate is not None:
+            await self.data_gate.pass_through()
         self.messages.append(Received(envelope.mail_from, list(envelope.rcpt_tos), envelope.original_content))
         return "250 Message accepted for delivery"
+
+    async def handle_QUIT(self, server, session, envelope):
+        if self.quit_gate is not None:
+            await self.quit_gate.pass_through()
+        return self.quit_reply
+
+    def open_gates(self) -> None:
+        for gate in (self.data_gate, self.quit_gate):
+            if gate is not None:
+                gate.opened.set()
 
     def authenticate(self, server, session, envelope, mechanism, auth_data) -> AuthResult:
         if isinstance(auth_data, LoginPassword):
@@ -83,4 +122,7 @@ def smtp_server(
     try:
         yield collector, controller.port
     finally:
+        # A session still held at a gate would keep its thread, and the
+        # test run, waiting for ever.
+        collector.open_gates()
         controller.stop()
