@@ -32,13 +32,19 @@ PAUSABLE: frozenset[CaseStatus] = frozenset({S.OPEN, S.GATHERING, S.IN_REVIEW})
 FINISHED: frozenset[CaseStatus] = frozenset({S.CLOSED, S.WITHDRAWN})
 # Requests that change data go through an execution step once approved.
 EXECUTED_TYPES: frozenset[RequestType] = frozenset({RequestType.ERASURE, RequestType.RECTIFICATION})
+# Requests answered by a letter saying what was done (app.restriction.answers),
+# not by a response pack: their work (a restriction, the objections' decisions)
+# is done on an open case, with no gather or review to go through first.
+ANSWERED_BY_LETTER: frozenset[RequestType] = frozenset({RequestType.RESTRICTION, RequestType.OBJECTION})
+# Where such a request can be answered from, besides approved.
+_ANSWERED_EARLY: frozenset[CaseStatus] = frozenset({S.OPEN, S.GATHERING, S.IN_REVIEW})
 
 _FORWARD: dict[CaseStatus, frozenset[CaseStatus]] = {
     S.SUBMITTED: frozenset({S.AWAITING_IDENTITY}),
     S.AWAITING_IDENTITY: frozenset({S.OPEN}),
-    S.OPEN: frozenset({S.GATHERING, S.PAUSED}),
-    S.GATHERING: frozenset({S.IN_REVIEW, S.PAUSED}),
-    S.IN_REVIEW: frozenset({S.APPROVED, S.PAUSED}),
+    S.OPEN: frozenset({S.GATHERING, S.PAUSED, S.RESPONDED}),
+    S.GATHERING: frozenset({S.IN_REVIEW, S.PAUSED, S.RESPONDED}),
+    S.IN_REVIEW: frozenset({S.APPROVED, S.PAUSED, S.RESPONDED}),
     S.APPROVED: frozenset({S.RESPONDED, S.EXECUTING}),
     S.EXECUTING: frozenset({S.RESPONDED}),
     S.PAUSED: PAUSABLE,  # only back to the state it came from (checked below)
@@ -82,6 +88,9 @@ def _refusal(case: Case, to: CaseStatus) -> str | None:
         return f"only erasure and rectification are executed, not {case.request_type.value}"
     if case.status is S.APPROVED and to is S.RESPONDED and executed:
         return f"an approved {case.request_type.value} is executed before the response"
+    if case.status in _ANSWERED_EARLY and to is S.RESPONDED and case.request_type not in ANSWERED_BY_LETTER:
+        kind = case.request_type.value
+        return f"only restriction and objection requests are answered before approval, not {kind}"
     return None
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from app.cases.lifecycle import ANSWERED_BY_LETTER
 from app.cases.models import CaseStatus, RequestType
 
 S = CaseStatus
@@ -50,6 +51,10 @@ class CaseState:
     links_to_school: int = 0
     links_to_requester: int = 0
     closes_on: date | None = None  # an answered case's day to close by itself
+    # Restriction and objection requests, answered by letter once these are done.
+    restrictions: int = 0  # recorded on the case, in force or lifted
+    objections: int = 0
+    objections_pending: int = 0  # not decided yet
 
 
 @dataclass(frozen=True)
@@ -88,6 +93,11 @@ def next_action(state: CaseState) -> NextAction:
             "console.case",
             "resume-heading",
         )
+    if state.request_type in ANSWERED_BY_LETTER and status in (S.OPEN, S.GATHERING, S.IN_REVIEW, S.APPROVED):
+        # Answered from the restriction page, without a gather or a pack.
+        action = _answered_by_letter(state)
+        if action is not None:
+            return action
     if status is S.OPEN:
         return _open(state)
     if status is S.GATHERING:
@@ -119,6 +129,42 @@ def next_action(state: CaseState) -> NextAction:
             "close-heading",
         )
     return NextAction("Nothing to do", f"The case is {status.value.replace('_', ' ')}.", waiting=True)
+
+
+def _answered_by_letter(state: CaseState) -> NextAction | None:
+    """A restriction or objection case's next step on the restriction page,
+    or None while the subject's records are still to be found."""
+    page = "console.case_restriction"
+    restriction = state.request_type is RequestType.RESTRICTION
+    done = state.restrictions if restriction else state.objections and not state.objections_pending
+    if done:
+        return NextAction(
+            "Send the answer to the requester",
+            (
+                "Tell the requester what is restricted and what that means"
+                if restriction
+                else "Tell the requester each decision, with the grounds of any not upheld"
+            )
+            + "; the case is then answered.",
+            page,
+            "answer-heading",
+        )
+    if state.objections_pending and not restriction:
+        return NextAction(
+            f"Decide {_plural(state.objections_pending, 'objection')}",
+            "Uphold each objection, and the processing stops, or reject it on compelling legitimate grounds.",
+            page,
+            "objections-heading",
+        )
+    if state.status is S.OPEN and state.confirmed:
+        return NextAction(
+            "Restrict the records" if restriction else "Record the objection",
+            f"{_plural(state.confirmed, 'record')} confirmed. "
+            + ("Restrict them, giving the reason." if restriction else "Record what the subject objects to."),
+            page,
+            "records-heading" if restriction else "objections-heading",
+        )
+    return None
 
 
 def _open(state: CaseState) -> NextAction:

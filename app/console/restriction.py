@@ -17,17 +17,19 @@ from flask_wtf import FlaskForm
 from app.accounts import web
 from app.accounts.models import Role
 from app.audit.services import record
-from app.cases.models import Case
-from app.console.actions import act
+from app.cases.lifecycle import ANSWERED_BY_LETTER, IllegalTransition, allowed_moves
+from app.cases.models import Case, CaseStatus
+from app.console.actions import act, capital
 from app.console.cases import case_or_404, signed_in_user
 from app.console.views import bp
 from app.extensions import db
 from app.recipients import services as recipients
 from app.recipients.models import NoticeStatus, RecipientNotice
 from app.register.services import entries as register_entries
-from app.restriction import lifting, objections, services
+from app.restriction import answers, lifting, objections, services
 from app.restriction.models import Objection, ObjectionDecision
 from app.restriction.services import RestrictionError
+from app.sources.validation import FieldError
 
 # The school's own staff work their cases too (finding, confirming), so
 # every role may act; scoping (case_or_404) keeps each to its own cases.
@@ -96,7 +98,22 @@ def _page(case: Case, errors: dict[str, str] | None = None, values: dict[str, st
         errors=errors,
         error_list=list(errors.items()),
         values=values or {},
+        answer=_answer_state(case),
     ), status
+
+
+@dataclass(frozen=True)
+class AnswerPanel:
+    can_move: bool  # the lifecycle lets the case be answered now
+    work_left: str | None  # what must be done before answering, if anything
+
+
+def _answer_state(case: Case) -> AnswerPanel | None:
+    """The answer form's state, for the request types answered by letter."""
+    if case.request_type not in ANSWERED_BY_LETTER:
+        return None
+    can_move = CaseStatus.RESPONDED in allowed_moves(case)
+    return AnswerPanel(can_move=can_move, work_left=answers.work_left(case) if can_move else None)
 
 
 @bp.get("/cases/<uuid:case_id>/restriction")
@@ -224,6 +241,28 @@ def case_objection_decide(case_id: uuid.UUID):
 
     ids = {"decision": f"decision-{objection_id}", "grounds": f"grounds-{objection_id}"}
     return _act(case_id, decide, "The decision is recorded.", ids)
+
+
+@bp.post("/cases/<uuid:case_id>/restriction/answer")
+@web.roles_required(*CASE_STAFF)
+def case_restriction_answer(case_id: uuid.UUID):
+    user = signed_in_user()
+    values = {key: value for key, value in request.form.items() if key != "csrf_token"}
+
+    def refused(case: Case, exc: FieldError | IllegalTransition):
+        message = exc.message if isinstance(exc, FieldError) else capital(str(exc))
+        return _page(case, {"answer": message}, values, 422 if isinstance(exc, FieldError) else 409)
+
+    return act(
+        case_id,
+        lambda case: answers.answer(case, user),
+        "The answer has been sent to the requester and the case is answered.",
+        load=case_or_404,
+        endpoint="console.case",
+        form=CsrfForm(),
+        expired=lambda case: _page(case, {"case": "The form expired. Send it again."}, values, 400),
+        refusals={FieldError: refused, IllegalTransition: refused},
+    )
 
 
 @bp.post("/cases/<uuid:case_id>/recipients/told")

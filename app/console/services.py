@@ -15,6 +15,7 @@ from app.accounts.models import Role, User
 from app.accounts.scoping import get_in_scope, scope_query, sees_every_organisation
 from app.cases.auto_close import closes_on
 from app.cases.clock_inputs import clock_summary
+from app.cases.lifecycle import ANSWERED_BY_LETTER
 from app.cases.models import Case, CaseStatus
 from app.cases.next_action import CaseState, NextAction, next_action
 from app.cases.queries import count_cases, get_case, list_cases
@@ -29,6 +30,9 @@ from app.extensions import db
 from app.mail.models import OutboxMessage, OutboxStatus
 from app.mail.services import latest_staff_mail
 from app.orgs.models import Organisation
+from app.restriction.models import ObjectionDecision
+from app.restriction.objections import objections_for
+from app.restriction.services import restrictions_for
 from app.review.listing import progress as review_progress
 
 
@@ -215,6 +219,19 @@ def _candidate_counts(case: Case) -> tuple[int, int]:
     return sum(counts.values()), counts.get(Decision.CONFIRMED, 0)
 
 
+def _letter_work(case: Case) -> dict[str, int]:
+    """A restriction or objection request's work, in counts: it is answered
+    by letter once done (``app.restriction.answers``)."""
+    if case.request_type not in ANSWERED_BY_LETTER:
+        return {}
+    found = objections_for(case)
+    return {
+        "restrictions": len(restrictions_for(case)),
+        "objections": len(found),
+        "objections_pending": sum(o.decision is ObjectionDecision.PENDING for o in found),
+    }
+
+
 def _pack_summary(case: Case) -> PackSummary:
     versions = packs.packs_for(case)
     newest = versions[0] if versions else None
@@ -259,6 +276,7 @@ def case_overview(case: Case) -> CaseOverview:
         links_to_school=pack.links_to_school,
         links_to_requester=pack.links_to_requester,
         closes_on=closes_on(case),
+        **_letter_work(case),
     )
     return CaseOverview(state, next_action(state), sources, pack, parental_link(case))
 

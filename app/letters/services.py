@@ -140,6 +140,20 @@ LETTERS: dict[str, LetterSpec] = {
         "",
         "The corrections are made: which fields were corrected, which not and why (no values).",
     ),
+    "restriction_started": _spec(
+        "requester",
+        "requester_name reference organisation_name whose restricted lifted",
+        "",
+        "The answer to a restriction request: the kinds of record restricted (never their content), what "
+        "restriction means (Art 18(2)) and that they are told before it is lifted.",
+    ),
+    "objection_decided": _spec(
+        "requester",
+        "requester_name reference organisation_name whose objections any_rejected",
+        "",
+        "The answer to an objection: each objection upheld (processing stops, any consent withdrawn) or "
+        "rejected with its grounds, the right to complain to the ICO and to go to court.",
+    ),
     "pack_code": _spec(
         "requester",
         "recipient_name reference code expires_at",

@@ -40,10 +40,12 @@ REQUIRED: dict[str, frozenset[str]] = {
         }
     ),
     "restriction_lifted": frozenset(
-        {"requester_name", "reference", "organisation_name", "lift_on", "reason"}
+        {"requester_name", "reference", "organisation_name", "whose", "lift_on", "reason"}
     ),
     # The requester told that a scheduled lift will not happen after all.
-    "restriction_lift_cancelled": frozenset({"requester_name", "reference", "organisation_name", "lift_on"}),
+    "restriction_lift_cancelled": frozenset(
+        {"requester_name", "reference", "organisation_name", "whose", "lift_on"}
+    ),
 }
 
 

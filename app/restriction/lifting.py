@@ -32,6 +32,7 @@ from app.extensions import db
 from app.mail import send_mail
 from app.recipients import letters
 from app.recipients.services import notify_recipients
+from app.restriction.letters import requester_context
 from app.restriction.models import Restriction
 from app.restriction.services import RestrictionError, active_for, clean_reason
 from app.rights.models import LegalHold
@@ -233,15 +234,7 @@ def _checked(check: Callable[[], T], errors: dict[str, str]) -> T | None:
 
 
 def _tell_requester(case: Case, letter_name: str, category: str, **values: object) -> None:
-    letter = letters.render(
-        letter_name,
-        {
-            "requester_name": case.requester_name,
-            "reference": case.reference or str(case.id),
-            "organisation_name": case.organisation.name,
-            **values,
-        },
-    )
+    letter = letters.render(letter_name, {**requester_context(case), **values})
     send_mail(
         case.requester_email, letter.subject, letter.text, letter.html, category=category, case_id=case.id
     )

@@ -98,6 +98,8 @@ STATE_DEPENDENT_OPERATIONS = (
     "cancel_restriction_lift",
     "create_objection",
     "decide_objection",
+    # Answering needs a restriction or objection case whose work is done.
+    "answer_view",
     "create_support_grant",
     # Inviting staff: an address an active account uses, or a school user
     # naming an organisation that does not exist, is refused with 422.

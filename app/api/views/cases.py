@@ -41,6 +41,7 @@ from app.cases.models import Case
 from app.cases.queries import get_case, list_cases
 from app.db import utcnow
 from app.extensions import db
+from app.restriction import answers
 from app.sources.validation import FieldError
 
 T = TypeVar("T")
@@ -228,6 +229,25 @@ def refuse_view(reference: str, body: dict[str, Any]) -> dict[str, Any]:
     return _act(
         reference, lambda case: services.refuse(case, user, reason=body["reason"], detail=body["detail"])
     )
+
+
+@operation(
+    bp,
+    "/cases/<reference>/answer",
+    "POST",
+    summary="Answer a restriction or objection request",
+    tag="cases",
+    response=CaseSchema,
+    errors=(409, 422),
+)
+def answer_view(reference: str) -> dict[str, Any]:
+    """Sends the requester what was done (what is restricted and what that
+    means; each objection's decision, with the grounds of any not upheld and
+    the right to complain) and moves the case to responded. 422 (``case``)
+    until a restriction is recorded or every objection decided; 409 for
+    another request type or a case that cannot be answered now."""
+    user = current_user()
+    return _act(reference, lambda case: answers.answer(case, user))
 
 
 @operation(

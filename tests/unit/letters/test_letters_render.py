@@ -132,6 +132,35 @@ CONTEXTS: dict[str, dict[str, object]] = {
         "not_corrected": [{"what": "Date of birth (pupil record)", "why": "The birth certificate shows it."}],
         "recipients": [],
     },
+    "restriction_started": {
+        "requester_name": "Sam Parent",
+        "reference": REF,
+        "organisation_name": "Oak Primary",
+        "whose": "your child Amelia's",
+        "restricted": ["the pupil record, and what the school's systems hold under it"],
+        "lifted": False,
+    },
+    "objection_decided": {
+        "requester_name": "Sam Parent",
+        "reference": REF,
+        "organisation_name": "Oak Primary",
+        "whose": "your",
+        "objections": [
+            {
+                "purpose": "Photographs on the website",
+                "upheld": True,
+                "grounds": "",
+                "consent": "photos website",
+            },
+            {
+                "purpose": "Attendance reports to the council",
+                "upheld": False,
+                "grounds": "The council needs them to safeguard pupils.",
+                "consent": "",
+            },
+        ],
+        "any_rejected": True,
+    },
 }
 # Letters sent before a request has a reference.
 NO_REFERENCE = {"email_confirmation", "unconfirmed_withdrawal"}
@@ -205,7 +234,9 @@ def test_refusal_gives_reason_ico_and_judicial_remedy():
         assert "judicial remedy" in part
 
 
-@pytest.mark.parametrize("name", ["erasure_done", "rectification_done", "refusal"])
+@pytest.mark.parametrize(
+    "name", ["erasure_done", "rectification_done", "refusal", "restriction_started", "objection_decided"]
+)
 def test_a_letter_the_requester_may_dispute_says_how_to_complain(name):
     # One partial (letters/_complain.*) says it for every such letter, alike.
     letter = render_letter(name, CONTEXTS[name])
@@ -213,6 +244,33 @@ def test_a_letter_the_requester_may_dispute_says_how_to_complain(name):
     assert f"- online: {ICO_COMPLAINT_URL}\n- by phone: {ICO_PHONE}\n" in letter.text
     assert ">If you disagree</h2>" in letter.html and f'<a href="{ICO_COMPLAINT_URL}"' in letter.html
     assert f"<li>by phone: {ICO_PHONE}</li>" in letter.html
+
+
+def test_restriction_started_says_what_is_restricted_and_what_that_means():
+    letter = render_letter("restriction_started", CONTEXTS["restriction_started"])
+    for part in (letter.text, letter.html):
+        assert "restrict the use of your child Amelia" in part
+        assert "the pupil record" in part and "kept in storage only" in part
+        assert "to make, exercise or defend legal claims" in part and "important public interest" in part
+        assert "We will tell you before the restriction is lifted." in part
+
+
+def test_objection_decided_gives_each_decision_and_for_a_rejection_the_grounds_and_remedies():
+    letter = render_letter("objection_decided", CONTEXTS["objection_decided"])
+    for part in (letter.text, letter.html):
+        assert "Decision: upheld. We have stopped using the data for this." in part
+        assert "The consent given for photos website is withdrawn." in part
+        assert "Decision: not upheld" in part and "The council needs them to safeguard pupils." in part
+        assert "compelling legitimate grounds" in part
+        assert ICO_COMPLAINT_URL in part and "judicial remedy" in part
+
+
+def test_objection_decided_all_upheld_does_not_speak_of_a_court():
+    upheld = [line for line in CONTEXTS["objection_decided"]["objections"] if line["upheld"]]
+    context = {**CONTEXTS["objection_decided"], "objections": upheld, "any_rejected": False}
+    letter = render_letter("objection_decided", context)
+    assert "not upheld" not in letter.text and "judicial remedy" not in letter.text
+    assert ICO_COMPLAINT_URL in letter.text
 
 
 @pytest.mark.parametrize(
