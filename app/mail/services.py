@@ -245,6 +245,8 @@ CATEGORY_LABELS = {
     "case.recipients_to_tell": "To the school: recipients it must tell (Art 19)",
     "case.restriction_lift_notice": "Restriction to be lifted",
     "case.restriction_lift_cancelled": "Restriction stays",
+    "case.restriction_started": "Restriction in place: the answer",
+    "case.objection_decided": "Objection decided: the answer",
     "pack.link": "Response download link",
     "pack.code": "Response download code",
     "case.erasure_done": "Erasure done: what was erased and kept",
