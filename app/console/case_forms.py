@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import DateField, SelectChoice, SelectField, StringField, TextAreaField
-from wtforms.validators import AnyOf, DataRequired, Length, Optional
+from wtforms.validators import AnyOf, DataRequired, Length, Optional, ValidationError
 
 from app.cases.models import IdentityMethod, RefusalReason
 from app.cases.services import MAX_TEXT, WITHDRAWAL_CHANNELS
@@ -56,6 +56,13 @@ class IdentityForm(FlaskForm):
     authority_evidence = TextAreaField(
         "Authority to act for the person (when someone else is asking)", validators=[Length(max=MAX_TEXT)]
     )
+
+    def validate_method(self, field: SelectField) -> None:
+        # The service says so too, but only once the rest of the form is
+        # valid: checked here, an empty method and an empty reason are shown
+        # together in the error summary, not one after the other.
+        if self.decision.data == "accept" and not field.data:
+            raise ValidationError("Choose how identity was confirmed")
 
 
 class PauseForm(FlaskForm):

@@ -118,6 +118,9 @@ def test_identity_decision_errors_say_what_to_do(app, world):
     assert ("identity-method", "Choose how identity was confirmed") in nothing_chosen
     no_method = refused({"identity-decision": "accept", "identity-method": "", "identity-reason": "Seen."})
     assert no_method == [("identity-method", "Choose how identity was confirmed")]
+    # Every missing answer at once, not one per attempt.
+    neither = refused({"identity-decision": "accept", "identity-method": "", "identity-reason": ""})
+    assert [field for field, _ in neither] == ["identity-method", "identity-reason"]
     no_authority = refused(
         {"identity-decision": "accept", "identity-method": "known_to_school", "identity-reason": "Known."}
     )
