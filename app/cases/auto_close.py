@@ -106,14 +106,17 @@ def close_answered(now: datetime | None = None, *, dry_run: bool = False) -> Aut
         )
     )
     waiting = _has_undelivered_mail([case.id for case in due])
-    # Read before the move, which stamps ``updated_at`` anew.
-    closed = [AnsweredCase(c.id, c.reference, c.updated_at) for c in due if c.id not in waiting]
-    kept = [AnsweredCase(c.id, c.reference, c.updated_at) for c in due if c.id in waiting]
+    closing = [case for case in due if case.id not in waiting]
+    # Built before the moves, which stamp ``updated_at`` anew.
+    result = AutoClose(
+        cutoff,
+        dry_run,
+        [AnsweredCase(c.id, c.reference, c.updated_at) for c in closing],
+        [AnsweredCase(c.id, c.reference, c.updated_at) for c in due if c.id in waiting],
+    )
     if not dry_run:
-        for case in due:
-            if case.id not in waiting:
-                lifecycle.move(case, CaseStatus.CLOSED, data={"automatic": True, "answered_days": days})
-    result = AutoClose(cutoff, dry_run, closed, kept)
+        for case in closing:
+            lifecycle.move(case, CaseStatus.CLOSED, data={"automatic": True, "answered_days": days})
     if not dry_run and result.closed:
         record(
             "cases.auto_closed",

@@ -30,7 +30,7 @@ from app.console.cases import signed_in_user as _user
 from app.console.views import bp
 from app.erasure import holds, services, targets
 from app.erasure.models import PlanStatus
-from app.erasure.plan import SCOPE_REASONS, ErasureBlocked, set_category_kept
+from app.erasure.plan import SCOPE_REASONS, ErasureBlocked, kept_categories, set_category_kept
 from app.extensions import db
 from app.sources import registry
 from app.sources.validation import FieldError
@@ -59,18 +59,21 @@ SCOPE_FIELDS = {"category": "scope-category", "keep": "scope-keep"}
 
 
 def _scope(plan) -> dict[str, Any]:
-    """The scope form's choices: the plan's categories, as "source:category"
-    with their store's title, and what the DPO kept so far, with why."""
-    categories = dict.fromkeys(f"{step.source}:{step.category}" for step in plan.steps)
+    """The scope form's choices: the plan's categories (the value
+    "source:category", shown with their store's title), and what the DPO
+    kept so far, with why."""
     titles = {
-        key: f"{registry.get_source(key.split(':')[0]).title}: {targets.BY_KEY[tuple(key.split(':'))].label}"
-        for key in categories
+        (step.source, step.category): f"{registry.get_source(step.source).title}: "
+        f"{targets.BY_KEY[(step.source, step.category)].label}"
+        for step in plan.steps
     }
-    kept = plan.kept_categories or {}
     return {
-        "categories": [("", "Choose a category"), *titles.items()],
+        "categories": [("", "Choose a category"), *((f"{s}:{c}", title) for (s, c), title in titles.items())],
         "grounds": [("", "Erase it as the plan says"), *SCOPE_REASONS.items()],
-        "kept": [(titles.get(key, key), SCOPE_REASONS[code]) for key, code in kept.items()],
+        "kept": [
+            (titles.get((source, category), f"{source}:{category}"), SCOPE_REASONS[ground])
+            for source, category, ground in kept_categories(plan)
+        ],
     }
 
 

@@ -293,7 +293,14 @@ def _kept_for_others(holds: tuple[LegalHold, ...]) -> str:
 
 
 def _key(target: targets.Target) -> str:
+    """How ``ErasurePlan.kept_categories`` names a category."""
     return f"{target.source}:{target.category}"
+
+
+def kept_categories(plan: ErasurePlan) -> list[tuple[str, str, str]]:
+    """(source, category, ground) of each category the DPO kept out."""
+    kept = plan.kept_categories or {}
+    return [(key.partition(":")[0], key.partition(":")[2], ground) for key, ground in kept.items()]
 
 
 def set_category_kept(

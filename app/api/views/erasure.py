@@ -24,7 +24,7 @@ from app.blobs.services import FileDestroyed
 from app.blobs.web import attachment
 from app.erasure import services, targets
 from app.erasure.models import ErasurePlan
-from app.erasure.plan import ErasureBlocked, set_category_kept
+from app.erasure.plan import ErasureBlocked, kept_categories, set_category_kept
 from app.extensions import db
 
 _CONFLICT = (409,)
@@ -44,8 +44,8 @@ def _plan(plan: ErasurePlan) -> dict[str, Any]:
     ]  # fmt: skip
     ready = plan.certificate_blob_id is not None and plan.certificate_destroyed_at is None
     kept = [
-        {"source": key.partition(":")[0], "category": key.partition(":")[2], "keep": ground}
-        for key, ground in (plan.kept_categories or {}).items()
+        {"source": source, "category": category, "keep": ground}
+        for source, category, ground in kept_categories(plan)
     ]
     return {**shown, "steps": steps, "certificate_ready": ready, "kept_categories": kept}
 
