@@ -20,6 +20,10 @@ def _submit_empty(page, live_server: str) -> None:
     page.focus("form button[type=submit]")
     page.keyboard.press("Enter")
     page.wait_for_selector(".error-summary")
+    # The summary's script (forms.js) attaches its click handler once the page
+    # has loaded; a link followed before that jumps to the field itself, the
+    # browser's default, with its label above the window.
+    page.wait_for_load_state("load")
 
 
 def _follow(page, field_id: str) -> None:
