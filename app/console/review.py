@@ -19,8 +19,6 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
-from itertools import pairwise
 from typing import Any
 
 from flask import abort, render_template, request
@@ -31,6 +29,7 @@ from wtforms.validators import AnyOf, InputRequired, Regexp
 from app.accounts import web
 from app.cases.lifecycle import IllegalTransition
 from app.cases.models import Case
+from app.console import review_display
 from app.console.actions import EXPIRED, act, capital
 from app.console.cases import case_or_404 as _case
 from app.console.cases import signed_in_user as _user
@@ -38,9 +37,7 @@ from app.console.views import bp
 from app.extensions import db
 from app.review import listing, schedule, services
 from app.review.exemptions import EXEMPTIONS
-from app.review.listing import ReviewItem
 from app.review.models import Action
-from app.review.redaction import leaves, text_at
 from app.sources.validation import FieldError
 
 # Item keys are made of source names, ids and years (see app.sources).
@@ -95,39 +92,6 @@ class BulkForm(FlaskForm):
     note = TextAreaField()
 
 
-@dataclass(frozen=True)
-class Segment:
-    """A run of a text field, marked when suggested or chosen for redaction."""
-
-    text: str
-    suggested: bool
-    redacted: bool
-
-
-@dataclass(frozen=True)
-class Part:
-    """A checkbox on the item page: one span the reviewer may redact."""
-
-    value: str  # field:start:end
-    field: str
-    text: str
-    why: str
-    checked: bool
-
-
-def segments(text: str, suggested: list[tuple[int, int]], redacted: list[tuple[int, int]]) -> list[Segment]:
-    cuts = sorted({0, len(text), *(p for span in suggested + redacted for p in span if 0 <= p <= len(text))})
-    return [
-        Segment(
-            text[start:end],
-            any(s <= start and end <= e for s, e in suggested),
-            any(s <= start and end <= e for s, e in redacted),
-        )
-        for start, end in pairwise(cuts)
-        if start < end
-    ]
-
-
 def _review_page(
     case: Case, errors: list[tuple[str, str]] | None = None, status: int = 200, bulk: BulkForm | None = None
 ):
@@ -161,81 +125,9 @@ def _spans_of(values: Iterable[str]) -> list[dict[str, Any]]:
     return spans
 
 
-def _span_value(span: Mapping[str, Any]) -> str:
-    return f"{span['field']}:{span['start']}:{span['end']}"
-
-
-def _parts(entry: ReviewItem, chosen: set[str] | None) -> list[Part]:
-    """Suggested names and parts already redacted (of a current decision),
-    as checkboxes; ``chosen`` are the values ticked in a refused form."""
-    decision = entry.decision
-    kept = decision.redactions if decision and entry.state == listing.DECIDED else []
-    parts: dict[str, Part] = {}
-    for span, why, ticked in [
-        *((s, "already redacted", True) for s in kept),
-        *((s.as_span(), f"suggested: a {s.name_kind}'s name", False) for s in entry.suggestions),
-    ]:
-        value = _span_value(span)
-        text = text_at(entry.data, span["field"])
-        if value in parts or not isinstance(text, str):
-            continue
-        checked = value in chosen if chosen is not None else ticked
-        parts[value] = Part(value, span["field"], text[span["start"] : span["end"]], why, checked)
-    return list(parts.values())
-
-
-def _shown_fields(entry: ReviewItem) -> list[tuple[str, Any, list[Segment] | None]]:
-    decision = entry.decision
-    redacted = decision.redactions if decision and entry.state == listing.DECIDED else []
-    shown = []
-    for name, value in leaves(entry.data):
-        if isinstance(value, str):
-            marks = [(s.start, s.end) for s in entry.suggestions if s.field == name]
-            cut = [(s["start"], s["end"]) for s in redacted if s["field"] == name]
-            shown.append((name, value, segments(value, marks, cut) if marks or cut else None))
-        else:
-            shown.append((name, value, None))
-    return shown
-
-
 def _values(form: DecideForm) -> dict[str, Any]:
     """What the reviewer sent, to show again with the problem."""
     return {name: getattr(form, name).data or "" for name in ("action", "exemption", "note", "phrases")}
-
-
-def _earlier_words(entry: ReviewItem) -> list[str]:
-    """The words now at the places a redaction covered before a re-gather
-    changed the item, once each, in order. A decision stores offsets only:
-    while it is current they are the ticked parts (``_parts``); once stale
-    they may have moved, so they are offered as words to find again, for
-    the reviewer to check, rather than as ticked offsets."""
-    decision = entry.decision
-    if decision is None or entry.state != listing.STALE or decision.action is not Action.REDACT:
-        return []
-    words: dict[str, None] = {}
-    for span in decision.redactions:
-        text = text_at(entry.data, span.get("field"))
-        start, end = span.get("start"), span.get("end")
-        if not isinstance(text, str) or not isinstance(start, int) or not isinstance(end, int):
-            continue
-        if 0 <= start < end <= len(text):
-            for line in text[start:end].splitlines():
-                if line.strip():
-                    words.setdefault(line.strip(), None)
-    return list(words)
-
-
-def _values_of(entry: ReviewItem) -> dict[str, Any]:
-    """The current decision, as the form's starting values."""
-    decision = entry.decision
-    if decision is None:
-        return {"action": "", "exemption": "", "note": "", "phrases": ""}
-    return {
-        "action": decision.action.value,
-        "exemption": decision.exemption.value if decision.exemption else "",
-        "note": decision.note or "",
-        "phrases": "\n".join(_earlier_words(entry)),
-    }
 
 
 def _item_page(
@@ -252,14 +144,14 @@ def _item_page(
         abort(404)
     db.session.commit()
     chosen = set(form.spans.data or []) if form is not None else None
-    values = _values(form) if form is not None else _values_of(entry)
+    values = _values(form) if form is not None else review_display.values_of(entry)
     return render_template(
         "console/review/item.html",
         case=case,
         entry=entry,
         source_title=listing.source_title(entry.item.source),
-        fields=_shown_fields(entry),
-        parts=_parts(entry, chosen),
+        fields=review_display.shown_fields(entry),
+        parts=review_display.parts(entry, chosen),
         values=values,
         # Words of a redaction made before a re-gather, filled in to check.
         refilled=form is None and bool(values["phrases"]),
