@@ -14,6 +14,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from app.accounts.models import Role, User
 from app.accounts.scoping import get_in_scope, scope_query, sees_every_organisation
 from app.cases.auto_close import closes_on
+from app.cases.children import ChildsView, childs_view
 from app.cases.clock_inputs import clock_summary
 from app.cases.lifecycle import ANSWERED_BY_LETTER
 from app.cases.models import Case, CaseStatus
@@ -198,6 +199,8 @@ class CaseOverview:
     pack: PackSummary
     # A parent asking for a child: what the school's records say of them.
     parental: ParentalLink | None = None
+    # A parent asking about a pupil of 12 or over: the child's own rights.
+    child: ChildsView | None = None
 
     @property
     def gathered(self) -> bool:
@@ -278,7 +281,7 @@ def case_overview(case: Case) -> CaseOverview:
         closes_on=closes_on(case),
         **_letter_work(case),
     )
-    return CaseOverview(state, next_action(state), sources, pack, parental_link(case))
+    return CaseOverview(state, next_action(state), sources, pack, parental_link(case), childs_view(case))
 
 
 # What an empty cell shows, as on the other console pages (an en dash).
