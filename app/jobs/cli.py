@@ -99,7 +99,10 @@ def retry_command(job_id: uuid.UUID) -> None:
     except (LookupError, ValueError) as exc:
         raise click.ClickException(str(exc)) from None
     db.session.commit()
-    click.echo(f"Job {job.id} ({job.name}) is {job.status.value}.")
+    if job.id != job_id:  # the task queued its work anew (TaskSpec.retry_as)
+        click.echo(f"Job {job_id} ({job.name}) is retried as job {job.id}, which is {job.status.value}.")
+    else:
+        click.echo(f"Job {job.id} ({job.name}) is {job.status.value}.")
 
 
 @jobs_cli.command("repair")

@@ -44,6 +44,13 @@ class TaskSpec:
     # ``synchronous_commit = off``). Only for tasks whose work is redone when
     # such a commit is lost in a database crash: see ``runner.relax_commit``.
     async_commit: bool = False
+    # How a failed job of this task is retried (``services.retry``), for a
+    # task whose job cannot simply run again (a numbered attempt, once
+    # spent, is spent): called with the job's stored arguments (UUIDs as
+    # text), it queues the work anew, after the caller commits, and returns
+    # the new job, or raises ValueError saying why it cannot. None: the job
+    # itself is queued again.
+    retry_as: Callable[..., Any] | None = None
 
     @property
     def module(self) -> str:
@@ -60,6 +67,7 @@ def task(
     timeout: int = DEFAULT_TIMEOUT,
     on_claim: Callable[..., Any] | None = None,
     async_commit: bool = False,
+    retry_as: Callable[..., Any] | None = None,
 ) -> Callable[[F], F]:
     """Register a function as the task ``name`` (e.g. ``"mail.deliver"``).
 
@@ -71,7 +79,8 @@ def task(
 
     ``on_claim`` and ``async_commit`` trim a short task's bookkeeping (see
     ``TaskSpec``); ``async_commit`` is only for tasks that are re-run when a
-    lost commit leaves their job queued or running.
+    lost commit leaves their job queued or running. ``retry_as`` replaces
+    queuing a failed job again (see ``TaskSpec``).
     """
     if not _NAME.match(name):
         raise ValueError(f"task name {name!r} must be dotted lower-case words, e.g. 'mail.deliver'")
@@ -83,7 +92,13 @@ def task(
         if existing is not None and _qualified(existing.func) != _qualified(func):
             raise ValueError(f"task {name!r} is already registered to {_qualified(existing.func)}")
         _registry[name] = TaskSpec(
-            name=name, func=func, queue=queue, timeout=timeout, on_claim=on_claim, async_commit=async_commit
+            name=name,
+            func=func,
+            queue=queue,
+            timeout=timeout,
+            on_claim=on_claim,
+            async_commit=async_commit,
+            retry_as=retry_as,
         )
         func.task_name = name  # type: ignore[attr-defined]
         return func

@@ -133,7 +133,10 @@ def retry(job_id: uuid.UUID) -> Job:
     """Queue a failed (or never dispatched) job again, after the current commit.
 
     The same row is reused so its attempts count up; RQ gets a fresh job id
-    because the failed one still sits in RQ's failure registry.
+    because the failed one still sits in RQ's failure registry. A failed job
+    of a task registered with ``retry_as`` is not run again: that hook
+    queues its work anew and the new job is returned (ValueError, saying
+    why, when it cannot).
     """
     session = db.session()
     job = session.get(Job, job_id, with_for_update=True)
@@ -142,6 +145,11 @@ def retry(job_id: uuid.UUID) -> Job:
     if job.status in (JobStatus.RUNNING, JobStatus.SUCCEEDED):
         raise ValueError(f"job {job_id} is {job.status.value}; only queued or failed jobs can be retried")
     spec = spec_for(job.name)
+    if spec.retry_as is not None and job.status is JobStatus.FAILED:
+        try:
+            return spec.retry_as(*job.args, **job.kwargs)
+        except ValueError as exc:
+            raise ValueError(f"job {job_id} ({job.name}) is not retried: {exc}") from None
     use_rq = bool(current_app.config.get("REDIS_URL"))
     job.status = JobStatus.QUEUED
     job.finished_at = None

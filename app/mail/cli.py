@@ -37,6 +37,8 @@ def outbox_command(limit: int, status: str | None, body: bool | None) -> None:
         click.echo(f"Date: {message.created_at:%Y-%m-%d %H:%M:%S} UTC   attempts: {message.attempts}")
         click.echo(f"From: {message.sender}")
         click.echo(f"To: {message.recipients}")
+        if message.delivered_to and message.waiting_recipients:
+            click.echo(f"Still waiting: {', '.join(message.waiting_recipients)}")
         click.echo(f"Subject: {message.subject}")
         if message.last_error:
             click.echo(f"Last error: {message.last_error}")

@@ -11,7 +11,7 @@ from __future__ import annotations
 import enum
 import uuid
 from datetime import datetime
-from email.utils import formataddr, getaddresses
+from email.utils import formataddr, getaddresses, parseaddr
 from typing import TYPE_CHECKING
 
 from sqlalchemy import ForeignKey, Index, Integer, String, Text
@@ -21,6 +21,16 @@ from app.db import Base, EncryptedText, UUIDPrimaryKey, str_enum, utcnow
 
 if TYPE_CHECKING:
     from app.cases.models import Case
+
+
+def address_of(recipient: str) -> str:
+    """The address of one recipient entry ("Name <address>"), lower-cased."""
+    return parseaddr(recipient)[1].lower()
+
+
+# The error of a message ``retry_failed`` gave up on: its worker stopped
+# (died, was killed) during each of its last attempts.
+ABANDONED_ERROR = "delivery abandoned after {attempts} attempts: the worker stopped each time"
 
 
 class OutboxStatus(enum.StrEnum):
@@ -49,6 +59,10 @@ class OutboxMessage(UUIDPrimaryKey, Base):
     user_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
     # Addresses, subject and bodies are about a person: sealed at rest.
     recipients: Mapped[str] = mapped_column(EncryptedText("outbox_messages.recipients"))
+    # The recipients (entries of ``recipients``) the server has accepted when
+    # it refused others: a later attempt goes only to the rest. None until a
+    # server refuses some and accepts others.
+    delivered_to: Mapped[str | None] = mapped_column(EncryptedText("outbox_messages.delivered_to"))
     subject: Mapped[str] = mapped_column(EncryptedText("outbox_messages.subject"))
     text_body: Mapped[str] = mapped_column(EncryptedText("outbox_messages.text_body"))
     html_body: Mapped[str | None] = mapped_column(EncryptedText("outbox_messages.html_body"))
@@ -63,6 +77,10 @@ class OutboxMessage(UUIDPrimaryKey, Base):
     # it sends; each delivery job is queued for one numbered attempt, and of
     # jobs queued for the same attempt only one can claim it.
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # Attempts in a row claimed and never finished (neither sent nor failed
+    # recorded): the one under way, and those whose worker stopped before it
+    # could say how it went. Back to 0 once an attempt's outcome is recorded.
+    unfinished_attempts: Mapped[int] = mapped_column(Integer, default=0)
     # SMTP reply code and error type, with any address masked.
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -72,6 +90,21 @@ class OutboxMessage(UUIDPrimaryKey, Base):
     @property
     def recipient_list(self) -> list[str]:
         return [formataddr(pair) for pair in getaddresses([self.recipients])]
+
+    @property
+    def waiting_recipients(self) -> list[str]:
+        """The recipients the server has not accepted yet: none once sent,
+        all of them until a server accepts some."""
+        if self.status is OutboxStatus.SENT:
+            return []
+        delivered = {address.lower() for _name, address in getaddresses([self.delivered_to or ""])}
+        return [entry for entry in self.recipient_list if address_of(entry) not in delivered]
+
+    @property
+    def abandoned(self) -> bool:
+        """Given up by ``retry_failed`` because its worker kept stopping."""
+        prefix = ABANDONED_ERROR.partition("{")[0]
+        return self.status is OutboxStatus.FAILED and (self.last_error or "").startswith(prefix)
 
     def __repr__(self) -> str:
         return f"<OutboxMessage {self.id} {self.category} {self.status.value}>"

@@ -6,10 +6,8 @@ system dispatches only after that transaction commits. A rolled-back request
 therefore sends nothing, and a committed one always leaves a row that is
 either sent, or failed with its error and retried by ``retry_failed``.
 
-Every path that queues delivery (``send_mail``, ``send_again``,
-``retry_failed``) queues one numbered attempt, and a delivery job sends only
-after claiming its attempt (``claim_delivery``): however those paths race,
-one attempt is one conversation with the mail server.
+How a message is delivered (numbered attempts, each claimed once; only to
+the recipients still waiting) is ``app.mail.delivery``.
 """
 
 from __future__ import annotations
@@ -18,28 +16,53 @@ import logging
 import re
 import uuid
 from collections.abc import Iterable, Sequence
-from datetime import timedelta
 from email.utils import formataddr, getaddresses, parseaddr
 from functools import lru_cache
 
 from flask import current_app
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import func, select
 
 from app.audit.services import record
 from app.db import new_uuid, utcnow
 from app.extensions import db
-from app.jobs import JobError, current_job, enqueue, task
 from app.mail import smtp
+from app.mail.delivery import (
+    DELIVER_TASK,
+    DELIVERY_TIMEOUT_SECONDS,
+    MAX_AUTOMATIC_ATTEMPTS,
+    MailDeliveryError,
+    claim_delivery,
+    deliver,
+    queue_delivery,
+    requeue_failed,
+    retry_failed,
+)
 from app.mail.models import OutboxMessage, OutboxStatus
+
+__all__ = [
+    "DEFAULT_MAX_ATTEMPTS",
+    "DELIVERY_TIMEOUT_SECONDS",
+    "DELIVER_TASK",
+    "MailDeliveryError",
+    "NotSendable",
+    "case_messages",
+    "category_label",
+    "claim_delivery",
+    "deliver",
+    "get_message",
+    "latest_staff_mail",
+    "list_outbox",
+    "retry_failed",
+    "send_again",
+    "send_mail",
+]
+
+# The automatic attempts ``retry_failed`` makes (``flask mail retry``'s default).
+DEFAULT_MAX_ATTEMPTS = MAX_AUTOMATIC_ATTEMPTS
 
 log = logging.getLogger(__name__)
 
 _CATEGORY = re.compile(r"^[a-z][a-z0-9_.-]{0,59}$")
-DEFAULT_MAX_ATTEMPTS = 5
-
-
-class MailDeliveryError(JobError):
-    """A delivery attempt failed; the message names ids and SMTP codes only."""
 
 
 def send_mail(
@@ -88,143 +111,10 @@ def send_mail(
     # (``enqueue`` flushes by itself when it records the delivery job.)
     db.session.add(message)
     if smtp_configured:
-        _queue_delivery(message)
+        queue_delivery(message)
     else:
         log.info("mail %s (%s) kept in the outbox: SMTP_URL is not set", message.id, category)
     return message
-
-
-DELIVER_TASK = "mail.deliver"
-# RQ kills a delivery that runs longer than this. A claimed attempt counts as
-# interrupted only after ``retry_failed``'s ``stale_after``, which must stay
-# well beyond it, or a delivery still talking to the server would be claimed
-# and sent a second time.
-DELIVERY_TIMEOUT_SECONDS = 120
-
-
-def claim_delivery(message_id: uuid.UUID, attempt: int | None = None) -> int | None:
-    """Take delivery attempt number ``attempt`` of a message waiting for
-    delivery (pending or failed), one compare-and-set: it is taken only if
-    ``attempts`` is still one less, so of several jobs queued for the same
-    attempt (Send again pressed twice, or racing the sweep; a job delivered
-    twice) exactly one gets it and the others find it taken. Returns the
-    attempt taken, or None.
-
-    ``attempt`` None is a job queued before attempts were numbered: it takes
-    whatever attempt comes next. The caller commits (as the ``on_claim`` of
-    ``mail.deliver``, the runner, with its claim of the job), before
-    anything is sent, so no lock is held while the server is talked to.
-    """
-    condition = [
-        OutboxMessage.id == message_id,
-        OutboxMessage.status.in_((OutboxStatus.PENDING, OutboxStatus.FAILED)),
-    ]
-    if attempt is not None:
-        condition.append(OutboxMessage.attempts == attempt - 1)
-    claim = (
-        update(OutboxMessage)
-        .where(*condition)
-        # Pending again, so a failed message being retried is not offered
-        # for Send again (nor taken by another job) while it is sent.
-        .values(status=OutboxStatus.PENDING, attempts=OutboxMessage.attempts + 1, last_attempt_at=utcnow())
-        .returning(OutboxMessage.attempts)
-        .execution_options(synchronize_session=False)
-    )
-    return db.session.execute(claim).scalar_one_or_none()
-
-
-@task(DELIVER_TASK, timeout=DELIVERY_TIMEOUT_SECONDS, on_claim=claim_delivery)
-def deliver(message_id: uuid.UUID, attempt: int | None = None) -> None:
-    """Make delivery attempt ``attempt`` of one outbox message by SMTP.
-
-    The attempt is claimed first (``claim_delivery``) and that claim is
-    committed before sending, so two jobs for the same attempt never both
-    send, and a message already sent (or kept in the outbox) is not sent.
-
-    Delivery is at-least-once, by design: if the process dies after the
-    server accepted the message but before the "sent" commit, the claimed
-    attempt stays pending, ``retry_failed`` takes it for interrupted once
-    ``stale_after`` has passed, and the message goes again with the same
-    Message-ID (so receiving systems can see the repeat). Losing it instead
-    would be worse. A failure is committed on the row (status failed, error)
-    before the job itself is failed, so ``retry_failed`` can pick it up.
-    """
-    session = db.session
-    job = current_job()
-    if job is not None and job.name == DELIVER_TASK:
-        claimed = job.claimed
-    else:  # called directly (a script, a test): claim, and commit the claim, here
-        claimed = claim_delivery(message_id, attempt)
-        session.commit()
-    message = session.get(OutboxMessage, message_id)
-    if message is None:
-        raise MailDeliveryError(f"outbox message {message_id} does not exist")
-    if claimed is None:
-        log.info(
-            "mail %s: attempt %s already taken (%s, %d attempts); not sending",
-            message_id,
-            attempt if attempt is not None else "next",
-            message.status.value,
-            message.attempts,
-        )
-        return
-    try:
-        settings = smtp.parse_smtp_url(current_app.config.get("SMTP_URL") or "")
-        smtp.send(_email_for(message), settings)
-    except Exception as exc:
-        message.status = OutboxStatus.FAILED
-        message.last_error = smtp.describe_smtp_error(exc)
-        session.commit()
-        log.warning("mail %s not delivered (attempt %d): %s", message_id, claimed, message.last_error)
-        raise MailDeliveryError(f"outbox message {message_id} not delivered: {message.last_error}") from None
-    message.status = OutboxStatus.SENT
-    message.sent_at = utcnow()
-    message.last_error = None
-    log.info("mail %s (%s) sent", message_id, message.category)
-
-
-def _queue_delivery(message: OutboxMessage) -> None:
-    """Queue the message's next delivery attempt, after the caller commits."""
-    enqueue(deliver, message.id, attempt=message.attempts + 1)
-
-
-def retry_failed(
-    *,
-    max_attempts: int = DEFAULT_MAX_ATTEMPTS,
-    stale_after: timedelta = timedelta(minutes=30),
-    limit: int = 200,
-) -> list[OutboxMessage]:
-    """Queue delivery again for failed messages with attempts left, and for
-    messages left pending longer than ``stale_after``: since they were
-    written or their last attempt was claimed (the job was lost, or the
-    process running it died). The caller commits; run it periodically (cron
-    or ``flask mail retry``).
-
-    A message whose delivery job is merely slow to start may be queued a
-    second time; both jobs are for the same attempt and only one can claim
-    it (``claim_delivery``), so it is still sent once."""
-    if not current_app.config.get("SMTP_URL"):
-        return []
-    cutoff = utcnow() - stale_after
-    waiting_since = func.coalesce(OutboxMessage.last_attempt_at, OutboxMessage.created_at)
-    query = (
-        select(OutboxMessage)
-        .where(
-            or_(
-                (OutboxMessage.status == OutboxStatus.FAILED) & (OutboxMessage.attempts < max_attempts),
-                (OutboxMessage.status == OutboxStatus.PENDING) & (waiting_since < cutoff),
-            )
-        )
-        .order_by(OutboxMessage.created_at)
-        .limit(limit)
-        .with_for_update(skip_locked=True)
-    )
-    messages = list(db.session.scalars(query))
-    for message in messages:
-        message.status = OutboxStatus.PENDING
-        _queue_delivery(message)
-    db.session.flush()
-    return messages
 
 
 # What each kind of message about a case is, for the people working it.
@@ -282,21 +172,12 @@ def send_again(case_id: uuid.UUID, message_id: uuid.UUID, actor_id: uuid.UUID) -
         raise LookupError("no such message on this case")
     if not current_app.config.get("SMTP_URL"):
         raise NotSendable("no mail server is configured (SMTP_URL), so nothing can be sent")
-    # Failed -> pending in one compare-and-set, not a read then a write: of
-    # two presses at once (two tabs, a double click, two API calls), one
+    # Of two presses at once (two tabs, a double click, two API calls), one
     # queues the delivery and the other is told it is no longer failed.
-    again = (
-        update(OutboxMessage)
-        .where(OutboxMessage.id == message_id, OutboxMessage.status == OutboxStatus.FAILED)
-        .values(status=OutboxStatus.PENDING)
-        .returning(OutboxMessage)
-        # The row as updated is loaded over the one read above.
-        .execution_options(synchronize_session=False, populate_existing=True)
-    )
-    if db.session.scalars(again).one_or_none() is None:
+    if requeue_failed(message_id) is None:
         db.session.refresh(message)
         raise NotSendable(f"only an email that failed can be sent again; this one is {message.status.value}")
-    _queue_delivery(message)
+    queue_delivery(message)
     record(
         "mail.sent_again",
         actor_type="user",
@@ -342,18 +223,6 @@ def list_outbox(*, status: OutboxStatus | None = None, limit: int = 20) -> Seque
 
 def get_message(message_id: uuid.UUID) -> OutboxMessage | None:
     return db.session.get(OutboxMessage, message_id)
-
-
-def _email_for(message: OutboxMessage):
-    return smtp.build_message(
-        sender=message.sender,
-        recipients=message.recipients,
-        subject=message.subject,
-        text_body=message.text_body,
-        html_body=message.html_body,
-        message_id=message.message_id,
-        created_at=message.created_at,
-    )
 
 
 def _recipients(to: str | Iterable[str]) -> str:

@@ -105,8 +105,14 @@ def tls_context() -> ssl.SSLContext:
     return ssl.create_default_context()
 
 
-def send(message: EmailMessage, settings: SmtpSettings) -> None:
-    """One SMTP conversation; raises smtplib.SMTPException or OSError."""
+def send(
+    message: EmailMessage, settings: SmtpSettings, to_addrs: list[str] | None = None
+) -> dict[str, tuple[int, bytes]]:
+    """One SMTP conversation, to ``to_addrs`` (bare addresses; default: the
+    message's To, Cc and Bcc). Returns the recipients the server refused
+    while accepting the message for the others, with its code and reply for
+    each (empty when it accepted all); raises smtplib.SMTPException (e.g.
+    SMTPRecipientsRefused when it refused them all) or OSError."""
     client: smtplib.SMTP
     if settings.use_ssl:
         client = smtplib.SMTP_SSL(
@@ -119,7 +125,7 @@ def send(message: EmailMessage, settings: SmtpSettings) -> None:
             client.starttls(context=tls_context())
         if settings.username:
             client.login(settings.username, settings.password or "")
-        refused = client.send_message(message)
+        refused = client.send_message(message, to_addrs=to_addrs)
     except BaseException:
         client.close()
         raise
@@ -130,10 +136,7 @@ def send(message: EmailMessage, settings: SmtpSettings) -> None:
         client.quit()
     except (smtplib.SMTPException, OSError):
         client.close()
-    if refused:
-        # Some recipients were accepted; report the rest as a failure so it
-        # is seen (the codes only: the addresses are personal data).
-        raise smtplib.SMTPRecipientsRefused(refused)
+    return refused
 
 
 def describe_smtp_error(exc: BaseException) -> str:

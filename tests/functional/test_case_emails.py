@@ -11,10 +11,12 @@ from sqlalchemy import func, select
 from app.accounts.models import Role
 from app.audit.models import AuditEvent
 from app.extensions import db
+from app.mail import send_mail
 from app.mail.models import OutboxMessage, OutboxStatus
 from tests.signin import csrf_token, make_user, sign_in
 from tests.unit.api.estate import build_estate
 from tests.unit.cases.factory import new_case
+from tests.unit.mail.pages import email_row
 
 REQUESTER = "jo.parent@example.net"
 
@@ -129,3 +131,37 @@ def test_without_a_mail_server_nothing_can_be_sent_again(app, refused, client):
     assert "no mail server is configured" in answer.get_json()["error"]["message"]
     db.session.expire_all()
     assert failed.status is OutboxStatus.FAILED and _sent_again() == 0
+
+
+def test_api_and_console_say_who_is_still_waiting_when_server_refused_one(app, client, smtp, db_session):
+    estate = build_estate()
+    case = new_case(estate.birch_primary)
+    smtp.refuse.add("ben@example.org")
+    message = send_mail(
+        ["Ann Adams <ann@example.org>", "ben@example.org"],
+        "Your request",
+        "A letter about the request.\n",
+        category="case.recipient_notice",
+        case_id=case.id,
+    )
+    db.session.commit()
+    base = f"/api/v1/cases/{case.reference}/emails"
+
+    items = {item["id"]: item for item in client.get(base, headers=estate.auth("trust")).get_json()["items"]}
+    partly = items[str(message.id)]
+    assert partly["status"] == "failed"
+    assert partly["recipients"] == ["Ann Adams <ann@example.org>", "ben@example.org"]
+    assert partly["waiting_recipients"] == ["ben@example.org"]
+    assert all(item["waiting_recipients"] == [] for key, item in items.items() if key != str(message.id))
+
+    row = email_row(app, case.id, message.id, login="cw.partly@example.org")
+    assert "Delivered to Ann Adams &lt;ann@example.org&gt;; still waiting: ben@example.org" in row
+    assert "sending it again goes only to this address" in row
+
+    smtp.refuse.clear()
+    already = len(smtp.messages)
+    resent = client.post(f"{base}/{message.id}/send-again", headers=estate.auth("trust"))
+    assert resent.status_code == 202, resent.text
+    assert [m.rcpt_tos for m in smtp.messages[already:]] == [["ben@example.org"]]
+    items = {item["id"]: item for item in client.get(base, headers=estate.auth("trust")).get_json()["items"]}
+    assert (items[str(message.id)]["status"], items[str(message.id)]["waiting_recipients"]) == ("sent", [])

@@ -23,6 +23,15 @@ class EmailSchema(Schema):
     category = fields.String(required=True, metadata={"description": "A code, e.g. case.acknowledgement."})
     label = fields.String(required=True, metadata={"description": "What the email is, in words."})
     recipients = fields.List(fields.String(), required=True)
+    waiting_recipients = fields.List(
+        fields.String(),
+        required=True,
+        metadata={
+            "description": "The recipients the mail server has not accepted the email for yet: all of "
+            "them until it accepts it for some, none once sent. When a server accepted it for some "
+            "recipients and refused others, the refused ones: sending it again goes only to them."
+        },
+    )
     status = fields.Enum(
         OutboxStatus,
         by_value=True,
@@ -36,7 +45,12 @@ class EmailSchema(Schema):
     sent_at = fields.DateTime(required=True, allow_none=True)
     attempts = fields.Integer(required=True)
     last_error = fields.String(
-        required=True, allow_none=True, metadata={"description": "The server's answer, addresses masked."}
+        required=True,
+        allow_none=True,
+        metadata={
+            "description": "The server's answer, addresses masked; or why delivery was given up "
+            "(e.g. delivery abandoned after 5 attempts: the worker stopped each time)."
+        },
     )
 
 
@@ -50,6 +64,7 @@ def _email(message: OutboxMessage) -> dict[str, Any]:
         "category": message.category,
         "label": mail.category_label(message.category),
         "recipients": message.recipient_list,
+        "waiting_recipients": message.waiting_recipients,
         "status": message.status,
         "created_at": message.created_at,
         "sent_at": message.sent_at,

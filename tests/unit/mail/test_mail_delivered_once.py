@@ -26,8 +26,10 @@ from sqlalchemy import select, update
 
 from app.db import utcnow
 from app.extensions import db
-from app.jobs import Job, JobStatus
+from app.jobs import Job, JobStatus, enqueue
 from app.jobs.schedule import PERIODIC
+from app.mail import send_mail
+from app.mail.delivery import deliver, queue_delivery
 from app.mail.models import OutboxMessage, OutboxStatus
 from tests.conftest import environ_for_tests
 from tests.threads import run_together
@@ -256,3 +258,63 @@ def test_delivery_repeats_with_same_message_id_when_worker_died_after_server_acc
     assert first["Message-ID"] == again["Message-ID"] == message.message_id
     db.session.expire_all()
     assert message.status is OutboxStatus.SENT
+
+
+def _written_before_numbered_attempts(app) -> OutboxMessage:
+    """A message waiting for delivery, with the delivery job a release before
+    numbered attempts queued: one without an attempt number."""
+    smtp_url, app.config["SMTP_URL"] = app.config["SMTP_URL"], None
+    message = send_mail(REQUESTER, "Your request", "We have received your request.\n", category="test")
+    db.session.commit()
+    app.config["SMTP_URL"] = smtp_url
+    db.session.execute(
+        update(OutboxMessage).where(OutboxMessage.id == message.id).values(status=OutboxStatus.PENDING)
+    )
+    enqueue(deliver, message.id)
+    db.session.commit()
+    return message
+
+
+def test_job_queued_before_numbered_attempts_delivers_at_once_and_numbered_job_finds_it_taken(
+    app, redis_url, workers, db_session
+):
+    with smtp_server() as (received, port):
+        app.config.update(SMTP_URL=_smtp_url(port), REDIS_URL=redis_url)
+        message = _written_before_numbered_attempts(app)
+        # The sweep (or Send again) queues the numbered attempt too.
+        queue_delivery(message)
+        db.session.commit()
+        assert _queued(redis_url) == 2
+        pool = workers()
+        pool.finish(pool.start(), "the worker")
+
+    assert [m.rcpt_tos for m in received.messages] == [[REQUESTER]]
+    db.session.expire_all()
+    assert (message.status, message.attempts, message.unfinished_attempts) == (OutboxStatus.SENT, 1, 0)
+    assert [job.status for job in _deliveries(message)] == [JobStatus.SUCCEEDED] * 2
+
+
+def test_job_queued_before_numbered_attempts_sends_nothing_while_numbered_attempt_is_sending(
+    app, redis_url, workers, db_session
+):
+    gate = Gate()
+    with smtp_server(data_gate=gate) as (received, port):
+        app.config.update(SMTP_URL=_smtp_url(port), REDIS_URL=redis_url)
+        message = send_mail(REQUESTER, "Your request", "We have received your request.\n", category="test")
+        db.session.commit()
+        enqueue(deliver, message.id)  # an old job for the same message, still in the queue
+        db.session.commit()
+
+        pool = workers()
+        first = pool.start()
+        # The numbered attempt is in the middle of sending (its DATA held)…
+        assert gate.reached.wait(STUCK_AFTER_SECONDS), pool.output(first)[-3000:]
+        # …while a second worker runs the old job to the end: it must not
+        # start an attempt of its own beside the one under way.
+        pool.finish(pool.start(), "the worker running the old job")
+        gate.opened.set()
+        pool.finish(first, "the worker running the numbered attempt")
+
+    assert [m.rcpt_tos for m in received.messages] == [[REQUESTER]]
+    db.session.expire_all()
+    assert (message.status, message.attempts) == (OutboxStatus.SENT, 1)
