@@ -162,8 +162,11 @@ def deliver(message_id: uuid.UUID, attempt: int | None = None) -> None:
     except Exception as exc:
         _failed(message, smtp.describe_smtp_error(exc), claimed)
     if refused:
-        accepted = {address.lower() for address in waiting if address not in refused}
-        _add_delivered(message, accepted)
+        # The server's refusals are keyed by the addresses given to it; any
+        # other key means they cannot be told apart, and then nobody is
+        # counted as delivered (a repeat is better than a loss).
+        if set(refused) <= set(waiting):
+            _add_delivered(message, {address.lower() for address in waiting if address not in refused})
         _failed(message, smtp.describe_smtp_error(smtplib.SMTPRecipientsRefused(refused)), claimed)
     message.status = OutboxStatus.SENT
     message.sent_at = utcnow()
