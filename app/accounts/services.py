@@ -26,6 +26,7 @@ from app.accounts.policy import current_policy
 from app.audit.services import record
 from app.db import utcnow
 from app.extensions import db
+from app.mail.addresses import address_problem
 from app.orgs.models import Organisation
 
 _hasher = PasswordHasher()
@@ -141,6 +142,8 @@ def check_new_user(
     # PostgreSQL would refuse them deep inside the write.
     if "@" not in email or len(email) > 320 or any(ch.isspace() or not ch.isprintable() for ch in email):
         raise AccountError("email", "Enter an email address in the correct format, like name@example.org")
+    if problem := address_problem(email):
+        raise AccountError("email", problem)
     name = name.strip()
     if not name or len(name) > 200:
         raise AccountError("name", "Enter a name of 200 characters or fewer")

@@ -28,6 +28,7 @@ from stdnum.exceptions import ValidationError as StdnumError
 from stdnum.gb import upn as upn_format
 
 from app.intake.choices import RELATIONSHIPS, REQUEST_TYPES, SUBJECT_ROLES, values
+from app.mail.addresses import address_problem
 from app.sources.validation import has_control_characters
 
 NAME_MAX = 200
@@ -201,8 +202,11 @@ class RequestSubmissionSchema(Schema):
         errors: dict[str, list[str]] = {}
 
         email = data.get("requester_email")
-        if email is not None and not _EMAIL.match(email):
-            errors["requester_email"] = [MESSAGES["requester_email_format"]]
+        if email is not None:
+            if not _EMAIL.match(email):
+                errors["requester_email"] = [MESSAGES["requester_email_format"]]
+            elif problem := address_problem(email):
+                errors["requester_email"] = [problem]
 
         phone = data.get("requester_phone")
         if phone is not None:

@@ -26,6 +26,7 @@ from app.audit.services import record
 from app.db import new_uuid, utcnow
 from app.extensions import db
 from app.mail import smtp
+from app.mail.addresses import UndeliverableAddress, ascii_address
 from app.mail.delivery import (
     DELIVER_TASK,
     DELIVERY_TIMEOUT_SECONDS,
@@ -234,7 +235,14 @@ def _recipients(to: str | Iterable[str]) -> str:
         if not isinstance(value, str) or not smtp.valid_address(value):
             # The value is not echoed: it is probably someone's address.
             raise ValueError("a recipient is not a valid email address")
-        formatted.append(formataddr(parseaddr(value)))
+        name, address = parseaddr(value)
+        try:
+            # An accented domain goes out in its ASCII form; an address that
+            # cannot is refused where it is typed (app.mail.addresses).
+            address = ascii_address(address)
+        except UndeliverableAddress:
+            raise ValueError("a recipient's address cannot be sent to") from None
+        formatted.append(formataddr((name, address)))
     return ", ".join(formatted)
 
 

@@ -14,6 +14,7 @@ from app.cases.models import Case, CaseStatus
 from app.extensions import db
 from app.intake.confirmation import CATEGORY
 from app.intake.schemas import MESSAGES
+from app.mail.addresses import LOCAL_PART_MESSAGE
 from app.mail.models import OutboxMessage
 from tests.unit.api.estate import build_estate, make_organisation
 
@@ -91,6 +92,23 @@ def test_invalid_upn_is_refused_with_the_form_message(client, school):
     fields = fields_of(client.post(URL, json=good_body(school, subject_upn="A123")))
     assert fields == {"subject_upn": [MESSAGES["subject_upn_format"]]}
     assert cases() == [] and mails() == []
+
+
+def test_accented_letters_before_the_at_are_refused_with_a_message(client, school):
+    # Such an address needs SMTPUTF8, which most mail servers lack: refused
+    # where it is typed, not accepted and then a 500 when the code is mailed.
+    fields = fields_of(client.post(URL, json=good_body(school, requester_email="zoë@example.org")))
+    assert fields == {"requester_email": [LOCAL_PART_MESSAGE]}
+    assert cases() == [] and mails() == []
+
+
+def test_accented_domain_is_accepted_and_kept_as_typed(client, school):
+    response = client.post(URL, json=good_body(school, requester_email="zoe@exämple.org"))
+    assert response.status_code == 201, response.get_data(as_text=True)
+    [case] = cases()
+    assert case.requester_email == "zoe@exämple.org"
+    [mail] = mails()
+    assert "zoe@xn--exmple-cua.org" in mail.recipients
 
 
 def test_missing_fields_each_get_a_message(client, school):

@@ -182,6 +182,17 @@ def test_submit_with_errors_rerenders_with_summary_linked_to_fields(client, scho
     assert db_session.scalars(select(Case)).all() == []
 
 
+def test_accented_letters_before_the_at_get_the_summary_not_a_500(client, school, db_session):
+    response = post(client, good_form(school, requester_email="zoë@example.org"))
+    assert response.status_code == 200
+    html = response.text
+    assert "There is a problem" in html
+    assert 'href="#requester_email"' in html
+    assert "only English letters, numbers and symbols before the @" in html
+    assert 'value="zoë@example.org"' in html
+    assert db_session.scalars(select(Case)).all() == []
+
+
 def test_submit_with_errors_keeps_what_was_typed_escaped(client, school):
     form = good_form(school, requester_email="", description="<script>alert(1)</script> my records")
     html = post(client, form).text

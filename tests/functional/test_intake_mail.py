@@ -169,6 +169,16 @@ def test_intake_delivers_code_then_acknowledgement_and_school_notice_when_smtp_i
     assert [message.case_id for message in outbox()] == [case.id] * 3
 
 
+def test_code_for_an_accented_domain_is_delivered_to_its_ascii_form(client, smtp, school):  # noqa: F811
+    response = post(client, request_form(school, requester_email="zoe@exämple.org"))
+    assert response.status_code == 302
+    [received] = smtp.messages
+    assert received.rcpt_tos == ["zoe@xn--exmple-cua.org"]
+    assert received.message["To"] == "zoe@xn--exmple-cua.org"
+    assert CODE.search(text_of(received.message))
+    assert {message.status for message in outbox()} == {OutboxStatus.SENT}
+
+
 def test_intake_link_in_the_delivered_email_confirms_the_request(client, smtp, school):  # noqa: F811
     _, email = submit(client, smtp, school)
     [link] = LINK.findall(text_of(email))

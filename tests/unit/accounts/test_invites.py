@@ -128,6 +128,23 @@ def test_invite_checks_the_fields_like_create_user(db_session, admin):
     assert refused.value.field == "name"
 
 
+def test_invite_refuses_an_address_the_mail_cannot_go_to(db_session, admin):
+    # Accented letters before the @ need SMTPUTF8: refused by field, not a
+    # 500 when the invitation is mailed.
+    with pytest.raises(AccountError) as refused:
+        _invite(admin, email="zoë@example.org", role=Role.CASEWORKER)
+    assert refused.value.field == "email"
+    assert "before the @" in str(refused.value)
+    db_session.rollback()
+    assert db_session.scalars(select(User).where(User.email == "zoë@example.org")).first() is None
+
+
+def test_invite_to_an_accented_domain_is_mailed_to_its_ascii_form(db_session, admin):
+    _invite(admin, email="zoe@exämple.org", role=Role.CASEWORKER)
+    [mail] = db_session.scalars(select(OutboxMessage)).all()
+    assert "zoe@xn--exmple-cua.org" in mail.recipients
+
+
 def test_school_staff_are_invited_into_their_organisation(db_session, admin):
     school = make_organisation("Hill School")
     user, _ = _invite(admin, role=Role.SCHOOL, organisation_id=school.id)
