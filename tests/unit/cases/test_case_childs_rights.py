@@ -42,7 +42,9 @@ def test_eleven_year_old_gets_no_warning(school):
 
 def test_age_is_taken_on_the_day_received_not_today(school):
     # Eleven when the request came in, though twelve by now.
-    assert childs_view(new_case(school, subject_dob=date(2013, 12, 1), received_on=date(2025, 11, 30))) is None
+    assert (
+        childs_view(new_case(school, subject_dob=date(2013, 12, 1), received_on=date(2025, 11, 30))) is None
+    )
 
 
 def test_scottish_school_presumes_a_child_of_twelve_competent(school):
@@ -66,7 +68,9 @@ def test_former_pupil_of_eighteen_is_an_adult(school):
     ],
 )
 def test_rule_applies_only_to_a_parent_asking_about_a_pupil(school, changes):
-    assert childs_view(new_case(school, subject_dob=date(2010, 1, 1), received_on=RECEIVED, **changes)) is None
+    assert (
+        childs_view(new_case(school, subject_dob=date(2010, 1, 1), received_on=RECEIVED, **changes)) is None
+    )
 
 
 def test_removed_date_of_birth_gives_no_rule(school):
