@@ -11,18 +11,16 @@ Usage::
 
     enqueue("collect.gather", case.id)   # dispatched when the caller commits
 
-See ``services`` (enqueue and dispatch), ``runner`` (running, progress,
-failures), ``registry`` (task names) and ``repair`` (after an outage).
+See ``services`` (enqueue and dispatch), ``runner`` (running and
+failures), ``context`` (what a task sees: progress, commit durability),
+``registry`` (task names) and ``repair`` (after an outage).
 """
 
 from __future__ import annotations
 
 from flask import Flask
 
-from app.jobs.models import Job, JobStatus
-from app.jobs.registry import TaskSpec, UnknownTask, registered_names, task
-from app.jobs.repair import fail_abandoned, redispatch_stale
-from app.jobs.runner import (
+from app.jobs.context import (
     JobContext,
     JobError,
     JobFailed,
@@ -31,8 +29,11 @@ from app.jobs.runner import (
     durable_commit,
     relax_commit,
     report_progress,
-    run_task,
 )
+from app.jobs.models import Job, JobStatus
+from app.jobs.registry import TaskSpec, UnknownTask, registered_names, task
+from app.jobs.repair import fail_abandoned, redispatch_stale
+from app.jobs.runner import run_task
 from app.jobs.services import (
     JobArgumentError,
     enqueue,

@@ -40,7 +40,7 @@ class Job(UUIDPrimaryKey, Base):
     )
     progress: Mapped[int] = mapped_column(Integer, default=0)
     progress_message: Mapped[str | None] = mapped_column(String(200))
-    # Exception type and first line of its message; see runner.describe_error.
+    # Exception type and first line of its message; see context.describe_error.
     error: Mapped[str | None] = mapped_column(Text)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -42,7 +42,7 @@ class TaskSpec:
     # The job's own transactions (the claim; the task's work with the
     # "succeeded" mark) commit without waiting for the WAL flush (PostgreSQL
     # ``synchronous_commit = off``). Only for tasks whose work is redone when
-    # such a commit is lost in a database crash: see ``runner.relax_commit``.
+    # such a commit is lost in a database crash: see ``context.relax_commit``.
     async_commit: bool = False
     # How a failed job of this task is retried (``services.retry``), for a
     # task whose job cannot simply run again (a numbered attempt, once

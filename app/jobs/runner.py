@@ -1,4 +1,4 @@
-"""Running jobs: the RQ entry point, inline runs, progress and failures.
+"""Running jobs: the RQ entry point, inline runs and failures.
 
 A run claims its ``Job`` row atomically (queued or failed -> running, one
 ``UPDATE … RETURNING`` that also reads what to run), so a job delivered
@@ -9,12 +9,12 @@ marked. The task's own work and the "succeeded" mark are committed
 together; on an exception the task's work is rolled back and the row is
 marked failed with a short description of the error. Tasks registered with
 ``async_commit`` commit their bookkeeping without waiting for the WAL flush
-(``relax_commit`` says when that is safe).
+(``context.relax_commit`` says when that is safe; ``context`` holds what
+a task sees of its job, progress included).
 """
 
 from __future__ import annotations
 
-import contextvars
 import logging
 import os
 import re
@@ -25,79 +25,25 @@ from typing import Any
 
 from flask import Flask, current_app, has_app_context
 from sqlalchemy import bindparam, func, select, update
-from sqlalchemy.exc import StatementError
 
 from app.db import utcnow
 from app.extensions import db
+from app.jobs.context import (
+    RUNNING_JOB,
+    JobContext,
+    JobFailed,
+    describe_error,
+    on_postgresql,
+    public_error,
+    relax_commit,
+)
 from app.jobs.models import Job, JobStatus
 from app.jobs.registry import TaskSpec, resolve
 
 log = logging.getLogger(__name__)
 
 _UUID_TEXT = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
-_current: contextvars.ContextVar[JobContext | None] = contextvars.ContextVar("rightsdesk_job", default=None)
 _worker_app: Flask | None = None
-
-
-class JobError(Exception):
-    """A failure whose message is safe to show anywhere, Redis included.
-
-    Raise a subclass from a task with a message that holds ids and codes only
-    (never names, addresses or free text about a person). Other exceptions
-    reach RQ as their type name alone.
-    """
-
-
-class JobFailed(JobError):
-    """Raised to RQ when a job failed, so RQ's failure registry lists it."""
-
-
-@dataclass
-class JobContext:
-    """The job being run in this context; tasks reach it via ``current_job()``."""
-
-    job_id: uuid.UUID
-    name: str
-    attempt: int
-    rq_job: Any | None = None
-    # What the task's ``on_claim`` returned (see ``registry.TaskSpec``).
-    claimed: Any = None
-    # An ``async_commit`` task's work commit is relaxed by the statement
-    # marking the job succeeded, not by one of its own; ``durable_commit``
-    # in the task clears this instead of undoing a setting.
-    relax_at_finish: bool = False
-
-    def report_progress(self, percent: int, message: str | None = None) -> None:
-        """Record how far the job has got on its row and in RQ's job meta.
-
-        ``message`` is shown to staff and stored in Redis: stages and counts
-        ("3 of 7 sources"), never personal data.
-        """
-        percent = max(0, min(100, int(percent)))
-        message = (message or "").strip()[:200] or None
-        if self.rq_job is not None:
-            from redis.exceptions import RedisError
-
-            self.rq_job.meta.update(progress=percent, progress_message=message)
-            try:
-                self.rq_job.save_meta()
-            except RedisError as exc:  # progress is advisory; the job goes on
-                log.warning("job %s: progress not saved to Redis (%s)", self.job_id, type(exc).__name__)
-        _store_progress(self.job_id, percent, message)
-
-
-def current_job() -> JobContext | None:
-    return _current.get()
-
-
-def report_progress(percent: int, message: str | None = None) -> bool:
-    """Report progress for the running job; a no-op (False) outside a job,
-    so a task function can also be called directly, e.g. from a test."""
-    context = _current.get()
-    if context is None:
-        return False
-    context.report_progress(percent, message)
-    return True
 
 
 @dataclass(frozen=True)
@@ -218,11 +164,11 @@ def _claim_all(
         for claim in claimed.values():
             if claim.spec.on_claim is None:
                 continue
-            token = _current.set(claim.context)
+            token = RUNNING_JOB.set(claim.context)
             try:
                 claim.context.claimed = claim.spec.on_claim(*claim.args, **claim.kwargs)
             finally:
-                _current.reset(token)
+                RUNNING_JOB.reset(token)
     except Exception:
         session.rollback()
         if len(job_ids) == 1:
@@ -262,9 +208,9 @@ def _run_claimed(claim: _Claim) -> Outcome:
     mark; on an exception, roll the work back and mark the job failed."""
     session = db.session
     context = claim.context
-    token = _current.set(context)
+    token = RUNNING_JOB.set(context)
     try:
-        context.relax_at_finish = claim.spec.async_commit and _on_postgresql()
+        context.relax_at_finish = claim.spec.async_commit and on_postgresql()
         claim.spec.func(*claim.args, **claim.kwargs)
         succeeded = _SUCCEEDED_RELAXED if context.relax_at_finish else _SUCCEEDED
         session.execute(succeeded, {"job_id": context.job_id, "now": utcnow()})
@@ -274,7 +220,7 @@ def _run_claimed(claim: _Claim) -> Outcome:
         session.rollback()
         return _failed(context.job_id, context.name, exc)
     finally:
-        _current.reset(token)
+        RUNNING_JOB.reset(token)
 
 
 def _failed(job_id: uuid.UUID, name: str, exc: Exception, *, claim: bool = False) -> Outcome:
@@ -323,73 +269,6 @@ _SUCCEEDED = (
 _SUCCEEDED_RELAXED = _SUCCEEDED.returning(func.set_config("synchronous_commit", "off", True))
 
 
-def relax_commit() -> None:
-    """Let the current transaction commit without waiting for its WAL to be
-    flushed to disk (PostgreSQL ``SET LOCAL synchronous_commit = off``; a
-    no-op elsewhere). The rest of the transaction's life is unchanged: it is
-    atomic, isolated and visible to others at once.
-
-    What is given up: a database crash within a fraction of a second of the
-    commit (at most three ``wal_writer_delay``, 600 ms by default) may lose
-    it, as if it had rolled back. WAL is replayed in order, so such a loss
-    is always a consistent tail: every later commit, asynchronous or not, is
-    lost with it, and a later synchronous commit makes it durable too. So
-    use it only for work that is redone when lost, such as job bookkeeping
-    of idempotent tasks (a lost claim leaves the job queued for
-    ``repair.redispatch_stale``; a lost finish leaves it running for
-    ``repair.fail_abandoned``), and never for a transaction whose loss
-    someone would rely on not happening (an audit event, a message sent, a
-    decision recorded); ``durable_commit`` undoes it for the transaction.
-    """
-    _set_synchronous_commit("off")
-
-
-def durable_commit() -> None:
-    """Make the current transaction wait for its WAL flush again, after
-    ``relax_commit`` (e.g. because it now records an audit event); in an
-    ``async_commit`` task, keep its work commit durable."""
-    job = _current.get()
-    if job is not None and job.relax_at_finish:
-        job.relax_at_finish = False  # nothing relaxed yet: just never relax
-        return
-    _set_synchronous_commit(None)
-
-
-def _on_postgresql() -> bool:
-    return db.session().get_bind().dialect.name == "postgresql"
-
-
-def _set_synchronous_commit(value: str | None) -> None:
-    if not _on_postgresql():
-        return
-    session = db.session()
-    # LOCAL: the setting ends with the transaction, so a pooled connection
-    # never carries it into another one.
-    statement = "SET LOCAL synchronous_commit TO " + ("DEFAULT" if value is None else value)
-    session.connection().exec_driver_sql(statement)
-
-
-def describe_error(exc: BaseException) -> str:
-    """Exception type and the first line of its message, for the Job row.
-
-    Database errors are described by the driver's error alone: SQLAlchemy's
-    own message quotes the statement's parameters, and PostgreSQL's DETAIL
-    line quotes key values, either of which can be personal data.
-    """
-    if isinstance(exc, StatementError) and exc.orig is not None:
-        exc = exc.orig
-    lines = str(exc).strip().splitlines()
-    text = lines[0].strip() if lines else ""
-    name = type(exc).__name__
-    return (f"{name}: {text}" if text else name)[:500]
-
-
-def public_error(exc: BaseException) -> str:
-    if isinstance(exc, JobError):
-        return describe_error(exc)
-    return type(exc).__name__
-
-
 def _finish(
     job_id: uuid.UUID,
     status: JobStatus,
@@ -406,28 +285,6 @@ def _finish(
         update(Job).where(Job.id == job_id).values(**values).execution_options(synchronize_session=False)
     )
     db.session.commit()
-
-
-def _store_progress(job_id: uuid.UUID, percent: int, message: str | None) -> None:
-    statement = update(Job).where(Job.id == job_id).values(progress=percent, progress_message=message)
-    if _session_holds_sqlite_write_lock():
-        # SQLite allows one writer: a second connection would wait for this
-        # session's own lock. Ride along with the task's transaction instead.
-        db.session.execute(statement.execution_options(synchronize_session=False))
-        return
-    # Its own short transaction, so progress is visible while the task runs
-    # and survives if the task fails.
-    with db.engine.begin() as connection:
-        connection.execute(statement)
-
-
-def _session_holds_sqlite_write_lock() -> bool:
-    session = db.session()
-    if db.engine.dialect.name != "sqlite" or not session.in_transaction():
-        return False
-    # pysqlite only opens a transaction before a write, so this is True
-    # exactly when the task has written something not yet committed.
-    return bool(session.connection().connection.dbapi_connection.in_transaction)
 
 
 def _decode(value: Any) -> Any:
