@@ -10,13 +10,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from app.cases import clock
 from app.cases.clock_inputs import clock_for
 from app.cases.models import Case
 from app.db import utcnow
 from app.letters.services import absolute_url, render_letter
+
+if TYPE_CHECKING:
+    from app.recipients.told import RecipientsTold
 
 # Reminders go to the assignee and the school's contact in one message.
 REMINDER_RECIPIENT = "data protection team"
@@ -149,11 +152,12 @@ def erasure_done(
     erased: list[str],
     kept: list[dict[str, str]],
     backups_clear_on: date,
-    recipients: list[str],
+    recipients: RecipientsTold | None,
 ) -> Letter:
     """The answer to an erasure request: what was erased and what was kept,
     with why (the certificate's lines: stores, categories, counts, never
-    record content), and who else was told (Art 19)."""
+    record content), and who else was told (Art 19): ``recipients``, from
+    ``app.recipients.told.letter_recipients``, None when nothing was erased."""
     return _render(
         "erasure_done",
         {
@@ -175,11 +179,12 @@ def rectification_done(
     corrected_on: date,
     corrections: list[str],
     not_corrected: list[dict[str, str]],
-    recipients: list[str],
+    recipients: RecipientsTold | None,
 ) -> Letter:
     """The answer to a rectification request: the fields corrected and those
-    not, with why. No values: the stored confirmation letter has them, and an
-    email is not the place for them."""
+    not, with why, and who else was told (Art 19, as for ``erasure_done``).
+    No values: the stored confirmation letter has them, and an email is not
+    the place for them."""
     return _render(
         "rectification_done",
         {

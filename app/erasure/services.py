@@ -196,18 +196,21 @@ def _complete(plan: ErasurePlan, case: Case) -> None:
     """Every step done: the certificate, Art 19 notices, executing -> responded."""
     from app.exports.pdf import render_document_pdf  # WeasyPrint is heavy to load
     from app.recipients.services import notify_recipients
+    from app.recipients.told import letter_recipients
 
     today = utcnow().date()
     plan.erased_on = today
     plan.backups_expire_on = today + timedelta(days=BACKUP_DAYS)
-    certificate = certificate_context(case, plan)
+    notices = notify_recipients(case, "erasure", None)
+    # Who else was told, as both the certificate and the email say it (Art 19).
+    recipients = letter_recipients(case, "erasure", notices)
+    certificate = {**certificate_context(case, plan), "recipients": recipients}
     pdf = render_document_pdf("erasure_certificate", certificate)
     blob = store_blob(pdf.data, "application/pdf")
     plan.certificate_blob_id = blob.id
     plan.certificate_pages = pdf.pages
     plan.status = PlanStatus.DONE
     plan.completed_at = utcnow()
-    notices = notify_recipients(case, "erasure", None)
     # The requester's answer: what the certificate says, by email.
     answer = letters.erasure_done(
         case,
@@ -215,7 +218,7 @@ def _complete(plan: ErasurePlan, case: Case) -> None:
         erased=certificate["erased"],
         kept=certificate["kept"],
         backups_clear_on=plan.backups_expire_on,
-        recipients=sorted({notice.recipient_name for notice in notices}),
+        recipients=recipients,
     )
     send_letter(case, answer, case.requester_email, "case.erasure_done")
     lifecycle.move(case, CaseStatus.RESPONDED, None, data={"plan": plan.id, "certificate": blob.id})

@@ -202,9 +202,10 @@ DOCUMENTS: dict[str, PdfDocument] = {
     "erasure_certificate": PdfDocument(
         _spec(
             "requester_name reference organisation_name erased_on backups_clear_on erased",
-            "kept systems",
+            "kept systems recipients",
             "What was deleted and when (erased: list of str), what was kept and why "
-            "(kept: list of {what, why}), the systems it was deleted from (systems: list of str).",
+            "(kept: list of {what, why}), the systems it was deleted from (systems: list of str), "
+            "who else was told (recipients: app.recipients.told.RecipientsTold).",
         ),
         "Certificate of erasure",
         "Certificate that personal data was deleted in answer to an erasure request",
@@ -212,9 +213,10 @@ DOCUMENTS: dict[str, PdfDocument] = {
     "rectification_confirmation": PdfDocument(
         _spec(
             "requester_name reference organisation_name corrected_on corrections",
-            "not_corrected",
+            "not_corrected recipients",
             "Each correction (corrections: list of {what, before, after}); anything not changed, "
-            "with the reason (not_corrected: list of {what, why}).",
+            "with the reason (not_corrected: list of {what, why}); who else was told "
+            "(recipients: app.recipients.told.RecipientsTold).",
         ),
         "Your information has been corrected",
         "Confirmation that personal data was corrected in answer to a rectification request",

@@ -132,13 +132,15 @@ LETTERS: dict[str, LetterSpec] = {
         "requester",
         "requester_name reference organisation_name erased_on erased kept backups_clear_on recipients",
         "",
-        "The erasure is done: what was erased and what was kept with its reason (no record content).",
+        "The erasure is done: what was erased and what was kept with its reason (no record content), "
+        "and who else was told (recipients: app.recipients.told.RecipientsTold, None if nothing changed).",
     ),
     "rectification_done": _spec(
         "requester",
         "requester_name reference organisation_name corrected_on corrections not_corrected recipients",
         "",
-        "The corrections are made: which fields were corrected, which not and why (no values).",
+        "The corrections are made: which fields were corrected, which not and why (no values), "
+        "and who else was told (recipients: app.recipients.told.RecipientsTold, None if nothing changed).",
     ),
     "restriction_started": _spec(
         "requester",

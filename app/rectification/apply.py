@@ -110,6 +110,7 @@ def _apply_store(case_id: uuid.UUID, kind: PersonKind, actor: User | None) -> No
 def finish(case: Case, actor: User | None) -> RectificationLetter:
     """Tell the recipients, store the letter and respond, in the caller's transaction."""
     from app.recipients.services import notify_recipients
+    from app.recipients.told import letter_recipients
 
     proposals = proposals_for(case)
     notices = (
@@ -117,7 +118,9 @@ def finish(case: Case, actor: User | None) -> RectificationLetter:
         if any(p.status is S.APPLIED for p in proposals)
         else []
     )
-    context = letter_context(case, proposals, _corrected_on(proposals))
+    # Who else was told, as both the letter and the email say it (Art 19).
+    recipients = letter_recipients(case, "rectification", notices)
+    context = {**letter_context(case, proposals, _corrected_on(proposals)), "recipients": recipients}
     letter = build_letter(case, proposals, context, actor)
     # The requester's answer by email: what the stored letter says, which
     # fields but not their values.
@@ -126,7 +129,7 @@ def finish(case: Case, actor: User | None) -> RectificationLetter:
         corrected_on=context["corrected_on"],
         corrections=[line["what"] for line in context["corrections"]],
         not_corrected=context["not_corrected"],
-        recipients=sorted({notice.recipient_name for notice in notices}),
+        recipients=recipients,
     )
     send_letter(case, answer, case.requester_email, "case.rectification_done")
     lifecycle.move(case, CaseStatus.RESPONDED, actor, data={"letter": letter.id})

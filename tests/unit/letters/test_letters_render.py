@@ -14,6 +14,7 @@ from app.letters.services import (
     format_date,
     render_letter,
 )
+from app.recipients.told import RecipientsTold, ToldRecipient
 
 REF = "SAR-2026-000123"
 SCRIPT = "<script>alert('x')</script>"
@@ -121,7 +122,7 @@ CONTEXTS: dict[str, dict[str, object]] = {
         "erased": ["Helpdesk: tickets (2 records), deleted"],
         "kept": [{"what": "Pupils: attendance (190 records)", "why": "The school must keep registers."}],
         "backups_clear_on": date(2026, 5, 31),
-        "recipients": ["Oak County Council"],
+        "recipients": RecipientsTold(told=(ToldRecipient("Oak County Council", date(2026, 3, 2)),)),
     },
     "rectification_done": {
         "requester_name": "Sam Parent",
@@ -130,7 +131,7 @@ CONTEXTS: dict[str, dict[str, object]] = {
         "corrected_on": date(2026, 3, 2),
         "corrections": ["Surname (pupil record)"],
         "not_corrected": [{"what": "Date of birth (pupil record)", "why": "The birth certificate shows it."}],
-        "recipients": [],
+        "recipients": RecipientsTold(),
     },
     "restriction_started": {
         "requester_name": "Sam Parent",

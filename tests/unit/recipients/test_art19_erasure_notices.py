@@ -11,11 +11,14 @@ keeps the registers, assessments, enrolments, consent and access log
 
 from __future__ import annotations
 
+import io
 from datetime import date
 
 import pytest
+from pypdf import PdfReader
 from sqlalchemy import select
 
+from app.blobs.services import open_blob
 from app.erasure import services as erasure
 from app.erasure.models import StepAction, StepState
 from app.erasure.plan import build_plan
@@ -169,6 +172,22 @@ def test_the_letters_list_only_what_the_erasure_changed(erased):
     text = messages[0].text_body
     assert "Pupil identity and contact details (anonymised)" in text
     assert "Special educational needs (deleted)" in text
+
+
+def test_the_answer_says_the_school_was_asked_to_tell_and_names_no_kind_of_recipient(erased):
+    # QA's report: "We have told the organisations we had shared this data
+    # with ...: Others only where the law requires it", with every notice pending.
+    case, _ = erased
+    (answer,) = [m for m in _messages(case) if m.category == "case.erasure_done"]
+    blob = erasure.certificate_of(case)
+    certificate = PdfReader(io.BytesIO(b"".join(open_blob(blob.id))))
+    printed = " ".join(page.extract_text() for page in certificate.pages)
+    for text in (" ".join(answer.text_body.split()), " ".join(printed.split())):
+        assert f"We have asked {SCHOOL} to tell this organisation, which had received this data" in text
+        assert LA in text and DFE not in text
+        assert "we have told" not in text.casefold()
+        assert OTHERS not in text
+        assert "You can ask us who has received this data" in text
 
 
 def test_recipients_for_an_erasure_carry_only_the_changed_categories(erased):

@@ -9,16 +9,22 @@ from sqlalchemy import func, select
 from app.cases.lifecycle import IllegalTransition
 from app.cases.models import CaseStatus
 from app.extensions import db
-from app.recipients.models import RecipientNotice
+from app.mail.models import OutboxMessage
+from app.recipients import services as recipients
+from app.recipients.models import NoticeStatus, RecipientKind, RecipientNotice
+from app.recipients.who_received import Recipient
 from app.rectification import apply, services
 from app.rectification.models import ProposalStatus, RectificationLetter
 from app.sources.protocol import PersonKind
 from app.sources.pupils.models import Pupil
 from app.sources.validation import FieldError
+from tests.unit.recipients.factory import disclose
 from tests.unit.rectification.factory import letter_text
 
 P = PersonKind.PUPIL
 REFUSAL = "Her birth certificate gives Rose as her middle name."
+OTHERS = "Others only where the law requires it"
+LA = "Leeds City Council"
 
 
 def _approved(case, world, user, **changes):
@@ -188,3 +194,50 @@ def test_contact_record_is_corrected_in_its_own_store(world, caseworker) -> None
     _apply(case, caseworker)
     assert db.session.get(Contact, world.mother.id).email == "siobhan@example.org"
     assert case.status is CaseStatus.RESPONDED
+
+
+def _answer(case) -> str:
+    """The requester's emailed answer, on one line."""
+    answer = db.session.scalars(
+        select(OutboxMessage).where(
+            OutboxMessage.case_id == case.id, OutboxMessage.category == "case.rectification_done"
+        )
+    ).one()
+    return " ".join(answer.text_body.split())
+
+
+def test_answer_says_the_school_was_asked_to_tell_a_recipient_it_has_not_told(
+    case, world, caseworker
+) -> None:
+    # QA's case: no contact for the register's recipients, so their notices
+    # wait for the school, which is only asked to tell them.
+    disclose("pupils", "identity", LA)
+    _approved(case, world, caseworker, postcode="LS2 7EW")
+    _apply(case, caseworker)
+    notices = {n.recipient_name: n.status for n in recipients.notices_for(case)}
+    assert notices == {LA: NoticeStatus.PENDING, OTHERS: NoticeStatus.PENDING}
+    printed = " ".join(letter_text(apply.latest_letter(case)).split())
+    for text in (_answer(case), printed):
+        assert (
+            f"We have asked {world.elm.name} to tell this organisation, which had received this data" in text
+        )
+        assert LA in text
+        assert "we have told" not in text.casefold()
+        # The register's "others where the law requires it" is no organisation.
+        assert OTHERS not in text
+        assert "You can ask us who has received this data" in text
+
+
+def test_answer_names_a_recipient_sent_the_notice_as_told(case, world, caseworker, monkeypatch, smtp) -> None:
+    found = Recipient(RecipientKind.REGISTER, LA, "dpo@leeds.example.gov.uk", ["Pupil identity"])
+    monkeypatch.setattr(recipients, "recipients_for", lambda case, change=None: [found])
+    _approved(case, world, caseworker, postcode="LS2 7EW")
+    _apply(case, caseworker)
+    (notice,) = recipients.notices_for(case)
+    assert notice.status is NoticeStatus.SENT
+    printed = " ".join(letter_text(apply.latest_letter(case)).split())
+    for text in (_answer(case), printed):
+        assert (
+            "We have told this organisation, which had received this data, so it can correct it too" in text
+        )
+        assert f"{LA}, on " in text and "asked" not in text
