@@ -28,7 +28,7 @@ from app.recipients.models import NoticeStatus, RecipientNotice
 from app.register.services import entries as register_entries
 from app.restriction import answers, lifting, objections, services
 from app.restriction.models import Objection, ObjectionDecision
-from app.restriction.services import RestrictionError
+from app.restriction.services import RestrictionConflict, RestrictionError
 from app.sources.validation import FieldError
 
 # The school's own staff work their cases too (finding, confirming), so
@@ -141,7 +141,9 @@ def _act(
 
     def refused(case: Case, exc: RestrictionError):
         mapped = {(field_ids or {}).get(k, k): v for k, v in exc.errors.items()}
-        return _page(case, mapped, values, 422)
+        # A conflict with the case's state (restricted already, nothing to
+        # lift) is said the same way, with the API's status.
+        return _page(case, mapped, values, 409 if isinstance(exc, RestrictionConflict) else 422)
 
     return act(
         case_id,

@@ -34,7 +34,7 @@ from app.recipients import letters
 from app.recipients.services import notify_recipients
 from app.restriction.letters import requester_context
 from app.restriction.models import Restriction
-from app.restriction.services import RestrictionError, active_for, clean_reason
+from app.restriction.services import RestrictionConflict, RestrictionError, active_for, clean_reason
 from app.rights.models import LegalHold
 
 # The day offered by default: two weeks gives the subject time to answer
@@ -49,11 +49,6 @@ LIFT_CANCELLED_MAIL_CATEGORY = "case.restriction_lift_cancelled"
 
 
 T = TypeVar("T")
-
-
-class RestrictionConflict(RestrictionError):
-    """The case's state does not allow it (nothing to lift or cancel, a lift
-    already scheduled): the API answers 409 rather than 422."""
 
 
 def today() -> date:

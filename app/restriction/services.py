@@ -48,6 +48,19 @@ class RestrictionError(ValueError):
         self.errors = dict(errors)
 
 
+class RestrictionConflict(RestrictionError):
+    """The case's state does not allow it (everything already restricted,
+    nothing to lift or cancel, a lift already scheduled): the API answers
+    409 rather than 422."""
+
+
+# Restricting again while the restriction is in force changes nothing.
+ALREADY_RESTRICTED = (
+    "The subject's records are already restricted, so there is nothing more to restrict. The restriction "
+    "stays until it is lifted."
+)
+
+
 def clean_reason(value: object, field: str = "reason") -> str:
     if not isinstance(value, str) or not value.strip():
         raise RestrictionError({field: "Give the reason"})
@@ -85,7 +98,8 @@ def active_for(case: Case) -> list[Restriction]:
 
 def restrict(case: Case, actor: User, reason: object) -> list[Restriction]:
     """Restrict every confirmed record of the case not already restricted by
-    it, and tell the recipients. The caller commits."""
+    it, and tell the recipients. The caller commits. ``RestrictionConflict``
+    when every one is restricted already."""
     text = clean_reason(reason)
     records = subject_records(case)
     if not records:
@@ -119,7 +133,7 @@ def restrict(case: Case, actor: User, reason: object) -> list[Restriction]:
         )
         db.session.add(hold)
     if not started:
-        raise RestrictionError({"case": "The subject's records are already restricted"})
+        raise RestrictionConflict({"case": ALREADY_RESTRICTED})
     db.session.flush()  # the holds before the restrictions that name them
     db.session.add_all(started)
     lifecycle.add_event(case, "restricted", actor, {"records": len(started)})

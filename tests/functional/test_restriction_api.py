@@ -1,6 +1,6 @@
 """Restriction and objections over the API: restrict, schedule a lift (the
 requester told first) or cancel it, decide objections, 422 for bad input,
-409 for nothing to lift or cancel, other schools' cases not found."""
+409 for everything restricted already or nothing to lift or cancel, other schools' cases not found."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from app.api.tokens import issue_token
 from app.extensions import db
 from app.letters.services import format_date
 from app.register.models import RegisterEntry
-from app.restriction import lifting
+from app.restriction import lifting, services
 from app.restriction.lookup import is_restricted
 from tests.unit.api.estate import make_user
 from tests.unit.collect.factory import confirmed_amelia
@@ -91,6 +91,27 @@ def test_cancel_a_scheduled_lift_over_the_api(client, setting, smtp):
     again = client.post(f"{path}/lift/cancel", headers=auth["elm"])
     assert again.status_code == 409 and again.get_json()["error"]["code"] == "conflict"
     assert is_restricted(db.session, "pupil", [world.amelia.id]) == {world.amelia.id}
+
+
+def test_restrict_again_answers_409_with_what_to_do(client, setting):
+    _world, case, auth = setting
+    path = f"/api/v1/cases/{case.reference}/restriction"
+    assert client.post(path, json={"reason": "Disputed."}, headers=auth["elm"]).status_code == 201
+    again = client.post(path, json={"reason": "Still disputed."}, headers=auth["elm"])
+    assert again.status_code == 409, again.text
+    assert again.get_json() == {
+        "error": {"status": 409, "code": "conflict", "message": services.ALREADY_RESTRICTED}
+    }
+    shown = client.get(path, headers=auth["elm"]).get_json()
+    assert [row["reason"] for row in shown["restrictions"]] == ["Disputed."]
+
+
+def test_restrict_documents_its_409_in_the_openapi_document(client):
+    document = client.get("/api/v1/openapi.json").get_json()
+    restrict = document["paths"]["/cases/{reference}/restriction"]["post"]
+    assert {"409", "422"} <= set(restrict["responses"])
+    description = " ".join(restrict["description"].split())
+    assert "409 when every confirmed record is restricted already" in description
 
 
 @pytest.mark.parametrize(

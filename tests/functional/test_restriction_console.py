@@ -5,6 +5,7 @@ objection decisions and recipients' notices."""
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from datetime import date, timedelta
@@ -18,7 +19,7 @@ from app.collect import services as collect
 from app.collect.models import CollectedItem
 from app.extensions import db
 from app.recipients.models import NoticeStatus, RecipientNotice
-from app.restriction import lifting
+from app.restriction import lifting, services
 from app.restriction.lookup import is_restricted
 from app.restriction.models import Objection, ObjectionDecision
 from app.sources.consent import services as consent
@@ -153,7 +154,20 @@ def test_cancel_a_scheduled_lift_in_the_console(client, setting, smtp):
     assert lifting.lift_due(on=day) == 0
     assert is_restricted(db.session, "pupil", [world.amelia.id]) == {world.amelia.id}
     again = _post(client, page, f"{page}/lift/cancel")
-    assert again.status_code == 422 and "No lift is scheduled" in again.text
+    assert again.status_code == 409 and "No lift is scheduled" in again.text
+
+
+def test_restrict_again_shows_the_conflict_in_the_error_summary(client, setting):
+    _world, case, (user, secret), _ = setting
+    sign_in(client, user, secret)
+    page = f"/console/cases/{case.id}/restriction"
+    assert _post(client, page, f"{page}/restrict", reason="Accuracy disputed.").status_code == 303
+    # A second tab, still showing the form from before the first restriction.
+    again = _post(client, page, f"{page}/restrict", reason="Accuracy still disputed.")
+    assert again.status_code == 409
+    summary = again.text.split('class="error-summary"', 1)[1].split("</div>", 1)[0]
+    assert services.ALREADY_RESTRICTED in html.unescape(summary)
+    assert [r.reason for r in services.restrictions_for(case)] == ["Accuracy disputed."]
 
 
 def test_restrict_without_a_reason_shows_an_error_summary(client, setting):

@@ -35,13 +35,13 @@ from app.cases.models import Case
 from app.extensions import db
 from app.recipients import services as recipients
 from app.restriction import lifting, objections, services
-from app.restriction.lifting import RestrictionConflict
 from app.restriction.models import Objection
-from app.restriction.services import RestrictionError
+from app.restriction.services import RestrictionConflict, RestrictionError
 
 TAG = "restriction"
 _ERRORS = (422,)
-# Nothing to lift or cancel, or a lift already scheduled.
+# Everything restricted already, nothing to lift or cancel, or a lift
+# already scheduled.
 _CONFLICT = (409, 422)
 
 
@@ -107,14 +107,15 @@ def get_restriction(reference: str) -> dict[str, Any]:
     "POST",
     summary="Restrict the subject's confirmed records",
     tag=TAG,
-    errors=_ERRORS,
+    errors=_CONFLICT,
     body=ReasonSchema,
     response=RestrictionStateSchema,
     status=201,
 )
 def restrict(reference: str, body: dict[str, Any]) -> dict[str, Any]:
     """Every confirmed record of the subject is kept in storage only until
-    lifted; the recipients of the data are told (Art 19)."""
+    lifted; the recipients of the data are told (Art 19). 409 when every
+    confirmed record is restricted already."""
     return _changed(reference, lambda case: services.restrict(case, current_user(), body["reason"]))
 
 

@@ -16,9 +16,9 @@ from app.letters.services import format_date
 from app.mail.models import OutboxMessage
 from app.recipients.models import RecipientNotice
 from app.restriction import lifting, services
-from app.restriction.lifting import RestrictionConflict
 from app.restriction.lookup import is_restricted
 from app.restriction.models import Restriction
+from app.restriction.services import RestrictionConflict
 from app.rights.models import LegalHold
 from tests.unit.collect.factory import confirmed_amelia
 

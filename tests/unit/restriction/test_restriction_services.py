@@ -62,6 +62,14 @@ def test_restrict_twice_is_refused(app, world, caseworker):
         services.restrict(case, caseworker, "Again.")
 
 
+def test_restrict_is_a_conflict_when_everything_is_restricted_already(app, world, caseworker):
+    case = confirmed_amelia(world, caseworker)
+    services.restrict(case, caseworker, "Accuracy disputed.")
+    with pytest.raises(services.RestrictionConflict) as refused:
+        services.restrict(case, caseworker, "Again.")
+    assert refused.value.errors == {"case": services.ALREADY_RESTRICTED}
+
+
 def test_restriction_audit_events_hold_ids_only(app, world, caseworker):
     case = confirmed_amelia(world, caseworker)
     services.restrict(case, caseworker, "Accuracy disputed by the parent.")
