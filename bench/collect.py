@@ -293,6 +293,7 @@ def add_history(pupil_id: uuid.UUID, rng: random.Random) -> int:
 
 def open_case(pupil_id: uuid.UUID, staff: User):
     """A parent's access request about the pupil, confirmed and opened (not timed)."""
+    from app.cases import identity
     from app.cases import services as cases
     from app.sources.pupils.models import Pupil
 
@@ -314,7 +315,7 @@ def open_case(pupil_id: uuid.UUID, staff: User):
         description="Everything you hold about my child, please.",
     )
     cases.confirm(case)
-    cases.decide_identity(
+    identity.decide_identity(
         case,
         staff,
         accepted=True,

@@ -68,7 +68,17 @@ class IdentityDecisionSchema(RequestSchema):
     method = fields.Enum(
         IdentityMethod, by_value=True, metadata={"description": "How identity was confirmed (to accept)."}
     )
-    reason = _text("Why: what was seen or why the school knows the person; or why identity is not proven.")
+    # Checked with the method and the evidence by the identity decision
+    # itself (app.cases.identity), so a missing reason and a missing method
+    # are answered together, in one 422.
+    reason = fields.String(
+        validate=validate.Length(max=MAX_TEXT),
+        metadata={
+            "pattern": NOT_BLANK_PATTERN,
+            "description": "Required: what was seen or why the school knows the person; or why identity "
+            "is not proven.",
+        },
+    )
     identity_received_on = _day("The day identity evidence arrived (documents_seen: today if omitted).")
     authority_evidence = _text("For someone acting for another: the authority seen.", required=False)
     authority_received_on = _day("The day proof of authority arrived (today if omitted).")

@@ -25,7 +25,10 @@ keeps its shape:
   went to;
 - links into the stores: candidates deleted, erasure steps' record lists
   emptied, review decisions' item keys and the record ids of rectification
-  proposals and restrictions replaced, so nothing leads back to a person.
+  proposals and restrictions replaced, so nothing leads back to a person;
+- links between requests: a reduced case is no longer offered as the
+  possible duplicate of another, nor another of it (the flags are cleared,
+  each with a line on the flagged case's timeline: ``app.cases.duplicates``).
 
 What stays: the reference, the organisation, the kind of request and of
 requester, the subject's role, every date and status, the clock, the
@@ -53,6 +56,7 @@ from sqlalchemy import ColumnElement, delete, exists, or_, select, update
 from app.audit.services import record
 from app.blobs.models import Blob
 from app.blobs.services import FileDestroyed, shred_blob
+from app.cases.duplicates import unflag_reduced
 from app.cases.lifecycle import FINISHED, add_event
 from app.cases.models import Case, CasePause, CaseStatusLink
 from app.collect.models import CaseCandidate, Decision
@@ -94,13 +98,20 @@ class ReduceReport:
     unconfirmed: int = 0
     files_shredded: int = 0
     held: list[uuid.UUID] = field(default_factory=list)
+    # Cases no longer flagged as a possible duplicate (of a reduced case, or
+    # reduced themselves).
+    unflagged: list[uuid.UUID] = field(default_factory=list)
 
     def __str__(self) -> str:
         verb = "would be reduced" if self.dry_run else "reduced"
         held = f"; {len(self.held)} left whole under a restriction or legal hold" if self.held else ""
+        unflagged = (
+            f"; {len(self.unflagged)} duplicate flag(s) to a reduced record cleared" if self.unflagged else ""
+        )
         return (
             f"{len(self.cases)} case record(s) {verb} as of {self.as_of:%Y-%m-%d} "
             f"({self.unconfirmed} never confirmed), {self.files_shredded} letter file(s) shredded{held}"
+            f"{unflagged}"
         )
 
 
@@ -241,7 +252,9 @@ def reduce_due_records(
     now: datetime | None = None, *, dry_run: bool = False, years: int | None = None, limit: int | None = None
 ) -> ReduceReport:
     """Reduce every case record that is due, or the ``limit`` oldest (or,
-    with ``dry_run``, only list them). The caller commits."""
+    with ``dry_run``, only list them), and clear the duplicate flags that
+    link a case to a reduced one (those of this run's and any left by an
+    earlier one). The caller commits."""
     now = now or utcnow()
     due, held = due_records(now, years, limit=limit)
     report = ReduceReport(now.date(), dry_run, held=[case.id for case in held])
@@ -250,5 +263,6 @@ def reduce_due_records(
         report.cases.append(case.id)
         report.unconfirmed += case.reference is None
     if not dry_run:
+        report.unflagged = unflag_reduced()
         db.session.flush()
     return report

@@ -1,33 +1,35 @@
-"""What can be done to a case: submit, confirm, decide identity, refuse,
-withdraw, close, advance. Pausing, resuming and extending the clock are in
-``app.cases.clock_changes``; assigning is in ``app.cases.assignment``.
+"""What can be done to a case: submit, confirm, refuse, withdraw, close,
+advance. Deciding identity is in ``app.cases.identity``; pausing, resuming
+and extending the clock are in ``app.cases.clock_changes``; assigning is in
+``app.cases.assignment``; finding a possible duplicate is in
+``app.cases.duplicates``.
 
 Each function changes the case in the caller's transaction (the caller
 commits), moves it only through ``lifecycle.move``, rewrites the clock's
 sort cache whenever a clock input changes, records a timeline event and an
 audit event, and writes any letter to the mail outbox, which is delivered
-only after the commit. Bad input raises ``FieldError`` (naming the field);
-a move the lifecycle forbids raises ``IllegalTransition``.
+only after the commit. Bad input raises ``FieldError`` (naming the field;
+``FieldErrors`` names several at once); a move the lifecycle forbids raises
+``IllegalTransition``.
 """
 
 from __future__ import annotations
 
-import uuid
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import select
 
 from app.accounts.models import User
 from app.cases import letters, lifecycle
 from app.cases.clock_inputs import refresh_clock
+from app.cases.duplicates import find_duplicate_id
 from app.cases.lifecycle import IllegalTransition
 from app.cases.models import (
     Case,
     CaseEvent,
     CaseEvidence,
     CaseStatus,
-    IdentityMethod,
     RefusalReason,
     Relationship,
     RequestType,
@@ -41,7 +43,6 @@ from app.mail import send_mail
 from app.orgs.models import Organisation
 from app.sources.validation import FieldError, check_email, check_upn
 
-DUPLICATE_WINDOW_DAYS = 90
 MAX_TEXT = 5000
 REFUSAL_WORDING = {
     RefusalReason.MANIFESTLY_UNFOUNDED: "the request is manifestly unfounded",
@@ -65,18 +66,6 @@ DECIDE_EVIDENCE_FIRST = (
     "decide on the evidence they sent first: the requester uploaded proof that nobody has accepted "
     "or refused yet, so make the identity decision"
 )
-# What staff write down as the authority to act for someone else: a parent's
-# is parental responsibility (the school's contact record, a birth
-# certificate), someone else's a signed letter of authority.
-AUTHORITY_EXAMPLES: dict[Relationship, str] = {
-    Relationship.PARENT_CARER: (
-        "enter how parental responsibility was confirmed (for example, the contact record the school "
-        "holds or a birth certificate)"
-    ),
-    Relationship.AUTHORISED_THIRD_PARTY: (
-        "enter the authority you saw (for example, a signed letter of authority or a power of attorney)"
-    ),
-}
 # How a requester asks to withdraw: staff record it, as evidence that the
 # request was ended on the requester's word.
 WITHDRAWAL_CHANNELS: dict[str, str] = {
@@ -113,7 +102,7 @@ def checked_text(
     return value
 
 
-def _choice(enum_cls: Any, value: Any, field: str) -> Any:
+def checked_choice(enum_cls: Any, value: Any, field: str) -> Any:
     try:
         return enum_cls(value)
     except ValueError:
@@ -158,15 +147,15 @@ def submit(
         id=new_uuid(),
         organisation=organisation,
         organisation_id=organisation.id,
-        request_type=_choice(RequestType, request_type, "request_type"),
+        request_type=checked_choice(RequestType, request_type, "request_type"),
         status=CaseStatus.SUBMITTED,
         requester_name=checked_text(requester_name, "requester_name", limit=200),
         requester_email=check_email(requester_email or "", "requester_email"),
         requester_phone=checked_text(requester_phone, "requester_phone", required=False, limit=30),
-        requester_relationship=_choice(Relationship, requester_relationship, "requester_relationship"),
+        requester_relationship=checked_choice(Relationship, requester_relationship, "requester_relationship"),
         subject_name=checked_text(subject_name, "subject_name", limit=200),
         subject_dob=subject_dob.isoformat(),
-        subject_role=_choice(SubjectRole, subject_role, "subject_role"),
+        subject_role=checked_choice(SubjectRole, subject_role, "subject_role"),
         subject_upn=check_upn(subject_upn.strip(), "subject_upn") if subject_upn else None,
         subject_staff_number=checked_text(
             subject_staff_number, "subject_staff_number", required=False, limit=40
@@ -188,54 +177,6 @@ def submit(
     _audit("case.submitted", case, None, data)
     lifecycle.add_event(case, "submitted", None, data)
     return case
-
-
-def _duplicate_query(table: Any, columns: Any) -> Any:
-    return (
-        select(columns)
-        .where(
-            table.duplicate_key == bindparam("duplicate_key"),
-            table.request_type == bindparam("request_type"),
-            table.organisation_id == bindparam("organisation_id"),
-            table.received_on >= bindparam("since"),
-            table.id != bindparam("case_id"),
-            table.status != CaseStatus.SUBMITTED,  # unconfirmed submissions are not requests yet
-        )
-        .order_by(table.received_on.desc(), table.id.desc())
-        .limit(1)
-    )
-
-
-# Built once: a statement made afresh for every submission costs more to
-# build (and to key for the compiled cache) than to run. The id alone is
-# asked for in plain Core, on the table: no ORM entity, no sealed column.
-_DUPLICATE = _duplicate_query(Case, Case)
-_DUPLICATE_ID = _duplicate_query(Case.__table__.c, Case.__table__.c.id)
-
-
-def _duplicate_params(case: Case) -> dict[str, Any]:
-    return {
-        "duplicate_key": case.duplicate_key,
-        "request_type": case.request_type,
-        "organisation_id": case.organisation_id,
-        "since": case.received_on - timedelta(days=DUPLICATE_WINDOW_DAYS),
-        "case_id": case.id,
-    }
-
-
-def find_duplicate(case: Case) -> Case | None:
-    """The latest earlier case of the same requester, subject and type at the
-    same organisation received within 90 days. Same organisation only: a
-    flag must never point a school at another controller's case."""
-    return db.session.scalars(_DUPLICATE, _duplicate_params(case)).first()
-
-
-def find_duplicate_id(case: Case) -> uuid.UUID | None:
-    """The id of ``find_duplicate(case)``, without loading (and opening the
-    sealed columns of) the case itself."""
-    # Session.execute autoflushes before Core statements too, so changes
-    # pending in this transaction count, as they did for the ORM query.
-    return db.session.execute(_DUPLICATE_ID, _duplicate_params(case)).scalar()
 
 
 def confirm(case: Case, *, actor: User | None = None) -> Case:
@@ -268,67 +209,6 @@ def send_letter(case: Case, letter: letters.Letter, to: str, category: str) -> N
     lifecycle.add_event(case, "mail_sent", None, {"category": category})
 
 
-# --- identity ------------------------------------------------------------------
-
-
-def decide_identity(
-    case: Case,
-    actor: User,
-    *,
-    accepted: bool,
-    reason: str,
-    method: IdentityMethod | str | None = None,
-    identity_received_on: date | None = None,
-    authority_evidence: str | None = None,
-    authority_received_on: date | None = None,
-    today: date | None = None,
-) -> Case:
-    """Accept (with the method and a reason; for someone acting for another,
-    the authority seen) or refuse, which needs the requester to have been
-    asked for proof (``FieldError`` on ``decision`` otherwise). Dates of
-    evidence start the clock later."""
-    today = today_or(today)
-    reason_text = checked_text(reason, "reason")
-    if case.status is not CaseStatus.AWAITING_IDENTITY:
-        target = CaseStatus.OPEN if accepted else CaseStatus.REFUSED
-        raise IllegalTransition(case, target, "identity is decided while awaiting identity")
-    if not accepted:
-        # The decision on whatever they sent, so evidence waiting is no bar;
-        # but a requester never asked has had no chance to send any.
-        if not identity_was_requested(case):
-            raise FieldError("decision", ASK_FOR_IDENTITY_FIRST)
-        return _send_refusal(case, actor, RefusalReason.IDENTITY_NOT_PROVEN, reason_text)
-    chosen = _choice(IdentityMethod, method, "method") if method is not None else None
-    if chosen is None:
-        raise FieldError("method", "choose how identity was confirmed")
-    for field, value in (
-        ("identity_received_on", identity_received_on),
-        ("authority_received_on", authority_received_on),
-    ):
-        if value is not None and not case.received_on <= value <= today:
-            raise FieldError(field, "must be between the day the request arrived and today")
-    # Without a date given, evidence uploaded on the status page dates itself
-    # (app.cases.evidence); otherwise it arrived today, with the decision.
-    if case.requester_relationship is not Relationship.SELF:
-        if not (authority_evidence or "").strip():
-            raise FieldError("authority_evidence", AUTHORITY_EXAMPLES[case.requester_relationship])
-        case.authority_evidence = checked_text(authority_evidence, "authority_evidence")
-        case.authority_received_on = authority_received_on or case.authority_received_on or today
-    if chosen is IdentityMethod.DOCUMENTS_SEEN:
-        case.identity_received_on = identity_received_on or case.identity_received_on or today
-    else:
-        # Known to the school, or matched to its records: no evidence was
-        # awaited, so the clock keeps the day the request arrived (DfE).
-        case.identity_received_on = identity_received_on
-    case.identity_method = chosen
-    case.identity_reason = reason_text
-    case.identity_decided_by_id = actor.id
-    lifecycle.move(case, CaseStatus.OPEN, actor, data={"method": chosen.value})
-    refresh_clock(case)
-    _audit("case.identity_accepted", case, actor, {"method": chosen.value})
-    return case
-
-
 # --- ending --------------------------------------------------------------------
 
 
@@ -357,7 +237,7 @@ def refuse(
     to complain to the ICO. Identity not proven is a reason only once the
     requester was asked for proof, and only when nothing they sent waits for
     the identity decision (``FieldError`` on ``reason`` otherwise)."""
-    chosen = _choice(RefusalReason, reason, "reason")
+    chosen = checked_choice(RefusalReason, reason, "reason")
     detail_text = checked_text(detail, "detail")
     # A case already answered or ended gets the lifecycle's answer instead.
     if chosen is RefusalReason.IDENTITY_NOT_PROVEN and case.status in lifecycle.ACTIVE:
@@ -365,10 +245,10 @@ def refuse(
             raise FieldError("reason", ASK_FOR_IDENTITY_FIRST)
         if evidence_awaits_decision(case):
             raise FieldError("reason", DECIDE_EVIDENCE_FIRST)
-    return _send_refusal(case, actor, chosen, detail_text)
+    return send_refusal(case, actor, chosen, detail_text)
 
 
-def _send_refusal(case: Case, actor: User, chosen: RefusalReason, detail_text: str | None) -> Case:
+def send_refusal(case: Case, actor: User, chosen: RefusalReason, detail_text: str | None) -> Case:
     lifecycle.move(case, CaseStatus.REFUSED, actor, data={"reason": chosen.value})
     case.refusal_reason = chosen
     case.refusal_detail = detail_text
@@ -410,7 +290,7 @@ def close(case: Case, actor: User) -> Case:
 
 def advance(case: Case, actor: User, to: CaseStatus | str) -> Case:
     """One step of the work: gathering, in review, approved, executing, responded, closed."""
-    target = _choice(CaseStatus, to, "status")
+    target = checked_choice(CaseStatus, to, "status")
     if target not in ADVANCES:
         raise FieldError("status", f"use the dedicated action to move a case to {target.value}")
     lifecycle.move(case, target, actor)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import DateField, SelectChoice, SelectField, StringField, TextAreaField
-from wtforms.validators import AnyOf, DataRequired, Length, Optional, ValidationError
+from wtforms.validators import AnyOf, DataRequired, Length, Optional
 
 from app.cases.models import IdentityMethod, RefusalReason
 from app.cases.services import MAX_TEXT, WITHDRAWAL_CHANNELS
@@ -51,18 +51,16 @@ class IdentityForm(FlaskForm):
         validate_choice=False,
         validators=[AnyOf(["", *(m.value for m in IdentityMethod)], "Choose how identity was confirmed")],
     )
-    reason = _reason("Reason", "Say what was seen, or why the school knows the person")
+    # Whether a reason and a method are needed depends on the decision, so
+    # the identity decision checks them (app.cases.identity), with the
+    # authority and the dates, and gives every problem at once.
+    reason = TextAreaField(
+        "Reason", validators=[Length(max=MAX_TEXT, message=f"Use at most {MAX_TEXT} characters")]
+    )
     identity_received_on = _date("Day identity evidence arrived (optional)")
     authority_evidence = TextAreaField(
         "Authority to act for the person (when someone else is asking)", validators=[Length(max=MAX_TEXT)]
     )
-
-    def validate_method(self, field: SelectField) -> None:
-        # The service says so too, but only once the rest of the form is
-        # valid: checked here, an empty method and an empty reason are shown
-        # together in the error summary, not one after the other.
-        if self.decision.data == "accept" and not field.data:
-            raise ValidationError("Choose how identity was confirmed")
 
 
 class PauseForm(FlaskForm):

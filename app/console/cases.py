@@ -17,7 +17,7 @@ from app.accounts.scoping import NotInScope
 from app.audit.services import record
 from app.blobs.services import FileDestroyed
 from app.blobs.web import attachment
-from app.cases import assignment, clock_changes, evidence
+from app.cases import assignment, clock_changes, evidence, identity
 from app.cases import services as case_services
 from app.cases.clock_inputs import clock_summary
 from app.cases.lifecycle import IllegalTransition, allowed_moves
@@ -147,7 +147,7 @@ def _blank_none(value: Any) -> Any:
 
 
 _ACTIONS: dict[str, Callable[[Case, User, Any], Any]] = {
-    "identity": lambda case, user, form: case_services.decide_identity(
+    "identity": lambda case, user, form: identity.decide_identity(
         case,
         user,
         accepted=form.decision.data == "accept",
@@ -187,6 +187,14 @@ _DONE = {
 }
 
 
+def _field_errors(form: FlaskForm, name: str, exc: FieldError) -> list[tuple[str, str]]:
+    """Every message of the service's refusal as (field id, message), in
+    the form's order, with those of no field of the form under its heading."""
+    messages = exc.errors
+    shown = [(field.id, capital(text)) for field in form for text in messages.pop(field.short_name, [])]
+    return shown + [(f"{name}-heading", capital(text)) for texts in messages.values() for text in texts]
+
+
 def _action_view(name: str):
     def view(case_id: uuid.UUID):
         found = case_or_404(case_id)
@@ -200,14 +208,7 @@ def _action_view(name: str):
             _ACTIONS[name](found, signed_in_user(), form)
         except FieldError as exc:
             db.session.rollback()
-            field = getattr(form, exc.field, None)
-            field_id = field.id if field is not None else f"{name}-heading"
-            return _page(
-                case_or_404(case_id),
-                {name: form},
-                [(field_id, exc.message[:1].upper() + exc.message[1:])],
-                422,
-            )
+            return _page(case_or_404(case_id), {name: form}, _field_errors(form, name, exc), 422)
         except IllegalTransition as exc:
             db.session.rollback()
             return _page(

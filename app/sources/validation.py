@@ -7,7 +7,9 @@ to look.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date
+from typing import TypeVar
 
 from stdnum.exceptions import ValidationError as StdnumError
 from stdnum.gb import upn as upn_format
@@ -19,12 +21,64 @@ _TRN = re.compile(r"^[0-9]{7}$")
 # means to write, and NUL cannot be stored by PostgreSQL at all.
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
+T = TypeVar("T")
+
 
 class FieldError(ValueError):
     def __init__(self, field: str, message: str) -> None:
         super().__init__(f"{field}: {message}")
         self.field = field
         self.message = message
+
+    @property
+    def errors(self) -> dict[str, list[str]]:
+        """Every message by field name (here the one), for a caller that
+        shows all of a form's problems at once."""
+        return {self.field: [self.message]}
+
+
+class FieldErrors(FieldError):
+    """Several fields' problems found together, so a person fixes them in
+    one go. ``field`` and ``message`` are the first, for a caller that shows
+    one; ``errors`` holds them all, in the order they were found."""
+
+    def __init__(self, errors: Mapping[str, Sequence[str]]) -> None:
+        found = {field: list(messages) for field, messages in errors.items() if messages}
+        if not found:
+            raise ValueError("FieldErrors needs at least one message")
+        field, messages = next(iter(found.items()))
+        super().__init__(field, messages[0])
+        self.args = ("; ".join(f"{name}: {text}" for name, texts in found.items() for text in texts),)
+        self._errors = found
+
+    @property
+    def errors(self) -> dict[str, list[str]]:
+        return {field: list(messages) for field, messages in self._errors.items()}
+
+
+class FieldProblems:
+    """Collects the problems of several fields, to raise them together
+    (``FieldErrors``) instead of one at a time."""
+
+    def __init__(self) -> None:
+        self.errors: dict[str, list[str]] = {}
+
+    def add(self, field: str, message: str) -> None:
+        self.errors.setdefault(field, []).append(message)
+
+    def check(self, checked: Callable[[], T]) -> T | None:
+        """``checked()``, or None with its ``FieldError`` noted."""
+        try:
+            return checked()
+        except FieldError as exc:
+            for field, messages in exc.errors.items():
+                for message in messages:
+                    self.add(field, message)
+            return None
+
+    def raise_any(self) -> None:
+        if self.errors:
+            raise FieldErrors(self.errors)
 
 
 def has_control_characters(text: str) -> bool:

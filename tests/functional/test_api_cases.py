@@ -137,6 +137,26 @@ def test_identity_accept_for_someone_else_needs_the_authority_seen(client, estat
     assert without_method.get_json()["error"]["fields"]["method"] == ["choose how identity was confirmed"]
 
 
+@pytest.mark.parametrize("reason", [None, "", "   "])
+def test_identity_accept_with_no_method_and_no_reason_answers_both_in_one_422(client, estate, reason):
+    reference = estate.birch_case.reference  # awaiting identity; a parent asking for their child
+    body = {"decision": "accept", **({} if reason is None else {"reason": reason})}
+    response = client.post(f"/api/v1/cases/{reference}/identity", headers=estate.auth("birch"), json=body)
+    assert response.status_code == 422, response.text
+    error = response.get_json()["error"]
+    assert error["code"] == "validation_failed"
+    assert error["fields"] == {
+        "reason": ["say what was seen, or why the school knows the person"],
+        "method": ["choose how identity was confirmed"],
+        "authority_evidence": [
+            "enter how parental responsibility was confirmed (for example, the contact record the school "
+            "holds or a birth certificate)"
+        ],
+    }
+    shown = client.get(f"/api/v1/cases/{reference}", headers=estate.auth("birch")).get_json()
+    assert shown["status"] == "awaiting_identity"
+
+
 def test_bad_input_answers_422_with_field_messages(client, estate):
     reference = estate.alder_case.reference
     cases = [

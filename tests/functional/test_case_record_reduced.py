@@ -15,7 +15,7 @@ from app.accounts.models import Role
 from app.api.tokens import issue_token
 from app.audit.models import AuditEvent
 from app.blobs.services import store_blob
-from app.cases import lifecycle
+from app.cases import identity, lifecycle
 from app.cases import services as case_services
 from app.cases.models import Case, CaseStatus
 from app.db import new_uuid
@@ -158,7 +158,7 @@ def test_a_reduced_restriction_case_page_shows_removed_reasons(app, long_closed)
     estate, _old, _recent = long_closed
     user, secret = make_user("dpo.reduced@example.org", Role.ADMIN)
     case = new_case(estate.birch_primary, request_type="restriction")
-    case_services.decide_identity(
+    identity.decide_identity(
         case, user, accepted=True, method="known_to_school", reason="The office knows Jo.",
         authority_evidence="Jo is named on Sam's admission form.", authority_received_on=case.received_on,
         today=case.received_on,

@@ -113,24 +113,29 @@ def test_identity_decision_errors_say_what_to_do(app, world):
         summary = response.text.split('class="error-summary"', 1)[1].split("</div>", 1)[0]
         return re.findall(r'<a href="#([^"]+)">([^<]+)</a>', summary)
 
+    authority = {"identity-authority_evidence": "Named as mother on the admission form."}
+    parental_responsibility = (
+        "Enter how parental responsibility was confirmed (for example, the contact record the school "
+        "holds or a birth certificate)"
+    )
     nothing_chosen = refused({})
     assert ("identity-decision", "Choose whether identity is confirmed or not proven") in nothing_chosen
     assert ("identity-method", "Choose how identity was confirmed") in nothing_chosen
-    no_method = refused({"identity-decision": "accept", "identity-method": "", "identity-reason": "Seen."})
+    no_method = refused(
+        {"identity-decision": "accept", "identity-method": "", "identity-reason": "Seen.", **authority}
+    )
     assert no_method == [("identity-method", "Choose how identity was confirmed")]
-    # Every missing answer at once, not one per attempt.
+    # Every missing answer at once, not one per attempt, in the form's order.
     neither = refused({"identity-decision": "accept", "identity-method": "", "identity-reason": ""})
-    assert [field for field, _ in neither] == ["identity-method", "identity-reason"]
+    assert neither == [
+        ("identity-method", "Choose how identity was confirmed"),
+        ("identity-reason", "Say what was seen, or why the school knows the person"),
+        ("identity-authority_evidence", parental_responsibility),
+    ]
     no_authority = refused(
         {"identity-decision": "accept", "identity-method": "known_to_school", "identity-reason": "Known."}
     )
-    assert no_authority == [
-        (
-            "identity-authority_evidence",
-            "Enter how parental responsibility was confirmed (for example, the contact record the school "
-            "holds or a birth certificate)",
-        )
-    ]
+    assert no_authority == [("identity-authority_evidence", parental_responsibility)]
     db.session.expire_all()
     assert case.status is CaseStatus.AWAITING_IDENTITY
 

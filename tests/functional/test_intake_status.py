@@ -18,7 +18,7 @@ from app.accounts.models import Role
 from app.audit.models import AuditEvent
 from app.blobs.models import BlobChunk
 from app.blobs.services import open_blob
-from app.cases import clock_changes, lifecycle, services
+from app.cases import clock_changes, identity, lifecycle, services
 from app.cases.models import Case, CaseEvidence, CaseStatus, CaseStatusLink
 from app.cases.status_links import DAYS_AFTER_CLOSE, mint_status_link, revoke_status_links
 from app.db import utcnow
@@ -316,7 +316,7 @@ def test_decision_without_a_date_uses_the_day_the_evidence_arrived(client, schoo
     _upload(client, path, PDF, "passport.pdf")
     _upload(client, path, PNG, "order.png", kind="authority")
     case = _fresh(case)
-    services.decide_identity(
+    identity.decide_identity(
         case,
         user,
         accepted=True,
@@ -390,7 +390,7 @@ def _timeline(page: str) -> list[str]:
 
 def test_timeline_reads_oldest_first_in_the_requesters_words(client, school, caseworker):
     case = _case(school, requester_relationship="parent_carer")
-    services.decide_identity(
+    identity.decide_identity(
         case,
         caseworker,
         accepted=True,

@@ -33,7 +33,7 @@ from app.api.services import Page, paginate
 from app.api.views import bp
 from app.audit.services import record
 from app.blobs.web import attachment
-from app.cases import assignment, clock_changes, evidence, services
+from app.cases import assignment, clock_changes, evidence, identity, services
 from app.cases.auto_close import closes_on
 from app.cases.clock_inputs import clock_summary
 from app.cases.lifecycle import IllegalTransition
@@ -88,7 +88,7 @@ def run_action(action: Callable[[], T], *, not_found: tuple[type[Exception], ...
         result = action()
     except FieldError as exc:
         db.session.rollback()
-        raise ApiError(422, fields={exc.field: [exc.message]}) from None
+        raise ApiError(422, fields=exc.errors) from None
     except IllegalTransition as exc:
         db.session.rollback()
         raise ApiError(409, "illegal_transition", str(exc)) from None
@@ -140,15 +140,17 @@ def get_case_view(reference: str) -> dict[str, Any]:
 )
 def decide_identity_view(reference: str, body: dict[str, Any]) -> dict[str, Any]:
     """Accept (with the method and a reason; authority for someone acting for
-    another) or refuse. Accepting opens the case; refusing sends the refusal."""
+    another) or refuse (with a reason). Accepting opens the case; refusing
+    sends the refusal. Every problem with the decision comes in one 422, each
+    under its field."""
     user = current_user()
     return _act(
         reference,
-        lambda case: services.decide_identity(
+        lambda case: identity.decide_identity(
             case,
             user,
             accepted=body["decision"] == "accept",
-            reason=body["reason"],
+            reason=body.get("reason"),
             method=body.get("method"),
             identity_received_on=body.get("identity_received_on"),
             authority_evidence=body.get("authority_evidence"),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from app.cases import services
+from app.cases import identity, services
 from app.cases.models import Case
 from app.extensions import db
 from app.orgs.models import Organisation
@@ -35,7 +35,7 @@ def new_case(organisation: Organisation, *, confirm: bool = True, **overrides: A
 def opened_case(organisation: Organisation, actor, **overrides: Any) -> Case:
     """A confirmed case whose identity was accepted (status open)."""
     case = new_case(organisation, **overrides)
-    services.decide_identity(
+    identity.decide_identity(
         case,
         actor,
         accepted=True,

@@ -9,7 +9,7 @@ import io
 import pytest
 from sqlalchemy import select
 
-from app.cases import evidence, services
+from app.cases import evidence, identity, services
 from app.cases.lifecycle import IllegalTransition
 from app.cases.models import Case, CaseStatus
 from app.mail import OutboxMessage
@@ -79,7 +79,7 @@ def test_identity_refusal_is_refused_while_sent_evidence_awaits_the_decision(sch
 
 def test_identity_refusal_goes_ahead_once_the_evidence_was_decided(school, caseworker, db_session):
     case = _asked_and_sent_proof(school, caseworker)
-    services.decide_identity(
+    identity.decide_identity(
         case,
         caseworker,
         accepted=True,
@@ -93,7 +93,7 @@ def test_identity_refusal_goes_ahead_once_the_evidence_was_decided(school, casew
 
 def test_identity_decision_refuses_the_evidence_sent_once_asked(school, caseworker, db_session):
     case = _asked_and_sent_proof(school, caseworker)
-    services.decide_identity(
+    identity.decide_identity(
         case, caseworker, accepted=False, reason="The photograph is not of the requester."
     )
     assert case.status is CaseStatus.REFUSED and case.refusal_reason.value == IDENTITY
@@ -104,7 +104,7 @@ def test_identity_decision_cannot_refuse_when_the_requester_was_never_asked(scho
     case = new_case(school)
     _upload_proof(case)  # sent unasked, from the acknowledgement's status link
     with pytest.raises(FieldError) as error:
-        services.decide_identity(case, caseworker, accepted=False, reason="Not enough.")
+        identity.decide_identity(case, caseworker, accepted=False, reason="Not enough.")
     assert error.value.field == "decision" and error.value.message == services.ASK_FOR_IDENTITY_FIRST
     assert case.status is CaseStatus.AWAITING_IDENTITY
 

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from app.audit.models import AuditEvent
 from app.blobs.services import BlobDestroyedError, open_blob, store_blob
-from app.cases import clock_changes, record_retention, services
+from app.cases import clock_changes, duplicates, record_retention, services
 from app.cases.models import Case, CaseEvent, CasePause, CaseStatus, CaseStatusLink
 from app.cases.status_links import case_for_status_token, mint_status_link
 from app.collect.models import CaseCandidate, SourceRun
@@ -352,3 +352,65 @@ def test_the_daily_task_commits_each_batch_so_a_crash_keeps_what_it_finished(
     assert summary.startswith("3 batches: 1 case record(s) reduced")
     db.session.expire_all()
     assert all(db.session.get(Case, case.id).record_reduced_at is not None for case in cases)
+
+
+def _flagged_pair(world) -> tuple[Case, Case]:
+    """An earlier case and a later one flagged as its possible duplicate."""
+    earlier = new_case(world.elm)
+    later = new_case(world.elm, received_on=date(2024, 10, 1))
+    assert later.duplicate_of_id == earlier.id
+    return earlier, later
+
+
+def _unflagged_lines(case: Case) -> list[CaseEvent]:
+    lines = select(CaseEvent).where(CaseEvent.case_id == case.id, CaseEvent.kind == duplicates.UNFLAGGED)
+    return list(db.session.scalars(lines))
+
+
+def test_a_case_flagged_as_duplicate_of_a_reduced_case_is_unflagged_on_its_timeline(world, caseworker):
+    earlier, later = _flagged_pair(world)
+    _closed(earlier, date(2019, 6, 3))
+    assert record_retention.reduce_due_records(_noon(date(2026, 1, 5)), dry_run=True).unflagged == []
+    db.session.rollback()
+
+    report = record_retention.reduce_due_records(_noon(date(2026, 1, 5)))
+    db.session.commit()
+    db.session.expire_all()
+
+    assert report.cases == [earlier.id] and report.unflagged == [later.id]
+    assert "1 duplicate flag(s) to a reduced record cleared" in str(report)
+    assert db.session.get(Case, later.id).duplicate_of_id is None
+    [line] = _unflagged_lines(later)
+    assert line.data == {"reason": "record_reduced"} and line.actor_id is None
+    [event] = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "case.duplicate_flag_cleared"))
+    assert event.object_id == later.id and str(earlier.id) not in json.dumps(event.data)
+    # A re-run finds nothing left to do and writes nothing twice.
+    again = record_retention.reduce_due_records(_noon(date(2026, 1, 6)))
+    db.session.commit()
+    assert again.cases == [] and again.unflagged == [] and len(_unflagged_lines(later)) == 1
+
+
+def test_a_reduced_case_loses_its_own_flag_when_the_earlier_case_stays_whole(world, caseworker):
+    earlier, later = _flagged_pair(world)  # the earlier one still awaits identity
+    _closed(later, date(2019, 6, 3))
+
+    report = record_retention.reduce_due_records(_noon(date(2026, 1, 5)))
+    db.session.commit()
+
+    assert report.cases == [later.id] and report.unflagged == [later.id]
+    assert db.session.get(Case, later.id).duplicate_of_id is None
+    assert db.session.get(Case, earlier.id).record_reduced_at is None
+
+
+def test_a_flag_left_to_a_case_reduced_before_is_cleared_by_the_next_run(world, caseworker):
+    earlier, later = _flagged_pair(world)
+    _closed(earlier, date(2019, 6, 3))
+    record_retention.reduce_case_record(earlier)  # reduced on its own, its flags left as they were
+    db.session.commit()
+    assert db.session.get(Case, later.id).duplicate_of_id == earlier.id
+
+    report = record_retention.reduce_due_records(_noon(date(2026, 1, 5)))
+    db.session.commit()
+
+    assert report.cases == [] and report.unflagged == [later.id]
+    assert db.session.get(Case, later.id).duplicate_of_id is None

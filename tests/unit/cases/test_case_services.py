@@ -10,13 +10,13 @@ import pytest
 from sqlalchemy import func, select, text
 
 from app.audit.models import AuditEvent
-from app.cases import clock_changes, evidence, services
+from app.cases import clock_changes, evidence, identity, services
 from app.cases.clock_inputs import clock_for
 from app.cases.lifecycle import IllegalTransition
-from app.cases.models import CaseStatus
+from app.cases.models import CaseStatus, Relationship
 from app.cases.references import format_reference, next_reference
 from app.mail import OutboxMessage
-from app.sources.validation import FieldError
+from app.sources.validation import FieldError, FieldErrors
 from tests.unit.cases.factory import new_case, opened_case
 
 
@@ -149,7 +149,7 @@ def test_identity_accepted_opens_the_case_and_keeps_the_start(school, caseworker
 
 def test_identity_documents_seen_later_moves_the_start(school, caseworker, db_session):
     case = new_case(school, requester_relationship="self")
-    services.decide_identity(
+    identity.decide_identity(
         case,
         caseworker,
         accepted=True,
@@ -165,7 +165,7 @@ def test_identity_documents_seen_later_moves_the_start(school, caseworker, db_se
 def test_identity_for_someone_else_needs_the_authority(school, caseworker, db_session):
     case = new_case(school)
     with pytest.raises(FieldError) as error:
-        services.decide_identity(
+        identity.decide_identity(
             case, caseworker, accepted=True, method="known_to_school", reason="Known.", today=date(2024, 9, 4)
         )
     assert error.value.field == "authority_evidence"
@@ -173,16 +173,51 @@ def test_identity_for_someone_else_needs_the_authority(school, caseworker, db_se
 
     agent = new_case(school, requester_relationship="authorised_third_party", requester_email="a@example.net")
     with pytest.raises(FieldError) as error:
-        services.decide_identity(
+        identity.decide_identity(
             agent, caseworker, accepted=True, method="known_to_school", reason="Known", today=date(2024, 9, 5)
         )
     assert "letter of authority" in error.value.message
 
 
+def test_identity_decision_reports_every_problem_at_once_when_accepted_with_nothing(
+    school, caseworker, db_session
+):
+    case = new_case(school)  # a parent asking for their child
+    with pytest.raises(FieldErrors) as error:
+        identity.decide_identity(
+            case,
+            caseworker,
+            accepted=True,
+            reason="  ",
+            identity_received_on=date(2024, 9, 1),  # before the request arrived
+            today=date(2024, 9, 4),
+        )
+    assert error.value.errors == {
+        "reason": ["say what was seen, or why the school knows the person"],
+        "method": ["choose how identity was confirmed"],
+        "identity_received_on": ["must be between the day the request arrived and today"],
+        "authority_evidence": [identity.AUTHORITY_EXAMPLES[Relationship.PARENT_CARER]],
+    }
+    assert case.status is CaseStatus.AWAITING_IDENTITY
+
+
+def test_identity_refusal_reports_a_missing_reason_with_the_request_not_yet_made(
+    school, caseworker, db_session
+):
+    case = new_case(school)  # never asked for proof
+    with pytest.raises(FieldErrors) as error:
+        identity.decide_identity(case, caseworker, accepted=False, reason="")
+    assert error.value.errors == {
+        "reason": ["say why identity is not proven"],
+        "decision": [services.ASK_FOR_IDENTITY_FIRST],
+    }
+    assert case.status is CaseStatus.AWAITING_IDENTITY
+
+
 def test_identity_refused_sends_the_refusal_with_the_ico(school, caseworker, db_session):
     case = new_case(school)
     evidence.request_identity(case, caseworker)  # refusing needs them asked first (Art 12(6))
-    services.decide_identity(case, caseworker, accepted=False, reason="No documents were sent.")
+    identity.decide_identity(case, caseworker, accepted=False, reason="No documents were sent.")
     assert case.status is CaseStatus.REFUSED
     assert case.refusal_reason.value == "identity_not_proven"
     letters = _mail(db_session, "case.refusal")

@@ -1,0 +1,137 @@
+"""The identity decision on a case awaiting identity: accepted (with how
+identity was confirmed, a reason and, for someone acting for another, the
+authority seen), the case opens and its clock may start later; refused for
+identity not proven, the refusal is sent (``app.cases.services``).
+
+The console's form and the API send the staff member's answers here as
+they are; every problem with them comes back at once, in one
+``FieldErrors`` naming each field, so both show them together.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from app.accounts.models import User
+from app.cases import lifecycle
+from app.cases.clock_inputs import refresh_clock
+from app.cases.lifecycle import IllegalTransition
+from app.cases.models import Case, CaseStatus, IdentityMethod, RefusalReason, Relationship
+from app.cases.services import (
+    ASK_FOR_IDENTITY_FIRST,
+    checked_choice,
+    checked_text,
+    identity_was_requested,
+    send_refusal,
+    today_or,
+)
+from app.sources.validation import FieldProblems
+
+# What an identity decision's reason should say, by whether it accepts.
+REASON_NEEDED: dict[bool, str] = {
+    True: "say what was seen, or why the school knows the person",
+    False: "say why identity is not proven",
+}
+# What staff write down as the authority to act for someone else: a parent's
+# is parental responsibility (the school's contact record, a birth
+# certificate), someone else's a signed letter of authority.
+AUTHORITY_EXAMPLES: dict[Relationship, str] = {
+    Relationship.PARENT_CARER: (
+        "enter how parental responsibility was confirmed (for example, the contact record the school "
+        "holds or a birth certificate)"
+    ),
+    Relationship.AUTHORISED_THIRD_PARTY: (
+        "enter the authority you saw (for example, a signed letter of authority or a power of attorney)"
+    ),
+}
+
+
+def decide_identity(
+    case: Case,
+    actor: User,
+    *,
+    accepted: bool,
+    reason: str | None,
+    method: IdentityMethod | str | None = None,
+    identity_received_on: date | None = None,
+    authority_evidence: str | None = None,
+    authority_received_on: date | None = None,
+    today: date | None = None,
+) -> Case:
+    """Accept (with the method and a reason; for someone acting for another,
+    the authority seen) or refuse, which needs the requester to have been
+    asked for proof (on ``decision``). Every problem with the decision comes
+    at once, in one ``FieldErrors``, before the lifecycle is asked. Dates of
+    evidence start the clock later."""
+    today = today_or(today)
+    problems = FieldProblems()
+    if not (reason or "").strip():
+        problems.add("reason", REASON_NEEDED[accepted])
+    reason_text = problems.check(lambda: checked_text(reason, "reason", required=False))
+    awaiting = case.status is CaseStatus.AWAITING_IDENTITY
+    chosen: IdentityMethod | None = None
+    if accepted:
+        chosen = _check_acceptance(
+            case, problems, method, identity_received_on, authority_evidence, authority_received_on, today
+        )
+    elif awaiting and not identity_was_requested(case):
+        # The decision on whatever they sent, so evidence waiting is no bar;
+        # but a requester never asked has had no chance to send any.
+        problems.add("decision", ASK_FOR_IDENTITY_FIRST)
+    problems.raise_any()
+    if not awaiting:
+        target = CaseStatus.OPEN if accepted else CaseStatus.REFUSED
+        raise IllegalTransition(case, target, "identity is decided while awaiting identity")
+    if not accepted:
+        return send_refusal(case, actor, RefusalReason.IDENTITY_NOT_PROVEN, reason_text)
+    assert chosen is not None  # a problem otherwise
+    # Without a date given, evidence uploaded on the status page dates itself
+    # (app.cases.evidence); otherwise it arrived today, with the decision.
+    if case.requester_relationship is not Relationship.SELF:
+        case.authority_evidence = (authority_evidence or "").strip()
+        case.authority_received_on = authority_received_on or case.authority_received_on or today
+    if chosen is IdentityMethod.DOCUMENTS_SEEN:
+        case.identity_received_on = identity_received_on or case.identity_received_on or today
+    else:
+        # Known to the school, or matched to its records: no evidence was
+        # awaited, so the clock keeps the day the request arrived (DfE).
+        case.identity_received_on = identity_received_on
+    case.identity_method = chosen
+    case.identity_reason = reason_text
+    case.identity_decided_by_id = actor.id
+    lifecycle.move(case, CaseStatus.OPEN, actor, data={"method": chosen.value})
+    refresh_clock(case)
+    lifecycle.audit_case("case.identity_accepted", case, actor, {"method": chosen.value})
+    return case
+
+
+def _check_acceptance(
+    case: Case,
+    problems: FieldProblems,
+    method: IdentityMethod | str | None,
+    identity_received_on: date | None,
+    authority_evidence: str | None,
+    authority_received_on: date | None,
+    today: date,
+) -> IdentityMethod | None:
+    """The method an accepted identity was confirmed by, noting in
+    ``problems`` what is wrong with it and with the evidence it rests on:
+    the evidence's dates, and the authority seen for someone acting for
+    another."""
+    chosen = None
+    if method is None:
+        problems.add("method", "choose how identity was confirmed")
+    else:
+        chosen = problems.check(lambda: checked_choice(IdentityMethod, method, "method"))
+    for field, value in (
+        ("identity_received_on", identity_received_on),
+        ("authority_received_on", authority_received_on),
+    ):
+        if value is not None and not case.received_on <= value <= today:
+            problems.add(field, "must be between the day the request arrived and today")
+    if case.requester_relationship is not Relationship.SELF:
+        if not (authority_evidence or "").strip():
+            problems.add("authority_evidence", AUTHORITY_EXAMPLES[case.requester_relationship])
+        else:
+            problems.check(lambda: checked_text(authority_evidence, "authority_evidence"))
+    return chosen
