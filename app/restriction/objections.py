@@ -5,12 +5,12 @@ consent ledger purpose). The decision either upholds it, and the processing
 stops, or rejects it on compelling legitimate grounds, which must be stated.
 Direct marketing is an absolute right (Art 21(3)): such an objection can only
 be upheld. Upholding an objection to a consent-based purpose withdraws the
-consent through the consent ledger, so the ledger stays the one record of it.
+consent through the consent ledger (``app.restriction.consents``, as a
+consent-withdrawal request does), so the ledger stays the one record of it.
 """
 
 from __future__ import annotations
 
-import re
 import uuid
 from collections.abc import Sequence
 
@@ -23,11 +23,10 @@ from app.cases.models import Case
 from app.db import new_uuid, utcnow
 from app.extensions import db
 from app.register.models import RegisterEntry
+from app.restriction.consents import consent_problem, withdraw_for_case
+from app.restriction.consents import consents_given as consents_given  # offered by the console
 from app.restriction.models import Objection, ObjectionDecision
-from app.restriction.services import RestrictionError, clean_reason, subject_records
-from app.sources.consent import services as consent
-from app.sources.consent.models import ConsentMethod
-from app.sources.correspondence.models import PersonKind as LedgerKind
+from app.restriction.services import RestrictionError, clean_reason
 from app.sources.validation import has_control_characters
 
 MAX_PURPOSE = 300
@@ -61,7 +60,7 @@ def record_objection(
     elif len(text) > MAX_PURPOSE or has_control_characters(text):
         errors["purpose"] = f"Describe the processing in plain text under {MAX_PURPOSE} characters"
     if consent_purpose is not None:
-        problem = _consent_problem(case, consent_purpose)
+        problem = consent_problem(case, consent_purpose)
         if problem:
             errors["consent_purpose"] = problem
     if errors:
@@ -108,7 +107,11 @@ def decide_objection(
     objection.grounds = text
     objection.decided_by_id = actor.id
     objection.decided_at = utcnow()
-    withdrawn = _withdraw_consent(case, objection, actor) if uphold and objection.consent_purpose else 0
+    withdrawn = (
+        len(withdraw_for_case(case, objection.consent_purpose, actor))
+        if uphold and objection.consent_purpose
+        else 0
+    )
     lifecycle.add_event(
         case,
         "objection_decided",
@@ -129,51 +132,6 @@ def decide_objection(
     )
     db.session.flush()
     return objection
-
-
-def consents_given(case: Case) -> list[str]:
-    """The consent ledger purposes given now for any of the subject's
-    confirmed records: the ones an upheld objection can withdraw."""
-    given: set[str] = set()
-    for kind, record_id in subject_records(case):
-        person = consent.Person(case.organisation_id, LedgerKind(kind.value), record_id)
-        given.update(state.purpose for state in consent.current_state(person) if state.granted)
-    return sorted(given)
-
-
-def _consent_problem(case: Case, purpose: str) -> str | None:
-    """Why ``purpose`` cannot be the consent an upheld objection withdraws:
-    upholding one the subject never gave (a mistyped code) would withdraw
-    nothing while the case says the processing stops."""
-    if not _is_purpose_code(purpose):
-        return "Use the consent ledger's purpose code, e.g. photographs"
-    if not subject_records(case):
-        return "Confirm the subject's records first: the consent is withdrawn from them"
-    given = consents_given(case)
-    if purpose in given:
-        return None
-    if not given:
-        return f"The subject has no consent given for {purpose}, or for anything else, to withdraw"
-    return f"The subject has no consent given for {purpose}: choose one of {', '.join(given)}"
-
-
-def _withdraw_consent(case: Case, objection: Objection, actor: User) -> int:
-    """Withdraw the purpose for each of the subject's records that still has it granted."""
-    purpose = objection.consent_purpose or ""
-    withdrawn = 0
-    for kind, record_id in subject_records(case):
-        person = consent.Person(case.organisation_id, LedgerKind(kind.value), record_id)
-        state = {s.purpose: s for s in consent.current_state(person)}.get(purpose)
-        if state is None or not state.granted:
-            continue
-        # The objection came in writing through the request, recorded by staff.
-        consent.withdraw(person, purpose, method=ConsentMethod.WEB, recorded_by=actor.name)
-        withdrawn += 1
-    return withdrawn
-
-
-def _is_purpose_code(value: str) -> bool:
-    return re.fullmatch(consent.PURPOSE_PATTERN, value) is not None
 
 
 def _optional(value: object) -> str | None:

@@ -169,8 +169,18 @@ def current_state(person: Person) -> list[PurposeState]:
     ]
 
 
-def withdraw(person: Person, purpose: str, *, method: ConsentMethod, recorded_by: str) -> ConsentRecord:
-    """Withdraw a purpose currently granted, under the wording that was agreed to."""
+def withdraw(
+    person: Person,
+    purpose: str,
+    *,
+    method: ConsentMethod,
+    recorded_by: str,
+    evidence: str | None = None,
+    actor_id: uuid.UUID | None = None,
+) -> ConsentRecord:
+    """Withdraw a purpose currently granted, under the wording that was agreed to.
+    ``evidence`` says how it came (e.g. the rights request it answers) and
+    ``actor_id`` names the member of staff who recorded it, if one did."""
     state = {s.purpose: s for s in current_state(person)}.get(purpose)
     if state is None or not state.granted:
         raise FieldError("purpose", "There is no consent to withdraw for this purpose")
@@ -182,5 +192,7 @@ def withdraw(person: Person, purpose: str, *, method: ConsentMethod, recorded_by
         wording_version=state.wording_version,
         method=method,
         recorded_by=recorded_by,
-        actor_type="data_subject",
+        evidence=evidence,
+        actor_id=actor_id,
+        actor_type="user" if actor_id else "data_subject",
     )

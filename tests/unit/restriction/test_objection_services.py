@@ -31,6 +31,10 @@ def test_upheld_objection_to_a_consent_purpose_withdraws_it_in_the_ledger(app, w
         ConsentDecision.GRANTED,
         ConsentDecision.WITHDRAWN,
     ]
+    # Recorded as a consent-withdrawal request records it (one piece of code).
+    withdrawn = consent.history(person)[-1]
+    assert withdrawn.evidence == f"Withdrawn at the data subject's request, case {case.reference}"
+    assert withdrawn.recorded_by == caseworker.name
 
 
 def test_rejected_objection_needs_compelling_grounds(app, world, caseworker):
