@@ -9,6 +9,7 @@ from datetime import date
 from marshmallow import Schema, ValidationError, fields, validate
 
 from app.api.schemas import PageQuerySchema, PageSchema, RequestSchema
+from app.cases.children import ChildsRights
 from app.cases.clock_changes import PAUSE_REASONS
 from app.cases.models import (
     CaseStatus,
@@ -125,6 +126,21 @@ class WithdrawSchema(RequestSchema):
 _REDUCED = "Null once the case's record has been reduced (see record_reduced_at)."
 
 
+class ChildsRightsSchema(Schema):
+    rule = fields.Enum(
+        ChildsRights,
+        by_value=True,
+        required=True,
+        metadata={
+            "description": "may_decide: 12 to 17, may be mature enough to exercise their own rights; "
+            "presumed_competent: 12 to 17 at a school in Scotland, presumed so (DPA 2018 s.208); "
+            "adult: 18 or over, a parent needs their written authority."
+        },
+    )
+    age = fields.Integer(required=True, metadata={"description": "Age on the day the request was received."})
+    received_on = fields.Date(required=True)
+
+
 class CaseClockSchema(Schema):
     received_on = fields.Date(required=True)
     start = fields.Date(
@@ -221,6 +237,16 @@ class CaseSchema(CaseSummarySchema):
             "description": "For an answered (responded or refused) case: the day the daily task "
             "closes it if nobody has (RIGHTSDESK_AUTO_CLOSE_DAYS after the answer), unless an email "
             "about it is undelivered. Null for any other status."
+        },
+    )
+    childs_rights = fields.Nested(
+        "ChildsRightsSchema",
+        required=True,
+        allow_none=True,
+        metadata={
+            "description": "A parent or carer asking about a pupil who was 12 or over on the day the "
+            "request was received: the rights are the child's own, to be considered before anything is "
+            "disclosed and recorded in the identity decision. Null otherwise."
         },
     )
     copies_destroyed_at = fields.DateTime(

@@ -10,6 +10,7 @@ import pytest
 from app.accounts.models import Role
 from app.orgs.models import Nation
 from tests.signin import make_organisation, make_user, sign_in
+from tests.unit.api.estate import build_estate
 from tests.unit.cases.factory import new_case
 
 RECEIVED = date(2026, 11, 2)
@@ -66,3 +67,15 @@ def test_parent_asking_about_an_adult_is_told_they_need_written_authority(casewo
 def test_younger_child_shows_no_warning(caseworker_client, school):
     case = new_case(school, subject_dob=date(2015, 5, 4), received_on=RECEIVED)
     assert 'id="childs-rights"' not in page_of(caseworker_client, case)
+
+
+def test_api_case_gives_the_childs_rights_rule_and_age(client, db_session):
+    estate = build_estate()
+    older = new_case(estate.alder, subject_dob=date(2011, 3, 12), received_on=RECEIVED)
+    younger = new_case(estate.alder, subject_dob=date(2015, 5, 4), received_on=RECEIVED)
+    headers = estate.auth("caseworker")
+
+    body = client.get(f"/api/v1/cases/{older.reference}", headers=headers).get_json()
+    assert body["childs_rights"] == {"rule": "may_decide", "age": 15, "received_on": "2026-11-02"}
+    body = client.get(f"/api/v1/cases/{younger.reference}", headers=headers).get_json()
+    assert body["childs_rights"] is None

@@ -35,6 +35,7 @@ from app.audit.services import record
 from app.blobs.web import attachment
 from app.cases import assignment, clock_changes, evidence, identity, services
 from app.cases.auto_close import closes_on
+from app.cases.children import childs_view
 from app.cases.clock_inputs import clock_summary
 from app.cases.lifecycle import IllegalTransition
 from app.cases.models import Case
@@ -57,12 +58,13 @@ def case_in_scope(reference: str) -> Case:
 
 
 def _detail(case: Case) -> dict[str, Any]:
-    computed = ("clock", "pauses", "evidence", "events", "closes_on")
+    computed = ("clock", "pauses", "evidence", "events", "closes_on", "childs_rights")
     shown = {name: getattr(case, name) for name in CaseSchema().fields if name not in computed}
     return {
         **shown,
         "clock": clock_summary(case, utcnow().date()),
         "closes_on": closes_on(case),
+        "childs_rights": childs_view(case),
         "pauses": case.pauses,
         "evidence": [
             {
