@@ -32,10 +32,13 @@ PAUSABLE: frozenset[CaseStatus] = frozenset({S.OPEN, S.GATHERING, S.IN_REVIEW})
 FINISHED: frozenset[CaseStatus] = frozenset({S.CLOSED, S.WITHDRAWN})
 # Requests that change data go through an execution step once approved.
 EXECUTED_TYPES: frozenset[RequestType] = frozenset({RequestType.ERASURE, RequestType.RECTIFICATION})
-# Requests answered by a letter saying what was done (app.restriction.answers),
-# not by a response pack: their work (a restriction, the objections' decisions)
-# is done on an open case, with no gather or review to go through first.
-ANSWERED_BY_LETTER: frozenset[RequestType] = frozenset({RequestType.RESTRICTION, RequestType.OBJECTION})
+# Requests answered by a letter saying what was done (app.restriction.answers,
+# app.restriction.consent_withdrawal), not by a response pack: their work (a
+# restriction, the objections' decisions, the consents withdrawn) is done on
+# an open case, with no gather or review to go through first.
+ANSWERED_BY_LETTER: frozenset[RequestType] = frozenset(
+    {RequestType.RESTRICTION, RequestType.OBJECTION, RequestType.CONSENT_WITHDRAWAL}
+)
 # Where such a request can be answered from, besides approved.
 _ANSWERED_EARLY: frozenset[CaseStatus] = frozenset({S.OPEN, S.GATHERING, S.IN_REVIEW})
 
@@ -90,7 +93,10 @@ def _refusal(case: Case, to: CaseStatus) -> str | None:
         return f"an approved {case.request_type.value} is executed before the response"
     if case.status in _ANSWERED_EARLY and to is S.RESPONDED and case.request_type not in ANSWERED_BY_LETTER:
         kind = case.request_type.value
-        return f"only restriction and objection requests are answered before approval, not {kind}"
+        return (
+            "only restriction and objection requests, and consent withdrawals, are answered before approval, "
+            f"not {kind}"
+        )
     return None
 
 

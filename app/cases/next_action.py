@@ -133,7 +133,10 @@ def next_action(state: CaseState) -> NextAction:
 
 def _answered_by_letter(state: CaseState) -> NextAction | None:
     """A restriction or objection case's next step on the restriction page,
-    or None while the subject's records are still to be found."""
+    or None while the subject's records are still to be found; a consent
+    withdrawal's on its own page, once they are."""
+    if state.request_type is RequestType.CONSENT_WITHDRAWAL:
+        return _consent_withdrawal(state)
     page = "console.case_restriction"
     restriction = state.request_type is RequestType.RESTRICTION
     done = state.restrictions if restriction else state.objections and not state.objections_pending
@@ -165,6 +168,20 @@ def _answered_by_letter(state: CaseState) -> NextAction | None:
             "records-heading" if restriction else "objections-heading",
         )
     return None
+
+
+def _consent_withdrawal(state: CaseState) -> NextAction:
+    """Never the Art 15 review: find and confirm the subject's records (the
+    consents are theirs), then record which consents are withdrawn."""
+    if not state.confirmed:
+        return _open(state)
+    return NextAction(
+        "Record the consents withdrawn",
+        f"{_plural(state.confirmed, 'record')} confirmed. Choose which of the subject's consents are "
+        "withdrawn; the requester is sent the confirmation and the case is answered.",
+        "console.case_consent_withdrawal",
+        "withdraw-heading",
+    )
 
 
 def _open(state: CaseState) -> NextAction:

@@ -173,6 +173,7 @@ def recovery_codes():
 
 from app.console import cases as _cases  # noqa: E402, F401  (registers the case pages on ``bp``)
 from app.console import collect as _collect  # noqa: E402, F401  (registers the find-and-gather pages on ``bp``)
+from app.console import consent_withdrawal as _consent_withdrawal  # noqa: E402, F401  (consents withdrawn)
 from app.console import erasure as _erasure  # noqa: E402, F401  (erasure plan, execution, certificate)
 from app.console import packs as _packs  # noqa: E402, F401  (response pack and download links)
 from app.console import rectification as _rectification  # noqa: E402, F401  (corrections of a rectification case)

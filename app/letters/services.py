@@ -156,6 +156,14 @@ LETTERS: dict[str, LetterSpec] = {
         "The answer to an objection: each objection upheld (processing stops, any consent withdrawn) or "
         "rejected with its grounds, the right to complain to the ICO and to go to court.",
     ),
+    "consent_withdrawn": _spec(
+        "requester",
+        "requester_name reference organisation_name whose withdrawn withdrawn_on",
+        "",
+        "The answer to a consent-withdrawal request: each consent withdrawn (its purpose and the wording "
+        "agreed to) and from when, that what was done on it before stays lawful (Art 7(3)), how to give "
+        "consent again, and the right to complain to the ICO.",
+    ),
     "pack_code": _spec(
         "requester",
         "recipient_name reference code expires_at",

@@ -1,4 +1,6 @@
-"""Answering a restriction (Art 18) or objection (Art 21) request.
+"""Answering a restriction (Art 18) or objection (Art 21) request. (A
+consent withdrawal, answered by letter too, is answered as its consents are
+withdrawn: ``app.restriction.consent_withdrawal``.)
 
 These requests are not answered with a copy of the data (Art 15) but with a
 letter saying what was done (Art 12(3)): the restriction in force and what it
@@ -22,6 +24,12 @@ from app.sources.validation import FieldError
 
 RESTRICTION_MAIL_CATEGORY = "case.restriction_started"
 OBJECTION_MAIL_CATEGORY = "case.objection_decided"
+# A consent withdrawal's letter goes when the consents withdrawn are recorded
+# (app.restriction.consent_withdrawal): there is no separate answer to send.
+CONSENT_WITHDRAWAL_ANSWER = (
+    "a consent withdrawal is answered by recording the consents withdrawn, which sends the requester "
+    "its confirmation"
+)
 
 
 def work_left(case: Case) -> str | None:
@@ -40,6 +48,8 @@ def work_left(case: Case) -> str | None:
         if pending:
             return f"Decide every objection before sending the answer: {pending} still to decide"
         return None
+    if case.request_type is RequestType.CONSENT_WITHDRAWAL:
+        return CONSENT_WITHDRAWAL_ANSWER[:1].upper() + CONSENT_WITHDRAWAL_ANSWER[1:]
     return f"A {case.request_type.value} request is not answered with a letter of what was done"
 
 
@@ -48,6 +58,8 @@ def answer(case: Case, actor: User) -> Case:
     Refuses (``IllegalTransition``) another request type or an answered or
     paused case, and (``FieldError`` on ``case``) work not done. The caller
     commits."""
+    if case.request_type is RequestType.CONSENT_WITHDRAWAL:
+        raise IllegalTransition(case, CaseStatus.RESPONDED, CONSENT_WITHDRAWAL_ANSWER)
     if case.request_type not in ANSWERED_BY_LETTER:
         raise IllegalTransition(
             case,

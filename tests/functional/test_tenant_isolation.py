@@ -270,6 +270,8 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
         "refuse-reason": "manifestly_unfounded",
         "refuse-detail": "isolation walk",
     },
+    ("POST", "/api/v1/cases/<reference>/consent-withdrawal"): {"purposes": ["photos_public_website"]},
+    ("POST", "/console/cases/<uuid:case_id>/consent-withdrawal"): {"purposes": "photos_public_website"},
 }
 
 # Walkers: who walks, and whose objects they aim at.

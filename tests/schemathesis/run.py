@@ -100,6 +100,9 @@ STATE_DEPENDENT_OPERATIONS = (
     "decide_objection",
     # Answering needs a restriction or objection case whose work is done.
     "answer_view",
+    # Withdrawing consents needs a consent-withdrawal case with its subject
+    # confirmed, not answered yet, and a consent the subject has given.
+    "withdraw_consents",
     "create_support_grant",
     # Inviting staff: an address an active account uses, or a school user
     # naming an organisation that does not exist, is refused with 422.

@@ -20,6 +20,7 @@ from app.api.views import (  # noqa: E402, F401  (registers routes)
     case_emails,
     cases,
     collect,
+    consent_withdrawal,
     consents,
     erasure,
     me,

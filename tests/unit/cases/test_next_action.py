@@ -161,3 +161,22 @@ def test_an_answered_case_is_to_be_closed(status, answer):
 def test_finished_cases_have_nothing_to_do(status):
     action = _action(status, pack_ready=True)
     assert action.title == "Nothing to do" and action.waiting and action.endpoint is None
+
+
+@pytest.mark.parametrize("status", [S.OPEN, S.GATHERING, S.IN_REVIEW, S.APPROVED])
+def test_consent_withdrawal_points_to_recording_the_consents_not_the_review(status):
+    action = _action(
+        status, request_type=RequestType.CONSENT_WITHDRAWAL, candidates=2, confirmed=1, items_to_review=15
+    )
+    assert (action.title, action.endpoint, action.anchor) == (
+        "Record the consents withdrawn",
+        "console.case_consent_withdrawal",
+        "withdraw-heading",
+    )
+    assert "1 record confirmed" in action.detail and not action.waiting
+
+
+@pytest.mark.parametrize(("candidates", "title"), [(0, "Search the records"), (2, "Confirm matches")])
+def test_consent_withdrawal_finds_the_subject_first(candidates, title):
+    action = _action(S.OPEN, request_type=RequestType.CONSENT_WITHDRAWAL, candidates=candidates)
+    assert (action.title, action.endpoint) == (title, "console.case_candidates")

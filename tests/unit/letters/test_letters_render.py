@@ -162,6 +162,19 @@ CONTEXTS: dict[str, dict[str, object]] = {
         ],
         "any_rejected": True,
     },
+    "consent_withdrawn": {
+        "requester_name": "Sam Parent",
+        "reference": REF,
+        "organisation_name": "Oak Primary",
+        "whose": "your child Amelia's",
+        "withdrawn": [
+            {
+                "purpose": "Photos website",
+                "wording": "Photographs of my child may appear on the school website.",
+            }
+        ],
+        "withdrawn_on": datetime(2026, 3, 2, 9, 30, tzinfo=UTC),
+    },
 }
 # Letters sent before a request has a reference.
 NO_REFERENCE = {"email_confirmation", "unconfirmed_withdrawal"}
@@ -353,3 +366,16 @@ def test_status_link_letter_carries_the_link_and_says_older_links_still_work():
 def test_a_link_says_the_moment_it_expires_in_uk_time(moment, shown):
     text = render_letter("pack_link", {**CONTEXTS["pack_link"], "expires_at": moment}).text
     assert f"The link works until {shown} and" in text
+
+
+def test_consent_withdrawn_says_what_from_when_and_that_earlier_use_stays_lawful():
+    letter = render_letter("consent_withdrawn", CONTEXTS["consent_withdrawn"])
+    for part in (letter.text, letter.html):
+        assert "withdraw consent given for the use of your child Amelia" in part
+        assert (
+            "Photos website" in part and "Photographs of my child may appear on the school website." in part
+        )
+        assert "from 2 March 2026" in part
+        assert "stays lawful" in part and "Article 7(3)" in part
+        assert "give consent again" in part
+        assert ICO_COMPLAINT_URL in part and ICO_PHONE in part

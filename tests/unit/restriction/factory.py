@@ -5,9 +5,12 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from sqlalchemy import select
+
 from app.accounts.models import User
 from app.cases.models import Case
 from app.extensions import db
+from app.mail.models import OutboxMessage
 from app.restriction import lifting
 from app.sources.consent import services as consent
 from app.sources.consent.models import ConsentDecision, ConsentMethod
@@ -38,3 +41,12 @@ def photo_consent(world) -> consent.Person:
     )
     db.session.commit()
     return person
+
+
+def letters_sent(case: Case, category: str) -> list[OutboxMessage]:
+    """The emails of one kind sent about the case."""
+    return list(
+        db.session.scalars(
+            select(OutboxMessage).where(OutboxMessage.case_id == case.id, OutboxMessage.category == category)
+        )
+    )
