@@ -37,32 +37,50 @@ ITEMS_AREA = "rights_desk.collected_items"
 
 def log_look(user: User, case: Case, people: Iterable[CaseCandidate], area: str, shown: int) -> None:
     """The audit event and access-log lines for one look; the caller commits."""
-    now = utcnow()
-    rows = [
-        {
-            "id": new_uuid(),
-            "organisation_id": person.organisation_id,
-            "occurred_at": now,
-            "actor_kind": ACTOR_KIND,
-            "actor_name": user.name,
-            "actor_email": user.email,
-            "person_kind": LoggedKind(person.kind.value),
-            "person_id": person.record_id,
-            "action": "view",
-            "area": area,
-        }
-        for person in {(p.kind, p.record_id): p for p in people}.values()
-    ]
-    if rows:
-        db.session.execute(insert(AccessLogEntry), rows)
+    logged = write_access_log(
+        people, actor_kind=ACTOR_KIND, actor_name=user.name, actor_email=user.email, action="view", area=area
+    )
     record(
         "collect.viewed",
         actor_type="user",
         actor_id=user.id,
         object_type="case",
         object_id=case.id,
-        data={"area": area, "shown": shown, "people": len(rows)},
+        data={"area": area, "shown": shown, "people": logged},
     )
+
+
+def write_access_log(
+    people: Iterable[CaseCandidate],
+    *,
+    actor_kind: str,
+    actor_name: str,
+    actor_email: str | None,
+    action: str,
+    area: str,
+) -> int:
+    """One access-log line per person record (a record listed twice is
+    logged once), all at this moment; returns how many. The caller commits,
+    with the audit event that goes with them."""
+    now = utcnow()
+    rows = [
+        {
+            "id": new_uuid(),
+            "organisation_id": person.organisation_id,
+            "occurred_at": now,
+            "actor_kind": actor_kind,
+            "actor_name": actor_name,
+            "actor_email": actor_email,
+            "person_kind": LoggedKind(person.kind.value),
+            "person_id": person.record_id,
+            "action": action,
+            "area": area,
+        }
+        for person in {(p.kind, p.record_id): p for p in people}.values()
+    ]
+    if rows:
+        db.session.execute(insert(AccessLogEntry), rows)
+    return len(rows)
 
 
 def view_candidates(user: User, case: Case) -> Sequence[CaseCandidate]:
@@ -70,6 +88,18 @@ def view_candidates(user: User, case: Case) -> Sequence[CaseCandidate]:
     candidates = candidates_for(case)
     log_look(user, case, candidates, CANDIDATES_AREA, len(candidates))
     return candidates
+
+
+def subject_records(case: Case) -> Sequence[CaseCandidate]:
+    """The records confirmed as the subject's: whose data the case gathers
+    and the response discloses (a requester's records only show authority)."""
+    return db.session.scalars(
+        select(CaseCandidate).where(
+            CaseCandidate.case_id == case.id,
+            CaseCandidate.decision == Decision.CONFIRMED,
+            CaseCandidate.about == SUBJECT,
+        )
+    ).all()
 
 
 @dataclass(frozen=True)
@@ -86,14 +116,7 @@ def view_items(user: User, case: Case) -> list[ItemGroup]:
         .where(CollectedItem.case_id == case.id)
         .order_by(CollectedItem.category, CollectedItem.occurred_on, CollectedItem.key)
     ).all()
-    confirmed = db.session.scalars(
-        select(CaseCandidate).where(
-            CaseCandidate.case_id == case.id,
-            CaseCandidate.decision == Decision.CONFIRMED,
-            CaseCandidate.about == SUBJECT,
-        )
-    ).all()
-    log_look(user, case, confirmed, ITEMS_AREA, len(items))
+    log_look(user, case, subject_records(case), ITEMS_AREA, len(items))
     groups: dict[str, list[CollectedItem]] = {}
     for item in items:
         groups.setdefault(item.category, []).append(item)

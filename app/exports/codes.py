@@ -25,6 +25,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from app.collect.looks import ACTOR_KIND, CANDIDATES_AREA, ITEMS_AREA
+from app.exports.access import LINK_REQUESTER, LINK_SCHOOL_CONTACT, PACK_AREA
 from app.review.listing import REVIEW_AREA
 from app.review.schedule import SCHEDULE_AREA
 from app.sources.consent.models import ConsentDecision, ConsentMethod
@@ -227,6 +228,8 @@ ACTOR_KINDS: dict[str, str] = {
     "school_user": "School staff",
     "support_agent": "The software provider's support team",
     ACTOR_KIND: "Staff handling data protection requests",
+    LINK_SCHOOL_CONTACT: "The school's data protection contact, through a secure download link",
+    LINK_REQUESTER: "The person who made the request, through a secure download link",
     "system": "An automatic process",
 }
 ACCESS_ACTIONS: dict[str, str] = {
@@ -240,6 +243,7 @@ ACCESS_AREAS: dict[str, str] = {
     ITEMS_AREA: "Data protection request: the data gathered from the records",
     REVIEW_AREA: "Data protection request: reviewing the data before it was sent",
     SCHEDULE_AREA: "Data protection request: the list of what was disclosed or withheld",
+    PACK_AREA: "Data protection request: the response, with a copy of the data, downloaded",
 }
 
 # People named in a message, by the kind of record that names them.

@@ -1,12 +1,15 @@
 """Secure download links to a response pack (DESIGN §8).
 
 A link carries 256 random bits in its URL; only their SHA-256 is stored.
-Opening it also needs a 6-digit code, sent in a second email so that one
-intercepted or misdirected email is not enough. The code is stored as an
+Opening it also needs a 6-digit code, sent in a second email, so the link
+alone (a forwarded email, a URL in a log or a browser's history) opens
+nothing. Both emails go to the same address: whoever can read that mailbox
+can open the response, and the emails say so. The code is stored as an
 HMAC-SHA256 under a key derived from ``SECRET_KEY`` (and bound to the link's
 id), so a copy of the database cannot be turned into codes by trying all
 million. A link expires, allows a few downloads (each file counts as one),
-locks after five wrong codes and can be revoked.
+locks after five wrong codes and can be revoked; once a newer version of
+the pack is ready it no longer opens (``app.exports.revocation``).
 
 Who gets the pack: the school's registered data-protection contact, or the
 requester. Sending to the requester is the response, so it moves the case
@@ -40,8 +43,11 @@ from app.cases.lifecycle import IllegalTransition
 from app.cases.models import Case, CaseStatus
 from app.crypto import secret_derived_key, token_digest
 from app.db import new_uuid, utcnow
+from app.exports.access import log_link_download
 from app.exports.models import DownloadLink, LinkAudience, PackStatus, ResponsePack
 from app.exports.packs import latest_ready
+from app.exports.revocation import newer_ready_version, not_superseded
+from app.exports.revocation import revoke as revoke  # re-exported: staff revoke through links
 from app.extensions import db
 from app.letters.services import absolute_url, render_letter
 from app.mail.services import send_mail
@@ -65,6 +71,7 @@ class LinkState(enum.StrEnum):
     EXPIRED = "expired"  # also a pack destroyed by the retention sweep
     EXHAUSTED = "exhausted"
     REVOKED = "revoked"
+    SUPERSEDED = "superseded"  # a newer version of the pack is ready
     LOCKED = "locked"
 
 
@@ -101,10 +108,16 @@ def code_hash(link_id: uuid.UUID, code: str) -> str:
 
 
 def state_of(link: DownloadLink, *, now: datetime | None = None) -> LinkState:
-    """Why the link cannot be used, or USABLE. Revocation is named first:
-    it is the one a person can ask about and be told "we withdrew it"."""
+    """Why the link cannot be used, or USABLE. Revocation by staff is named
+    first: it is the one a person can ask about and be told "we withdrew
+    it". Then a newer version of the pack, whether or not the link was
+    revoked for it: the holder should ask for the new link."""
     now = now or utcnow()
     pack = link.pack
+    if link.revoked_at is not None and link.revoked_by_id is not None:
+        return LinkState.REVOKED
+    if newer_ready_version(link) is not None:
+        return LinkState.SUPERSEDED
     if link.revoked_at is not None:
         return LinkState.REVOKED
     if now >= link.expires_at or pack.status is not PackStatus.READY:
@@ -229,24 +242,6 @@ def _email(case: Case, link: DownloadLink, name: str, url: str, code: str) -> No
     )
 
 
-def revoke(link: DownloadLink, actor: User | None, *, now: datetime | None = None) -> DownloadLink:
-    """Stop the link working at once (sent to the wrong address, or no
-    longer wanted). Revoking twice changes nothing."""
-    if link.revoked_at is not None:
-        return link
-    link.revoked_at = now or utcnow()
-    link.revoked_by_id = actor.id if actor else None
-    record(
-        "pack.link_revoked",
-        actor_type="user" if actor else "system",
-        actor_id=actor.id if actor else None,
-        object_type="download_link",
-        object_id=link.id,
-        data={"case": link.case_id, "pack": link.pack_id},
-    )
-    return link
-
-
 def _audit_public(action: str, link: DownloadLink, **data: object) -> None:
     # Whoever holds the link is not signed in: "anonymous", with ids only.
     record(action, actor_type="anonymous", object_type="download_link", object_id=link.id, data=data)
@@ -314,7 +309,10 @@ def _left(attempts: int) -> int:
 def take_download(link: DownloadLink, kind: str, *, now: datetime | None = None) -> int | None:
     """Count one download of the link's ``kind`` file, or None when the link
     cannot be used (any more). One conditional UPDATE, so two downloads at
-    the same moment can never both take the last one. Returns the count."""
+    the same moment can never both take the last one; it also refuses a
+    link whose pack a newer ready version replaced, revoked or not. A
+    download is audited and access-logged against every subject record
+    (``app.exports.access``). Returns the count."""
     now = now or utcnow()
     if link.pack.status is not PackStatus.READY:
         count = None
@@ -327,6 +325,7 @@ def take_download(link: DownloadLink, kind: str, *, now: datetime | None = None)
                 DownloadLink.revoked_at.is_(None),
                 DownloadLink.expires_at > now,
                 DownloadLink.failed_code_attempts < MAX_CODE_ATTEMPTS,
+                not_superseded(link),
             )
             .values(download_count=DownloadLink.download_count + 1, last_download_at=now)
             .returning(DownloadLink.download_count)
@@ -338,4 +337,7 @@ def take_download(link: DownloadLink, kind: str, *, now: datetime | None = None)
     link.download_count = count
     link.last_download_at = now
     _audit_public("download.file_downloaded", link, file=kind, count=count, pack=link.pack_id)
+    case = db.session.get(Case, link.case_id)
+    assert case is not None  # the link cascades with its case
+    log_link_download(case, link)
     return count

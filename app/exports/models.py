@@ -2,7 +2,8 @@
 
 A pack is built from the reviewed items once the case is approved: a PDF and
 a zip of JSON/CSV, each an encrypted blob. Rebuilding makes a new version;
-links always deliver the pack they were minted for.
+links always deliver the pack they were minted for, and stop working once a
+newer version is ready (``app.exports.revocation``).
 
 A link stores only SHA-256 of its token and a keyed hash of its 6-digit code;
 the code goes out in a separate email from the link.

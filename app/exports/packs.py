@@ -32,9 +32,11 @@ from app.cases import lifecycle
 from app.cases.lifecycle import IllegalTransition
 from app.cases.models import Case, CaseStatus
 from app.db import new_uuid, utcnow
+from app.exports.access import log_staff_download
 from app.exports.content import NotReviewed, build_pack_content
 from app.exports.models import PackStatus, ResponsePack
 from app.exports.package import build_zip
+from app.exports.revocation import revoke_superseded
 from app.exports.tasks import BUILD_TASK  # importing it registers the build job
 from app.extensions import db
 from app.jobs import Job, JobError, JobStatus, enqueue
@@ -219,6 +221,9 @@ def _build(pack: ResponsePack, case: Case) -> None:
     }
     lifecycle.audit_case("pack.built", case, None, data)
     lifecycle.add_event(case, "pack_built", None, {"version": pack.version, "items": content.item_count})
+    # The older versions' links stop working in the transaction that makes
+    # this one ready: a rebuild usually means the old pack was wrong.
+    revoke_superseded(pack)
 
 
 def _mark_failed(pack_id: uuid.UUID, code: str) -> None:
@@ -274,10 +279,12 @@ def file_name(case: Case, pack: ResponsePack, kind: str) -> str:
 
 def staff_download(case: Case, pack: ResponsePack, kind: str, actor: User) -> Blob:
     """A staff member takes the file straight from the console or the API
-    (a school delivering the response itself, a DPO checking it). Audited
-    in the caller's transaction, which must commit before the bytes go out."""
+    (a school delivering the response itself, a DPO checking it). Audited,
+    and access-logged against every subject record, in the caller's
+    transaction, which must commit before the bytes go out."""
     blob = pack_file(pack, kind)
     lifecycle.audit_case("pack.downloaded", case, actor, {"pack": pack.id, "file": kind})
+    log_staff_download(case, actor)
     return blob
 
 

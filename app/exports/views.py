@@ -7,9 +7,10 @@ signed session cookie remembers per link. The page then offers the PDF and
 the zip, each a button (``POST /download/<token>/<pdf|zip>``): a download
 spends one of the link's limited downloads, so it must not be something a
 link prefetcher or a reload can trigger. A refused link gets a page saying
-why (unknown, expired, used up, withdrawn, locked), never which request it
-was for. Every view, code attempt and download is audited by
-``app.exports.links``.
+why (unknown, expired, used up, withdrawn, replaced, locked), never which request it
+was for. A link whose pack a newer version replaced says so (410), and
+to ask the sender for the new link. Every view, code attempt and download
+is audited by ``app.exports.links``, and a download access-logged.
 
 Headers: never cached; pages send a Referer only to this site
 ("same-origin", the site default, which Flask-WTF's HTTPS check of form
@@ -54,6 +55,7 @@ _STATUS = {
     LinkState.EXPIRED: 410,
     LinkState.EXHAUSTED: 410,
     LinkState.REVOKED: 410,
+    LinkState.SUPERSEDED: 410,
     LinkState.LOCKED: 403,
 }
 

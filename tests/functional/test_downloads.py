@@ -17,15 +17,23 @@ from sqlalchemy import select
 
 from app.accounts.models import Role
 from app.audit.models import AuditEvent
+from app.blobs.services import open_blob
 from app.cases.models import CaseStatus
 from app.db import utcnow
 from app.exports import links, packs
+from app.exports.access import PACK_AREA
 from app.exports.models import DownloadLink, PackStatus
 from app.extensions import db
 from app.mail.models import OutboxMessage
+from app.sources.access_log.models import AccessLogEntry
 from tests.signin import csrf_token
 from tests.unit.api.estate import make_user
-from tests.unit.exports.factory import approved_case, approved_without_items, stored_pack
+from tests.unit.exports.factory import (
+    approved_case,
+    approved_with_records,
+    approved_without_items,
+    stored_pack,
+)
 from tests.unit.sources.factories import build_world
 
 _LINK = re.compile(r"http://localhost(/download/[A-Za-z0-9_-]+)")
@@ -233,3 +241,60 @@ def test_code_rate_limit_is_kept_in_redis(app, client, quick_pack, redis_url):
     assert _type(client, path, code).status_code == 429
     namespace = app.config["RIGHTSDESK_RATELIMIT_NAMESPACE"]
     assert any(namespace.encode() in key for key in Redis.from_url(redis_url).keys("*"))
+
+
+def test_a_link_to_a_rebuilt_pack_answers_gone_and_the_new_link_works(client, world, caseworker):
+    case = approved_with_records(world, caseworker)
+    first = stored_pack(case, caseworker)
+    old_path, old_code = _sent(first, "school")
+    assert _type(client, old_path, old_code).status_code == 303
+    old = _download(client, old_path, "pdf")
+    assert (
+        old.status_code == 200 and f"{case.reference}-response-v1.pdf" in old.headers["Content-Disposition"]
+    )
+    assert old.data == b"".join(open_blob(first.pdf_blob_id))
+    # The link's download is an export of Amelia's record, by whom it was sent to.
+    (entry,) = db.session.scalars(select(AccessLogEntry).where(AccessLogEntry.area == PACK_AREA)).all()
+    assert (entry.actor_kind, entry.actor_email, entry.action, entry.person_id) == (
+        "link_school_contact",
+        case.organisation.dp_contact_email,
+        "export",
+        world.amelia.id,
+    )
+
+    rebuilt = packs.build_pack(case, caseworker)
+    db.session.commit()  # the build runs inline
+    db.session.refresh(rebuilt)
+    assert rebuilt.status is PackStatus.READY, rebuilt.error_code
+
+    gone = client.get(old_path)
+    assert gone.status_code == 410 and "A newer version of the response has replaced this one" in gone.text
+    assert "ask whoever sent you the link for the link to the new version" in gone.text
+    assert _download(client, old_path, "zip").status_code in (303, 410)  # verification forgotten
+    old_link = db.session.scalars(select(DownloadLink).where(DownloadLink.pack_id == first.id)).one()
+    revoked = db.session.scalars(
+        select(AuditEvent).where(
+            AuditEvent.action == "pack.link_revoked", AuditEvent.object_id == old_link.id
+        )
+    ).one()
+    assert revoked.data["reason"] == "superseded" and revoked.data["by_version"] == 2
+
+    new_path, new_code = _sent(rebuilt, "school")
+    assert _type(client, new_path, new_code).status_code == 303
+    new = _download(client, new_path, "pdf")
+    assert (
+        new.status_code == 200 and f"{case.reference}-response-v2.pdf" in new.headers["Content-Disposition"]
+    )
+    assert new.data.startswith(b"%PDF-")
+
+
+def test_a_download_already_verified_is_refused_once_a_newer_version_is_ready(client, world, caseworker):
+    case = approved_without_items(world, caseworker)
+    path, code = _sent(stored_pack(case, caseworker), "school")
+    assert _type(client, path, code).status_code == 303
+    stored_pack(case, caseworker)  # version 2 ready, the old link left unrevoked
+    refused = _download(client, path, "pdf")
+    assert (
+        refused.status_code == 410 and "A newer version of the response has replaced this one" in refused.text
+    )
+    assert db.session.scalars(select(DownloadLink)).one().download_count == 0

@@ -15,11 +15,18 @@ from app.accounts.models import Role
 from app.api.tokens import issue_token
 from app.audit.models import AuditEvent
 from app.cases.models import CaseStatus
+from app.exports.access import PACK_AREA
 from app.exports.models import DownloadLink
 from app.extensions import db
+from app.sources.access_log.models import AccessLogEntry
 from tests.unit.api.estate import make_user
 from tests.unit.cases.factory import opened_case
-from tests.unit.exports.factory import approved_case, approved_without_items, stored_pack
+from tests.unit.exports.factory import (
+    approved_case,
+    approved_with_records,
+    approved_without_items,
+    stored_pack,
+)
 from tests.unit.sources.factories import build_world
 
 
@@ -159,3 +166,15 @@ def test_other_organisations_get_not_found(client, setting):
     )
     assert client.post(f"/api/v1/links/{pack.id}/revoke", headers=auth["elm"]).status_code == 404
     assert db.session.get(DownloadLink, uuid.UUID(link["id"])).revoked_at is None
+
+
+def test_an_api_download_is_access_logged_for_each_subject_record(client, setting):
+    world, users, auth = setting
+    case = approved_with_records(world, users["caseworker"])
+    pack = stored_pack(case, users["caseworker"])
+    got = client.get(f"/api/v1/cases/{case.reference}/packs/{pack.id}/zip", headers=auth["caseworker"])
+    assert got.status_code == 200 and got.data.startswith(b"PK")
+    (entry,) = db.session.scalars(select(AccessLogEntry).where(AccessLogEntry.area == PACK_AREA)).all()
+    caseworker = users["caseworker"]
+    assert (entry.actor_kind, entry.actor_email, entry.action) == ("rights_desk", caseworker.email, "export")
+    assert entry.person_id == world.amelia.id

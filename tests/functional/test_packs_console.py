@@ -13,11 +13,18 @@ from sqlalchemy import select
 from app.accounts.models import Role
 from app.audit.models import AuditEvent
 from app.cases.models import Case, CaseStatus
+from app.exports.access import PACK_AREA
 from app.exports.models import DownloadLink, PackStatus, ResponsePack
 from app.extensions import db
 from app.mail.models import OutboxMessage
+from app.sources.access_log.models import AccessLogEntry
 from tests.signin import csrf_token, make_user, sign_in
-from tests.unit.exports.factory import approved_case, approved_without_items, stored_pack
+from tests.unit.exports.factory import (
+    approved_case,
+    approved_with_records,
+    approved_without_items,
+    stored_pack,
+)
 from tests.unit.sources.factories import build_world
 
 
@@ -154,3 +161,23 @@ def test_another_school_cannot_see_or_touch_the_pack(client, setting):
         == 404
     )
     assert db.session.scalars(select(DownloadLink)).all() == []
+
+
+def test_a_console_download_is_access_logged_and_a_rebuild_shows_old_links_superseded(client, setting):
+    world, (user, secret), _ = setting
+    case = approved_with_records(world, user)
+    first = stored_pack(case, user)
+    sign_in(client, user, secret)
+    page = f"/console/cases/{case.id}/pack"
+
+    pdf = client.get(f"{page}/{first.id}/pdf")
+    assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF-")
+    (entry,) = db.session.scalars(select(AccessLogEntry).where(AccessLogEntry.area == PACK_AREA)).all()
+    assert (entry.actor_kind, entry.actor_email, entry.action) == ("school_user", user.email, "export")
+    assert entry.person_id == world.amelia.id
+
+    assert _post(client, page, f"{page}/{first.id}/send", audience="school").status_code == 303
+    assert _post(client, page, f"{page}/build").status_code == 303  # version 2, built inline
+    listing = client.get(page).text
+    assert "Version 2 (current)" in listing and "Revoked: a newer version replaced it" in listing
+    assert ">Revoke<" not in listing

@@ -108,3 +108,17 @@ def stored_pack(case: Case, actor: User | None = None, *, version: int | None = 
     db.session.add(pack)
     db.session.commit()
     return pack
+
+
+def approved_with_records(world: World, actor: User) -> Case:
+    """Amelia's case with her pupil record confirmed as the subject's and her
+    mother's contact record as the requester's, moved to approved without a
+    gather (no items): for the access log of a pack's downloads (committed)."""
+    from tests.unit.collect.factory import candidate_for
+
+    case = confirmed_amelia(world, actor)
+    collect.decide_candidate(case, candidate_for(case, world.mother.id).id, actor, True)
+    for status in (CaseStatus.GATHERING, CaseStatus.IN_REVIEW, CaseStatus.APPROVED):
+        lifecycle.move(case, status, actor)
+    db.session.commit()
+    return case
