@@ -103,7 +103,11 @@ def send_mail(
         text_body=text_body,
         html_body=html_body,
         status=OutboxStatus.PENDING if smtp_configured else OutboxStatus.OUTBOX,
+        # Set here, not left to the column defaults: a value left to its
+        # default sends the form's submission through the ORM flush instead
+        # of intake's one direct INSERT (intake.services.write_new_rows).
         attempts=0,
+        unfinished_attempts=0,
         created_at=utcnow(),
     )
     message.message_id = f"<{message.id}@{_domain_of(sender)}>"
