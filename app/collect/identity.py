@@ -122,6 +122,11 @@ def match_for(
 
 
 def _emails_in(summary: dict[str, object]) -> set[str]:
+    """The addresses a confirmed record's summary carries: a contact's
+    ``email``, a member of staff's work and personal ``emails`` (pupil
+    records hold none). The stores keyed by address (correspondence, the
+    helpdesk, the access log's actors) find the subject by these, whatever
+    address the requester wrote from."""
     found: set[str] = set()
     for name in ("email", "emails"):
         value = summary.get(name)

@@ -59,6 +59,10 @@ REASONS: dict[str, str] = {
     "shared_record": (
         "The message also concerns other people: the subject is taken off it and it is kept for them."
     ),
+    "shared_record_staff": (
+        "Kept for the other people it concerns or was written to: the member of staff is taken off it "
+        "(their name and address as sender or recipient, and their name where the text gives it in full)."
+    ),
     "ticket_of_another": (
         "The ticket belongs to the school user who raised it: its link to the subject is removed."
     ),
@@ -69,6 +73,17 @@ REASONS: dict[str, str] = {
     "art17_3_b_security": (
         "Kept for security and accountability: we must be able to show who opened a record "
         "(Art 17(3)(b), Art 32); it holds a record number only, not a name."
+    ),
+    # The entries of records the subject opened: they name the subject.
+    "art17_3_b_actor": (
+        "Kept for security and accountability: the school must be able to show who opened or changed the "
+        "records it holds, other people's included (Art 17(3)(b), Art 32); these entries name the person "
+        "as the one who did."
+    ),
+    # Support-access permissions carry the name and address of who gave them.
+    "art17_3_b_permission": (
+        "Kept for security and accountability: it shows the support team looked at a record only with "
+        "permission, and who gave it (Art 17(3)(b), Art 32); it names the person who gave the permission."
     ),
     "legal_hold": (
         "Under a legal hold: needed for a legal claim (Art 17(3)(e)), kept until the hold is released."
@@ -120,9 +135,13 @@ def plan_for(case: Case) -> ErasurePlan | None:
     return db.session.scalars(select(ErasurePlan).where(ErasurePlan.case_id == case.id)).one_or_none()
 
 
-def decide(target: targets.Target, organisation: Organisation, as_of: date) -> tuple[StepAction, str | None]:
+def decide(
+    target: targets.Target, organisation: Organisation, as_of: date, *, staff: bool = False
+) -> tuple[StepAction, str | None]:
     """The action for one store and category in one organisation, and the
-    reason code for anything not simply deleted."""
+    reason code for anything not simply deleted. ``staff``: the subject's
+    records include a staff record (their messages kept for others are
+    letters they wrote or received at work, see ``targets._unlink_messages``)."""
     key = (target.source, target.category)
     ends = organisation.service_ends_on
     contract_runs = ends is None or ends > as_of
@@ -133,11 +152,15 @@ def decide(target: targets.Target, organisation: Organisation, as_of: date) -> t
     if key == ("employees", "employee"):
         return StepAction.KEEP_NAME, "historical_reports"
     if key == ("correspondence", "correspondence_shared"):
-        return StepAction.ANONYMISE, "shared_record"
+        return StepAction.ANONYMISE, "shared_record_staff" if staff else "shared_record"
     if key == ("helpdesk", "support_ticket_about"):
         return StepAction.ANONYMISE, "ticket_of_another"
     if target.source == "consent":
         return StepAction.KEEP, "art17_3_e_consent"
+    if key == ("access_log", "access_log_actor"):
+        return StepAction.KEEP, "art17_3_b_actor"
+    if key == ("access_log", "support_access"):
+        return StepAction.KEEP, "art17_3_b_permission"
     if target.source == "access_log":
         return StepAction.KEEP, "art17_3_b_security"
     return StepAction.DELETE, None
@@ -199,8 +222,9 @@ def _steps(plan: ErasurePlan, match: Match, as_of: date, kept: dict[str, str]) -
         groups: dict[Decision, Records] = {}
         for org_id, count, ids, others in _units(target, match, linked):
             decision = _decision(
-                target, organisations[org_id], as_of, held.get(org_id), others, kept.get(_key(target))
-            )
+                target, organisations[org_id], as_of, held.get(org_id), others, kept.get(_key(target)),
+                staff=bool(match.employee_ids),
+            )  # fmt: skip
             counts, listed = groups.setdefault(decision, ({}, []))
             counts[org_id] = counts.get(org_id, 0) + count
             listed.extend(ids)
@@ -250,12 +274,14 @@ def _decision(
     organisation_hold: LegalHold | None,
     others: list[LegalHold],
     kept_by_dpo: str | None = None,
+    *,
+    staff: bool = False,
 ) -> Decision:
     if organisation_hold is not None:
         return StepAction.KEEP, "legal_hold", (organisation_hold,)
     if kept_by_dpo is not None:
         return StepAction.KEEP, kept_by_dpo, ()
-    action, code = decide(target, organisation, as_of)
+    action, code = decide(target, organisation, as_of, staff=staff)
     # Changing a record that names someone under a hold would breach it (and
     # block execution): kept, and the DPO sees which hold before approving.
     if others and action is not StepAction.KEEP:

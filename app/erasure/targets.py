@@ -13,16 +13,30 @@ one whose retention period ran out.
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import ColumnElement, Select, Table, and_, delete, exists, func, or_, select, union, update
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    Table,
+    and_,
+    bindparam,
+    delete,
+    exists,
+    func,
+    or_,
+    select,
+    union,
+    update,
+)
 
 from app.erasure.models import StepAction
 from app.extensions import db
-from app.rights.retention import anonymise_employees, anonymise_pupils, delete_contacts
+from app.rights.retention import ANONYMISED_NAME, anonymise_employees, anonymise_pupils, delete_contacts
 from app.sources.access_log.models import AccessLogEntry, SupportAccessGrant
 from app.sources.consent.models import ConsentRecord
 from app.sources.contacts.models import Contact
@@ -40,6 +54,8 @@ ACCESS_LOG, GRANTS = AccessLogEntry.__table__, SupportAccessGrant.__table__
 EMPLOYEES = Pupil.metadata.tables["employees"]
 
 Orgs = Sequence[uuid.UUID]
+# What a message kept for others shows where it named the erased subject.
+NAME_REMOVED = "[name removed]"
 
 
 @dataclass(frozen=True)
@@ -137,14 +153,27 @@ def _messages_of(match: Match) -> ColumnElement[bool]:
 
 
 def _about_others(match: Match) -> ColumnElement[bool]:
-    """The message is also about another pupil or contact. Staff tags mark
-    the member of staff who wrote or handled it, not whom it is about."""
+    """The message is also about another pupil or contact, or the subject
+    sent it to someone else (a letter a member of staff wrote to a parent is
+    the parent's correspondence too, tagged or not). Staff tags mark the
+    member of staff who wrote or handled it, not whom it is about."""
     other = TAGS.alias("other")
-    return exists().where(
-        other.c.message_id == MESSAGES.c.id,
-        or_(
-            and_(other.c.pupil_id.is_not(None), other.c.pupil_id.not_in(_ids(match.pupil_ids))),
-            and_(other.c.contact_id.is_not(None), other.c.contact_id.not_in(_ids(match.contact_ids))),
+    to = RECIPIENTS.alias("to_other")
+    emails = _emails(match)
+    return or_(
+        exists().where(
+            other.c.message_id == MESSAGES.c.id,
+            or_(
+                and_(other.c.pupil_id.is_not(None), other.c.pupil_id.not_in(_ids(match.pupil_ids))),
+                and_(other.c.contact_id.is_not(None), other.c.contact_id.not_in(_ids(match.contact_ids))),
+            ),
+        ),
+        # Never NULL (a message with no sender address is simply not sent
+        # by the subject), or NOT of it would drop the message from both targets.
+        and_(
+            MESSAGES.c.sender_email.is_not(None),
+            MESSAGES.c.sender_email.in_(emails),
+            exists().where(to.c.message_id == MESSAGES.c.id, to.c.email.not_in(emails)),
         ),
     )
 
@@ -161,6 +190,17 @@ def _person(kind_column, id_column, match: Match) -> ColumnElement[bool]:
         and_(kind_column == PersonKind.PUPIL, id_column.in_(_ids(match.pupil_ids))),
         and_(kind_column == PersonKind.CONTACT, id_column.in_(_ids(match.contact_ids))),
         and_(kind_column == PersonKind.EMPLOYEE, id_column.in_(_ids(match.employee_ids))),
+    )
+
+
+def _acted_by(match: Match) -> ColumnElement[bool]:
+    """Access-log entries naming the subject (by address) as the one who
+    viewed or changed a record: a member of staff opening pupils' and
+    colleagues' records. Entries about their own records are the
+    ``access_log`` target's."""
+    return and_(
+        ACCESS_LOG.c.actor_email.in_(_emails(match)),
+        ~_person(ACCESS_LOG.c.person_kind, ACCESS_LOG.c.person_id, match),
     )
 
 
@@ -198,6 +238,8 @@ TARGETS: tuple[Target, ...] = (
             _own(CONSENT, lambda m: _person(CONSENT.c.person_kind, CONSENT.c.person_id, m))),
     _target("access_log", "access_log", "Access log entries", ACCESS_LOG,
             _own(ACCESS_LOG, lambda m: _person(ACCESS_LOG.c.person_kind, ACCESS_LOG.c.person_id, m))),
+    _target("access_log", "access_log_actor", "Access log entries of records the subject viewed or changed",
+            ACCESS_LOG, _own(ACCESS_LOG, _acted_by)),
     _target("access_log", "support_access", "Permissions given to support staff", GRANTS,
             _own(GRANTS, lambda m: or_(GRANTS.c.granted_by_email.in_(_emails(m)),
                                         GRANTS.c.granted_by_employee_id.in_(_ids(m.employee_ids))))),
@@ -251,17 +293,61 @@ def apply(
     if key == ("employees", "employee"):
         return anonymise_employees(and_(clause, EMPLOYEES.c.anonymised_at.is_(None)), as_of)
     if key == ("correspondence", "correspondence_shared"):
-        return _unlink_messages(match, select(MESSAGES.c.id).where(clause))
+        return _unlink_messages(match, clause)
     if key == ("helpdesk", "support_ticket_about"):
         statement = update(TICKETS).where(clause).values(about_pupil_id=None)
         return db.session.execute(statement).rowcount
     raise ValueError(f"{target.source}/{target.category} cannot be done by {action.value}")
 
 
-def _unlink_messages(match: Match, messages: Select) -> int:
+def _staff_names(match: Match) -> list[str]:
+    """The ways a letter gives the name of a member of staff of the match in
+    full ("Maja Popescu", "Mrs Popescu", a preferred forename with the
+    surname), longest first. A staff record keeps its name when erased
+    (``historical_reports``), so this reads the same before and after."""
+    if not match.employee_ids:
+        return []
+    e = EMPLOYEES.c
+    rows = db.session.execute(
+        select(e.title, e.forename, e.preferred_name, e.surname).where(
+            e.id.in_(_ids(match.employee_ids)), e.organisation_id.in_(_ids(match.organisation_ids))
+        )
+    )
+    names = {
+        f"{first.strip()} {surname.strip()}"
+        for title, forename, preferred, surname in rows
+        if surname and surname.strip() and surname != ANONYMISED_NAME
+        for first in (forename, preferred, title)
+        if first and first.strip()
+    }
+    return sorted(names, key=lambda name: (-len(name), name))
+
+
+def _unlink_messages(match: Match, clause: ColumnElement[bool]) -> int:
     """Take the subject off messages kept for the other people they concern:
-    their tags and their own recipient rows. The messages changed."""
+    their tags, their own recipient rows, their name and address as the
+    sender and, for a member of staff, their name where the text gives it in
+    full (a letter's signature). The messages changed."""
+    messages = select(MESSAGES.c.id).where(clause)
     count = db.session.scalar(select(func.count()).select_from(messages.subquery())) or 0
+    db.session.execute(
+        update(MESSAGES)
+        .where(clause, func.lower(MESSAGES.c.sender_email).in_(_emails(match)))
+        .values(sender_name=NAME_REMOVED, sender_email=None)
+    )
+    names = _staff_names(match)
+    if names:
+        # Whole words only ("Mr Lord", never the start of "Mr Lordson"), in
+        # Python: SQLite has no regular expressions. One person's messages.
+        named = re.compile(r"(?<!\w)(?:" + "|".join(re.escape(name) for name in names) + r")(?!\w)")
+        changed = [
+            {"message": message_id, "new_body": named.sub(NAME_REMOVED, body)}
+            for message_id, body in db.session.execute(select(MESSAGES.c.id, MESSAGES.c.body).where(clause))
+            if named.search(body)
+        ]
+        if changed:
+            rewrite = update(MESSAGES).where(MESSAGES.c.id == bindparam("message"))
+            db.session.execute(rewrite.values(body=bindparam("new_body")), changed)
     subject_tags = or_(
         TAGS.c.pupil_id.in_(_ids(match.pupil_ids)),
         TAGS.c.contact_id.in_(_ids(match.contact_ids)),

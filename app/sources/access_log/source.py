@@ -1,6 +1,10 @@
 """The access log as a Source: who viewed or changed the person's records
 (folded into one item per record per academic year, as a log can be long),
-and the support-access permissions the person gave."""
+the records the person viewed or changed themselves (a member of staff is
+the actor of the log's entries about pupils and colleagues: that they
+looked, and when, is their personal data too; one item per kind of actor
+per academic year, kept apart from who looked at their own records), and
+the support-access permissions the person gave."""
 
 from __future__ import annotations
 
@@ -9,7 +13,7 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import String, or_, select
+from sqlalchemy import String, not_, or_, select
 from sqlalchemy.orm import Session
 
 from app.sources.access_log.models import AccessLogEntry, SupportAccessGrant
@@ -19,6 +23,11 @@ from app.sources.protocol import Candidate, Identity, Item, Match
 
 NAME = "access_log"
 _ENTRY_COLUMNS = ("occurred_at", "actor_kind", "actor_name", "actor_email", "action", "area")
+# An entry the person made: when, as whom (which of their addresses), what
+# they did, where, and whose record (the kind and its number, never a name).
+_ACTED_COLUMNS = ("occurred_at", "actor_kind", "actor_email", "action", "area", "person_kind", "person_id")
+# How an item of the entries a person made is titled, by the kind of actor.
+_ACTED_AS = {"school_user": "Records viewed or changed as a member of staff"}
 _GRANT_COLUMNS = (
     "granted_by_name", "granted_by_email", "agent_name", "granted_at", "expires_at", "revoked_at", "scope",
 )  # fmt: skip
@@ -37,6 +46,8 @@ class AccessLogSource:
             return
         if match.pupil_ids or match.contact_ids or match.employee_ids:
             yield from _entries(session, person_params(match))
+        if match.emails:
+            yield from _acted(session, {**person_params(match), "emails": sorted(match.emails)})
         if not (match.emails or match.employee_ids):
             return
         grants = session.execute(
@@ -90,12 +101,49 @@ def _entries(session: Session, params: dict[str, Any]) -> Iterator[Item]:
         )
 
 
+def _acted(session: Session, params: dict[str, Any]) -> Iterator[Item]:
+    """The entries naming the person as the one who viewed or changed a
+    record (by the addresses of the match), other than their own records'
+    (those are in ``_entries``), an item per kind of actor per academic year."""
+    grouped: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    first: dict[tuple[str, str], datetime] = {}
+    for row in session.execute(_ACTED, params):
+        occurred_at, actor_kind = row[0], row[1]
+        key = (actor_kind, academic_year_of(occurred_at.date()))
+        entries = grouped.get(key)
+        if entries is None:
+            entries = grouped[key] = []
+            first[key] = occurred_at
+        entries.append(values_of(_ACTED_COLUMNS, row))
+    for (actor_kind, year), entries in grouped.items():
+        yield Item(
+            NAME,
+            "access_log",
+            f"access_log_actor:{actor_kind}:{year}",
+            f"{_ACTED_AS.get(actor_kind, 'Records viewed or changed')}, {year}",
+            {"academic_year": year, "entries": entries},
+            occurred_on=first[(actor_kind, year)].date(),
+        )
+
+
 # The collect queries, built once (see ``app.sources.items``).
 _L, _G = AccessLogEntry.__table__, SupportAccessGrant.__table__
+_IN_ORGS = _L.c.organisation_id.in_(ids_param("orgs"))
 _ENTRIES = (
     select(_L.c.person_kind, _L.c.person_id, *(_L.c[name] for name in _ENTRY_COLUMNS))
-    .where(person_clause(_L.c.person_kind, _L.c.person_id), _L.c.organisation_id.in_(ids_param("orgs")))
+    .where(person_clause(_L.c.person_kind, _L.c.person_id), _IN_ORGS)
     .order_by(_L.c.person_kind, _L.c.person_id, _L.c.occurred_at, _L.c.id)
+)
+# By the actor's address (indexed), in the match's organisations; an entry
+# about one of the person's own records is already in ``_ENTRIES``.
+_ACTED = (
+    select(*(_L.c[name] for name in _ACTED_COLUMNS))
+    .where(
+        _L.c.actor_email.in_(ids_param("emails", of=String())),
+        _IN_ORGS,
+        not_(person_clause(_L.c.person_kind, _L.c.person_id)),
+    )
+    .order_by(_L.c.actor_kind, _L.c.occurred_at, _L.c.id)
 )
 _GRANTS = (
     select(_G.c.id, _G.c.ticket_id, _G.c.granted_at, *(_G.c[name] for name in _GRANT_COLUMNS))

@@ -105,6 +105,10 @@ def _summary(employee: Employee, org_name: str) -> dict[str, Any]:
         "staff_number": employee.staff_number,
         "job_role": employee.role,
         "left_on": iso(employee.leave_date),
+        # The addresses the correspondence, helpdesk and access-log stores
+        # know the member of staff by (``app.collect.identity`` puts them in
+        # the match): messages sent and received, tickets, who opened what.
+        "emails": [email for email in (employee.work_email, employee.personal_email) if email],
         "organisation": org_name,
         "role": "former_staff" if employee.leave_date else "staff",
     }

@@ -88,9 +88,10 @@ def test_plan_keeps_an_employees_name_for_historical_reports(erasure):
     db.session.refresh(case)
     steps = _steps(build_plan(case, actor))
     assert steps[("employees", "employee")] == (StepAction.KEEP_NAME, 1, "historical_reports")
-    # The ticket she raised is hers: deleted; the permission she gave is kept as evidence.
+    # The ticket she raised is hers: deleted; the permission she gave is kept
+    # as evidence, and it names her (the reason says so, not "a record number only").
     assert steps[("helpdesk", "support_ticket")] == (StepAction.DELETE, 1, None)
-    assert steps[("access_log", "support_access")] == (StepAction.KEEP, 1, "art17_3_b_security")
+    assert steps[("access_log", "support_access")] == (StepAction.KEEP, 1, "art17_3_b_permission")
     assert ("pupils", "identity") not in steps
 
 

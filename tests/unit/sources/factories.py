@@ -287,6 +287,26 @@ def history(
     session.flush()
 
 
+def looked_at(
+    session: Session, org: Organisation, staff: Employee, child: Pupil, *, on: date = date(2024, 10, 7)
+) -> AccessLogEntry:
+    """An access-log entry of a member of staff opening a pupil's record."""
+    entry = AccessLogEntry(
+        organisation_id=org.id,
+        occurred_at=at(on, 9),
+        actor_kind="school_user",
+        actor_name=f"{staff.forename} {staff.surname}",
+        actor_email=staff.work_email,
+        person_kind="pupil",
+        person_id=child.id,
+        action="view",
+        area="Pupil profile",
+    )
+    session.add(entry)
+    session.flush()
+    return entry
+
+
 @dataclass
 class World:
     elm: Organisation
@@ -335,6 +355,10 @@ def build_world(session: Session, *, years: int = 1) -> World:
         session, oak, "Margaret", "Hughes", date_of_birth=date(1980, 2, 3), work_email=TEACHER_EMAIL
     )
     history(session, oak, oak_amelia, oak_mother, oak_teacher, years=1, serial=2)
+    # The teachers at work: each opens a pupil's record, so the access log
+    # names them as the one looking (Elm's looks at the twin, not Amelia).
+    looked_at(session, elm, teacher, isla)
+    looked_at(session, oak, oak_teacher, oak_amelia)
     session.commit()
     return World(elm, oak, amelia, isla, mother, teacher, oak_amelia, oak_mother, oak_teacher)
 

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from datetime import date
 
 import pytest
 from sqlalchemy import select
 
+from app.sources.access_log.models import AccessLogEntry
 from app.sources.access_log.source import SOURCE as ACCESS_LOG
 from app.sources.consent.models import ConsentRecord
 from app.sources.consent.source import SOURCE as CONSENT
@@ -137,8 +139,52 @@ def test_access_log_collect_entries_about_person_and_grants_given(db_session, wo
     pupil_items = list(ACCESS_LOG.collect(db_session, _pupil_match(world)))
     assert _categories(pupil_items) == {"access_log": 1}
     staff_items = list(ACCESS_LOG.collect(db_session, _employee_match(world)))
-    assert _categories(staff_items) == {"access_log": 1, "support_access": 1}
+    assert _categories(staff_items) == {"access_log": 2, "support_access": 1}
     assert staff_items[0].data["entries"][0]["actor_name"] == "Priya Desai"
+    # The teacher is also the one looking: the records she opened, apart.
+    acted = next(i for i in staff_items if i.key.startswith("access_log_actor:"))
+    assert acted.title == "Records viewed or changed as a member of staff, 2024/2025"
+    assert acted.data["entries"] == [
+        {
+            "occurred_at": "2024-10-07T09:00:00+00:00",
+            "actor_kind": "school_user",
+            "actor_email": TEACHER_EMAIL,
+            "action": "view",
+            "area": "Pupil profile",
+            "person_kind": "pupil",
+            "person_id": str(world.isla.id),
+        }
+    ]
+
+
+def test_access_log_collects_entries_a_staff_member_made_by_address_in_the_organisations(db_session, world):
+    """Found by the staff member's address alone (a log names its actor by
+    address), inside the match's schools only (Oak's teacher shares the
+    address), and never twice: an entry of her opening her own record is
+    in "who accessed the record"."""
+    from tests.unit.sources.factories import at
+
+    db_session.add(
+        AccessLogEntry(
+            organisation_id=world.elm.id, occurred_at=at(date(2025, 3, 3)), actor_kind="school_user",
+            actor_name="Margaret Hughes", actor_email=TEACHER_EMAIL, person_kind="employee",
+            person_id=world.teacher.id, action="view", area="Staff record",
+        )
+    )  # fmt: skip
+    db_session.commit()
+    items = list(ACCESS_LOG.collect(db_session, _employee_match(world)))
+    acted = [i for i in items if i.key.startswith("access_log_actor:")]
+    assert [e["person_id"] for i in acted for e in i.data["entries"]] == [str(world.isla.id)]
+    own = [i for i in items if i.key == f"access_log:employee:{world.teacher.id}:2024/2025"]
+    assert [e["area"] for e in own[0].data["entries"]] == ["Pupil profile", "Staff record"]
+    # By address only (no staff record confirmed, so her own record is not
+    # known as hers): both of her looks.
+    by_address = match_of({world.elm.id}, emails=[TEACHER_EMAIL])
+    acted = [i for i in ACCESS_LOG.collect(db_session, by_address) if i.key.startswith("access_log_actor:")]
+    assert [e["person_id"] for i in acted for e in i.data["entries"]] == [
+        str(world.isla.id),
+        str(world.teacher.id),
+    ]
 
 
 @pytest.mark.parametrize("source", all_sources(), ids=lambda s: s.name)
@@ -218,6 +264,12 @@ def test_collect_all_sources_cover_every_table_holding_the_family(db_session, wo
     assert message.data["recipients"] and {p["kind"] for p in message.data["people_tagged"]} == {
         "pupil",
         "employee",
+    }
+    # The access log both ways: who opened the family's records, and the
+    # records the teacher opened (the twin's, not in the match).
+    assert {i.key.split(":")[0] for i in items if i.category == "access_log"} == {
+        "access_log",
+        "access_log_actor",
     }
     assert all(i.source in {s.name for s in all_sources()} for i in items)
     assert len({i.key for i in items}) == len(items)
