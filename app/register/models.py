@@ -6,13 +6,40 @@ it discloses from here, so an admin's correction reaches every later letter.
 
 from __future__ import annotations
 
+import enum
 import uuid
 from datetime import datetime
 
 from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.db import Base, UUIDPrimaryKey, utcnow
+from app.db import Base, UUIDPrimaryKey, str_enum, utcnow
+
+
+class LawfulBasis(enum.StrEnum):
+    """The Art 6(1) basis a category is used on, as a code the rules can
+    read; ``RegisterEntry.lawful_basis`` words it for the letters."""
+
+    CONSENT = "consent"  # 6(1)(a)
+    CONTRACT = "contract"  # 6(1)(b)
+    LEGAL_OBLIGATION = "legal_obligation"  # 6(1)(c)
+    VITAL_INTERESTS = "vital_interests"  # 6(1)(d)
+    PUBLIC_TASK = "public_task"  # 6(1)(e)
+    LEGITIMATE_INTERESTS = "legitimate_interests"  # 6(1)(f)
+
+    @property
+    def label(self) -> str:
+        return _BASIS_LABELS[self]
+
+
+_BASIS_LABELS = {
+    LawfulBasis.CONSENT: "Consent (Article 6(1)(a))",
+    LawfulBasis.CONTRACT: "Contract (Article 6(1)(b))",
+    LawfulBasis.LEGAL_OBLIGATION: "Legal obligation (Article 6(1)(c))",
+    LawfulBasis.VITAL_INTERESTS: "Vital interests (Article 6(1)(d))",
+    LawfulBasis.PUBLIC_TASK: "Public task (Article 6(1)(e))",
+    LawfulBasis.LEGITIMATE_INTERESTS: "Legitimate interests (Article 6(1)(f))",
+}
 
 
 class RegisterEntry(UUIDPrimaryKey, Base):
@@ -26,6 +53,11 @@ class RegisterEntry(UUIDPrimaryKey, Base):
     description: Mapped[str] = mapped_column(Text)
     purposes: Mapped[list[str]] = mapped_column(JSON, default=list)
     lawful_basis: Mapped[str] = mapped_column(Text)
+    basis: Mapped[LawfulBasis] = mapped_column(str_enum(LawfulBasis, "lawful_basis_code", 30))
+    # Whether the person gave this data themself (a form they filled in, a
+    # message they wrote, a consent they gave) rather than the school or the
+    # service recording it about them: Art 20(1) covers only data "provided".
+    provided_by_person: Mapped[bool]
     special_category_condition: Mapped[str | None] = mapped_column(Text)
     recipients: Mapped[list[str]] = mapped_column(JSON, default=list)
     retention: Mapped[str] = mapped_column(Text)
