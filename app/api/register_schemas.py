@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from app.api.schemas import RequestSchema, written_text
+from app.api.schemas import JsonBoolean, RequestSchema, written_text
+from app.register.models import LawfulBasis
 from app.register.services import MAX_LIST, MAX_LIST_ITEM, MAX_TEXT, MAX_TITLE
+
+_BASES = [basis.value for basis in LawfulBasis]
 
 
 def _lines() -> fields.List:
@@ -23,7 +26,16 @@ class RegisterEntrySchema(Schema):
     title = fields.String(required=True)
     description = fields.String(required=True)
     purposes = fields.List(fields.String(), required=True)
-    lawful_basis = fields.String(required=True)
+    lawful_basis = fields.String(required=True, metadata={"description": "As the response letters word it."})
+    basis = fields.String(
+        required=True,
+        validate=validate.OneOf(_BASES),
+        metadata={"description": "The Art 6(1) basis as a code: (a) consent to (f) legitimate_interests."},
+    )
+    provided_by_person = fields.Boolean(
+        required=True,
+        metadata={"description": "Whether the person gave this data themself (Art 20(1): portability)."},
+    )
     special_category_condition = fields.String(required=True, allow_none=True)
     recipients = fields.List(fields.String(), required=True)
     retention = fields.String(required=True)
@@ -44,6 +56,8 @@ class RegisterChangeSchema(RequestSchema):
     description = _text()
     purposes = _lines()
     lawful_basis = _text()
+    basis = fields.String(validate=validate.OneOf(_BASES))
+    provided_by_person = JsonBoolean()
     special_category_condition = written_text(
         max_length=MAX_TEXT,
         required_text=False,

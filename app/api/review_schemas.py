@@ -12,6 +12,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from app.api.schemas import JsonBoolean, JsonInteger, RequestSchema
+from app.portability.scope import Reason
 from app.review.exemptions import Exemption
 from app.review.listing import DECIDED, STALE, UNDECIDED
 from app.review.models import Action
@@ -179,12 +180,38 @@ class ReviewGroupSchema(Schema):
     items = fields.List(fields.Nested(ReviewItemSchema), required=True)
 
 
+class NotPortableSchema(Schema):
+    source = fields.String(required=True)
+    category = fields.String(required=True)
+    title = fields.String(required=True)
+    reason = fields.String(
+        required=True,
+        validate=validate.OneOf([reason.value for reason in Reason]),
+        metadata={"description": "Why the right to data portability does not cover these items."},
+    )
+    explanation = fields.String(required=True)
+    basis = fields.String(
+        required=True,
+        allow_none=True,
+        metadata={"description": "The register's basis, when it is the reason."},
+    )
+    count = fields.Integer(required=True)
+
+
 class ReviewSchema(Schema):
     case_status = fields.String(required=True)
     can_decide = fields.Boolean(required=True, metadata={"description": "The case is in review."})
     can_approve = fields.Boolean(required=True)
     progress = fields.Nested(ProgressSchema, required=True)
     groups = fields.List(fields.Nested(ReviewGroupSchema), required=True)
+    not_portable = fields.List(
+        fields.Nested(NotPortableSchema),
+        required=True,
+        metadata={
+            "description": "A portability request's items outside that right (Art 20(1)), by category and "
+            "reason: not reviewed and not sent. Empty for every other kind of request."
+        },
+    )
 
 
 class DecisionResultSchema(Schema):

@@ -13,7 +13,7 @@ from app.accounts.models import Role
 from app.console.views import bp
 from app.extensions import db
 from app.register import services
-from app.register.models import RegisterEntry
+from app.register.models import LawfulBasis, RegisterEntry
 
 
 class RegisterForm(FlaskForm):
@@ -49,7 +49,8 @@ def _entry_page(entry: RegisterEntry, values=None, errors=None, status: int = 20
     values = values or {
         name: "\n".join(getattr(entry, name)) if name in services.LIST_FIELDS else getattr(entry, name) or ""
         for name in services.EDITABLE
-    }
+        if name != services.PROVIDED
+    } | {services.PROVIDED: services.YES if entry.provided_by_person else services.NO}
     return render_template(
         "console/register/entry.html",
         entry=entry,
@@ -59,6 +60,7 @@ def _entry_page(entry: RegisterEntry, values=None, errors=None, status: int = 20
         form=RegisterForm(),
         can_edit=_user().role is Role.ADMIN,
         max_text=services.MAX_TEXT,
+        bases=[(basis.value, basis.label) for basis in LawfulBasis],
     ), status
 
 

@@ -24,6 +24,7 @@ from app.cases.models import Case
 from app.collect.models import CollectedItem, SourceRun
 from app.db import utcnow
 from app.extensions import db
+from app.portability import scope
 from app.register.models import RegisterEntry
 from app.review.exemptions import EXEMPTIONS
 from app.review.models import Action, ItemDecision
@@ -94,6 +95,20 @@ class WithheldCategory:
 
 
 @dataclass(frozen=True, slots=True)
+class NotPortable:
+    """Items of one category a portability request found but does not
+    cover (``app.portability.scope``): counted and explained, never sent."""
+
+    source: str
+    category: str
+    title: str
+    reason: str
+    explanation: str
+    basis: str | None
+    count: int
+
+
+@dataclass(frozen=True, slots=True)
 class ScheduleRow:
     """One line of the disclosure schedule. ``title`` is left out for withheld
     items: a withheld item's title may itself say what is being withheld."""
@@ -139,6 +154,8 @@ class PackContent:
     # Who holds the data for the controller (RIGHTSDESK_PROCESSOR); the letter
     # names it when set.
     processor: str = ""
+    # A portability request's data outside the right, by category and reason.
+    not_portable: list[NotPortable] = field(default_factory=list)
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -196,13 +213,23 @@ def build_pack_content(case: Case, *, now: datetime | None = None) -> PackConten
 
     Raises ``NotReviewed`` if any item lacks a current decision, and
     ``LookupError`` if a category found (disclosed or withheld) has no
-    register entry.
+    register entry. A portability request's pack holds only the items its
+    right covers, and lists the rest in ``not_portable``.
     """
     items = db.session.scalars(
         select(CollectedItem)
         .where(CollectedItem.case_id == case.id)
         .order_by(CollectedItem.source, CollectedItem.category, CollectedItem.occurred_on, CollectedItem.key)
     ).all()
+    register = scope.register_by_pair()
+    not_portable: list[NotPortable] = []
+    if scope.applies_to(case):
+        split = scope.split(items, register)
+        items = split.included
+        not_portable = [
+            NotPortable(e.source, e.category, e.title, e.reason.value, e.explanation, e.basis, e.count)
+            for e in split.excluded
+        ]
     decisions = {
         d.item_key: d for d in db.session.scalars(select(ItemDecision).where(ItemDecision.case_id == case.id))
     }
@@ -213,7 +240,6 @@ def build_pack_content(case: Case, *, now: datetime | None = None) -> PackConten
     ]
     if stale:
         raise NotReviewed(stale)
-    register = {(e.source, e.category): e for e in db.session.scalars(select(RegisterEntry))}
 
     sections: dict[tuple[str, str], CategorySection] = {}
     schedule: list[ScheduleRow] = []
@@ -301,6 +327,7 @@ def build_pack_content(case: Case, *, now: datetime | None = None) -> PackConten
         redacted_count=redacted,
         withheld_categories=withheld_categories,
         processor=current_app.config.get("RIGHTSDESK_PROCESSOR") or "",
+        not_portable=not_portable,
     )
 
 

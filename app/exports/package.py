@@ -196,11 +196,30 @@ def _readme(content: PackContent, csv_names: list[str]) -> bytes:
         "  Attendance has one row per week, one column per morning (am) and afternoon (pm) session.",
         "  Cells that start with = + - or @ have a ' added in front, so spreadsheets show them as text.",
         f"{MANIFEST_NAME}: the size and SHA-256 digest of every file, to check nothing was changed.",
+        *_portability_lines(content),
         "",
         "Files:",
         *(f"  {name}" for name in [JSON_NAME, *csv_names]),
     ]
     return ("\r\n".join(lines) + "\r\n").encode("utf-8")
+
+
+def _portability_lines(content: PackContent) -> list[str]:
+    """A portability request's files hold only the data that right covers:
+    the README says so, and where the rest is listed."""
+    if content.request_type != "portability":
+        return []
+    lines = [
+        "",
+        "This is the answer to a data portability request (UK GDPR Article 20): the files hold the",
+        "personal data the person gave, used on their consent or under a contract with them.",
+    ]
+    if content.not_portable:
+        lines.append(
+            f"Data the right does not cover is listed, with the reason, under not_portable in {JSON_NAME}"
+        )
+        lines.append("and in the letter; it can be asked for as a subject access request.")
+    return lines
 
 
 def package_files(content: PackContent) -> list[PackageFile]:

@@ -51,6 +51,7 @@ from app.letters.services import (
     format_date,
 )
 
+PORTABILITY = "portability"  # RequestType.PORTABILITY's value, as the content carries it
 ASSET_SCHEME = "rightsdesk-asset"
 ASSET_BASE_URL = f"{ASSET_SCHEME}:pdf/"
 # Only these folders of sar_templates/ are served, and only these file types.
@@ -289,14 +290,23 @@ def render_document_pdf(
 
 def render_pack_html(content: PackContent) -> str:
     view = pack_view(content)
+    portability = content.request_type == PORTABILITY
     view["meta"] = {
         "title": f"Response to your data protection request ({content.reference})",
         "author": content.organisation_name,
         "subject": (
             f"The response of {content.organisation_name} to request {content.reference}, "
-            "with a copy of the personal data it holds"
+            + (
+                "with the personal data the right to data portability covers"
+                if portability
+                else "with a copy of the personal data it holds"
+            )
         ),
-        "keywords": f"subject access request, UK GDPR Article 15, response, {content.reference}",
+        "keywords": (
+            f"data portability, UK GDPR Article 20, response, {content.reference}"
+            if portability
+            else f"subject access request, UK GDPR Article 15, response, {content.reference}"
+        ),
         "created": content.generated_at.isoformat(timespec="seconds"),
     }
     view["letter_date"] = content.generated_at.astimezone(LONDON).date()

@@ -158,6 +158,7 @@ def pack_view(content: PackContent) -> dict[str, Any]:
             for s in content.sources_searched
         ],
         "schedule": schedule_view(content.schedule, titles, sources, full=False),
+        "not_portable": content.not_portable,
         "sections": [
             {
                 "id": f"s-{n}",

@@ -18,7 +18,7 @@ from app.accounts.models import Role, User
 from app.audit.services import record
 from app.db import utcnow
 from app.extensions import db
-from app.register.models import RegisterEntry
+from app.register.models import LawfulBasis, RegisterEntry
 from app.sources.registry import all_sources
 from app.sources.validation import has_control_characters
 
@@ -37,7 +37,12 @@ TEXT_FIELDS = (
 )
 LIST_FIELDS = ("purposes", "recipients")
 OPTIONAL_TEXT_FIELDS = ("special_category_condition",)
-EDITABLE = ("title", *TEXT_FIELDS, *OPTIONAL_TEXT_FIELDS, *LIST_FIELDS)
+# The facts the right to data portability is decided on (app.portability.scope).
+BASIS = "basis"
+PROVIDED = "provided_by_person"
+EDITABLE = ("title", *TEXT_FIELDS, *OPTIONAL_TEXT_FIELDS, *LIST_FIELDS, BASIS, PROVIDED)
+# A form's radio values for ``provided_by_person``.
+YES, NO = "yes", "no"
 
 
 class RegisterError(ValueError):
@@ -110,6 +115,24 @@ def _clean_list(value: Any, name: str, errors: dict[str, str]) -> list[str]:
     return lines
 
 
+def _clean_basis(value: Any, errors: dict[str, str]) -> LawfulBasis | None:
+    try:
+        return LawfulBasis(value)
+    except ValueError:
+        errors[BASIS] = "Choose the Article 6(1) basis the category is used on"
+        return None
+
+
+def _clean_provided(value: Any, errors: dict[str, str]) -> bool | None:
+    # A bool from the API, "yes" or "no" from the console's radios.
+    if isinstance(value, bool):
+        return value
+    if value in (YES, NO):
+        return value == YES
+    errors[PROVIDED] = "Say whether the person gave this data themself"
+    return None
+
+
 def update_entry(target: RegisterEntry, changes: Mapping[str, Any], actor: User) -> list[str]:
     """Apply ``changes`` (any of EDITABLE) and return the names of the fields
     that changed. Nothing is applied if any field is invalid."""
@@ -129,6 +152,10 @@ def update_entry(target: RegisterEntry, changes: Mapping[str, Any], actor: User)
             cleaned[name] = _clean_text(value, name, errors, limit=MAX_TEXT, required=False)
         elif name in LIST_FIELDS:
             cleaned[name] = _clean_list(value, name, errors)
+        elif name == BASIS:
+            cleaned[name] = _clean_basis(value, errors)
+        elif name == PROVIDED:
+            cleaned[name] = _clean_provided(value, errors)
     if errors:
         raise RegisterError(errors)
     changed = [name for name, value in cleaned.items() if getattr(target, name) != value]

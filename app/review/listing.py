@@ -10,7 +10,7 @@ review's own area), in the caller's transaction.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import select
@@ -23,6 +23,7 @@ from app.collect.models import CaseCandidate, CollectedItem, Decision
 from app.collect.services import candidates_for
 from app.exports.content import item_digest
 from app.extensions import db
+from app.portability import scope
 from app.review.models import ItemDecision
 from app.review.suggestions import NameIndex, Suggestion, name_index, suggest
 from app.sources.registry import get_source
@@ -87,6 +88,8 @@ class Review:
     case_status: str
     groups: list[ReviewGroup]
     progress: Progress
+    # A portability request's items outside the right (never reviewed or sent).
+    not_portable: list[scope.Excluded] = field(default_factory=list)
 
     @property
     def can_decide(self) -> bool:
@@ -118,12 +121,18 @@ def source_title(name: str) -> str:
         return name
 
 
-def items_of(case: Case, keys: Iterable[str] | None = None) -> list[CollectedItem]:
+def _collected(case: Case, keys: Iterable[str] | None = None) -> list[CollectedItem]:
     query = select(CollectedItem).where(CollectedItem.case_id == case.id)
     if keys is not None:
         query = query.where(CollectedItem.key.in_(sorted(set(keys))))
     order = (CollectedItem.source, CollectedItem.category, CollectedItem.occurred_on, CollectedItem.key)
     return list(db.session.scalars(query.order_by(*order)))
+
+
+def items_of(case: Case, keys: Iterable[str] | None = None) -> list[CollectedItem]:
+    """The items the review decides on: every item collected, except that a
+    portability request has only those its right covers."""
+    return scope.in_scope(case, _collected(case, keys))
 
 
 def decisions_of(case: Case) -> dict[str, ItemDecision]:
@@ -134,7 +143,12 @@ def decisions_of(case: Case) -> dict[str, ItemDecision]:
 def review(case: Case, *, with_suggestions: bool = True) -> Review:
     """The case's items by source and category, each with its decision and
     (optionally) suggested redactions. Not logged: see ``view_review``."""
-    items = items_of(case)
+    not_portable: list[scope.Excluded] = []
+    if scope.applies_to(case):
+        split = scope.split(_collected(case))
+        items, not_portable = split.included, split.excluded
+    else:
+        items = _collected(case)
     decisions = decisions_of(case)
     index = name_index(case) if with_suggestions and items else None
     groups: dict[tuple[str, str], ReviewGroup] = {}
@@ -147,7 +161,9 @@ def review(case: Case, *, with_suggestions: bool = True) -> Review:
         if pair not in groups:
             groups[pair] = ReviewGroup(item.source, source_title(item.source), item.category, [])
         groups[pair].items.append(entry)
-    return Review(case.status.value, list(groups.values()), Progress(len(items), undecided, stale))
+    return Review(
+        case.status.value, list(groups.values()), Progress(len(items), undecided, stale), not_portable
+    )
 
 
 def progress(case: Case) -> Progress:

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from app.accounts.models import Role
 from app.extensions import db
-from app.register.models import RegisterEntry
+from app.register.models import LawfulBasis, RegisterEntry
 from tests.signin import csrf_token, make_organisation, make_user, sign_in
 from tests.unit.api.estate import build_estate
 
@@ -38,6 +38,8 @@ def _form(entry: RegisterEntry, **changes) -> dict[str, str]:
         "origin": entry.origin,
         "automated_decisions": entry.automated_decisions,
         "transfers": entry.transfers,
+        "basis": entry.basis.value,
+        "provided_by_person": "yes" if entry.provided_by_person else "no",
     }
     values.update(changes)
     return values
@@ -114,7 +116,16 @@ def test_api_patch_by_admin_changes_only_the_given_fields(client, estate):
 
 @pytest.mark.parametrize(
     "body",
-    [{"title": ""}, {"purposes": []}, {"purposes": "one line"}, {"unknown": 1}, {"retention": 5}],
+    [
+        {"title": ""},
+        {"purposes": []},
+        {"purposes": "one line"},
+        {"unknown": 1},
+        {"retention": 5},
+        {"basis": "because"},
+        {"provided_by_person": "yes"},
+        {"provided_by_person": None},
+    ],
 )
 def test_api_patch_with_bad_input_is_422_with_field_messages(client, estate, body):
     entry = _attendance()
@@ -124,6 +135,21 @@ def test_api_patch_with_bad_input_is_422_with_field_messages(client, estate, bod
     assert response.get_json()["error"]["fields"]
     db.session.expire_all()
     assert _attendance().retention == before
+
+
+def test_api_patch_sets_the_basis_and_who_gave_the_data(client, estate):
+    entry = _attendance()
+    listed = client.get(f"/api/v1/register/{entry.id}", headers=estate.auth("alder")).get_json()
+    assert listed["basis"] == "contract" and listed["provided_by_person"] is False
+    response = client.patch(
+        f"/api/v1/register/{entry.id}",
+        json={"basis": "legal_obligation", "provided_by_person": True},
+        headers=estate.auth("admin"),
+    )
+    assert response.status_code == 200, response.get_json()
+    assert response.get_json()["basis"] == "legal_obligation"
+    db.session.expire_all()
+    assert _attendance().basis is LawfulBasis.LEGAL_OBLIGATION and _attendance().provided_by_person is True
 
 
 @pytest.mark.parametrize("who", ["caseworker", "alder"])
@@ -137,3 +163,34 @@ def test_api_unknown_entry_is_404(client, estate):
     import uuid
 
     assert client.get(f"/api/v1/register/{uuid.uuid4()}", headers=estate.auth("admin")).status_code == 404
+
+
+def test_admin_sets_the_basis_and_who_gave_the_data_through_the_form(app, db_session):
+    client = _signed_in(app, Role.ADMIN)
+    entry = _attendance()
+    assert entry.basis is LawfulBasis.CONTRACT and entry.provided_by_person is False
+    path = f"/console/register/{entry.id}"
+    page = client.get(path).get_data(as_text=True)
+    assert '<option value="contract" selected>' in page
+    assert 'type="radio" value="no" checked' in page and 'type="radio" value="yes" checked' not in page
+    data = _form(entry, basis="public_task", provided_by_person="yes", csrf_token=csrf_token(client, path))
+    assert client.post(path, data=data).status_code == 302
+    db.session.expire_all()
+    changed = _attendance()
+    assert changed.basis is LawfulBasis.PUBLIC_TASK and changed.provided_by_person is True
+    shown = client.get(path).get_data(as_text=True)
+    assert '<option value="public_task" selected>' in shown
+
+
+def test_admin_form_refuses_an_unknown_basis_and_a_missing_answer(app, db_session):
+    client = _signed_in(app, Role.ADMIN)
+    entry = _attendance()
+    path = f"/console/register/{entry.id}"
+    data = _form(entry, basis="because", provided_by_person="", csrf_token=csrf_token(client, path))
+    response = client.post(path, data=data)
+    assert response.status_code == 422
+    text = response.get_data(as_text=True)
+    assert "Choose the Article 6(1) basis" in text and "Say whether the person gave this data" in text
+    assert 'href="#basis"' in text and 'href="#provided_by_person"' in text
+    db.session.expire_all()
+    assert _attendance().basis is LawfulBasis.CONTRACT

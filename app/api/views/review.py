@@ -119,6 +119,18 @@ def review_view(reference: str) -> dict[str, Any]:
             }
             for group in found.groups
         ],
+        "not_portable": [
+            {
+                "source": e.source,
+                "category": e.category,
+                "title": e.title,
+                "reason": e.reason.value,
+                "explanation": e.explanation,
+                "basis": e.basis,
+                "count": e.count,
+            }
+            for e in found.not_portable
+        ],
     }
 
 

@@ -1,0 +1,1 @@
+"""The right to data portability (Art 20): what it covers."""
