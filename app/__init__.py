@@ -99,6 +99,7 @@ def _sqlite_pragmas(app: Flask) -> None:
     from sqlalchemy import event
 
     from app.extensions import db
+    from app.rights.messages import sqlite_regexp_replace
 
     with app.app_context():
         engine = db.engine
@@ -110,3 +111,5 @@ def _sqlite_pragmas(app: Flask) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.close()
+        # PostgreSQL's regexp_replace, which taking people off messages uses.
+        dbapi_connection.create_function("regexp_replace", 4, sqlite_regexp_replace, deterministic=True)

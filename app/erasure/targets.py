@@ -8,12 +8,12 @@ the approved action with the same clause, so the two cannot disagree.
 
 Anonymising reuses the retention sweeper's statements
 (``app.rights.retention``): an erased pupil or employee ends up exactly like
-one whose retention period ran out.
+one whose retention period ran out; so does taking a member of staff off the
+messages kept for others (``app.rights.messages``).
 """
 
 from __future__ import annotations
 
-import re
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -24,7 +24,6 @@ from sqlalchemy import (
     Select,
     Table,
     and_,
-    bindparam,
     delete,
     exists,
     func,
@@ -36,7 +35,8 @@ from sqlalchemy import (
 
 from app.erasure.models import StepAction
 from app.extensions import db
-from app.rights.retention import ANONYMISED_NAME, anonymise_employees, anonymise_pupils, delete_contacts
+from app.rights.messages import full_names, take_off_messages
+from app.rights.retention import anonymise_employees, anonymise_pupils, delete_contacts
 from app.sources.access_log.models import AccessLogEntry, SupportAccessGrant
 from app.sources.consent.models import ConsentRecord
 from app.sources.contacts.models import Contact
@@ -54,8 +54,6 @@ ACCESS_LOG, GRANTS = AccessLogEntry.__table__, SupportAccessGrant.__table__
 EMPLOYEES = Pupil.metadata.tables["employees"]
 
 Orgs = Sequence[uuid.UUID]
-# What a message kept for others shows where it named the erased subject.
-NAME_REMOVED = "[name removed]"
 
 
 @dataclass(frozen=True)
@@ -302,8 +300,7 @@ def apply(
 
 def _staff_names(match: Match) -> list[str]:
     """The ways a letter gives the name of a member of staff of the match in
-    full ("Maja Popescu", "Mrs Popescu", a preferred forename with the
-    surname), longest first. A staff record keeps its name when erased
+    full (``messages.full_names``). A staff record keeps its name when erased
     (``historical_reports``), so this reads the same before and after."""
     if not match.employee_ids:
         return []
@@ -313,50 +310,25 @@ def _staff_names(match: Match) -> list[str]:
             e.id.in_(_ids(match.employee_ids)), e.organisation_id.in_(_ids(match.organisation_ids))
         )
     )
-    names = {
-        f"{first.strip()} {surname.strip()}"
-        for title, forename, preferred, surname in rows
-        if surname and surname.strip() and surname != ANONYMISED_NAME
-        for first in (forename, preferred, title)
-        if first and first.strip()
-    }
-    return sorted(names, key=lambda name: (-len(name), name))
+    return full_names(rows.all())
 
 
 def _unlink_messages(match: Match, clause: ColumnElement[bool]) -> int:
     """Take the subject off messages kept for the other people they concern:
     their tags, their own recipient rows, their name and address as the
     sender and, for a member of staff, their name where the text gives it in
-    full (a letter's signature). The messages changed."""
-    messages = select(MESSAGES.c.id).where(clause)
-    count = db.session.scalar(select(func.count()).select_from(messages.subquery())) or 0
-    db.session.execute(
-        update(MESSAGES)
-        .where(clause, func.lower(MESSAGES.c.sender_email).in_(_emails(match)))
-        .values(sender_name=NAME_REMOVED, sender_email=None)
-    )
+    full (a letter's signature), as retention does for the staff it
+    anonymises (``app.rights.messages``). The messages changed."""
+    emails = _emails(match)
     names = _staff_names(match)
-    if names:
-        # Whole words only ("Mr Lord", never the start of "Mr Lordson"), in
-        # Python: SQLite has no regular expressions. One person's messages.
-        named = re.compile(r"(?<!\w)(?:" + "|".join(re.escape(name) for name in names) + r")(?!\w)")
-        changed = [
-            {"message": message_id, "new_body": named.sub(NAME_REMOVED, body)}
-            for message_id, body in db.session.execute(select(MESSAGES.c.id, MESSAGES.c.body).where(clause))
-            if named.search(body)
-        ]
-        if changed:
-            rewrite = update(MESSAGES).where(MESSAGES.c.id == bindparam("message"))
-            db.session.execute(rewrite.values(body=bindparam("new_body")), changed)
     subject_tags = or_(
         TAGS.c.pupil_id.in_(_ids(match.pupil_ids)),
         TAGS.c.contact_id.in_(_ids(match.contact_ids)),
         TAGS.c.employee_id.in_(_ids(match.employee_ids)),
     )
-    db.session.execute(delete(TAGS).where(TAGS.c.message_id.in_(messages), subject_tags))
-    db.session.execute(
-        delete(RECIPIENTS).where(
-            RECIPIENTS.c.message_id.in_(messages), RECIPIENTS.c.email.in_(_emails(match))
-        )
+    return take_off_messages(
+        clause,
+        lambda column: func.lower(column).in_(emails),
+        subject_tags,
+        {org: names for org in match.organisation_ids} if names else {},
     )
-    return count

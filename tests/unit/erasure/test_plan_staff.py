@@ -15,8 +15,8 @@ from app.erasure import services
 from app.erasure.certificate import certificate_context
 from app.erasure.models import StepAction
 from app.erasure.plan import build_plan
-from app.erasure.targets import NAME_REMOVED
 from app.extensions import db
+from app.rights.messages import NAME_REMOVED
 from app.sources.access_log.models import AccessLogEntry
 from app.sources.correspondence.models import Message, MessageRecipient
 from app.sources.employees.models import Employee
