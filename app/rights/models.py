@@ -43,7 +43,8 @@ class HoldSubject(enum.StrEnum):
 
 class RetentionRule(UUIDPrimaryKey, Base):
     __tablename__ = "retention_rules"
-    __table_args__ = (CheckConstraint("period_count > 0", name="period_positive"),)
+    # Zero for a rule that follows another record's end with no time of its own.
+    __table_args__ = (CheckConstraint("period_count >= 0", name="period_not_negative"),)
 
     code: Mapped[str] = mapped_column(String(40), unique=True)
     description: Mapped[str] = mapped_column(Text)

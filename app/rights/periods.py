@@ -16,6 +16,9 @@ any later day. "The day of" is in.
   2025/26 and swept from 31 August 2026; leaving on 2 September 2024
   (2024/25) moves that to 31 August 2027. So the record is always kept for at
   least n whole years after the anchor.
+- A period of zero: the rule follows another record's end with no time of
+  its own (the access log goes with the records it refers to). D is the
+  anchor itself; for academic years, the 31 August that ends its year.
 
 SQL never does date arithmetic: ``cutoff`` turns the run's ``as_of`` into
 the latest anchor that is due, and the predicate is ``anchor <= cutoff``,
@@ -48,8 +51,8 @@ def academic_year_start(day: date) -> int:
 
 def due_date(anchor: date, count: int, unit: PeriodUnit) -> date:
     """The day ``anchor``'s retention period ends: swept from this day on."""
-    if count < 1:
-        raise ValueError(f"period: {count} is not a positive number of {unit.value}")
+    if count < 0:
+        raise ValueError(f"period: {count} is a negative number of {unit.value}")
     if unit is PeriodUnit.MONTHS:
         return add_months(anchor, count)
     if unit is PeriodUnit.YEARS:
@@ -61,8 +64,8 @@ def cutoff(as_of: date, count: int, unit: PeriodUnit) -> date:
     """The latest anchor that is due on ``as_of``: ``due_date(a) <= as_of``
     exactly when ``a <= cutoff(as_of)`` (``due_date`` never decreases as the
     anchor grows, so the due anchors are everything up to one day)."""
-    if count < 1:
-        raise ValueError(f"period: {count} is not a positive number of {unit.value}")
+    if count < 0:
+        raise ValueError(f"period: {count} is a negative number of {unit.value}")
     if unit is PeriodUnit.ACADEMIC_YEARS:
         # The last 31 August on or before as_of ends academic year `ended`;
         # anchors in academic years up to ended - count - 1 are due.

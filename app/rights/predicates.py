@@ -24,6 +24,7 @@ from sqlalchemy import (
     ColumnElement,
     CompoundSelect,
     Select,
+    Subquery,
     and_,
     case,
     exists,
@@ -38,7 +39,7 @@ from app.orgs.models import Organisation
 from app.rights.models import HoldSubject, LegalHold, SetupImport
 from app.rights.periods import start_of_day_after
 from app.sources.contacts.models import Contact, PupilContact
-from app.sources.correspondence.models import Message, MessagePerson
+from app.sources.correspondence.models import Message, MessagePerson, MessageRecipient
 from app.sources.employees.models import Employee
 from app.sources.helpdesk.models import Ticket
 from app.sources.pupils.models import Enrolment, Pupil
@@ -50,13 +51,14 @@ CONTACTS = Contact.__table__
 PUPIL_CONTACTS = PupilContact.__table__
 MESSAGES = Message.__table__
 MESSAGE_PEOPLE = MessagePerson.__table__
+MESSAGE_RECIPIENTS = MessageRecipient.__table__
 TICKETS = Ticket.__table__
 EMPLOYEES = Employee.__table__
 SETUP_IMPORTS = SetupImport.__table__
 HOLDS = LegalHold.__table__
 
 
-def _organisation_not_held(column: ColumnElement) -> ColumnElement[bool]:
+def organisation_not_held(column: ColumnElement) -> ColumnElement[bool]:
     """No active hold names ``column``'s organisation or, for a member
     school, its trust: a hold on a trust covers its schools' records too."""
     member, hold = ORGANISATIONS.alias(), HOLDS.alias()
@@ -66,7 +68,7 @@ def _organisation_not_held(column: ColumnElement) -> ColumnElement[bool]:
         hold.c.subject_id == member.c.trust_id,
         hold.c.released_at.is_(None),
     )
-    return and_(_not_held(column, HoldSubject.ORGANISATION), ~trust_held)
+    return and_(not_held(column, HoldSubject.ORGANISATION), ~trust_held)
 
 
 def held(kind: HoldSubject) -> Select:
@@ -74,7 +76,7 @@ def held(kind: HoldSubject) -> Select:
     return select(HOLDS.c.subject_id).where(HOLDS.c.subject_kind == kind, HOLDS.c.released_at.is_(None))
 
 
-def _not_held(column: ColumnElement, kind: HoldSubject) -> ColumnElement[bool]:
+def not_held(column: ColumnElement, kind: HoldSubject) -> ColumnElement[bool]:
     """No active hold of ``kind`` names ``column``'s id (a NULL names nobody).
     NOT EXISTS rather than NOT IN: PostgreSQL plans it as an anti-join, and
     leaves the main join free to follow the primary key's order."""
@@ -130,7 +132,7 @@ def correspondence_after_contract(cut: date) -> ColumnElement[bool]:
     """Messages of organisations whose contract ended on or before ``cut``."""
     return and_(
         MESSAGES.c.organisation_id.in_(ended_contracts(cut)),
-        _organisation_not_held(MESSAGES.c.organisation_id),
+        organisation_not_held(MESSAGES.c.organisation_id),
         MESSAGES.c.id.not_in(_messages_naming_held_people()),
     )
 
@@ -141,7 +143,7 @@ def tag_of_unheld_message() -> ColumnElement[bool]:
     return and_(
         exists().where(
             MESSAGES.c.id == MESSAGE_PEOPLE.c.message_id,
-            _organisation_not_held(MESSAGES.c.organisation_id),
+            organisation_not_held(MESSAGES.c.organisation_id),
         ),
         MESSAGE_PEOPLE.c.message_id.not_in(_messages_naming_held_people()),
     )
@@ -151,9 +153,9 @@ def ticket_not_held() -> ColumnElement[bool]:
     """Over ``tickets``: no active hold on the ticket's organisation, the
     pupil it is about or the member of staff who raised it."""
     return and_(
-        _organisation_not_held(TICKETS.c.organisation_id),
-        _not_held(TICKETS.c.about_pupil_id, HoldSubject.PUPIL),
-        _not_held(TICKETS.c.requester_employee_id, HoldSubject.EMPLOYEE),
+        organisation_not_held(TICKETS.c.organisation_id),
+        not_held(TICKETS.c.about_pupil_id, HoldSubject.PUPIL),
+        not_held(TICKETS.c.requester_employee_id, HoldSubject.EMPLOYEE),
     )
 
 
@@ -198,16 +200,16 @@ def contacts_after_pupils(cut: date) -> ColumnElement[bool]:
     )
     return and_(
         CONTACTS.c.id.in_(due),
-        _organisation_not_held(CONTACTS.c.organisation_id),
-        _not_held(CONTACTS.c.id, HoldSubject.CONTACT),
+        organisation_not_held(CONTACTS.c.organisation_id),
+        not_held(CONTACTS.c.id, HoldSubject.CONTACT),
         ~linked_to_held,
     )
 
 
 def _pupil_not_held() -> ColumnElement[bool]:
     return and_(
-        _organisation_not_held(PUPILS.c.organisation_id),
-        _not_held(PUPILS.c.id, HoldSubject.PUPIL),
+        organisation_not_held(PUPILS.c.organisation_id),
+        not_held(PUPILS.c.id, HoldSubject.PUPIL),
     )
 
 
@@ -230,8 +232,59 @@ def employees_leavers(cut: date) -> ColumnElement[bool]:
     return and_(
         EMPLOYEES.c.anonymised_at.is_(None),
         EMPLOYEES.c.leave_date <= cut,
-        _organisation_not_held(EMPLOYEES.c.organisation_id),
-        _not_held(EMPLOYEES.c.id, HoldSubject.EMPLOYEE),
+        organisation_not_held(EMPLOYEES.c.organisation_id),
+        not_held(EMPLOYEES.c.id, HoldSubject.EMPLOYEE),
+    )
+
+
+def leaver_addresses(cut: date) -> Subquery:
+    """(organisation, address in lower case) of every email address on the
+    staff records ``employees_leavers`` takes as of ``cut``: read before
+    that rule clears them."""
+    due = employees_leavers(cut)
+    return union(
+        *(
+            select(EMPLOYEES.c.organisation_id, func.lower(column).label("email"))
+            .where(due, column.is_not(None))
+            for column in (EMPLOYEES.c.work_email, EMPLOYEES.c.personal_email)
+        )
+    ).subquery("leaver_address")
+
+
+def correspondence_of_leavers(cut: date) -> ColumnElement[bool]:
+    """Messages of a member of staff ``employees_leavers`` takes as of
+    ``cut``, at their own school: sent from or to one of their addresses on
+    the staff record, or tagged with them. Kept for the others in them;
+    messages under a hold (their school's, or one on anyone they name) are
+    left as they are. The sender and recipient addresses are matched in
+    lower case, as people type them."""
+    addresses = leaver_addresses(cut)
+    sent, to_message = MESSAGES.alias("sent"), MESSAGES.alias("to_message")
+    linked = union(
+        select(sent.c.id).join(
+            addresses,
+            and_(
+                addresses.c.organisation_id == sent.c.organisation_id,
+                addresses.c.email == func.lower(sent.c.sender_email),
+            ),
+        ),
+        select(MESSAGE_RECIPIENTS.c.message_id)
+        .join(to_message, to_message.c.id == MESSAGE_RECIPIENTS.c.message_id)
+        .join(
+            addresses,
+            and_(
+                addresses.c.organisation_id == to_message.c.organisation_id,
+                addresses.c.email == func.lower(MESSAGE_RECIPIENTS.c.email),
+            ),
+        ),
+        select(MESSAGE_PEOPLE.c.message_id).where(
+            MESSAGE_PEOPLE.c.employee_id.in_(select(EMPLOYEES.c.id).where(employees_leavers(cut)))
+        ),
+    )
+    return and_(
+        MESSAGES.c.id.in_(linked),
+        organisation_not_held(MESSAGES.c.organisation_id),
+        MESSAGES.c.id.not_in(_messages_naming_held_people()),
     )
 
 
@@ -239,5 +292,5 @@ def setup_after_processing(cut: date) -> ColumnElement[bool]:
     """Setup files processed on or before ``cut`` (a UTC day); unprocessed ones never."""
     return and_(
         SETUP_IMPORTS.c.processed_at < start_of_day_after(cut),
-        _organisation_not_held(SETUP_IMPORTS.c.organisation_id),
+        organisation_not_held(SETUP_IMPORTS.c.organisation_id),
     )

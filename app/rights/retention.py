@@ -48,9 +48,26 @@ What the actions do, per store:
   reference number cleared, gender ``U``, role ``Former employee``, teaching
   status ``Not recorded``; ``anonymised_at`` set.
 
-Rules of one store are applied in order and a later rule's clause excludes
+- correspondence of leavers, anonymised (``correspondence_of_leavers``,
+  before the staff record, whose addresses it finds them by): the messages a
+  member of staff sent, received or is tagged in lose their name and address
+  as the sender, their recipient rows and tags, and their name where the
+  text gives it in full, as an erasure takes them off (``app.rights.leavers``,
+  ``app.rights.messages``); the messages stay for the others in them.
+- access log, deleted (``access_log_after_records``): the entries about a
+  record that is gone or anonymised; ``support_access_after_records``: the
+  support-access permissions a member of staff gave, once their record is
+  anonymised and no entry kept was made under them. Entries naming a former
+  member of staff as the one who opened other people's records stay as long
+  as those records, and what an erasure kept stays as the erasure said
+  (``app.rights.access_log_rules`` says why).
+
+Rules on one table are applied in order and a later rule's clause excludes
 what an earlier one takes (a pupil who left and whose school's contract
-ended is counted once), so a dry run's counts equal a real run's.
+ended is counted once), so a dry run's counts equal a real run's. The access
+log rules follow the records the rules before them delete or anonymise; in
+a dry run those are still there, so they are handed the earlier rules'
+clauses (``Earlier``) and count them as the real run will.
 """
 
 from __future__ import annotations
@@ -80,7 +97,10 @@ from sqlalchemy.sql.functions import FunctionElement
 from app.audit.services import record
 from app.db import utcnow
 from app.extensions import db
+from app.rights import access_log_rules as log_rules
 from app.rights import predicates as where
+from app.rights.access_log_rules import Earlier
+from app.rights.leavers import take_leavers_off_messages
 from app.rights.models import PeriodUnit, RetentionAction, RetentionRule
 from app.rights.periods import cutoff
 from app.sources.consent.models import ConsentRecord
@@ -120,11 +140,25 @@ def _start_of_year_sqlite(element: _start_of_year, compiler, **kw) -> str:
     return f"date({compiler.process(element.clauses, **kw)}, 'start of year')"
 
 
-def _delete(table: Table) -> Callable[[ColumnElement[bool], date], int]:
-    def apply(clause: ColumnElement[bool], _as_of: date) -> int:
+Clause = Callable[[date, Earlier], ColumnElement[bool]]
+Apply = Callable[[ColumnElement[bool], date, date], int]
+
+
+def _delete(table: Table) -> Apply:
+    def apply(clause: ColumnElement[bool], _as_of: date, _cut: date) -> int:
         return db.session.execute(delete(table).where(clause)).rowcount
 
     return apply
+
+
+def _on_cut(clause: Callable[[date], ColumnElement[bool]]) -> Clause:
+    """A rule whose clause needs only the cut-off, not what earlier rules take."""
+    return lambda cut, _earlier: clause(cut)
+
+
+def _on_clause(apply: Callable[[ColumnElement[bool], date], int]) -> Apply:
+    """A rule applied from its clause and the run's date (shared with the erasure)."""
+    return lambda clause, as_of, _cut: apply(clause, as_of)
 
 
 def _clearing_consent_evidence(kind: PersonKind, people: Select) -> Update:
@@ -218,27 +252,34 @@ class RuleSpec:
     store: str
     action: RetentionAction
     table: Table
-    clause: Callable[[date], ColumnElement[bool]]
-    apply: Callable[[ColumnElement[bool], date], int]
+    clause: Clause
+    apply: Apply
 
 
-# The order rules are applied in. Within a store, an earlier rule wins a
-# record both would take.
+# The order rules are applied in. On one table, an earlier rule wins a
+# record both would take. The leavers' messages go before the staff record
+# (its addresses find them); the access log after every record it follows.
 SPECS: tuple[RuleSpec, ...] = (
     RuleSpec("correspondence_after_contract", "correspondence", RetentionAction.DELETE, where.MESSAGES,
-             where.correspondence_after_contract, _delete(where.MESSAGES)),
+             _on_cut(where.correspondence_after_contract), _delete(where.MESSAGES)),
+    RuleSpec("correspondence_of_leavers", "correspondence", RetentionAction.ANONYMISE, where.MESSAGES,
+             _on_cut(where.correspondence_of_leavers), take_leavers_off_messages),
     RuleSpec("helpdesk_after_contract", "helpdesk", RetentionAction.DELETE, where.TICKETS,
-             where.helpdesk_after_contract, _delete(where.TICKETS)),
+             _on_cut(where.helpdesk_after_contract), _delete(where.TICKETS)),
     RuleSpec("contacts_after_pupils", "contacts", RetentionAction.DELETE, where.CONTACTS,
-             where.contacts_after_pupils, delete_contacts),
+             _on_cut(where.contacts_after_pupils), _on_clause(delete_contacts)),
     RuleSpec("pupils_after_contract", "pupils", RetentionAction.ANONYMISE, where.PUPILS,
-             where.pupils_after_contract, anonymise_pupils),
+             _on_cut(where.pupils_after_contract), _on_clause(anonymise_pupils)),
     RuleSpec("pupils_leavers", "pupils", RetentionAction.ANONYMISE, where.PUPILS,
-             where.pupils_leavers, anonymise_pupils),
+             _on_cut(where.pupils_leavers), _on_clause(anonymise_pupils)),
     RuleSpec("employees_leavers", "employees", RetentionAction.ANONYMISE, where.EMPLOYEES,
-             where.employees_leavers, anonymise_employees),
+             _on_cut(where.employees_leavers), _on_clause(anonymise_employees)),
+    RuleSpec("access_log_after_records", "access_log", RetentionAction.DELETE, log_rules.ACCESS_LOG,
+             log_rules.access_log_after_records, _delete(log_rules.ACCESS_LOG)),
+    RuleSpec("support_access_after_records", "access_log", RetentionAction.DELETE, log_rules.GRANTS,
+             log_rules.support_access_after_records, _delete(log_rules.GRANTS)),
     RuleSpec("setup_after_processing", "setup_imports", RetentionAction.DELETE, where.SETUP_IMPORTS,
-             where.setup_after_processing, _delete(where.SETUP_IMPORTS)),
+             _on_cut(where.setup_after_processing), _delete(where.SETUP_IMPORTS)),
 )  # fmt: skip
 _BY_CODE = {spec.code: spec for spec in SPECS}
 
@@ -283,7 +324,9 @@ def sweep(as_of: date, *, dry_run: bool = False) -> list[RuleCount]:
     leaves the commit to the caller, so the changes and their events are
     stored together. A second run as of the same day finds nothing."""
     results: list[RuleCount] = []
-    taken: dict[str, list[ColumnElement[bool]]] = {}
+    # The clauses of the rules applied so far, per table.
+    taken: dict[Table, list[ColumnElement[bool]]] = {}
+    earlier = Earlier(as_of, taken if dry_run else {})
     if db.session.get_bind().dialect.name == "postgresql":
         # These are a few large one-off statements: PostgreSQL's JIT would
         # spend seconds compiling each (more than it saves) on a big estate.
@@ -294,14 +337,14 @@ def sweep(as_of: date, *, dry_run: bool = False) -> list[RuleCount]:
             continue
         spec = _BY_CODE[rule.code]
         cut = cutoff(as_of, rule.period_count, rule.period_unit)
-        own = spec.clause(cut)
-        earlier = taken.setdefault(spec.store, [])
-        clause = and_(own, not_(or_(*earlier))) if earlier else own
-        earlier.append(own)
+        own = spec.clause(cut, earlier)
+        before = taken.setdefault(spec.table, [])
+        clause = and_(own, not_(or_(*before))) if before else own
+        before.append(own)
         if dry_run:
             count = db.session.scalar(select(func.count()).select_from(spec.table).where(clause)) or 0
         else:
-            count = spec.apply(clause, as_of)
+            count = spec.apply(clause, as_of, cut)
             record(
                 "retention.swept", object_type="retention_rule", object_id=rule.id,
                 data={"rule": rule.code, "count": count},

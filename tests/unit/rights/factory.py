@@ -12,6 +12,7 @@ from app.extensions import db
 from app.orgs.models import Organisation
 from app.orgs.services import create_organisation
 from app.rights.models import HoldSubject, LegalHold, SetupImport
+from app.sources.access_log.models import AccessLogEntry, SupportAccessGrant
 from app.sources.contacts.models import Contact, PupilContact
 from app.sources.correspondence.models import Message, MessagePerson, MessageRecipient, PersonKind
 from app.sources.employees.models import Employee
@@ -98,11 +99,17 @@ def contact(org: Organisation, *children: Pupil, forename: str = "Siobhan") -> C
     return record
 
 
-def employee(org: Organisation, *, left: date | None, started: date = date(2010, 9, 1)) -> Employee:
+def employee(
+    org: Organisation,
+    *,
+    left: date | None,
+    started: date = date(2010, 9, 1),
+    email: str = "mhughes@elm.sch.example",
+) -> Employee:
     record = Employee(
         organisation_id=org.id, staff_number=f"S{next(_serial)}", title="Ms", forename="Margaret",
         surname="Hughes", preferred_name="Maggie", surname_key="hughes", forename_key="margaret", gender="F",
-        date_of_birth=date(1980, 2, 29), work_email="mhughes@elm.sch.example",
+        date_of_birth=date(1980, 2, 29), work_email=email,
         personal_email="maggie@example.org", phone="07700 900456", role="Class teacher",
         teaching_status="Qualified teacher", teacher_reference_number="1234567",
         start_date=min(started, left or started), leave_date=left,
@@ -139,6 +146,40 @@ def ticket(org: Organisation, *, about: Pupil | None = None, requester: Employee
     db.session.flush()
     db.session.add(TicketEntry(ticket_id=record.id, sent_at=at(date(2020, 5, 5)), kind="chat",
                                author_name="Margaret Hughes", author_role="customer", body="Aoife's marks"))
+    db.session.flush()
+    return record
+
+
+def grant(org: Organisation, giver: Employee) -> SupportAccessGrant:
+    """The permission ``giver`` gave the support team to look at their record."""
+    record = SupportAccessGrant(
+        organisation_id=org.id, granted_by_name=f"{giver.forename} {giver.surname}",
+        granted_by_email=giver.work_email or "former@elm.sch.example", granted_by_employee_id=giver.id,
+        agent_name="Priya Desai", granted_at=at(date(2021, 3, 1)), expires_at=at(date(2021, 3, 2)),
+        scope="Pupil record",
+    )  # fmt: skip
+    db.session.add(record)
+    db.session.flush()
+    return record
+
+
+def entry(
+    org: Organisation,
+    about: Pupil | Contact | Employee,
+    *,
+    actor: Employee | None = None,
+    under: SupportAccessGrant | None = None,
+) -> AccessLogEntry:
+    """An access-log entry: ``actor`` (a member of staff; else the support
+    team, under the permission ``under`` if given) viewed ``about``'s record."""
+    record = AccessLogEntry(
+        organisation_id=org.id, occurred_at=at(date(2021, 3, 1)),
+        actor_kind="school_user" if actor else "support_agent",
+        actor_name=f"{actor.forename} {actor.surname}" if actor else "Priya Desai",
+        actor_email=actor.work_email if actor else "priya@support.example", person_kind=_KINDS[type(about)],
+        person_id=about.id, action="view", area="Pupil profile", grant_id=under.id if under else None,
+    )  # fmt: skip
+    db.session.add(record)
     db.session.flush()
     return record
 

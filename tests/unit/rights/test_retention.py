@@ -109,6 +109,9 @@ def test_the_schedule_is_seeded_one_row_per_rule(app):
         "pupils_leavers": ("pupils", 2, PeriodUnit.ACADEMIC_YEARS, "anonymise", True),
         "employees_leavers": ("employees", 1, PeriodUnit.MONTHS, "anonymise", True),
         "setup_after_processing": ("setup_imports", 1, PeriodUnit.YEARS, "delete", True),
+        "correspondence_of_leavers": ("correspondence", 1, PeriodUnit.MONTHS, "anonymise", True),
+        "access_log_after_records": ("access_log", 0, PeriodUnit.MONTHS, "delete", True),
+        "support_access_after_records": ("access_log", 0, PeriodUnit.MONTHS, "delete", True),
     }
 
 
@@ -232,9 +235,11 @@ def test_a_dry_run_changes_nothing_and_counts_what_the_real_run_takes(app):
     real = _counts(sweep(date(2030, 1, 1)))
     db.session.commit()
     assert real == dry
+    # The teacher leaves a message that stays for the pupils in it.
     assert real == {
-        "correspondence_after_contract": 1, "helpdesk_after_contract": 1, "contacts_after_pupils": 2,
-        "pupils_after_contract": 1, "pupils_leavers": 1, "employees_leavers": 1, "setup_after_processing": 1,
+        "correspondence_after_contract": 1, "correspondence_of_leavers": 1, "helpdesk_after_contract": 1,
+        "contacts_after_pupils": 2, "pupils_after_contract": 1, "pupils_leavers": 1, "employees_leavers": 1,
+        "access_log_after_records": 0, "support_access_after_records": 0, "setup_after_processing": 1,
     }  # fmt: skip
 
 
@@ -242,7 +247,7 @@ def test_a_second_run_the_same_day_finds_nothing(app):
     make.estate()
     first = sweep(date(2030, 1, 1))
     db.session.commit()
-    assert sum(r.count for r in first) == 8
+    assert sum(r.count for r in first) == 9
     assert all(r.count == 0 for r in sweep(date(2030, 1, 1)))
     assert all(r.count == 0 for r in sweep(date(2030, 1, 1), dry_run=True))
 
@@ -254,7 +259,7 @@ def test_a_real_run_writes_one_audit_event_per_rule_with_code_and_count_only(app
     events = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "retention.swept")
                                 .order_by(AuditEvent.seq)).all()  # fmt: skip
     assert [e.data for e in events] == [{"rule": r.code, "count": r.count} for r in results]
-    assert len(events) == 7 and all(e.object_type == "retention_rule" for e in events)
+    assert len(events) == 10 and all(e.object_type == "retention_rule" for e in events)
     assert not any(name in repr([e.data for e in events]) for name in ("Aoife", "Brien", "Hughes", "@"))
 
 
@@ -304,12 +309,14 @@ def test_the_sweep_runs_a_fixed_number_of_statements_however_many_records(app, p
         event.remove(engine, "before_cursor_execute", count)
     assert _counts(results)["pupils_after_contract"] == pupils
     writes = [s for s in statements if s.lstrip().upper().startswith(("UPDATE", "DELETE", "WITH"))]
-    # Four deletes, employees 1, and for pupils an update per rule plus, for
-    # the rule that took some, four for their send records, message tags,
-    # tickets and consent evidence. Contacts' consent evidence is cleared in
-    # the statement deleting them on PostgreSQL, in one more before it on SQLite.
+    # Six deletes (the access log's two among them), employees 1, and for
+    # pupils an update per rule plus, for the rule that took some, four for
+    # their send records, message tags, tickets and consent evidence. No
+    # leaver, so no message to take them off. Contacts' consent evidence is
+    # cleared in the statement deleting them on PostgreSQL, in one more
+    # before it on SQLite.
     postgresql = engine.dialect.name == "postgresql"
-    assert len(writes) == (11 if postgresql else 12)
+    assert len(writes) == (13 if postgresql else 14)
     assert any(s.lstrip().upper().startswith("WITH") for s in writes) == postgresql
 
 
@@ -319,5 +326,5 @@ def test_the_daily_task_sweeps_as_of_today(app):
     teacher = make.employee(make.school(), left=date.today() - timedelta(days=62))
     task = PERIODIC["retention.sweep"]
     assert task.every_seconds == 86400
-    assert task.run() == "1 record(s) swept by 7 retention rule(s)"
+    assert task.run() == "1 record(s) swept by 10 retention rule(s)"
     assert db.session.get(Employee, teacher.id, populate_existing=True).anonymised_at is not None

@@ -1,4 +1,5 @@
-"""``flask retention sweep``: a table of rule, action and count; exit 2 for a bad date."""
+"""``flask retention sweep``: a table of rule, action and count; exit 2 for a bad date; every rule
+applied through the command, the access log and a leaver's messages among them."""
 
 from __future__ import annotations
 
@@ -6,11 +7,13 @@ import uuid
 from datetime import date
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from app.db import utcnow
 from app.extensions import db
 from app.rights.models import RetentionRule
+from app.sources.access_log.models import AccessLogEntry, SupportAccessGrant
+from app.sources.correspondence.models import MessagePerson, PersonKind
 from app.sources.employees.models import Employee
 from tests.unit.rights import factory as make
 
@@ -41,7 +44,7 @@ def test_dry_run_prints_every_rule_and_changes_nothing(app):
     assert result.exit_code == 0, result.output
     assert "Dry run: nothing changed, as of 2024-04-15." in result.output
     rows = _rows(result.output)
-    assert len(rows) == 7
+    assert len(rows) == 10
     assert rows["employees_leavers"] == ("anonymise", 1)
     assert rows["correspondence_after_contract"] == ("delete", 0)
     db.session.expire_all()
@@ -86,3 +89,32 @@ def test_a_schedule_it_cannot_apply_exits_1_and_changes_nothing(app):
     assert "cannot be applied" in result.output and "employees_leavers" in result.output
     db.session.remove()
     assert db.session.get(Employee, teacher_id).anonymised_at is None
+
+
+def test_a_leavers_messages_access_log_and_permissions_are_swept_by_the_command(app):
+    org = make.school()
+    teacher, pupil = make.employee(org, left=date(2024, 3, 15)), make.pupil(org)
+    message = make.message(org, about=[pupil, teacher])
+    make.entry(org, teacher)
+    make.entry(org, pupil, actor=teacher)
+    make.grant(org, teacher)
+    db.session.commit()
+    message_id = message.id
+    dry = _run(app, "--dry-run", "--as-of", "2024-04-15")
+    assert dry.exit_code == 0, dry.output
+    expected = {
+        "correspondence_of_leavers": ("anonymise", 1),
+        "access_log_after_records": ("delete", 1),
+        "support_access_after_records": ("delete", 1),
+    }
+    assert {code: row for code, row in _rows(dry.output).items() if code in expected} == expected
+    real = _run(app, "--as-of", "2024-04-15")
+    assert real.exit_code == 0, real.output
+    assert _rows(real.output) == _rows(dry.output)
+    db.session.remove()
+    # The message stays for the pupil in it; the teacher's look at the pupil
+    # stays with the pupil's record.
+    assert db.session.scalars(select(MessagePerson.person_kind).where(MessagePerson.message_id == message_id)
+                              ).all() == [PersonKind.PUPIL]  # fmt: skip
+    assert [entry.person_kind for entry in db.session.scalars(select(AccessLogEntry))] == [PersonKind.PUPIL]
+    assert make.count(SupportAccessGrant) == 0
