@@ -5,6 +5,12 @@ recorded twice in the same transaction: an audit event with ids and counts
 only, and one access-log line per person record looked at, naming the staff
 user, so that the person's own later request shows who saw their data. The
 gather's progress carries no personal data and is not logged.
+
+Who looked is told by the line's kind of actor (``actor_kind_for``): a
+school's own staff with a console account looked as the school's user
+("school_user", as the school's own systems log them), never as the
+company's data protection staff ("rights_desk"). The person's later access
+request discloses the log, so the kind must say whose staff it was.
 """
 
 from __future__ import annotations
@@ -16,7 +22,7 @@ from datetime import datetime
 
 from sqlalchemy import insert, select
 
-from app.accounts.models import User
+from app.accounts.models import Role, User
 from app.audit.services import record
 from app.cases.models import Case
 from app.collect.identity import SUBJECT
@@ -29,16 +35,30 @@ from app.sources import registry
 from app.sources.access_log.models import AccessLogEntry
 from app.sources.correspondence.models import PersonKind as LoggedKind
 
-# ``AccessLogEntry.actor_kind`` for staff of this service.
+# ``AccessLogEntry.actor_kind`` for staff of this service (the company's
+# data protection staff), and for a school's own staff signed in to it.
 ACTOR_KIND = "rights_desk"
+SCHOOL_USER = "school_user"
 CANDIDATES_AREA = "rights_desk.candidates"
 ITEMS_AREA = "rights_desk.collected_items"
+
+
+def actor_kind_for(user: User) -> str:
+    """The access log's kind of actor for a signed-in user's look or
+    download: a school's own staff as the school's user, the rest (admins,
+    caseworkers) as the company's data protection staff."""
+    return SCHOOL_USER if user.role is Role.SCHOOL else ACTOR_KIND
 
 
 def log_look(user: User, case: Case, people: Iterable[CaseCandidate], area: str, shown: int) -> None:
     """The audit event and access-log lines for one look; the caller commits."""
     logged = write_access_log(
-        people, actor_kind=ACTOR_KIND, actor_name=user.name, actor_email=user.email, action="view", area=area
+        people,
+        actor_kind=actor_kind_for(user),
+        actor_name=user.name,
+        actor_email=user.email,
+        action="view",
+        area=area,
     )
     record(
         "collect.viewed",

@@ -32,11 +32,20 @@ class NoticeChannel(enum.StrEnum):
     EMAIL = "email"
     # No contact registered with us: the school tells this recipient itself.
     SCHOOL = "school"
+    # Nobody to tell: the register words this recipient as a kind of
+    # recipient (``NoticeStatus.NONE_RECORDED``).
+    NONE = "none"
 
 
 class NoticeStatus(enum.StrEnum):
     SENT = "sent"
+    # The school is to tell the recipient (we hold no contact for it).
     PENDING = "pending"
+    # Closed when recorded: the register words this recipient as a kind of
+    # recipient ("Others only where the law requires it"), not an
+    # organisation, and no disclosure to one is recorded, so there is nobody
+    # to tell. Kept so the case shows every register recipient was weighed.
+    NONE_RECORDED = "no_record"
 
 
 class RecipientNotice(UUIDPrimaryKey, CreatedAt, Base):

@@ -7,6 +7,13 @@ have no contact here, so the school is to tell them: their notices stay
 pending until someone records that it was done, and the school's data
 protection contact gets one email listing them and what changed for each
 (with the company's data protection team, not itself, for questions).
+
+The register also words some recipients as a kind of recipient, not an
+organisation ("Others only where the law requires it"). Nothing records a
+disclosure to one, so there is nobody to tell: its notice is recorded
+closed ("none recorded", no channel), is no work for anyone, and is not in
+the school's email; the letters say no disclosure to anyone else is
+recorded (``app.recipients.told``).
 """
 
 from __future__ import annotations
@@ -28,6 +35,7 @@ from app.mail import send_mail
 from app.orgs.models import Organisation
 from app.recipients import letters
 from app.recipients.models import Change, NoticeChannel, NoticeStatus, RecipientKind, RecipientNotice
+from app.recipients.told import names_an_organisation
 from app.recipients.who_received import Recipient, controller_side, recipients_for
 
 MAIL_CATEGORY = "case.recipient_notice"
@@ -81,19 +89,27 @@ def notify_recipients(case: Case, change: str, actor: User | None) -> list[Recip
 
 def _new_notice(case: Case, change: Change, recipient: Recipient, actor: User | None) -> RecipientNotice:
     school = case.organisation
-    # Never a notice to the controller's own contact: it disclosed the data.
-    email = recipient.email
-    if email and email.strip().casefold() in _controller_emails(school):
-        email = None
     notice = RecipientNotice(
         id=new_uuid(),
         case_id=case.id,
         change=change,
         recipient_kind=recipient.kind,
         recipient_name=recipient.name,
-        email=email,
+        email=None,
         created_by_id=actor.id if actor else None,
     )
+    if not names_an_organisation(recipient.name):
+        # A kind of recipient: no disclosure to one is recorded, nobody to tell.
+        notice.channel = NoticeChannel.NONE
+        notice.status = NoticeStatus.NONE_RECORDED
+        db.session.add(notice)
+        _audit("recipients.none_recorded", case, actor, notice)
+        return notice
+    # Never a notice to the controller's own contact: it disclosed the data.
+    email = recipient.email
+    if email and email.strip().casefold() in _controller_emails(school):
+        email = None
+    notice.email = email
     if email:
         letter = letters.render(
             "recipient_notice",
@@ -119,20 +135,24 @@ def _new_notice(case: Case, change: Change, recipient: Recipient, actor: User | 
         notice.channel = NoticeChannel.SCHOOL
         notice.status = NoticeStatus.PENDING
     db.session.add(notice)
+    _audit("recipients.notified", case, actor, notice)
+    return notice
+
+
+def _audit(action: str, case: Case, actor: User | None, notice: RecipientNotice) -> None:
     record(
-        "recipients.notified",
+        action,
         actor_type="user" if actor else "system",
         actor_id=actor.id if actor else None,
         object_type="case",
         object_id=case.id,
         data={
             "notice_id": str(notice.id),
-            "change": change.value,
-            "kind": recipient.kind.value,
+            "change": notice.change.value,
+            "kind": notice.recipient_kind.value,
             "channel": notice.channel.value,
         },
     )
-    return notice
 
 
 def _ask_school(
@@ -177,7 +197,8 @@ def _ask_school(
 
 
 def mark_told(notice: RecipientNotice, actor: User) -> RecipientNotice:
-    """The school told a recipient we have no contact for."""
+    """The school told a recipient we have no contact for (a notice sent,
+    or closed as none recorded, is left as it is)."""
     if notice.status is NoticeStatus.PENDING:
         notice.status = NoticeStatus.SENT
         notice.sent_at = utcnow()
@@ -215,12 +236,15 @@ class RecipientSummary:
 def recipients_for_requester(case: Case) -> list[RecipientSummary]:
     """Art 19, last sentence: the recipients the requester may ask to be
     told of: those notified of a change on this case, with the changes,
-    or, before any notice, those who would be."""
+    or, before any notice, those who would be. A kind of recipient the
+    register names is listed without changes: nobody was told anything."""
     told: dict[tuple[str, str], list[str]] = {}
     for notice in notices_for(case):
         if notice.recipient_kind in _OWN_SIDE:
             continue  # recorded before the school and its trust were known not to be recipients
-        told.setdefault((notice.recipient_kind.value, notice.recipient_name), []).append(notice.change.value)
+        changes = told.setdefault((notice.recipient_kind.value, notice.recipient_name), [])
+        if notice.status is not NoticeStatus.NONE_RECORDED:
+            changes.append(notice.change.value)
     if not told:
         return [RecipientSummary(r.kind.value, r.name, ()) for r in recipients_for(case)]
     return [RecipientSummary(kind, name, tuple(changes)) for (kind, name), changes in told.items()]

@@ -8,7 +8,8 @@ one the school has been asked to give (we hold no contact for that
 recipient): it is not told yet, and the letter says who was asked. The
 register also words some recipients as a kind of recipient, not an
 organisation ("Others only where the law requires it"): nothing records
-such a disclosure here, so the letter names no organisation for them.
+such a disclosure here, so the letter names no organisation for them (their
+notices are recorded closed, as none recorded: nobody is to tell them).
 """
 
 from __future__ import annotations
@@ -66,7 +67,7 @@ def recipients_told(notices: Iterable[RecipientNotice]) -> RecipientsTold:
     asked: set[str] = set()
     none_recorded = False
     for notice in notices:
-        if not names_an_organisation(notice.recipient_name):
+        if notice.status is NoticeStatus.NONE_RECORDED or not names_an_organisation(notice.recipient_name):
             none_recorded = True
         elif notice.status is NoticeStatus.SENT and notice.sent_at is not None:
             told[notice.recipient_name] = _uk_date(notice.sent_at)

@@ -286,3 +286,115 @@ def test_name_keys_transliterated_on_sqlite(tmp_path):
 
 def test_name_keys_transliterated_on_postgresql(postgres_database, tmp_path):
     _name_keys_transliterated(postgres_database, tmp_path)
+
+
+def _plausible_row(connection, table: str, given: dict[str, object]) -> None:
+    """A row of ``table`` with ``given`` values and a plausible one for every
+    other column that needs one (read from the database's own description,
+    on either engine)."""
+    import uuid
+    from datetime import UTC, date, datetime
+
+    import sqlalchemy as sa
+
+    sqlite = connection.dialect.name == "sqlite"
+    values = dict(given)
+    for column in inspect(connection).get_columns(table):
+        name, kind = column["name"], column["type"]
+        if name in values or column["nullable"] or column.get("default") is not None:
+            continue
+        if isinstance(kind, sa.Uuid) or name == "id" or name.endswith("_id"):
+            values[name] = uuid.uuid4().hex if sqlite else uuid.uuid4()
+        elif isinstance(kind, sa.Boolean):
+            values[name] = False
+        elif isinstance(kind, sa.Integer | sa.Numeric | sa.Float):
+            values[name] = 0
+        elif isinstance(kind, sa.DateTime):
+            values[name] = datetime(2020, 1, 1, tzinfo=UTC)
+        elif isinstance(kind, sa.Date):
+            values[name] = date(2020, 1, 1)
+        elif isinstance(kind, sa.LargeBinary):
+            values[name] = b"x"
+        elif isinstance(kind, sa.JSON):
+            values[name] = "{}"
+        else:
+            values[name] = "x"
+    table_ = sa.table(table, *(sa.column(name) for name in values))
+    connection.execute(sa.insert(table_).values(values))
+
+
+# Each notice before 0028: its recipient, channel and status; then its
+# channel and status after it.
+_NOTICES = [
+    ("Others only where the law requires it", "school", "pending", "none", "no_record"),
+    ("Any other organisation the court orders", "school", "pending", "none", "no_record"),
+    ("Department for Education", "school", "pending", "school", "pending"),
+    ("Otherton Academy", "school", "pending", "school", "pending"),  # a name, not "others"
+    # Recorded as told by the school: someone said so, so it is left alone.
+    ("Others where the law requires it", "school", "sent", "school", "sent"),
+]
+
+
+def _kind_of_recipient_notices_closed(url: str, instance) -> None:
+    """Migration 0028 closes the pending notices of a register recipient
+    worded as a kind of recipient ("Others only where the law requires it")
+    as none recorded, as the app now records them, and leaves every other
+    notice alone; its downgrade makes them pending again."""
+    import uuid
+
+    from sqlalchemy import text
+
+    from app.recipients.models import NoticeChannel, NoticeStatus
+    from app.recipients.told import names_an_organisation
+
+    def stored() -> list[tuple[str, str, str]]:
+        with db.engine.connect() as connection:
+            rows = connection.execute(text("SELECT recipient_name, channel, status FROM recipient_notices"))
+            return sorted(tuple(row) for row in rows)
+
+    app = create_app(environ_for_tests(url, instance))
+    with app.app_context():
+        upgrade(revision="0027")
+        with db.engine.begin() as connection:
+            sqlite = connection.dialect.name == "sqlite"
+            organisation, case = (uuid.uuid4().hex if sqlite else uuid.uuid4() for _ in range(2))
+            _plausible_row(
+                connection, "organisations", {"id": organisation, "kind": "school", "nation": "england"}
+            )
+            _plausible_row(
+                connection,
+                "cases",
+                {"id": case, "organisation_id": organisation, "status": "responded",
+                 "request_type": "erasure", "requester_relationship": "self", "subject_role": "pupil",
+                 "reference": "SAR-2020-000001"},
+            )  # fmt: skip
+            for name, channel, status, _channel, _status in _NOTICES:
+                _plausible_row(
+                    connection,
+                    "recipient_notices",
+                    {"case_id": case, "change": "erasure", "recipient_kind": "register",
+                     "recipient_name": name, "channel": channel, "status": status},
+                )  # fmt: skip
+        upgrade()
+        upgraded = stored()
+        downgrade(revision="0027")
+        downgraded = stored()
+        db.engine.dispose()
+    assert upgraded == sorted((name, channel, status) for name, _c, _s, channel, status in _NOTICES)
+    assert downgraded == sorted(
+        (name, "school" if channel == "none" else channel, "pending" if status == "no_record" else status)
+        for name, _c, _s, channel, status in _NOTICES
+    )
+    # The migration's copy of the rule agrees with the app's, and its values are the app's.
+    for name, _channel, was, channel, status in _NOTICES:
+        if was == "pending":
+            assert names_an_organisation(name) is (status == "pending")
+        assert NoticeChannel(channel) and NoticeStatus(status)
+
+
+def test_kind_of_recipient_notices_closed_on_sqlite(tmp_path):
+    _kind_of_recipient_notices_closed(f"sqlite:///{tmp_path / 'notices.sqlite'}", tmp_path)
+
+
+def test_kind_of_recipient_notices_closed_on_postgresql(postgres_database, tmp_path):
+    _kind_of_recipient_notices_closed(postgres_database, tmp_path)

@@ -18,13 +18,14 @@ from app.audit.models import AuditEvent
 from app.collect import services as collect
 from app.collect.models import CollectedItem
 from app.extensions import db
-from app.recipients.models import NoticeStatus, RecipientNotice
+from app.recipients.models import NoticeChannel, NoticeStatus, RecipientNotice
 from app.restriction import lifting, services
 from app.restriction.lookup import is_restricted
 from app.restriction.models import Objection, ObjectionDecision
 from app.sources.consent import services as consent
 from tests.signin import csrf_token, make_user, sign_in
 from tests.unit.collect.factory import amelia_case, candidate_for
+from tests.unit.recipients.factory import disclose
 from tests.unit.restriction.factory import photo_consent
 from tests.unit.sources.factories import build_world
 
@@ -55,6 +56,16 @@ def setting(app, db_session):
 
 def _post(client, page: str, action: str, **data):
     return client.post(action, data={"csrf_token": csrf_token(client, page), **data})
+
+
+OTHERS = "Others only where the law requires it"
+LA = "Northshire County Council"
+
+
+def _panel(page: str, label: str) -> str:
+    """The value the case page's restriction panel gives after ``label``."""
+    found = re.search(rf"<dt>{label}</dt><dd>[^<]*</dd>", page)
+    return found[0] if found else ""
 
 
 def test_restrict_and_schedule_the_lift_in_the_console(client, setting, smtp):
@@ -207,18 +218,48 @@ def test_objection_decision_in_the_console(client, setting):
 
 def test_pending_notice_is_recorded_as_told(client, setting):
     _world, case, (user, secret), _ = setting
+    disclose("pupils", "identity", LA)
     sign_in(client, user, secret)
     page = f"/console/cases/{case.id}/restriction"
     _post(client, page, f"{page}/restrict", reason="Accuracy disputed.")
-    pending = db.session.scalars(
+    (pending,) = db.session.scalars(
         select(RecipientNotice).where(RecipientNotice.status == NoticeStatus.PENDING)
     ).all()
-    assert pending and "To be told by the school" in client.get(page).text
-    told = _post(client, page, f"/console/cases/{case.id}/recipients/told", notice_id=str(pending[0].id))
+    assert pending.recipient_name == LA and "To be told by the school" in client.get(page).text
+    assert "1</dd>" in _panel(client.get(f"/console/cases/{case.id}").text, "Notices the school must give")
+    told = _post(client, page, f"/console/cases/{case.id}/recipients/told", notice_id=str(pending.id))
     assert told.status_code == 303
     db.session.expire_all()
-    assert pending[0].status is NoticeStatus.SENT
+    assert pending.status is NoticeStatus.SENT
+    assert "Notices the school must give" not in client.get(f"/console/cases/{case.id}").text
     assert db.session.scalars(select(AuditEvent).where(AuditEvent.action == "restriction.viewed")).first()
+
+
+def test_a_kind_of_recipient_is_no_notice_for_the_school_to_give(client, setting, smtp):
+    """The register's only recipient of her identity is "Others only where
+    the law requires it": a kind of recipient, no disclosure to one recorded.
+    Its notice is closed from the start: nothing pending on the case page or
+    the restriction page, no "Record as told", no email asking the school."""
+    world, case, (user, secret), _ = setting
+    sign_in(client, user, secret)
+    page = f"/console/cases/{case.id}/restriction"
+    sent = len(smtp.messages)
+    assert _post(client, page, f"{page}/restrict", reason="Accuracy disputed.").status_code == 303
+    (notice,) = db.session.scalars(select(RecipientNotice)).all()
+    assert notice.recipient_name == OTHERS
+    assert (notice.status, notice.channel) == (NoticeStatus.NONE_RECORDED, NoticeChannel.NONE)
+    shown = client.get(page).text
+    row = re.search(rf"<td>{OTHERS}</td>.*?</tr>", shown, re.S)[0]
+    assert "Nobody to tell" in row and "no disclosure to this kind of recipient is recorded" in row
+    assert "Pending" not in row and "Record as told" not in shown
+    assert f"{OTHERS} (register)</li>" in shown  # listed for the requester, told of nothing
+    assert "Notices the school must give" not in client.get(f"/console/cases/{case.id}").text
+    asked = [m for m in smtp.messages[sent:] if world.elm.dp_contact_email in m.rcpt_tos]
+    assert not [m for m in asked if "recipients to tell" in m.message["Subject"]]
+    # Recording it as told changes nothing: there is nobody to tell.
+    _post(client, page, f"/console/cases/{case.id}/recipients/told", notice_id=str(notice.id))
+    db.session.expire_all()
+    assert notice.status is NoticeStatus.NONE_RECORDED and notice.sent_at is None
 
 
 def test_objection_form_offers_only_the_consents_the_subject_gave(client, setting):

@@ -115,7 +115,14 @@ class ObjectionDecisionSchema(RequestSchema):
 class RecipientSchema(Schema):
     kind = fields.String(required=True)
     name = fields.String(required=True)
-    changes = fields.List(fields.String(), required=True)
+    changes = fields.List(
+        fields.String(),
+        required=True,
+        metadata={
+            "description": "The changes this recipient was sent, or is to be given, a notice of; none for a "
+            "kind of recipient the register names (no disclosure to one is recorded)."
+        },
+    )
 
 
 class NoticeSchema(Schema):
@@ -123,9 +130,26 @@ class NoticeSchema(Schema):
     change = fields.Enum(Change, by_value=True, required=True)
     recipient_kind = fields.Enum(RecipientKind, by_value=True, required=True)
     recipient_name = fields.String(required=True)
-    channel = fields.Enum(NoticeChannel, by_value=True, required=True)
+    channel = fields.Enum(
+        NoticeChannel,
+        by_value=True,
+        required=True,
+        metadata={
+            "description": "email: sent to the recipient's registered contact; school: the school is to tell "
+            "it; none: nobody to tell (status no_record)."
+        },
+    )
     email = fields.String(allow_none=True)
-    status = fields.Enum(NoticeStatus, by_value=True, required=True)
+    status = fields.Enum(
+        NoticeStatus,
+        by_value=True,
+        required=True,
+        metadata={
+            "description": "sent; pending: the school is still to tell the recipient; no_record: closed, the "
+            "register names a kind of recipient (e.g. 'Others only where the law requires it') and no "
+            "disclosure to one is recorded, so there is nobody to tell."
+        },
+    )
     sent_at = fields.DateTime(allow_none=True)
     created_at = fields.DateTime(required=True)
 

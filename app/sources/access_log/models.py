@@ -20,7 +20,9 @@ class AccessLogEntry(UUIDPrimaryKey, Base):
         ForeignKey("organisations.id", ondelete="RESTRICT"), index=True
     )
     occurred_at: Mapped[datetime]
-    # school_user, support_agent, rights_desk (our own console), system
+    # school_user (a school's own staff, in its systems or signed in to our
+    # console and API), support_agent, rights_desk (our data protection
+    # staff in the console and API), link_school_contact, link_requester, system
     actor_kind: Mapped[str] = mapped_column(String(20))
     actor_name: Mapped[str] = mapped_column(String(200))
     actor_email: Mapped[str | None] = mapped_column(String(320), index=True)

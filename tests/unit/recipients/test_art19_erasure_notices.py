@@ -117,14 +117,17 @@ def test_no_notice_goes_to_the_controller_or_its_trust(erased):
     assert {n.change for n in notices} == {Change.ERASURE}
     assert sorted(n.recipient_name for n in notices) == [LA, OTHERS]
     assert {n.recipient_kind for n in notices} == {RecipientKind.REGISTER}
-    # Nobody registered for them with us: the school is to tell them.
-    assert {(n.channel, n.status, n.email) for n in notices} == {
-        (NoticeChannel.SCHOOL, NoticeStatus.PENDING, None)
+    # Nobody registered for the local authority with us: the school is to
+    # tell it. "Others" is a kind of recipient, no disclosure to one is
+    # recorded: its notice is closed, nobody's work.
+    assert {n.recipient_name: (n.channel, n.status, n.email) for n in notices} == {
+        LA: (NoticeChannel.SCHOOL, NoticeStatus.PENDING, None),
+        OTHERS: (NoticeChannel.NONE, NoticeStatus.NONE_RECORDED, None),
     }
     # The DfE received only attendance, which was kept: nothing to tell it.
     assert DFE not in {n.recipient_name for n in notices}
-    names = {r.name for r in services.recipients_for_requester(case)}
-    assert names == {LA, OTHERS}
+    told = {r.name: r.changes for r in services.recipients_for_requester(case)}
+    assert told == {LA: ("erasure",), OTHERS: ()}
 
 
 def _art19_messages(case) -> list[OutboxMessage]:
@@ -156,7 +159,8 @@ def test_the_school_is_asked_to_tell_its_recipients_in_a_letter_for_it(erased):
     text = message.text_body
     assert f"Dear {DPO_NAME}," in text
     assert text.count(DPO_NAME) == 1 and DPO_EMAIL not in text
-    assert LA in text and OTHERS in text and DFE not in text
+    # Only the organisation it is to tell: "Others" is nobody to tell.
+    assert LA in text and OTHERS not in text and DFE not in text
     assert "Article 19" in text
     assert case.reference in text and case.subject_name not in text
 
@@ -171,7 +175,8 @@ def test_the_letters_list_only_what_the_erasure_changed(erased):
             assert f"- {title}" not in text, f"{title} was kept, not erased"
     text = messages[0].text_body
     assert "Pupil identity and contact details (anonymised)" in text
-    assert "Special educational needs (deleted)" in text
+    # Erased, but only "Others" received it: no one for the school to tell.
+    assert "Special educational needs" not in text
 
 
 def test_the_answer_says_the_school_was_asked_to_tell_and_names_no_kind_of_recipient(erased):

@@ -30,6 +30,7 @@ from tests.unit.recipients.factory import (
 
 PUPIL_DATA = (("pupils", "identity"), ("pupils", "enrolment"))
 OTHERS = "Others only where the law requires it"
+LA = "Northshire County Council"
 SCHOOL_DPO = "dpo@rowan-primary.example.org"
 TRUST_DPO = "dpo@rowan-learning-trust.example.org"
 
@@ -115,14 +116,20 @@ def test_an_erasure_lists_executed_changes_and_never_kept_categories(app):
 
 def test_notify_recipients_leaves_register_recipients_to_the_school_and_asks_it(app, smtp):
     case, worker = _case()
+    disclose("pupils", "identity", LA)
     restricted(case)
     before = len(smtp.messages)
     notices = services.notify_recipients(case, "restriction", worker)
     db.session.commit()
-    assert [(n.recipient_kind, n.recipient_name) for n in notices] == [(RecipientKind.REGISTER, OTHERS)]
-    (notice,) = notices
+    assert [(n.recipient_kind, n.recipient_name) for n in notices] == [
+        (RecipientKind.REGISTER, LA),
+        (RecipientKind.REGISTER, OTHERS),
+    ]
+    notice, others = notices
     assert notice.channel is NoticeChannel.SCHOOL and notice.status is NoticeStatus.PENDING
     assert notice.sent_at is None and notice.email is None
+    # A kind of recipient: nobody to tell, so nothing for the school to do.
+    assert (others.channel, others.status) == (NoticeChannel.NONE, NoticeStatus.NONE_RECORDED)
     received = smtp.messages[before:]
     # One email, to the school's contact only: not to the trust, and not
     # a notice as if the school were a recipient of its own data.
@@ -131,8 +138,9 @@ def test_notify_recipients_leaves_register_recipients_to_the_school_and_asks_it(
     assert case.reference in message["Subject"]
     text = message.get_body(("plain",)).get_content()
     assert "Dear Rowan Primary DPO," in text and "Dear Rowan Primary," not in text
-    assert "restriction of processing" in text and OTHERS in text
-    assert "Pupil identity and contact details" in text and "Enrolment" in text
+    assert "restriction of processing" in text and LA in text and OTHERS not in text
+    # Only the categories the organisation received: "Others" alone had the enrolment.
+    assert "Pupil identity and contact details" in text and "Enrolment" not in text
     assert SCHOOL_DPO not in text  # the reader is not sent to itself for details
     assert case.subject_name not in text  # the email never names the person
     stored = db.session.scalars(
@@ -214,18 +222,28 @@ def test_notify_recipients_refuses_an_unknown_change(app):
 
 def test_notify_recipients_audits_codes_only(app):
     case, worker = _case()
+    disclose("pupils", "identity", LA)
     corrected(case)
-    services.notify_recipients(case, "rectification", worker)
+    notices = {n.recipient_name: n for n in services.notify_recipients(case, "rectification", worker)}
     db.session.commit()
     events = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "recipients.notified")).all()
-    assert len(events) == 1
+    assert [event.data["notice_id"] for event in events] == [str(notices[LA].id)]
     assert all(event.object_id == case.id and "email" not in event.data for event in events)
+    # The kind of recipient was weighed, and nobody was told: its own event.
+    (closed,) = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "recipients.none_recorded"))
+    assert closed.data == {
+        "notice_id": str(notices[OTHERS].id),
+        "change": "rectification",
+        "kind": "register",
+        "channel": "none",
+    }
     (asked,) = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "recipients.school_asked"))
     assert set(asked.data) == {"change", "notice_ids", "message_id"}
 
 
 def test_mark_told_completes_a_pending_notice(app):
     case, worker = _case()
+    disclose("pupils", "identity", LA)
     erased(case, ("pupils", "identity", StepAction.ANONYMISE, 1))
     pending = next(
         n for n in services.notify_recipients(case, "erasure", worker) if n.status is NoticeStatus.PENDING
@@ -237,7 +255,8 @@ def test_mark_told_completes_a_pending_notice(app):
 
 def test_requester_is_told_every_recipient_and_the_changes(app):
     case, worker = _case()
-    assert [r.name for r in services.recipients_for_requester(case)] == [OTHERS]
+    disclose("pupils", "identity", LA)
+    assert [r.name for r in services.recipients_for_requester(case)] == [LA, OTHERS]
     restricted(case)
     services.notify_recipients(case, "restriction", worker)
     services.notify_recipients(case, "restriction_lifted", worker)
@@ -256,7 +275,44 @@ def test_requester_is_told_every_recipient_and_the_changes(app):
     )
     db.session.commit()
     summary = {r.name: r.changes for r in services.recipients_for_requester(case)}
-    assert summary == {OTHERS: ("restriction", "restriction_lifted")}
+    # "Others" is still named (the register names it) but was told of nothing.
+    assert summary == {LA: ("restriction", "restriction_lifted"), OTHERS: ()}
+
+
+@pytest.mark.parametrize(
+    ("change", "make"),
+    [
+        ("rectification", corrected),
+        ("erasure", lambda case: erased(case, ("pupils", "identity", StepAction.ANONYMISE, 1))),
+        ("restriction", restricted),
+    ],
+)
+def test_a_kind_of_recipient_gets_a_closed_notice_and_no_one_is_asked(app, smtp, change, make):
+    """The register's "Others only where the law requires it" names no
+    organisation and no disclosure to one is recorded: its notice is closed
+    as none recorded from the start, never pending work, and the school is
+    not asked to tell "others"."""
+    case, worker = _case()
+    make(case)
+    before = len(smtp.messages)
+    (notice,) = services.notify_recipients(case, change, worker)
+    db.session.commit()
+    assert notice.recipient_name == OTHERS
+    assert (notice.status, notice.channel) == (NoticeStatus.NONE_RECORDED, NoticeChannel.NONE)
+    assert notice.email is None and notice.sent_at is None and notice.outbox_message_id is None
+    assert smtp.messages[before:] == []
+    assert not db.session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "recipients.school_asked")
+    ).all()
+    pending = db.session.scalars(
+        select(RecipientNotice).where(RecipientNotice.status == NoticeStatus.PENDING)
+    ).all()
+    assert pending == []
+    # Nothing to record as told, and asking again records nothing new.
+    assert services.mark_told(notice, worker).status is NoticeStatus.NONE_RECORDED
+    assert [n.id for n in services.notify_recipients(case, change, worker)] == [notice.id]
+    db.session.commit()
+    assert smtp.messages[before:] == []
 
 
 def test_a_restriction_covers_the_restricted_records_store(app):

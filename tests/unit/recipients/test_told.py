@@ -73,6 +73,17 @@ def _notice(name: str, sent_at: datetime | None = None) -> RecipientNotice:
     )
 
 
+def _closed(name: str) -> RecipientNotice:
+    """A kind of recipient's notice as it is recorded now: closed, nobody to tell."""
+    return RecipientNotice(
+        change=Change.RECTIFICATION,
+        recipient_kind=RecipientKind.REGISTER,
+        recipient_name=name,
+        channel=NoticeChannel.NONE,
+        status=NoticeStatus.NONE_RECORDED,
+    )
+
+
 def _parts(name: str, recipients: RecipientsTold | None) -> tuple[str, str]:
     """The email's text and HTML, each on one line."""
     letter = render_letter(name, {**EMAILS[name], "recipients": recipients})
@@ -84,6 +95,24 @@ def test_recipients_told_groups_sent_pending_and_kinds_of_recipient_apart():
     assert groups.told == (ToldRecipient(HEALTH, date(2026, 6, 2)),)
     assert groups.school_to_tell == (LA,)
     assert groups.none_recorded and not groups.nobody
+
+
+def test_a_closed_notice_of_a_kind_of_recipient_is_none_recorded_and_nobody_to_tell():
+    groups = recipients_told([_closed(OTHERS), _notice(LA)])
+    assert groups.none_recorded and groups.school_to_tell == (LA,) and groups.told == ()
+    alone = recipients_told([_closed(OTHERS)])
+    assert alone.none_recorded and not alone.school_to_tell and not alone.nobody
+
+
+@pytest.mark.parametrize("letter", sorted(EMAILS))
+def test_answer_with_a_closed_kind_of_recipient_says_what_a_pending_one_did(letter):
+    # Closing the notice changes nothing the requester reads.
+    assert _parts(letter, recipients_told([_closed(OTHERS)])) == _parts(
+        letter, recipients_told([_notice(OTHERS)])
+    )
+    for part in _parts(letter, recipients_told([_closed(OTHERS)])):
+        assert OTHERS not in part and "asked" not in part
+        assert "no record of this data being disclosed to any other organisation" in part
 
 
 def test_recipients_told_without_notices_is_nobody():

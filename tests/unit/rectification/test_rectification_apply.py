@@ -215,7 +215,8 @@ def test_answer_says_the_school_was_asked_to_tell_a_recipient_it_has_not_told(
     _approved(case, world, caseworker, postcode="LS2 7EW")
     _apply(case, caseworker)
     notices = {n.recipient_name: n.status for n in recipients.notices_for(case)}
-    assert notices == {LA: NoticeStatus.PENDING, OTHERS: NoticeStatus.PENDING}
+    # "Others" is a kind of recipient, no disclosure to one recorded: closed.
+    assert notices == {LA: NoticeStatus.PENDING, OTHERS: NoticeStatus.NONE_RECORDED}
     printed = " ".join(letter_text(apply.latest_letter(case)).split())
     for text in (_answer(case), printed):
         assert (
