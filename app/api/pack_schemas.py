@@ -20,8 +20,19 @@ class LinkCreateSchema(RequestSchema):
         metadata={
             "description": "school: the organisation's registered data protection contact. "
             "requester: the person who made the request; this is the response, so an approved "
-            "case moves to responded."
+            "case moves to responded. controller: for a data portability request only, the other "
+            "organisation the requester asked us to send their data to (Art 20(2)), named in "
+            "organisation_name and organisation_email; this too is the response, and the requester "
+            "is told where their data went."
         },
+    )
+    organisation_name = fields.String(
+        load_default=None,
+        metadata={"description": "With audience controller: the organisation's name."},
+    )
+    organisation_email = fields.String(
+        load_default=None,
+        metadata={"description": "With audience controller: the address it wants the data sent to."},
     )
     days = JsonInteger(
         load_default=DEFAULT_DAYS,
@@ -73,6 +84,14 @@ class LinkSchema(Schema):
     audience = fields.Enum(LinkAudience, by_value=True, required=True)
     recipient_email = fields.String(
         required=True, allow_none=True, metadata={"description": "Null once the case record is reduced."}
+    )
+    recipient_name = fields.String(
+        required=True,
+        allow_none=True,
+        metadata={
+            "description": "The organisation a controller link went to; null for the other audiences "
+            "(their names are on the case) and once the case record is reduced."
+        },
     )
     state = fields.String(
         required=True,

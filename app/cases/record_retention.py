@@ -228,7 +228,9 @@ def reduce_case_record(case: Case, *, now: datetime | None = None) -> int:
         .where(RectificationProposal.case_id == case_id)
         # Each its own stand-in: proposals are unique by record and field.
         .values(before_value=None, proposed_value=None, reason=None, record_id=RectificationProposal.id),
-        update(DownloadLink).where(DownloadLink.case_id == case_id).values(recipient_email=None),
+        update(DownloadLink)
+        .where(DownloadLink.case_id == case_id)
+        .values(recipient_email=None, recipient_name=None),
         update(ErasureStep)
         .where(ErasureStep.plan_id.in_(select(ErasurePlan.id).where(ErasurePlan.case_id == case_id)))
         .values(record_ids=None),

@@ -14,19 +14,19 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from flask import abort, make_response, render_template
+from flask import abort, make_response, render_template, request
 from flask_wtf import FlaskForm
 from wtforms import HiddenField
 from wtforms.validators import AnyOf, InputRequired
 
 from app.accounts import web
 from app.blobs.web import attachment
-from app.cases.models import Case, CaseStatus
+from app.cases.models import Case, CaseStatus, RequestType
 from app.console.actions import SummaryPage, capital
 from app.console.cases import case_or_404 as _case
 from app.console.cases import signed_in_user as _user
 from app.console.views import bp
-from app.exports import links, packs
+from app.exports import links, packs, transmission
 from app.exports.models import LinkAudience, PackStatus
 from app.extensions import db
 from app.sources.validation import FieldError
@@ -43,7 +43,12 @@ class SendForm(FlaskForm):
     audience = HiddenField(validators=[InputRequired(), AnyOf([a.value for a in LinkAudience])])
 
 
-def _page(case: Case, errors: list[tuple[str, str]] | None = None, status: int = 200):
+def _page(
+    case: Case,
+    errors: list[tuple[str, str]] | None = None,
+    status: int = 200,
+    organisation: dict[str, str] | None = None,
+):
     versions = packs.packs_for(case)
     newest_ready = packs.latest_ready(case)
     building = any(pack.status is PackStatus.BUILDING for pack in versions)
@@ -59,6 +64,8 @@ def _page(case: Case, errors: list[tuple[str, str]] | None = None, status: int =
             can_build=case.status in packs.BUILDABLE and packs.build_in_progress(case) is None,
             can_send=newest_ready is not None and case.status in links.SENDABLE,
             can_mark_responded=newest_ready is not None and case.status is CaseStatus.APPROVED,
+            can_transmit=case.request_type is RequestType.PORTABILITY,
+            organisation=organisation or {},
             refresh=REFRESH_SECONDS if building else None,
             form=ActionForm(),
             errors=errors or [],
@@ -109,6 +116,32 @@ def case_pack_send(case_id: uuid.UUID, pack_id: uuid.UUID):
         form,
         lambda case: links.send_pack(packs.pack_of(case, pack_id), form.audience.data, user),
         done,
+    )
+
+
+@bp.post("/cases/<uuid:case_id>/pack/<uuid:pack_id>/transmit")
+@web.login_required
+def case_pack_transmit(case_id: uuid.UUID, pack_id: uuid.UUID):
+    """Art 20(2): the newest pack to the organisation the requester named;
+    a problem with the name or address is shown against its field, with
+    what was typed kept."""
+    user = _user()
+    typed = {name: request.form.get(name, "") for name in ("organisation_name", "organisation_email")}
+
+    def bad_fields(case: Case, exc: FieldError):
+        found = [(field, capital(message)) for field, messages in exc.errors.items() for message in messages]
+        return _page(case, found, 422, typed)
+
+    return _PAGE.act(
+        case_id,
+        ActionForm(),
+        lambda case: transmission.send_to_organisation(
+            packs.pack_of(case, pack_id), user, typed["organisation_name"], typed["organisation_email"]
+        ),
+        "The link and its code were emailed to the organisation, and the requester was told. "
+        "The case is now responded.",
+        refusals={FieldError: bad_fields},
+        not_found=(LookupError,),
     )
 
 

@@ -24,8 +24,8 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from app.collect.looks import ACTOR_KIND, CANDIDATES_AREA, ITEMS_AREA
-from app.exports.access import LINK_REQUESTER, LINK_SCHOOL_CONTACT, PACK_AREA
+from app.collect.looks import ACTOR_KIND, CANDIDATES_AREA, ITEMS_AREA, SCHOOL_USER
+from app.exports.access import LINK_CONTROLLER, LINK_REQUESTER, LINK_SCHOOL_CONTACT, PACK_AREA
 from app.review.listing import REVIEW_AREA
 from app.review.schedule import SCHEDULE_AREA
 from app.sources.consent.models import ConsentDecision, ConsentMethod
@@ -225,11 +225,12 @@ CONSENT_DECISIONS: dict[str, str] = {
 
 # The access log: who looked, what they did and where.
 ACTOR_KINDS: dict[str, str] = {
-    "school_user": "School staff",
+    SCHOOL_USER: "School staff",
     "support_agent": "The software provider's support team",
     ACTOR_KIND: "Staff handling data protection requests",
     LINK_SCHOOL_CONTACT: "The school's data protection contact, through a secure download link",
     LINK_REQUESTER: "The person who made the request, through a secure download link",
+    LINK_CONTROLLER: "An organisation the person asked to receive their data, through a secure download link",
     "system": "An automatic process",
 }
 ACCESS_ACTIONS: dict[str, str] = {

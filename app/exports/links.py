@@ -11,8 +11,10 @@ million. A link expires, allows a few downloads (each file counts as one),
 locks after five wrong codes and can be revoked; once a newer version of
 the pack is ready it no longer opens (``app.exports.revocation``).
 
-Who gets the pack: the school's registered data-protection contact, or the
-requester. Sending to the requester is the response, so it moves the case
+Who gets the pack: the school's registered data-protection contact, the
+requester, or (a portability request only, ``app.exports.transmission``)
+the organisation the requester asked us to send their data to. Sending to
+the requester or that organisation is the response, so it moves the case
 approved -> responded. Sending to the school does not: the school decides
 whether and when the requester gets it (it may deliver it itself; staff
 then use ``app.exports.packs.mark_responded``).
@@ -64,6 +66,9 @@ HKDF_INFO = b"rightsdesk download link code v1"
 # closed its packs wait only for the retention sweep.
 SENDABLE = frozenset({CaseStatus.APPROVED, CaseStatus.RESPONDED})
 _SEPARATORS = re.compile(r"[\s-]")
+# Sending to these answers the request: the requester, or the organisation
+# they asked us to send their data to (Art 20(2)).
+ANSWERS = frozenset({LinkAudience.REQUESTER, LinkAudience.CONTROLLER})
 
 
 class LinkState(enum.StrEnum):
@@ -79,6 +84,14 @@ class CodeOutcome(enum.StrEnum):
     ACCEPTED = "accepted"
     WRONG = "wrong"
     LOCKED = "locked"  # this wrong code was the last one allowed
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """Whom a link goes to when the case does not say (Art 20(2))."""
+
+    name: str
+    email: str
 
 
 @dataclass(frozen=True)
@@ -168,13 +181,17 @@ def send_pack(
     days: int = DEFAULT_DAYS,
     max_downloads: int = DEFAULT_MAX_DOWNLOADS,
     now: datetime | None = None,
+    to: Recipient | None = None,
 ) -> SentLink:
     """Mint a link to ``pack`` and email it, and its code separately, to
     the audience. Only the newest ready pack of an approved or responded
     case is sent. Sending to the requester moves an approved case to
-    responded."""
+    responded. The CONTROLLER audience (``to``: the organisation the
+    requester named) is ``app.exports.transmission``'s."""
     audience = LinkAudience(audience)
     _check_limits(days, max_downloads)
+    if (audience is LinkAudience.CONTROLLER) != (to is not None):
+        raise FieldError("audience", "another organisation is sent a pack through its own form")
     # Locked: two "send to requester" clicks move the case once.
     case = db.session.get(Case, pack.case_id, with_for_update={"key_share": True}, populate_existing=True)
     assert case is not None  # the pack cascades with its case
@@ -186,7 +203,9 @@ def send_pack(
     now = now or utcnow()
     token = secrets.token_urlsafe(32)
     code = f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
-    if audience is LinkAudience.SCHOOL:
+    if to is not None:
+        recipient, name = to.email, to.name
+    elif audience is LinkAudience.SCHOOL:
         recipient, name = case.organisation.dp_contact_email, case.organisation.dp_contact_name
     else:
         recipient, name = case.requester_email, case.requester_name
@@ -196,6 +215,7 @@ def send_pack(
         case_id=case.id,
         audience=audience,
         recipient_email=recipient,
+        recipient_name=to.name if to is not None else None,
         token_hash=token_digest(token),
         expires_at=now + timedelta(days=days),
         max_downloads=max_downloads,
@@ -211,7 +231,7 @@ def send_pack(
     data = {"pack": pack.id, "link": link.id, "audience": audience.value, "days": days, "max": max_downloads}
     lifecycle.audit_case("pack.link_sent", case, actor, data)
     lifecycle.add_event(case, "pack_link_sent", actor, {"audience": audience.value, "version": pack.version})
-    if audience is LinkAudience.REQUESTER and case.status is CaseStatus.APPROVED:
+    if audience in ANSWERS and case.status is CaseStatus.APPROVED:
         lifecycle.move(case, CaseStatus.RESPONDED, actor, data={"via": "link", "pack": pack.id})
     return SentLink(link, url, code)
 
@@ -228,6 +248,8 @@ def _email(case: Case, link: DownloadLink, name: str, url: str, code: str) -> No
             "expires_at": link.expires_at,
             "max_downloads": link.max_downloads,
             "for_school": link.audience is LinkAudience.SCHOOL,
+            "on_behalf_of": case.requester_name if link.audience is LinkAudience.CONTROLLER else None,
+            "organisation_name": case.organisation.name,
         },
     )
     send_mail(

@@ -54,6 +54,9 @@ class ResponsePack(UUIDPrimaryKey, CreatedAt, Base):
 class LinkAudience(enum.StrEnum):
     SCHOOL = "school"  # the organisation's registered data-protection contact
     REQUESTER = "requester"
+    # Another organisation the requester named, to receive a portability
+    # request's data directly (Art 20(2)).
+    CONTROLLER = "controller"
 
 
 class DownloadLink(UUIDPrimaryKey, CreatedAt, Base):
@@ -66,6 +69,9 @@ class DownloadLink(UUIDPrimaryKey, CreatedAt, Base):
     audience: Mapped[LinkAudience] = mapped_column(str_enum(LinkAudience, "link_audience", 10))
     # None once the case record is reduced (app.cases.record_retention).
     recipient_email: Mapped[str | None] = mapped_column(EncryptedText("download_links.recipient_email"))
+    # The organisation a CONTROLLER link went to, as the requester named it
+    # (the other audiences' names are on the case); None once reduced.
+    recipient_name: Mapped[str | None] = mapped_column(EncryptedText("download_links.recipient_name"))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     code_hash: Mapped[str] = mapped_column(String(64))
     expires_at: Mapped[datetime]

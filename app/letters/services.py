@@ -125,8 +125,16 @@ LETTERS: dict[str, LetterSpec] = {
     "pack_link": _spec(
         "requester",
         "recipient_name reference link_url expires_at max_downloads for_school",
+        "on_behalf_of organisation_name",
+        "The secure link to the response pack (requester, the school's contact, or the organisation a "
+        "portability requester named: on_behalf_of is then the requester's name); no code in it.",
+    ),
+    "pack_transmitted": _spec(
+        "requester",
+        "requester_name reference organisation_name sent_to_name sent_to_email expires_at",
         "",
-        "The secure link to the response pack (requester, or the school's contact); no code in it.",
+        "A portability request's data was sent to the organisation the requester named (Art 20(2)): "
+        "to whom, at which address, and until when the link works.",
     ),
     "erasure_done": _spec(
         "requester",

@@ -145,6 +145,7 @@ CATEGORY_LABELS = {
     "case.consent_withdrawn": "Consent withdrawn: the answer",
     "pack.link": "Response download link",
     "pack.code": "Response download code",
+    "pack.transmitted": "Data sent to another organisation (Art 20(2))",
     "case.erasure_done": "Erasure done: what was erased and kept",
     "case.rectification_done": "Corrections made",
     "accounts.staff_invite": "Invitation",

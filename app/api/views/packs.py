@@ -26,8 +26,8 @@ from app.api.views import bp
 from app.api.views.cases import case_in_scope as _case
 from app.api.views.cases import run_action
 from app.blobs.web import attachment
-from app.exports import links, packs
-from app.exports.models import DownloadLink, ResponsePack
+from app.exports import links, packs, transmission
+from app.exports.models import DownloadLink, LinkAudience, ResponsePack
 from app.extensions import db
 
 T = TypeVar("T")
@@ -164,11 +164,15 @@ def send_pack_view(reference: str, pack_id: uuid.UUID, body: dict[str, Any]) -> 
     responded; sending to the school does not."""
     _, pack = _pack_in(reference, pack_id)
     user = current_user()
-    sent = _act(
-        lambda: links.send_pack(
-            pack, body["audience"], user, days=body["days"], max_downloads=body["max_downloads"]
-        )
-    )
+    limits = {"days": body["days"], "max_downloads": body["max_downloads"]}
+    if body["audience"] is LinkAudience.CONTROLLER:
+        name, email = body["organisation_name"], body["organisation_email"]
+        sent = _act(lambda: transmission.send_to_organisation(pack, user, name, email, **limits))
+    elif body["organisation_name"] is not None or body["organisation_email"] is not None:
+        message = "An organisation's name and address go with audience controller"
+        raise ApiError(422, fields={"audience": [message]})
+    else:
+        sent = _act(lambda: links.send_pack(pack, body["audience"], user, **limits))
     return _link(sent.link)
 
 

@@ -97,6 +97,14 @@ CONTEXTS: dict[str, dict[str, object]] = {
         "max_downloads": 3,
         "for_school": False,
     },
+    "pack_transmitted": {
+        "requester_name": "Sam Parent",
+        "reference": REF,
+        "organisation_name": "Elm Primary",
+        "sent_to_name": "Birch Academy",
+        "sent_to_email": "admissions@birch.sch.example",
+        "expires_at": datetime(2026, 3, 8, 16, 37, tzinfo=UTC),
+    },
     "pack_code": {
         "recipient_name": "Sam Parent",
         "reference": REF,
@@ -379,3 +387,23 @@ def test_consent_withdrawn_says_what_from_when_and_that_earlier_use_stays_lawful
         assert "stays lawful" in part and "Article 7(3)" in part
         assert "give consent again" in part
         assert ICO_COMPLAINT_URL in part and ICO_PHONE in part
+
+
+def test_a_link_to_another_organisation_says_who_asked_and_under_which_right():
+    context = {**CONTEXTS["pack_link"], "on_behalf_of": "Sam Parent", "organisation_name": "Elm Primary"}
+    letter = render_letter("pack_link", context)
+    assert "Sam Parent" in letter.subject
+    for part in (letter.text, letter.html):
+        assert "Sam Parent asked Elm Primary to send you their personal data directly" in part
+        assert "Article 20(2)" in part
+        assert "Use the data only for the purpose Sam Parent gave it to you for" in part
+    plain = render_letter("pack_link", CONTEXTS["pack_link"])
+    assert "Article 20(2)" not in plain.text + plain.html
+
+
+def test_the_requester_is_told_where_their_data_went():
+    letter = render_letter("pack_transmitted", CONTEXTS["pack_transmitted"])
+    assert letter.subject == f"Your request {REF}: your data was sent to Birch Academy"
+    for part in (letter.text, letter.html):
+        assert "Birch Academy" in part and "admissions@birch.sch.example" in part
+        assert "4:37pm on 8 March 2026 (UK time)" in part and "we will stop the link" in part
