@@ -9,7 +9,8 @@ schedule anonymises their staff record (``app.rights.leavers``), means the
 same four things: their name and address as the sender, their own recipient
 rows, their tags, and their name where the text gives it in full (a letter's
 signature). Both callers run ``take_off_messages``; the statements are the
-same however many messages it changes, and no message is read into Python.
+same however many messages it changes (one on PostgreSQL), and no message is
+read into Python.
 
 The text is rewritten in SQL by a whole-word regular expression of the
 person's names, per organisation (a name means a person only at their own
@@ -88,33 +89,43 @@ def take_off_messages(
     ``message_people``) which tags are theirs, ``names`` their full names
     per organisation (``full_names``).
 
-    The text goes first and the tags last: ``messages`` may find a message
-    by any of the links this removes, and each statement removes one kind of
-    link only, so every message is still found by the link the statement
-    acts on."""
-    count = db.session.scalar(select(func.count()).select_from(MESSAGES).where(messages)) or 0
-    if not count:
-        return 0
+    On PostgreSQL one statement: the messages are chosen once and the
+    update and the two deletes are data-modifying CTEs over them. Elsewhere
+    the text and sender go first and the tags last: ``messages`` may find a
+    message by any of the links this removes, and each statement removes
+    one kind of link only, so every message is still found by the link the
+    statement acts on."""
+    sender = addressed(MESSAGES.c.sender_email)
+    values: dict[str, ColumnElement] = {
+        "sender_name": case((sender, NAME_REMOVED), else_=MESSAGES.c.sender_name),
+        "sender_email": case((sender, None), else_=MESSAGES.c.sender_email),
+    }
     patterns = {org: name_pattern(forms) for org, forms in names.items() if forms}
     if patterns:
         body = MESSAGES.c.body
-        rewritten = case(
+        values["body"] = case(
             *(
                 (MESSAGES.c.organisation_id == org, func.regexp_replace(body, pattern, NAME_REMOVED, "g"))
                 for org, pattern in patterns.items()
             ),
             else_=body,
         )
-        db.session.execute(
-            update(MESSAGES)
-            .where(messages, MESSAGES.c.organisation_id.in_(list(patterns)))
-            .values(body=rewritten)
+    if db.session.get_bind().dialect.name == "postgresql":
+        target = select(MESSAGES.c.id).where(messages).cte("target")
+        ids = select(target.c.id)
+        changed = update(MESSAGES).where(MESSAGES.c.id.in_(ids)).values(**values).cte("changed")
+        unsent = delete(RECIPIENTS).where(RECIPIENTS.c.message_id.in_(ids), addressed(RECIPIENTS.c.email))
+        untagged = delete(TAGS).where(TAGS.c.message_id.in_(ids), tagged)
+        statement = (
+            select(func.count())
+            .select_from(target)
+            .add_cte(changed, unsent.cte("unsent"), untagged.cte("untagged"))
         )
-    db.session.execute(
-        update(MESSAGES)
-        .where(messages, addressed(MESSAGES.c.sender_email))
-        .values(sender_name=NAME_REMOVED, sender_email=None)
-    )
+        return db.session.execute(statement).scalar_one()
+    count = db.session.scalar(select(func.count()).select_from(MESSAGES).where(messages)) or 0
+    if not count:
+        return 0
+    db.session.execute(update(MESSAGES).where(messages).values(**values))
     ids = select(MESSAGES.c.id).where(messages)
     db.session.execute(
         delete(RECIPIENTS).where(RECIPIENTS.c.message_id.in_(ids), addressed(RECIPIENTS.c.email))
