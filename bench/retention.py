@@ -16,7 +16,8 @@ of ``--rounds`` rounds, timed in the same process:
 - baseline dry run and sweep: one hand-written PostgreSQL statement per rule
   (psycopg, no ORM; the pupils' and the contacts' rules as one statement
   each with data-modifying CTEs, their consent entries' evidence cleared
-  too), the sweep rolled back too.
+  too; the rules for a leaver's messages and the access log in
+  ``bench/_retention_follow.py``), the sweep rolled back too.
 
 Both sides read the periods from ``retention_rules`` and get the same
 cut-off dates (``app.rights.periods.cutoff``), so what is compared is the
@@ -45,6 +46,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import psycopg
 from _estate import estate_app, estate_url
+from _retention_follow import Fragments, follow_params, follow_rules
 from seed import drop_database, log
 
 from app.extensions import db
@@ -54,7 +56,7 @@ from app.rights.retention import CONSENT_EVIDENCE_REMOVED, sweep
 SEED_AS_OF = date(2026, 11, 22)
 TOUCHED = ("messages", "message_recipients", "message_people", "tickets", "ticket_entries",
            "ticket_summary_emails", "support_access_grants", "contacts", "pupil_contacts", "pupils",
-           "send_records", "employees", "setup_imports", "consent_records")  # fmt: skip
+           "send_records", "employees", "setup_imports", "consent_records", "access_log")  # fmt: skip
 
 _HELD = "SELECT 1 FROM legal_holds h WHERE h.released_at IS NULL AND "
 # A hold on an organisation, or on its trust (which covers its schools).
@@ -109,14 +111,17 @@ def _rule(code: str, table: str, where: str, action: str) -> None:
     BASELINE[code] = (f"SELECT count(*) FROM {table} WHERE {where}", action.format(where=where))
 
 
+_NAMING_HELD = (
+    "SELECT 1 FROM message_people mp JOIN legal_holds h ON h.released_at IS NULL "
+    "AND h.subject_kind = mp.person_kind "
+    "AND h.subject_id = coalesce(mp.pupil_id, mp.contact_id, mp.employee_id) "
+    "WHERE mp.message_id = m.id"
+)
 _rule(
     "correspondence_after_contract", "messages m",
     f"m.organisation_id IN {ENDED} "
     f"AND NOT EXISTS ({_HELD_ORG.format(org='m.organisation_id')}) "
-    "AND NOT EXISTS (SELECT 1 FROM message_people mp JOIN legal_holds h ON h.released_at IS NULL "
-    "AND h.subject_kind = mp.person_kind "
-    "AND h.subject_id = coalesce(mp.pupil_id, mp.contact_id, mp.employee_id) "
-    "WHERE mp.message_id = m.id)",
+    f"AND NOT EXISTS ({_NAMING_HELD})",
     "DELETE FROM messages m WHERE {where}",
 )
 _rule(
@@ -164,11 +169,13 @@ BASELINE["pupils_leavers"] = (
     f"SELECT count(*) FROM pupils p WHERE {_LEAVERS} AND p.organisation_id NOT IN {ENDED_BY_CONTRACT_CUT}",
     _ANONYMISE_PUPILS.format(where=_LEAVERS),
 )
-_rule(
-    "employees_leavers", "employees e",
+_EMPLOYEES_DUE = (
     "e.anonymised_at IS NULL AND e.leave_date <= %(cut)s "
     f"AND NOT EXISTS ({_HELD}({_EMPLOYEE_ORG} "
-    "OR (h.subject_kind = 'employee' AND h.subject_id = e.id)))",
+    "OR (h.subject_kind = 'employee' AND h.subject_id = e.id)))"
+)
+_rule(
+    "employees_leavers", "employees e", _EMPLOYEES_DUE,
     "UPDATE employees e SET gender = 'U', date_of_birth = NULL, work_email = NULL, personal_email = NULL, "
     "phone = NULL, teacher_reference_number = NULL, role = 'Former employee', "
     "teaching_status = 'Not recorded', anonymised_at = %(as_of)s WHERE {where}",
@@ -178,6 +185,19 @@ _rule(
     f"s.processed_at < %(until)s AND NOT EXISTS ({_HELD_ORG.format(org='s.organisation_id')})",
     "DELETE FROM setup_imports s WHERE {where}",
 )
+BASELINE.update(follow_rules(Fragments(
+    held=_HELD, held_org=_HELD_ORG, ended=ENDED, naming_held=_NAMING_HELD, employees_due=_EMPLOYEES_DUE,
+    pupils_after_contract=_AFTER_CONTRACT, pupils_leavers=_LEAVERS, due_contacts=_DUE_CONTACTS,
+    contact_not_held=_CONTACT_NOT_HELD,
+)))  # fmt: skip
+# Run in the sweeper's order: a leaver's messages before the staff record
+# (whose addresses find them), the access log after the records it follows.
+_ORDER = (
+    "correspondence_after_contract", "correspondence_of_leavers", "helpdesk_after_contract",
+    "contacts_after_pupils", "pupils_after_contract", "pupils_leavers", "employees_leavers",
+    "access_log_after_records", "support_access_after_records", "setup_after_processing",
+)  # fmt: skip
+BASELINE = {code: BASELINE[code] for code in _ORDER}
 
 
 def baseline_params(conn: psycopg.Connection, as_of: date) -> dict[str, dict]:
@@ -192,6 +212,7 @@ def baseline_params(conn: psycopg.Connection, as_of: date) -> dict[str, dict]:
                         "until": datetime.combine(cut + timedelta(days=1), clock(0), tzinfo=UTC)}  # fmt: skip
     contract = periods["pupils_after_contract"]
     params["pupils_leavers"]["contract_cut"] = cutoff(as_of, contract[0], PeriodUnit(contract[1]))
+    follow_params(params)
     return params
 
 
