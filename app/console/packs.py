@@ -138,8 +138,8 @@ def case_pack_transmit(case_id: uuid.UUID, pack_id: uuid.UUID):
         lambda case: transmission.send_to_organisation(
             packs.pack_of(case, pack_id), user, typed["organisation_name"], typed["organisation_email"]
         ),
-        "The link and its code were emailed to the organisation, and the requester was told. "
-        "The case is now responded.",
+        "The link was emailed to the organisation; its code went to the requester to pass on, with "
+        "their own link. The case is now responded.",
         refusals={FieldError: bad_fields},
         not_found=(LookupError,),
     )

@@ -237,7 +237,10 @@ def send_pack(
 
 
 def _email(case: Case, link: DownloadLink, name: str, url: str, code: str) -> None:
-    """Two messages: whoever reads one of them alone cannot download."""
+    """Two messages: whoever reads one of them alone cannot download. A
+    link to another organisation's address carries no code of its own: the
+    code goes to the requester (``app.exports.transmission``), who passes it
+    on, so nothing opens unless the requester meant it to go there."""
     reference = case.reference or ""
     letter = render_letter(
         "pack_link",
@@ -255,6 +258,8 @@ def _email(case: Case, link: DownloadLink, name: str, url: str, code: str) -> No
     send_mail(
         link.recipient_email, letter.subject, letter.text, letter.html, category="pack.link", case_id=case.id
     )
+    if link.audience is LinkAudience.CONTROLLER:
+        return
     letter = render_letter(
         "pack_code",
         {"recipient_name": name, "reference": reference, "code": code, "expires_at": link.expires_at},

@@ -2,12 +2,15 @@
 (UK GDPR Art 20(2)).
 
 The requester names the organisation and the address it wants the data
-at; staff send it the newest ready pack through the same secure link as
-anyone else (a link, and its code in a second email, to that address).
-That answers the request, so an approved case moves to responded, and the
-requester is told at once where their data went and until when the link
-works. Only a portability request's pack goes to another organisation: an
-access request's pack is the requester's own copy, sent to them.
+at; staff send the newest ready pack there through a secure link. The
+link's code does not go with it: it goes to the requester, with where the
+data went, and they pass it on. So a wrong or forged address opens
+nothing unless the requester, who sees it named, hands over the code. The
+requester also gets their own link to the same pack (the Art 20 letter is
+their answer, and shows them what the organisation will receive). That
+answers the request: an approved case moves to responded. Only a
+portability request's pack goes to another organisation: an access
+request's pack is the requester's own copy, sent to them.
 
 Every function works in the caller's transaction; the caller commits.
 """
@@ -73,10 +76,10 @@ def send_to_organisation(
             case, None, "only a data portability request's data is sent to another organisation"
         )
     to = check_recipient(name, email)
-    sent = send_pack(
-        pack, LinkAudience.CONTROLLER, actor, days=days, max_downloads=max_downloads, now=now, to=to
-    )
+    limits = {"days": days, "max_downloads": max_downloads, "now": now}
+    sent = send_pack(pack, LinkAudience.CONTROLLER, actor, to=to, **limits)
     _tell_requester(case, sent)
+    send_pack(pack, LinkAudience.REQUESTER, actor, **limits)
     return sent
 
 
@@ -90,6 +93,7 @@ def _tell_requester(case: Case, sent: SentLink) -> None:
             "sent_to_name": sent.link.recipient_name,
             "sent_to_email": sent.link.recipient_email,
             "expires_at": sent.link.expires_at,
+            "code": sent.code,
         },
     )
     send_mail(

@@ -131,10 +131,11 @@ LETTERS: dict[str, LetterSpec] = {
     ),
     "pack_transmitted": _spec(
         "requester",
-        "requester_name reference organisation_name sent_to_name sent_to_email expires_at",
+        "requester_name reference organisation_name sent_to_name sent_to_email expires_at code",
         "",
         "A portability request's data was sent to the organisation the requester named (Art 20(2)): "
-        "to whom, at which address, and until when the link works.",
+        "to whom, at which address, until when the link works, and the link's code, which the requester "
+        "gives the organisation only if they meant the data to go there.",
     ),
     "erasure_done": _spec(
         "requester",

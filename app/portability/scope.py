@@ -9,9 +9,10 @@ legitimate interests are outside 20(1) altogether. Everything here is
 processed by automated means, so two register facts decide a category:
 ``RegisterEntry.basis`` and ``RegisterEntry.provided_by_person``.
 
-One category is decided item by item: correspondence holds messages the
+Two categories are decided item by item: correspondence holds messages the
 person wrote and messages others wrote to them or about them, and only the
-first are data they provided.
+first are data they provided; a support ticket about a pupil was raised by
+school staff, so it is not the pupil's, and it holds its raiser's data.
 
 A portability case gathers every store like an access case (the search is
 recorded the same way), then reviews and sends only the items in scope; the
@@ -43,6 +44,7 @@ class Reason(enum.StrEnum):
     BASIS = "basis"
     NOT_PROVIDED = "not_provided"
     NOT_WRITTEN_BY_PERSON = "not_written_by_person"
+    ABOUT_A_PUPIL = "about_a_pupil"
 
     @property
     def explanation(self) -> str:
@@ -58,6 +60,8 @@ _EXPLANATIONS = {
     "the right covers only data the person provided (Article 20(1)).",
     Reason.NOT_WRITTEN_BY_PERSON: "Messages others wrote to or about the person: only the messages the "
     "person wrote are data they provided (Article 20(1)).",
+    Reason.ABOUT_A_PUPIL: "Support requests school staff raised about a pupil: not data the person gave, "
+    "and they hold other people's data (Article 20(1) and (4)).",
 }
 
 
@@ -65,10 +69,17 @@ def _written_by_person(data: Mapping[str, Any]) -> bool:
     return "sender" in (data.get("subject_is") or ())
 
 
+def _raised_for_themself(data: Mapping[str, Any]) -> bool:
+    # A ticket about a pupil was raised by school staff (the helpdesk serves
+    # the school's users), so it is neither the pupil's nor only its raiser's.
+    return data.get("about_pupil_id") is None
+
+
 # (source, category) -> whether one item is data the person provided, for
 # categories that mix what the person gave with what others recorded.
 _ITEM_RULES: dict[tuple[str, str], tuple[Callable[[Mapping[str, Any]], bool], Reason]] = {
     ("correspondence", "correspondence"): (_written_by_person, Reason.NOT_WRITTEN_BY_PERSON),
+    ("helpdesk", "support_ticket"): (_raised_for_themself, Reason.ABOUT_A_PUPIL),
 }
 
 

@@ -11,11 +11,18 @@ under a contract, by automated means (every category here is). The register
 held the lawful basis only as the letters' wording, so nothing could tell a
 portability request's data from the rest. Two columns:
 
-- ``basis``: the Art 6(1) basis as a code. Filled from the wording where it
-  cites Article 6(1)(a)-(f) (the seeded entries cite 6(1)(b), the company's
-  stated basis); an entry citing none is taken as contract, the basis the
-  company's privacy policy gives for all of it. Admins correct it in the
-  register.
+- ``basis``: the school's Art 6(1) basis as a code. The seeded wording gave
+  one basis for everything, contract (6(1)(b)), but that contract is the
+  school's with the company, not one with the person, and Art 20 asks for
+  the controller's basis for the person. A school holds pupils', parents'
+  and its messages' data for its public task (6(1)(e), with what the law
+  makes it record and report), a member of staff's record for their
+  employment contract (6(1)(b)), and the consent ledger and the access log
+  because the law requires them (Art 7(1) and Art 32: 6(1)(c)). An entry
+  whose wording an admin changed keeps a basis read from the 6(1)(x) it
+  cites (public task where none); an entry still worded as seeded gets the
+  basis above and wording to match. Admins correct both in the register
+  (an independent school contracting with parents, say).
 - ``provided_by_person``: whether the person gave the data themself. For
   the seeded categories: a pupil's identity details and characteristics
   (given by the family on admission and in the census), a contact's own
@@ -47,6 +54,26 @@ _BASIS_BY_POINT = {
     "e": "public_task",
     "f": "legitimate_interests",
 }
+# The wording 0010 seeded for every entry: the company's contract with the
+# school, not the school's basis for the person.
+_SEEDED_WORDING = (
+    "Contract (UK GDPR Art 6(1)(b)): the school, as controller, has us process it to provide the "
+    "service it has contracted for."
+)
+_HAS_US = " The school has us process it for it under its contract with us."
+_SEEDED_BASIS = {
+    "employees": "contract",
+    "consent": "legal_obligation",
+    "access_log": "legal_obligation",
+}
+_WORDING = {
+    "public_task": "Public task (UK GDPR Art 6(1)(e)): the school needs it to carry out its functions as "
+    "a school, and the law requires some of it to be recorded and reported (Art 6(1)(c))." + _HAS_US,
+    "contract": "Contract (UK GDPR Art 6(1)(b)): the school needs it for the member of staff's "
+    "employment contract." + _HAS_US,
+    "legal_obligation": "Legal obligation (UK GDPR Art 6(1)(c)): the school must be able to show which "
+    "consents were given (Art 7(1)) and keep the data secure (Art 32)." + _HAS_US,
+}
 _CITATION = re.compile(r"6\s*\(\s*1\s*\)\s*\(\s*([a-f])\s*\)", re.IGNORECASE)
 _PROVIDED = {
     ("pupils", "identity"),
@@ -70,9 +97,12 @@ _register = sa.table(
 )
 
 
-def _basis_of(wording: str) -> str:
+def _basis_and_wording(source: str, wording: str) -> tuple[str, str]:
+    if wording == _SEEDED_WORDING:
+        basis = _SEEDED_BASIS.get(source, "public_task")
+        return basis, _WORDING[basis]
     found = _CITATION.search(wording or "")
-    return _BASIS_BY_POINT[found.group(1).lower()] if found else "contract"
+    return (_BASIS_BY_POINT[found.group(1).lower()] if found else "public_task"), wording
 
 
 def upgrade() -> None:
@@ -84,10 +114,11 @@ def upgrade() -> None:
         sa.select(_register.c.id, _register.c.source, _register.c.category, _register.c.lawful_basis)
     ).all()
     for entry_id, source, category, wording in rows:
+        basis, wording = _basis_and_wording(source, wording)
         connection.execute(
             _register.update()
             .where(_register.c.id == entry_id)
-            .values(basis=_basis_of(wording), provided_by_person=(source, category) in _PROVIDED)
+            .values(basis=basis, lawful_basis=wording, provided_by_person=(source, category) in _PROVIDED)
         )
     with op.batch_alter_table("processing_register", schema=None) as batch_op:
         batch_op.alter_column("basis", existing_type=sa.String(length=30), nullable=False)
@@ -95,6 +126,13 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    # The seeded wording goes back with the codes, so 0010's letters read as before.
+    connection = op.get_bind()
+    connection.execute(
+        _register.update()
+        .where(_register.c.lawful_basis.in_(list(_WORDING.values())))
+        .values(lawful_basis=_SEEDED_WORDING)
+    )
     with op.batch_alter_table("processing_register", schema=None) as batch_op:
         batch_op.drop_column("provided_by_person")
         batch_op.drop_column("basis")

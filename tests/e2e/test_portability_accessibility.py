@@ -18,6 +18,7 @@ from tests.e2e.conftest import assert_accessible
 from tests.e2e.journey import sign_in
 from tests.signin import make_user
 from tests.unit.exports.factory import stored_pack
+from tests.unit.portability.factory import contract_with_parents
 from tests.unit.review.factory import gathered_amelia
 from tests.unit.sources.factories import build_world
 
@@ -28,6 +29,7 @@ def test_portability_pages_and_their_errors_are_accessible(app, live_server, pag
     app.config["REDIS_URL"] = None  # the gather's jobs run inline
     world = build_world(db_session)
     user, secret = make_user("dpo@company.example", Role.ADMIN)
+    contract_with_parents()  # so the review has covered items and uncovered ones
     case = gathered_amelia(world, user, request_type="portability")
     sign_in(page, live_server, user, secret)
 
@@ -55,10 +57,10 @@ def test_portability_pages_and_their_errors_are_accessible(app, live_server, pag
     page.fill("#organisation_name", "Birch Academy")
     page.fill("#organisation_email", "admissions@birch.sch.example")
     page.get_by_role("button", name="Send to this organisation").click()
-    page.wait_for_selector("text=the requester was told")
+    page.wait_for_selector("text=its code went to the requester")
     db.session.expire_all()
-    (link,) = db.session.scalars(select(DownloadLink)).all()
-    assert link.audience is LinkAudience.CONTROLLER and link.recipient_name == "Birch Academy"
+    sent = {link.audience: link for link in db.session.scalars(select(DownloadLink))}
+    assert sent[LinkAudience.CONTROLLER].recipient_name == "Birch Academy" and LinkAudience.REQUESTER in sent
 
     entry = db.session.scalars(select(RegisterEntry).where(RegisterEntry.category == "attendance")).one()
     page.goto(f"{live_server}/console/register/{entry.id}")

@@ -69,13 +69,15 @@ def test_console_sends_to_the_organisation_and_shows_it_in_the_links(client, wor
         },
     )
     assert sent.status_code == 303, sent.text
-    (link,) = _links()
-    assert link.audience is LinkAudience.CONTROLLER and link.recipient_name == BIRCH
+    by_audience = {link.audience: link for link in _links()}
+    assert set(by_audience) == {LinkAudience.CONTROLLER, LinkAudience.REQUESTER}  # and their own
+    assert by_audience[LinkAudience.CONTROLLER].recipient_name == BIRCH
     assert db.session.get(Case, case.id).status is CaseStatus.RESPONDED
     after = client.get(page).text
     assert f"{BIRCH}: {BIRCH_EMAIL}" in after
     told = db.session.scalars(select(OutboxMessage).where(OutboxMessage.category == "pack.transmitted")).one()
     assert told.recipients == case.requester_email
+    assert "its code went to the requester" in after
 
 
 
@@ -117,7 +119,10 @@ def test_api_sends_with_audience_controller_and_refuses_bad_input(client, world,
     assert body["audience"] == "controller" and body["recipient_name"] == BIRCH
     assert body["recipient_email"] == BIRCH_EMAIL
     listed = client.get(f"/api/v1/cases/{case.reference}/links", headers=headers).get_json()["items"]
-    assert [item["recipient_name"] for item in listed] == [BIRCH]
+    assert sorted((item["audience"], item["recipient_name"] or "") for item in listed) == [
+        ("controller", BIRCH),
+        ("requester", ""),
+    ]
 
 
 def test_api_refuses_to_send_an_access_requests_pack_to_another_organisation(client, world, auth):

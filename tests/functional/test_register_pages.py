@@ -140,7 +140,7 @@ def test_api_patch_with_bad_input_is_422_with_field_messages(client, estate, bod
 def test_api_patch_sets_the_basis_and_who_gave_the_data(client, estate):
     entry = _attendance()
     listed = client.get(f"/api/v1/register/{entry.id}", headers=estate.auth("alder")).get_json()
-    assert listed["basis"] == "contract" and listed["provided_by_person"] is False
+    assert listed["basis"] == "public_task" and listed["provided_by_person"] is False
     response = client.patch(
         f"/api/v1/register/{entry.id}",
         json={"basis": "legal_obligation", "provided_by_person": True},
@@ -168,18 +168,18 @@ def test_api_unknown_entry_is_404(client, estate):
 def test_admin_sets_the_basis_and_who_gave_the_data_through_the_form(app, db_session):
     client = _signed_in(app, Role.ADMIN)
     entry = _attendance()
-    assert entry.basis is LawfulBasis.CONTRACT and entry.provided_by_person is False
+    assert entry.basis is LawfulBasis.PUBLIC_TASK and entry.provided_by_person is False
     path = f"/console/register/{entry.id}"
     page = client.get(path).get_data(as_text=True)
-    assert '<option value="contract" selected>' in page
+    assert '<option value="public_task" selected>' in page
     assert 'type="radio" value="no" checked' in page and 'type="radio" value="yes" checked' not in page
-    data = _form(entry, basis="public_task", provided_by_person="yes", csrf_token=csrf_token(client, path))
+    data = _form(entry, basis="contract", provided_by_person="yes", csrf_token=csrf_token(client, path))
     assert client.post(path, data=data).status_code == 302
     db.session.expire_all()
     changed = _attendance()
-    assert changed.basis is LawfulBasis.PUBLIC_TASK and changed.provided_by_person is True
+    assert changed.basis is LawfulBasis.CONTRACT and changed.provided_by_person is True
     shown = client.get(path).get_data(as_text=True)
-    assert '<option value="public_task" selected>' in shown
+    assert '<option value="contract" selected>' in shown
 
 
 def test_admin_form_refuses_an_unknown_basis_and_a_missing_answer(app, db_session):
@@ -193,4 +193,4 @@ def test_admin_form_refuses_an_unknown_basis_and_a_missing_answer(app, db_sessio
     assert "Choose the Article 6(1) basis" in text and "Say whether the person gave this data" in text
     assert 'href="#basis"' in text and 'href="#provided_by_person"' in text
     db.session.expire_all()
-    assert _attendance().basis is LawfulBasis.CONTRACT
+    assert _attendance().basis is LawfulBasis.PUBLIC_TASK

@@ -13,6 +13,7 @@ from app.cases.models import RequestType
 from app.extensions import db
 from tests.signin import make_user, sign_in
 from tests.unit.api.estate import make_user as make_api_user
+from tests.unit.portability.factory import contract_with_parents
 from tests.unit.review.factory import gathered_amelia, key_of
 from tests.unit.sources.factories import build_world
 
@@ -24,6 +25,7 @@ def setting(app, db_session):
     user = make_api_user("office@elm.sch.example", Role.SCHOOL, world.elm)
     secret = issue_token(user, name="elm token", days=30, actor=user).secret
     db_session.commit()
+    contract_with_parents()  # the seeded state school holds it all for its public task
     case = gathered_amelia(world, user, request_type=RequestType.PORTABILITY.value)
     return world, case, {"Authorization": f"Bearer {secret}"}
 

@@ -20,11 +20,13 @@ from app.extensions import db
 from app.review import listing, services
 from app.review.models import Action
 from tests.unit.exports.factory import approved_case, gathered_case
+from tests.unit.portability.factory import contract_with_parents
 
 
 def _approved(world, caseworker, request_type: RequestType):
     case = gathered_case(world, caseworker, request_type=request_type.value)
-    services.decide_many(case, [], Action.DISCLOSE, None, None, caseworker, undecided=True)
+    if listing.progress(case).total:
+        services.decide_many(case, [], Action.DISCLOSE, None, None, caseworker, undecided=True)
     services.approve(case, caseworker)
     db.session.commit()
     return case
@@ -49,6 +51,7 @@ def _zip(pack) -> zipfile.ZipFile:
 
 @pytest.fixture
 def portability(world, caseworker):
+    contract_with_parents()  # an independent school: the seeded state school's data is all public task
     return _approved(world, caseworker, RequestType.PORTABILITY)
 
 
@@ -66,6 +69,8 @@ def test_the_zip_holds_only_covered_data_and_lists_the_rest_with_reasons(portabi
     attendance = listed[("pupils", "attendance")]
     assert attendance["reason"] == "not_provided" and attendance["count"] >= 1
     assert listed[("correspondence", "correspondence")]["reason"] == "not_written_by_person"
+    # Raised by a teacher about the pupil: hers and the teacher's, not the family's to take.
+    assert listed[("helpdesk", "support_ticket")]["reason"] == "about_a_pupil"
     assert pack.item_count == listing.progress(portability).total
     assert "data portability request (UK GDPR Article 20)" in archive.read("README.txt").decode()
     manifest = json.loads(archive.read("manifest.json"))
@@ -92,3 +97,15 @@ def test_an_access_request_keeps_the_article_15_letter_and_every_category(world,
     document = json.loads(_zip(pack).read("response.json"))
     assert document["not_portable"] == []
     assert ("pupils", "attendance") in {(s["source"], s["category"]) for s in document["sections"]}
+
+
+def test_a_state_schools_pack_sends_nothing_and_says_why(world, caseworker):
+    case = _approved(world, caseworker, RequestType.PORTABILITY)
+    pack = _built(case, caseworker)
+    document = json.loads(_zip(pack).read("response.json"))
+    assert document["sections"] == [] and pack.item_count == 0
+    assert {n["reason"] for n in document["not_portable"]} >= {"basis"}
+    text = _text(pack)
+    assert "None of the personal data we hold about Amelia" in text
+    assert "It is used on this basis: Public task (Article 6(1)(e))" in text
+    assert "treat it as a subject access request" in text

@@ -60,7 +60,7 @@ def _mail(case) -> list[OutboxMessage]:
     ).all()
 
 
-def test_the_organisation_gets_link_and_code_and_the_requester_is_told(case, pack, caseworker):
+def test_the_organisation_gets_the_link_and_the_requester_its_code_and_their_own_link(case, pack, caseworker):
     sent = transmission.send_to_organisation(pack, caseworker, f"  {NEW_SCHOOL} ", NEW_SCHOOL_EMAIL, days=10)
     db.session.commit()
     link = sent.link
@@ -68,19 +68,21 @@ def test_the_organisation_gets_link_and_code_and_the_requester_is_told(case, pac
     assert (link.recipient_name, link.recipient_email) == (NEW_SCHOOL, NEW_SCHOOL_EMAIL)
     assert case.status is CaseStatus.RESPONDED
 
-    by_category = {m.category: m for m in _mail(case)}
-    assert set(by_category) == {"pack.link", "pack.code", "pack.transmitted"}
-    with_link, with_code = by_category["pack.link"], by_category["pack.code"]
-    assert with_link.recipients == with_code.recipients == NEW_SCHOOL_EMAIL
+    to_organisation = [m for m in _mail(case) if m.recipients == NEW_SCHOOL_EMAIL]
+    assert [m.category for m in to_organisation] == ["pack.link"]  # never the code
+    (with_link,) = to_organisation
     assert "Siobhan O'Brien asked Elm Primary" in with_link.text_body
-    assert "Article 20(2)" in with_link.text_body
-    assert sent.url in with_link.text_body and sent.code not in with_link.text_body
-    assert sent.code in with_code.text_body
+    assert "Article 20(2)" in with_link.text_body and "ask them for it" in with_link.text_body
+    assert sent.url in with_link.text_body and sent.code not in with_link.text_body + with_link.html_body
 
-    told = by_category["pack.transmitted"]
-    assert told.recipients == case.requester_email
+    to_requester = [m for m in _mail(case) if m.recipients == case.requester_email]
+    assert sorted(m.category for m in to_requester) == ["pack.code", "pack.link", "pack.transmitted"]
+    told = next(m for m in to_requester if m.category == "pack.transmitted")
     assert NEW_SCHOOL in told.subject and NEW_SCHOOL_EMAIL in told.text_body and NEW_SCHOOL in told.html_body
-    assert sent.url not in told.text_body and sent.code not in told.text_body
+    assert sent.code in told.text_body and sent.code in told.html_body and sent.url not in told.text_body
+    # The requester's own link is to the same pack, so they see what the organisation will get.
+    own = [item for item in links.links_for(case) if item.audience is LinkAudience.REQUESTER]
+    assert [item.pack_id for item in own] == [pack.id]
 
 
 def test_a_download_through_it_is_logged_under_the_organisations_name(world, case, pack, caseworker):

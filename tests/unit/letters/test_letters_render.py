@@ -104,6 +104,7 @@ CONTEXTS: dict[str, dict[str, object]] = {
         "sent_to_name": "Birch Academy",
         "sent_to_email": "admissions@birch.sch.example",
         "expires_at": datetime(2026, 3, 8, 16, 37, tzinfo=UTC),
+        "code": "042917",
     },
     "pack_code": {
         "recipient_name": "Sam Parent",
@@ -394,7 +395,8 @@ def test_a_link_to_another_organisation_says_who_asked_and_under_which_right():
     letter = render_letter("pack_link", context)
     assert "Sam Parent" in letter.subject
     for part in (letter.text, letter.html):
-        assert "Sam Parent asked Elm Primary to send you their personal data directly" in part
+        assert "Sam Parent asked Elm Primary to send you personal data directly" in part
+        assert "We have sent it to Sam Parent, not to you" in part
         assert "Article 20(2)" in part
         assert "Use the data only for the purpose Sam Parent gave it to you for" in part
     plain = render_letter("pack_link", CONTEXTS["pack_link"])
@@ -403,7 +405,8 @@ def test_a_link_to_another_organisation_says_who_asked_and_under_which_right():
 
 def test_the_requester_is_told_where_their_data_went():
     letter = render_letter("pack_transmitted", CONTEXTS["pack_transmitted"])
-    assert letter.subject == f"Your request {REF}: your data was sent to Birch Academy"
+    assert letter.subject.startswith(f"Your request {REF}: the data is ready for Birch Academy")
     for part in (letter.text, letter.html):
-        assert "Birch Academy" in part and "admissions@birch.sch.example" in part
+        assert "Birch Academy" in part and "admissions@birch.sch.example" in part and "042917" in part
         assert "4:37pm on 8 March 2026 (UK time)" in part and "we will stop the link" in part
+        assert "give them this code" in part

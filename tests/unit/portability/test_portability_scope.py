@@ -19,6 +19,7 @@ from app.portability.scope import Reason, split
 from app.register.models import LawfulBasis, RegisterEntry
 from app.review import listing, services
 from app.review.models import Action
+from tests.unit.portability.factory import contract_with_parents
 from tests.unit.review.factory import gathered_amelia, items_of
 
 
@@ -88,6 +89,7 @@ def test_only_consent_and_contract_bring_data_the_person_gave_into_the_right(bas
 
 @pytest.fixture
 def portability_case(world, caseworker):
+    contract_with_parents()
     return gathered_amelia(world, caseworker, request_type=RequestType.PORTABILITY.value)
 
 
@@ -95,7 +97,7 @@ def _categories(items) -> set[tuple[str, str]]:
     return {(item.source, item.category) for item in items}
 
 
-def test_seeded_register_puts_what_the_family_gave_in_and_what_the_school_recorded_out(portability_case):
+def test_a_parent_contract_puts_what_the_family_gave_in_and_what_the_school_recorded_out(portability_case):
     collected = list(items_of(portability_case).values())
     review = listing.review(portability_case, with_suggestions=False)
     reviewed = {(e.item.source, e.item.category) for e in review.items}
@@ -107,6 +109,18 @@ def test_seeded_register_puts_what_the_family_gave_in_and_what_the_school_record
     # The letters about Amelia were written by her teacher, not by her.
     assert excluded[("correspondence", "correspondence")].reason is Reason.NOT_WRITTEN_BY_PERSON
     assert review.progress.total + sum(e.count for e in review.not_portable) == len(collected)
+
+
+def test_a_state_schools_seeded_register_leaves_a_pupils_data_outside_the_right(world, caseworker):
+    case = gathered_amelia(world, caseworker, request_type=RequestType.PORTABILITY.value)
+    review = listing.review(case, with_suggestions=False)
+    assert review.progress.total == 0
+    reasons = {(e.source, e.category): e.reason for e in review.not_portable}
+    assert reasons[("pupils", "identity")] is Reason.BASIS  # public task (Art 20(3))
+    assert reasons[("consent", "consent")] is Reason.BASIS  # kept because Art 7(1) requires it
+    assert reasons[("pupils", "attendance")] is Reason.BASIS
+    identity = next(e for e in review.not_portable if e.category == "identity")
+    assert identity.basis == "Public task (Article 6(1)(e))"
 
 
 def test_an_access_request_reviews_every_item_and_lists_nothing_as_not_portable(world, caseworker):

@@ -10,7 +10,7 @@ from app.accounts.models import Role
 from app.audit.models import AuditEvent
 from app.extensions import db
 from app.register import services
-from app.register.models import RegisterEntry
+from app.register.models import LawfulBasis, RegisterEntry
 from app.sources.registry import all_sources
 from tests.signin import make_user
 
@@ -36,10 +36,18 @@ def test_register_holds_the_policy_facts_when_seeded(app):
     assert "three years" in correspondence.retention
     attendance = _entry("pupils", "attendance")
     assert "two academic years" in attendance.retention and "90 days" in attendance.retention
+    citations = {
+        LawfulBasis.PUBLIC_TASK: "Art 6(1)(e)",
+        LawfulBasis.CONTRACT: "Art 6(1)(b)",
+        LawfulBasis.LEGAL_OBLIGATION: "Art 6(1)(c)",
+    }
     for entry in services.entries():
         assert entry.purposes and entry.recipients
-        assert "Art 6(1)(b)" in entry.lawful_basis
+        # The school's basis for the person, worded to match its code.
+        assert citations[entry.basis] in entry.lawful_basis
         assert entry.transfers and entry.automated_decisions and entry.origin
+    assert staff.basis is LawfulBasis.CONTRACT and attendance.basis is LawfulBasis.PUBLIC_TASK
+    assert _entry("consent", "consent").basis is LawfulBasis.LEGAL_OBLIGATION
 
 
 def test_missing_categories_named_when_an_entry_is_deleted(app):
