@@ -187,6 +187,8 @@ class PackSummary:
     links_to_school: int
     links_to_requester: int
     downloads: int
+    # Links to another organisation a portability requester named (Art 20(2)).
+    links_to_organisation: int = 0
 
 
 @dataclass(frozen=True)
@@ -249,6 +251,7 @@ def _pack_summary(case: Case) -> PackSummary:
         links_to_school=sum(link.audience is LinkAudience.SCHOOL for link in sent),
         links_to_requester=sum(link.audience is LinkAudience.REQUESTER for link in sent),
         downloads=sum(link.download_count for link in sent),
+        links_to_organisation=sum(link.audience is LinkAudience.CONTROLLER for link in sent),
     )
 
 

@@ -225,6 +225,9 @@ def build_pack_content(case: Case, *, now: datetime | None = None) -> PackConten
     not_portable: list[NotPortable] = []
     if scope.applies_to(case):
         split = scope.split(items, register)
+        for gap in (e for e in split.excluded if e.reason is scope.Reason.NOT_IN_REGISTER):
+            # As for an access pack: a gap in the register is fixed, never papered over.
+            raise LookupError(f"the processing register has no entry for {gap.source}/{gap.category}")
         items = split.included
         not_portable = [
             NotPortable(e.source, e.category, e.title, e.reason.value, e.explanation, e.basis, e.count)

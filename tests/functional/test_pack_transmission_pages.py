@@ -78,6 +78,8 @@ def test_console_sends_to_the_organisation_and_shows_it_in_the_links(client, wor
     told = db.session.scalars(select(OutboxMessage).where(OutboxMessage.category == "pack.transmitted")).one()
     assert told.recipients == case.requester_email
     assert "its code went to the requester" in after
+    summary = client.get(f"/console/cases/{case.id}").text
+    assert "0 to the school, 1 to the requester, 1 to another organisation" in summary
 
 
 

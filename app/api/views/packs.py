@@ -150,7 +150,7 @@ def download_pack_zip_view(reference: str, pack_id: uuid.UUID) -> Response:
     bp,
     "/cases/<reference>/packs/<uuid:pack_id>/links",
     "POST",
-    summary="Email a download link to the school or the requester",
+    summary="Email a download link to the school, the requester or another organisation",
     tag="packs",
     body=LinkCreateSchema,
     response=LinkSchema,
@@ -161,7 +161,9 @@ def send_pack_view(reference: str, pack_id: uuid.UUID, body: dict[str, Any]) -> 
     """Sends two emails: the link, and its 6-digit code on its own. Only the
     newest ready pack of an approved or responded case is sent (409
     otherwise). Sending to the requester moves an approved case to
-    responded; sending to the school does not."""
+    responded; sending to the school does not. Audience controller (a data
+    portability request only, Art 20(2)): the link goes to the organisation
+    named, its code to the requester to pass on, with their own link too."""
     _, pack = _pack_in(reference, pack_id)
     user = current_user()
     limits = {"days": body["days"], "max_downloads": body["max_downloads"]}

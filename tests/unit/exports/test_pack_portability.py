@@ -11,12 +11,15 @@ import zipfile
 
 import pytest
 from pypdf import PdfReader
+from sqlalchemy import delete
 
 from app.blobs.services import open_blob
 from app.cases.models import RequestType
 from app.exports import packs
+from app.exports.content import build_pack_content
 from app.exports.models import PackStatus
 from app.extensions import db
+from app.register.models import RegisterEntry
 from app.review import listing, services
 from app.review.models import Action
 from tests.unit.exports.factory import approved_case, gathered_case
@@ -82,7 +85,7 @@ def test_the_letter_is_the_article_20_one_with_what_is_not_covered(portability, 
     assert "the right to data portability (UK GDPR Article 20)" in text
     assert "Data the right does not cover" in text and "Attendance" in text
     assert "the right covers only data the person provided" in text
-    assert "treat it as a subject access request" in text
+    assert "treat it as a subject access request received on 1 September 2025" in text
     assert "Article 20(2)" in text and "Article 20(4)" in text
     assert "Your right to complain to the ICO" in text
     # The access letter's Article 15 wording is not used for this request.
@@ -109,3 +112,10 @@ def test_a_state_schools_pack_sends_nothing_and_says_why(world, caseworker):
     assert "None of the personal data we hold about Amelia" in text
     assert "It is used on this basis: Public task (Article 6(1)(e))" in text
     assert "treat it as a subject access request" in text
+
+
+def test_a_category_missing_from_the_register_refuses_the_pack_as_for_an_access_request(world, caseworker):
+    case = _approved(world, caseworker, RequestType.PORTABILITY)
+    db.session.execute(delete(RegisterEntry).where(RegisterEntry.category == "attendance"))
+    with pytest.raises(LookupError, match="pupils/attendance"):
+        build_pack_content(case)
