@@ -88,6 +88,7 @@ def test_the_letter_is_the_article_20_one_with_what_is_not_covered(portability, 
     assert "treat it as a subject access request received on 1 September 2025" in text
     assert "Article 20(2)" in text and "Article 20(4)" in text
     assert "Your right to complain to the ICO" in text
+    assert "(the right of access)" in text and "(the right to rectification)" in text
     # The access letter's Article 15 wording is not used for this request.
     assert "Article 15(1) and (2)" not in text
 
