@@ -8,6 +8,9 @@ from datetime import date
 from app.accounts.models import Role, User
 from app.cases.models import Case, CaseStatus
 from app.collect import services as collect
+from app.erasure import services
+from app.erasure.models import ErasurePlan
+from app.erasure.plan import build_plan
 from app.extensions import db
 from app.rights.models import HoldSubject, LegalHold
 from tests.unit.api.estate import make_user
@@ -46,3 +49,15 @@ def hold(kind: HoldSubject, subject_id, reason: str = HOLD_REASON) -> LegalHold:
     db.session.add(record)
     db.session.commit()
     return record
+
+
+def executed_plan(case: Case, actor: User) -> ErasurePlan:
+    """The case's erasure plan built, approved and executed (jobs inline), committed."""
+    plan = build_plan(case, actor)
+    db.session.commit()
+    services.approve(case, actor)
+    db.session.commit()
+    services.execute(case, actor)
+    db.session.commit()
+    db.session.expire_all()
+    return plan

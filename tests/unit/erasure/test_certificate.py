@@ -8,11 +8,8 @@ import re
 import pdfplumber
 
 from app.blobs.services import open_blob
-from app.erasure import services
-from app.erasure.plan import build_plan
-from app.extensions import db
 from app.rights.models import HoldSubject
-from tests.unit.erasure.factory import HOLD_REASON, hold
+from tests.unit.erasure.factory import HOLD_REASON, executed_plan, hold
 
 
 def _text(plan) -> str:
@@ -22,20 +19,9 @@ def _text(plan) -> str:
         return re.sub(r"\s+", " ", " ".join(page.extract_text() or "" for page in pdf.pages))
 
 
-def _executed(case, actor):
-    plan = build_plan(case, actor)
-    db.session.commit()
-    services.approve(case, actor)
-    db.session.commit()
-    services.execute(case, actor)
-    db.session.commit()
-    db.session.expire_all()
-    return plan
-
-
 def test_certificate_lists_erased_kept_and_backup_date(erasure):
     _, actor, case = erasure
-    plan = _executed(case, actor)
+    plan = executed_plan(case, actor)
     text = _text(plan)
     assert case.reference in text and "Certificate of erasure" in text
     assert "Special educational needs records (1 record), deleted" in text
@@ -55,7 +41,7 @@ def test_certificate_lists_erased_kept_and_backup_date(erasure):
 def test_certificate_explains_an_organisation_hold(erasure):
     world, actor, case = erasure
     hold(HoldSubject.ORGANISATION, world.elm.id)
-    plan = _executed(case, actor)
+    plan = executed_plan(case, actor)
     text = _text(plan)
     assert "Nothing: no personal data was held." in text
     assert "legal hold" in text and HOLD_REASON not in text

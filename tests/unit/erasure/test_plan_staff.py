@@ -11,7 +11,6 @@ import pytest
 from sqlalchemy import func, select
 
 from app.collect import services as collect
-from app.erasure import services
 from app.erasure.certificate import certificate_context
 from app.erasure.models import StepAction
 from app.erasure.plan import build_plan
@@ -21,7 +20,7 @@ from app.sources.access_log.models import AccessLogEntry
 from app.sources.correspondence.models import Message, MessageRecipient
 from app.sources.employees.models import Employee
 from tests.unit.collect.factory import amelia_case, candidate_for
-from tests.unit.erasure.factory import dpo
+from tests.unit.erasure.factory import dpo, executed_plan
 from tests.unit.sources.factories import MOTHER_EMAIL, TEACHER_EMAIL, at, build_world
 
 TYPED_AT_HOME = "peggy.hughes@example.com"
@@ -106,13 +105,7 @@ def test_plan_for_a_former_teacher_lists_her_letters_and_the_records_she_opened(
 def test_erasing_a_former_teacher_takes_her_off_the_letters_kept_and_says_what_stays(former_teacher):
     world, actor, case, to_mother, from_head = former_teacher
     to_mother_id, from_head_id = to_mother.id, from_head.id
-    plan = build_plan(case, actor)
-    db.session.commit()
-    services.approve(case, actor)
-    db.session.commit()
-    services.execute(case, actor)
-    db.session.commit()
-    db.session.expire_all()
+    plan = executed_plan(case, actor)
 
     elm_messages = db.session.scalars(select(Message).where(Message.organisation_id == world.elm.id)).all()
     # The family's letters stay, nothing of her left on them.
