@@ -107,6 +107,18 @@ class NotPortable:
     basis: str | None
     count: int
 
+    @classmethod
+    def of(cls, excluded: scope.Excluded) -> NotPortable:
+        return cls(
+            excluded.source,
+            excluded.category,
+            excluded.title,
+            excluded.reason.value,
+            excluded.explanation,
+            excluded.basis,
+            excluded.count,
+        )
+
 
 @dataclass(frozen=True, slots=True)
 class ScheduleRow:
@@ -229,10 +241,7 @@ def build_pack_content(case: Case, *, now: datetime | None = None) -> PackConten
             # As for an access pack: a gap in the register is fixed, never papered over.
             raise LookupError(f"the processing register has no entry for {gap.source}/{gap.category}")
         items = split.included
-        not_portable = [
-            NotPortable(e.source, e.category, e.title, e.reason.value, e.explanation, e.basis, e.count)
-            for e in split.excluded
-        ]
+        not_portable = [NotPortable.of(e) for e in split.excluded]
     decisions = {
         d.item_key: d for d in db.session.scalars(select(ItemDecision).where(ItemDecision.case_id == case.id))
     }

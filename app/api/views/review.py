@@ -11,6 +11,7 @@ case not in review 409, a case outside the caller's organisations 404.
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any
 
 from app.api.auth import current_user
@@ -28,6 +29,7 @@ from app.api.routing import operation
 from app.api.views import bp
 from app.api.views.cases import case_in_scope as _case
 from app.api.views.cases import run_action
+from app.exports.content import NotPortable
 from app.extensions import db
 from app.review import listing, schedule, services
 from app.review.exemptions import EXEMPTIONS
@@ -119,18 +121,8 @@ def review_view(reference: str) -> dict[str, Any]:
             }
             for group in found.groups
         ],
-        "not_portable": [
-            {
-                "source": e.source,
-                "category": e.category,
-                "title": e.title,
-                "reason": e.reason.value,
-                "explanation": e.explanation,
-                "basis": e.basis,
-                "count": e.count,
-            }
-            for e in found.not_portable
-        ],
+        # The same record the pack's JSON gives (``NotPortable``).
+        "not_portable": [asdict(NotPortable.of(e)) for e in found.not_portable],
     }
 
 
