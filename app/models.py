@@ -11,6 +11,7 @@ from app.exports import models as exports_models  # noqa: F401
 from app.jobs import models as jobs_models  # noqa: F401
 from app.mail import models as mail_models  # noqa: F401
 from app.orgs import models as orgs_models  # noqa: F401
+from app.portability import models as portability_models  # noqa: F401
 from app.recipients import models as recipients_models  # noqa: F401
 from app.rectification import models as rectification_models  # noqa: F401
 from app.register import models as register_models  # noqa: F401

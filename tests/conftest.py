@@ -235,3 +235,24 @@ def postgres_database() -> Iterator[str]:
     url = create_postgres_database(name)
     yield url
     drop_postgres_database(name)
+
+
+# The demo world's stores, with jobs run inline, and a member of the company's
+# case team: shared by the unit packages and the functional tests that work
+# on them (a module's own ``world`` or ``caseworker`` replaces these).
+@pytest.fixture
+def world(app, db_session):
+    from tests.unit.sources.factories import build_world
+
+    app.config["REDIS_URL"] = None  # jobs run inline (CI also sets REDIS_URL)
+    return build_world(db_session)
+
+
+@pytest.fixture
+def caseworker(db_session):
+    from app.accounts.models import Role
+    from tests.unit.api.estate import make_user
+
+    user = make_user("case.worker@rightsdesk.example", Role.CASEWORKER)
+    db_session.commit()
+    return user

@@ -8,7 +8,7 @@ from app.api.schemas import JsonBoolean, RequestSchema, written_text
 from app.register.models import LawfulBasis
 from app.register.services import MAX_LIST, MAX_LIST_ITEM, MAX_TEXT, MAX_TITLE
 
-_BASES = [basis.value for basis in LawfulBasis]
+BASES = [basis.value for basis in LawfulBasis]
 
 
 def _lines() -> fields.List:
@@ -29,7 +29,7 @@ class RegisterEntrySchema(Schema):
     lawful_basis = fields.String(required=True, metadata={"description": "As the response letters word it."})
     basis = fields.String(
         required=True,
-        validate=validate.OneOf(_BASES),
+        validate=validate.OneOf(BASES),
         metadata={"description": "The Art 6(1) basis as a code: (a) consent to (f) legitimate_interests."},
     )
     provided_by_person = fields.Boolean(
@@ -56,7 +56,7 @@ class RegisterChangeSchema(RequestSchema):
     description = _text()
     purposes = _lines()
     lawful_basis = _text()
-    basis = fields.String(validate=validate.OneOf(_BASES))
+    basis = fields.String(validate=validate.OneOf(BASES))
     provided_by_person = JsonBoolean()
     special_category_condition = written_text(
         max_length=MAX_TEXT,

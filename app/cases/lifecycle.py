@@ -79,8 +79,10 @@ def allowed_moves(case: Case) -> set[CaseStatus]:
     return {to for to in TRANSITIONS[case.status] if _refusal(case, to) is None}
 
 
-def _refusal(case: Case, to: CaseStatus) -> str | None:
-    """Why ``case`` may not move to ``to``, or None when it may."""
+def _refusal(case: Case, to: CaseStatus, nothing_held: bool = False) -> str | None:
+    """Why ``case`` may not move to ``to``, or None when it may.
+    ``nothing_held``: the search found no record of the subject, so any
+    request is answered from open (``app.collect.nothing_held``)."""
     if to not in TRANSITIONS[case.status]:
         return "not in the lifecycle"
     if case.status is S.PAUSED and to in PAUSABLE and to is not case.resume_status:
@@ -91,6 +93,8 @@ def _refusal(case: Case, to: CaseStatus) -> str | None:
         return f"only erasure and rectification are executed, not {case.request_type.value}"
     if case.status is S.APPROVED and to is S.RESPONDED and executed:
         return f"an approved {case.request_type.value} is executed before the response"
+    if case.status is S.OPEN and to is S.RESPONDED and nothing_held:
+        return None
     if case.status in _ANSWERED_EARLY and to is S.RESPONDED and case.request_type not in ANSWERED_BY_LETTER:
         kind = case.request_type.value
         return (
@@ -101,11 +105,18 @@ def _refusal(case: Case, to: CaseStatus) -> str | None:
 
 
 def move(
-    case: Case, to: CaseStatus | str, actor: User | None = None, *, data: dict[str, Any] | None = None
+    case: Case,
+    to: CaseStatus | str,
+    actor: User | None = None,
+    *,
+    data: dict[str, Any] | None = None,
+    nothing_held: bool = False,
 ) -> CaseEvent:
-    """Move ``case`` to ``to`` or raise ``IllegalTransition``. Records the move."""
+    """Move ``case`` to ``to`` or raise ``IllegalTransition``. Records the
+    move. ``nothing_held`` is for the caller that has checked the search
+    found nothing of the subject's (``app.collect.nothing_held``)."""
     to = CaseStatus(to)
-    why = _refusal(case, to)
+    why = _refusal(case, to, nothing_held)
     if why is not None:
         raise IllegalTransition(case, to, why)
     before = case.status

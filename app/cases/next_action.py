@@ -55,6 +55,7 @@ class CaseState:
     restrictions: int = 0  # recorded on the case, in force or lifted
     objections: int = 0
     objections_pending: int = 0  # not decided yet
+    objections_outside: int = 0  # of those, outside the right to object by their basis (Art 21(1))
 
 
 @dataclass(frozen=True)
@@ -155,7 +156,7 @@ def _answered_by_letter(state: CaseState) -> NextAction | None:
     if state.objections_pending and not restriction:
         return NextAction(
             f"Decide {_plural(state.objections_pending, 'objection')}",
-            "Uphold each objection, and the processing stops, or reject it on compelling legitimate grounds.",
+            _deciding(state.objections_pending, state.objections_outside),
             page,
             "objections-heading",
         )
@@ -168,6 +169,20 @@ def _answered_by_letter(state: CaseState) -> NextAction | None:
             "records-heading" if restriction else "objections-heading",
         )
     return None
+
+
+def _deciding(pending: int, outside: int) -> str:
+    """How the pending objections are decided: one the right to object does
+    not reach cannot be rejected on grounds, but is decided as outside it."""
+    within = "Uphold each objection, and the processing stops, or reject it on compelling legitimate grounds."
+    if not outside:
+        return within
+    one = outside == 1
+    them = "it" if one else "them"
+    how = f"on a basis the right to object does not reach: uphold {them}, or decide {them} as outside it."
+    if outside == pending:
+        return f"{'Its' if one else 'Their'} processing is {how}"
+    return f"{within} {outside} of them {'is' if one else 'are'} {how}"
 
 
 def _consent_withdrawal(state: CaseState) -> NextAction:

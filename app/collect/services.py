@@ -63,7 +63,7 @@ _RETRY_STATUSES = frozenset({CaseStatus.GATHERING, CaseStatus.PAUSED})
 _audit = lifecycle.audit_case
 
 
-def _locked(case: Case) -> Case:
+def locked(case: Case) -> Case:
     """The case row locked for this transaction (PostgreSQL), re-read so a
     concurrent change is seen rather than overwritten. ``FOR NO KEY
     UPDATE``, like the gather jobs (see ``gather._store``)."""
@@ -99,7 +99,7 @@ def propose_candidates(case: Case, actor: User | None = None) -> list[CaseCandid
     already made; a proposal no longer found is dropped, a decided record
     is kept (the DPO's decision is part of the record of the case).
     """
-    case = _locked(case)
+    case = locked(case)
     if case.status not in _MATCHING_STATUSES:
         raise IllegalTransition(case, None, "records are matched while the case is open")
     organisation_ids = organisations_of(case)
@@ -150,7 +150,7 @@ def decide_candidate(case: Case, candidate_id: uuid.UUID, actor: User, confirm: 
     """Confirm a record as the subject's (or the requester's), or reject it.
     A decision can be changed until the gather starts. ``LookupError`` when
     the candidate is not this case's."""
-    case = _locked(case)
+    case = locked(case)
     candidate = db.session.get(CaseCandidate, candidate_id)
     if candidate is None or candidate.case_id != case.id:
         raise LookupError("no such candidate")
@@ -171,7 +171,7 @@ def start_gather(case: Case, actor: User) -> list[SourceRun]:
     Needs at least one record confirmed as the subject. The jobs carry the
     case id and the source's name only, and are dispatched after the commit.
     """
-    case = _locked(case)
+    case = locked(case)
     if case.status is not CaseStatus.OPEN:
         raise IllegalTransition(case, CaseStatus.GATHERING, "a gather starts from an open case")
     confirmed = db.session.scalar(
@@ -245,7 +245,7 @@ def run_failed(run: SourceRun, job: Job | None) -> bool:
 def retry_source(case: Case, actor: User | None, source_name: str) -> SourceRun:
     """Queue a failed source again (after the commit). ``LookupError`` for a
     source this case has no run of."""
-    case = _locked(case)
+    case = locked(case)
     run = db.session.scalars(
         select(SourceRun).where(SourceRun.case_id == case.id, SourceRun.source == source_name)
     ).one_or_none()

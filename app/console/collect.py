@@ -12,7 +12,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from flask import abort, flash, make_response, redirect, render_template, url_for
+from flask import abort, flash, make_response, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
 from wtforms import HiddenField
 from wtforms.validators import AnyOf, InputRequired, Regexp
@@ -20,7 +20,7 @@ from wtforms.validators import AnyOf, InputRequired, Regexp
 from app.accounts import web
 from app.cases.lifecycle import IllegalTransition
 from app.cases.models import Case, CaseStatus
-from app.collect import looks, services
+from app.collect import looks, nothing_held, services
 from app.console.cases import case_or_404 as _case
 from app.console.cases import signed_in_user as _user
 from app.console.views import bp
@@ -45,14 +45,24 @@ class RetryForm(FlaskForm):
     source = HiddenField(validators=[InputRequired(), Regexp(r"^[a-z][a-z0-9_]{0,39}$")])
 
 
-def _candidates_page(case: Case, errors: list[tuple[str, str]] | None = None, status: int = 200):
+def _candidates_page(
+    case: Case,
+    errors: list[tuple[str, str]] | None = None,
+    status: int = 200,
+    nothing_held_error: str | None = None,
+):
     candidates = looks.view_candidates(_user(), case)
     db.session.commit()
+    open_case = case.status is CaseStatus.OPEN
     page = render_template(
         "console/collect/candidates.html",
         case=case,
         candidates=candidates,
-        can_decide=case.status is CaseStatus.OPEN,
+        can_decide=open_case,
+        gathered=bool(services.runs_for(case)),
+        searched=open_case and nothing_held.last_searched_on(case) is not None,
+        nothing_held_problem=nothing_held.problem(case) if open_case else None,
+        nothing_held_error=nothing_held_error,
         form=ActionForm(),
         errors=errors or [],
     )
@@ -129,6 +139,25 @@ def case_gather_start(case_id: uuid.UUID):
         "Gathering has started.",
         "console.case_gather",
         "gather-heading",
+    )
+
+
+@bp.post("/cases/<uuid:case_id>/nothing-held")
+@web.login_required
+def case_nothing_held(case_id: uuid.UUID):
+    user = _user()
+    form = ActionForm()
+    if form.validate_on_submit() and request.form.get("checked") != "yes":
+        # The letter cannot be taken back: the DPO says they checked first.
+        missing = "Tick to confirm you checked every record found and none is the subject's"
+        return _candidates_page(_case(case_id), [("checked", missing)], 422, nothing_held_error=missing)
+    return _run(
+        case_id,
+        form,
+        lambda case: nothing_held.answer(case, user),
+        "The requester has been told we hold no personal data about the subject.",
+        "console.case",
+        "nothing-held-heading",
     )
 
 

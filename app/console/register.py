@@ -27,7 +27,7 @@ def _user():
     return user
 
 
-def _entry_or_404(entry_id: uuid.UUID) -> RegisterEntry:
+def entry_or_404(entry_id: uuid.UUID) -> RegisterEntry:
     try:
         return services.entry(entry_id)
     except LookupError:
@@ -67,14 +67,14 @@ def _entry_page(entry: RegisterEntry, values=None, errors=None, status: int = 20
 @bp.get("/register/<uuid:entry_id>")
 @web.login_required
 def register_entry(entry_id: uuid.UUID):
-    return _entry_page(_entry_or_404(entry_id))
+    return _entry_page(entry_or_404(entry_id))
 
 
 @bp.post("/register/<uuid:entry_id>")
 @web.login_required
 @web.roles_required(Role.ADMIN)
 def update_register_entry(entry_id: uuid.UUID):
-    entry = _entry_or_404(entry_id)
+    entry = entry_or_404(entry_id)
     form = RegisterForm()
     values = {name: request.form.get(name, "") for name in services.EDITABLE}
     if not form.validate_on_submit():

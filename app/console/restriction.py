@@ -23,8 +23,10 @@ from app.console.actions import act, capital
 from app.console.cases import case_or_404, signed_in_user
 from app.console.views import bp
 from app.extensions import db
+from app.orgs.models import Organisation
 from app.recipients import services as recipients
 from app.recipients.models import NoticeStatus, RecipientNotice
+from app.register.bases import controller_of
 from app.register.services import entries as register_entries
 from app.restriction import answers, lifting, objections, services
 from app.restriction.models import Objection, ObjectionDecision
@@ -79,12 +81,20 @@ def _page(case: Case, errors: dict[str, str] | None = None, values: dict[str, st
         for kind, record_id in services.subject_records(case)
     ]
     errors = errors or {}
+    found = objections.objections_for(case)
+    bases = {o.id: objections.basis_of(case, o) for o in found}
     return render_template(
         "console/restriction/page.html",
         case=case,
         records=records,
         history=services.restrictions_for(case),
-        objections=objections.objections_for(case),
+        objections=found,
+        bases=bases,
+        # Whose the bases are: a trust's case may take its school's.
+        controller=db.session.get(Organisation, controller_of(case)),
+        outside={o.id for o in found if objections.outside_article_21(case, o) is not None},
+        # Consent can be withdrawn at any time: such an objection is upheld, never rejected.
+        on_consent={found_id for found_id, basis in bases.items() if objections.on_consent(basis)},
         register=register_entries(),
         consent_options=[(purpose, purpose.replace("_", " ")) for purpose in objections.consents_given(case)],
         notices=recipients.notices_for(case),
@@ -235,7 +245,10 @@ def case_objection_decide(case_id: uuid.UUID):
         objection = db.session.get(Objection, objection_id) if objection_id else None
         if objection is None or objection.case_id != case.id:
             raise RestrictionError({"case": "No such objection on this case"})
-        if decision not in ("upheld", "rejected"):
+        if decision == ObjectionDecision.NO_RIGHT:
+            objections.decide_no_right(case, objection, user, grounds=request.form.get("grounds"))
+            return
+        if decision not in (ObjectionDecision.UPHELD, ObjectionDecision.REJECTED):
             raise RestrictionError({"decision": "Choose whether to uphold or reject the objection"})
         objections.decide_objection(
             case, objection, user, uphold=decision == "upheld", grounds=request.form.get("grounds")

@@ -32,7 +32,7 @@ from app.mail.models import OutboxMessage, OutboxStatus
 from app.mail.services import latest_staff_mail
 from app.orgs.models import Organisation
 from app.restriction.models import ObjectionDecision
-from app.restriction.objections import objections_for
+from app.restriction.objections import objections_for, outside_article_21
 from app.restriction.services import restrictions_for
 from app.review.listing import progress as review_progress
 
@@ -230,10 +230,12 @@ def _letter_work(case: Case) -> dict[str, int]:
     if case.request_type not in ANSWERED_BY_LETTER:
         return {}
     found = objections_for(case)
+    pending = [o for o in found if o.decision is ObjectionDecision.PENDING]
     return {
         "restrictions": len(restrictions_for(case)),
         "objections": len(found),
-        "objections_pending": sum(o.decision is ObjectionDecision.PENDING for o in found),
+        "objections_pending": len(pending),
+        "objections_outside": sum(outside_article_21(case, o) is not None for o in pending),
     }
 
 

@@ -17,6 +17,7 @@ from app.accounts.scoping import NotInScope, sees_every_organisation
 from app.api.services import page_number
 from app.console import services
 from app.extensions import db, limiter
+from app.register.bases import bases_at
 from app.security import client_ip_key, configured_limit, too_many_attempts
 
 bp = Blueprint("console", __name__, url_prefix="/console")
@@ -103,7 +104,10 @@ def organisation(organisation_id: uuid.UUID):
     except NotInScope:
         abort(404)
     return render_template(
-        "console/organisation.html", organisation=found, members=services.member_schools(user, found)
+        "console/organisation.html",
+        organisation=found,
+        members=services.member_schools(user, found),
+        bases=bases_at(found),
     )
 
 
@@ -175,6 +179,7 @@ from app.console import cases as _cases  # noqa: E402, F401  (registers the case
 from app.console import collect as _collect  # noqa: E402, F401  (registers the find-and-gather pages on ``bp``)
 from app.console import consent_withdrawal as _consent_withdrawal  # noqa: E402, F401  (consents withdrawn)
 from app.console import erasure as _erasure  # noqa: E402, F401  (erasure plan, execution, certificate)
+from app.console import organisation_bases as _organisation_bases  # noqa: E402, F401  (an organisation's own basis)
 from app.console import packs as _packs  # noqa: E402, F401  (response pack and download links)
 from app.console import rectification as _rectification  # noqa: E402, F401  (corrections of a rectification case)
 from app.console import register as _register  # noqa: E402, F401  (processing register)

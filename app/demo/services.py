@@ -22,6 +22,7 @@ from app.accounts.models import User
 from app.accounts.services import DEMO_ADMIN_EMAIL
 from app.audit.services import record
 from app.demo.assessments import ASSESSMENT_COLUMNS
+from app.demo.bases import nursery_bases
 from app.demo.consent import CONSENT_COLUMNS
 from app.demo.generate import build_shared, load_postgres, load_sqlite
 from app.demo.helpdesk import ACCESS_COLUMNS, ENTRY_COLUMNS, GRANT_COLUMNS, SUMMARY_COLUMNS, TICKET_COLUMNS
@@ -113,6 +114,8 @@ def seed_demo(
         phases["reset"] = _lap(started)
         result = _generate(session, options, progress, stage, phases)
         result.also_emptied = emptied
+        stage("nurseries' lawful bases")
+        result.counts["organisation_bases"] = nursery_bases(session)
         stage("demo login")
         result.login = refresh_demo_login()
         record("demo.seeded", data={

@@ -25,8 +25,8 @@ from app.collect.models import CollectedItem, SourceRun
 from app.db import utcnow
 from app.extensions import db
 from app.portability import scope
-from app.register.models import RegisterEntry
-from app.review.exemptions import EXEMPTIONS
+from app.register.bases import RegisterView
+from app.review.exemptions import EXEMPTIONS, citation
 from app.review.models import Action, ItemDecision
 from app.review.redaction import MARKER, apply_redactions, text_at
 from app.sources.registry import get_source
@@ -194,16 +194,19 @@ def redact_title(title: str, data: dict[str, Any], spans: Sequence[dict[str, Any
     return title
 
 
-def _facts(entry: RegisterEntry | None, source: str, category: str) -> RegisterFacts:
+def _facts(register: RegisterView, pair: tuple[str, str]) -> RegisterFacts:
+    """The register's facts for a category, with the lawful basis as it
+    stands at the case's organisation (each school decides its own)."""
+    entry = register.get(pair)
     if entry is None:
         # A category missing from the register is a configuration error the
         # letter must not paper over; the pack build refuses instead.
-        raise LookupError(f"the processing register has no entry for {source}/{category}")
+        raise LookupError(f"the processing register has no entry for {pair[0]}/{pair[1]}")
     return RegisterFacts(
         title=entry.title,
         description=entry.description,
         purposes=list(entry.purposes),
-        lawful_basis=entry.lawful_basis,
+        lawful_basis=register.basis(entry).wording,
         special_category_condition=entry.special_category_condition,
         recipients=list(entry.recipients),
         retention=entry.retention,
@@ -233,9 +236,10 @@ def build_pack_content(case: Case, *, now: datetime | None = None) -> PackConten
         .where(CollectedItem.case_id == case.id)
         .order_by(CollectedItem.source, CollectedItem.category, CollectedItem.occurred_on, CollectedItem.key)
     ).all()
-    register = scope.register_by_pair()
+    register = scope.load_register(case)
     not_portable: list[NotPortable] = []
-    if scope.applies_to(case):
+    portability = scope.applies_to(case)
+    if portability:
         split = scope.split(items, register)
         for gap in (e for e in split.excluded if e.reason is scope.Reason.NOT_IN_REGISTER):
             # As for an access pack: a gap in the register is fixed, never papered over.
@@ -270,7 +274,7 @@ def build_pack_content(case: Case, *, now: datetime | None = None) -> PackConten
                 title=None if decision.action is Action.WITHHOLD else title,
                 action=decision.action,
                 exemption_title=info.title if info else None,
-                exemption_citation=info.citation if info else None,
+                exemption_citation=citation(info, portability=portability) if info else None,
             )
         )
         if decision.action is Action.WITHHOLD:
@@ -284,9 +288,7 @@ def build_pack_content(case: Case, *, now: datetime | None = None) -> PackConten
             data = apply_redactions(data, decision.redactions)
         pair = (item.source, item.category)
         if pair not in sections:
-            sections[pair] = CategorySection(
-                item.source, item.category, _facts(register.get(pair), *pair), []
-            )
+            sections[pair] = CategorySection(item.source, item.category, _facts(register, pair), [])
         sections[pair].items.append(
             PackItem(
                 key=item.key,
@@ -301,9 +303,9 @@ def build_pack_content(case: Case, *, now: datetime | None = None) -> PackConten
 
     # Items come ordered by source and category, so these are too.
     withheld_categories = [
-        WithheldCategory(source, category, _facts(register.get((source, category)), source, category), count)
-        for (source, category), count in withheld_in.items()
-        if (source, category) not in sections
+        WithheldCategory(*pair, _facts(register, pair), count)
+        for pair, count in withheld_in.items()
+        if pair not in sections
     ]
 
     runs = db.session.scalars(

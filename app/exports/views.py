@@ -32,13 +32,14 @@ from flask import (
     session,
     url_for,
 )
+from sqlalchemy import select
 from werkzeug.exceptions import HTTPException
 
 from app.blobs.web import attachment
-from app.cases.models import Case
+from app.cases.models import Case, RequestType
 from app.exports import links
 from app.exports.links import CodeOutcome, LinkState
-from app.exports.models import DownloadLink
+from app.exports.models import DownloadLink, LinkAudience
 from app.exports.packs import FILE_KINDS, file_name, pack_file
 from app.extensions import db, limiter
 from app.security import client_ip_key, configured_limit, too_many_attempts
@@ -126,12 +127,20 @@ def _code_page(link: DownloadLink, *, error: str | None = None, attempts_left: i
         error=error,
         attempts_left=attempts_left,
         expires_at=link.expires_at,
+        # An organisation sent a portability requester's data holds the link
+        # only; the code went to the requester (app.exports.transmission).
+        to_organisation=link.audience is LinkAudience.CONTROLLER,
     )
 
 
 def _files_page(link: DownloadLink):
     pack = link.pack
-    files = [(kind, pack_file(pack, kind).size) for kind in FILE_KINDS]
+    portability = db.session.scalar(select(Case.request_type).where(Case.id == pack.case_id)) is (
+        RequestType.PORTABILITY
+    )
+    # The machine-readable files are a portability request's answer: first.
+    kinds = sorted(FILE_KINDS, key=lambda kind: kind != "zip") if portability else FILE_KINDS
+    files = [(kind, pack_file(pack, kind).size) for kind in kinds]
     return render_template(
         "downloads/files.html",
         token=request.view_args["token"],  # type: ignore[index]
@@ -139,6 +148,8 @@ def _files_page(link: DownloadLink):
         downloads_left=max(0, link.max_downloads - link.download_count),
         expires_at=link.expires_at,
         minutes=VERIFIED_FOR // 60,
+        portability=portability,
+        to_organisation=link.audience is LinkAudience.CONTROLLER,
     )
 
 
@@ -166,7 +177,10 @@ def submit_code(token: str):
         # Nothing typed is not a guess: no attempt spent, but still audited.
         links.view_link(token)
         db.session.commit()
-        return _code_page(link, error="Enter the 6-digit code from the second email")
+        missing = "Enter the 6-digit code" + (
+            " the person gave you" if link.audience is LinkAudience.CONTROLLER else " from the second email"
+        )
+        return _code_page(link, error=missing)
     check = links.check_code(link, typed)
     db.session.commit()
     if check.outcome is CodeOutcome.ACCEPTED:

@@ -158,12 +158,23 @@ LETTERS: dict[str, LetterSpec] = {
         "The answer to a restriction request: the kinds of record restricted (never their content), what "
         "restriction means (Art 18(2)) and that they are told before it is lifted.",
     ),
+    "nothing_held": _spec(
+        "requester",
+        "requester_name reference organisation_name request_type whom dob_given searched searched_by_email "
+        "not_searched searched_on outcome",
+        "",
+        "The answer when the search found no record of the person: which systems were searched, how and "
+        "when, and which could not be without a record; that none of them holds personal data about the "
+        "person (Art 15(1): confirmation) and that the school may hold other records; what that means for "
+        "the request made, how to ask for another search, and the right to complain to the ICO.",
+    ),
     "objection_decided": _spec(
         "requester",
         "requester_name reference organisation_name whose objections any_rejected",
         "",
-        "The answer to an objection: each objection upheld (processing stops, any consent withdrawn) or "
-        "rejected with its grounds, the right to complain to the ICO and to go to court.",
+        "The answer to an objection: each objection upheld (processing stops, any consent withdrawn), "
+        "rejected with its grounds, or outside the right to object with the basis the processing is used "
+        "on (Art 21(1)); the right to complain to the ICO and to go to court.",
     ),
     "consent_withdrawn": _spec(
         "requester",

@@ -142,6 +142,7 @@ CATEGORY_LABELS = {
     "case.restriction_lift_cancelled": "Restriction stays",
     "case.restriction_started": "Restriction in place: the answer",
     "case.objection_decided": "Objection decided: the answer",
+    "case.nothing_held": "No personal data held: the answer",
     "case.consent_withdrawn": "Consent withdrawn: the answer",
     "pack.link": "Response download link",
     "pack.code": "Response download code",

@@ -7,7 +7,9 @@ them (Art 6(1)(b)), and it is processed by automated means. Art 20(3) takes
 out processing for a public task; a legal obligation, vital interests and
 legitimate interests are outside 20(1) altogether. Everything here is
 processed by automated means, so two register facts decide a category:
-``RegisterEntry.basis`` and ``RegisterEntry.provided_by_person``.
+its basis at the organisation that holds the item (``app.register.bases``:
+the school's own, its trust's or the register's) and
+``RegisterEntry.provided_by_person``.
 
 Two categories are decided item by item: correspondence holds messages the
 person wrote and messages others wrote to them or about them, and only the
@@ -32,9 +34,13 @@ from sqlalchemy import select
 from app.cases.models import Case, RequestType
 from app.collect.models import CollectedItem
 from app.extensions import db
-from app.register.models import LawfulBasis, RegisterEntry
+from app.portability.models import CaseBasis
+from app.register.bases import RegisterView, register_for, register_view
+from app.register.models import LawfulBasis, OrganisationBasis, RegisterEntry
 
 PORTABLE_BASES = frozenset({LawfulBasis.CONSENT, LawfulBasis.CONTRACT})
+
+Pair = tuple[str, str]
 
 
 class Reason(enum.StrEnum):
@@ -109,41 +115,89 @@ def applies_to(case: Case) -> bool:
     return case.request_type is RequestType.PORTABILITY
 
 
-def category_reason(entry: RegisterEntry | None) -> Reason | None:
-    """Why a whole category is outside the right, or None if it is inside."""
+def category_reason(entry: RegisterEntry | None, basis: LawfulBasis | None = None) -> Reason | None:
+    """Why a whole category is outside the right, or None if it is inside;
+    ``basis`` is the one that applies where the item is held (the
+    register's when not given)."""
     if entry is None:
         return Reason.NOT_IN_REGISTER
-    if entry.basis not in PORTABLE_BASES:
+    if (basis or entry.basis) not in PORTABLE_BASES:
         return Reason.BASIS
     if not entry.provided_by_person:
         return Reason.NOT_PROVIDED
     return None
 
 
-def register_by_pair() -> dict[tuple[str, str], RegisterEntry]:
-    return {(e.source, e.category): e for e in db.session.scalars(select(RegisterEntry))}
+def load_register(case: Case) -> RegisterView:
+    """The register as it stands for the case's data: the controller's own
+    bases (``app.register.bases.controller_of``), else its trust's, else
+    the register's; for a portability request once approved, the bases it
+    was approved on (``freeze``)."""
+    live = register_for(case)
+    if not applies_to(case):
+        return live
+    frozen = db.session.scalars(select(CaseBasis).where(CaseBasis.case_id == case.id)).all()
+    if not frozen:
+        return live
+    # Transient rows in the shape RegisterView reads: never added to the session.
+    own = {
+        row.register_entry_id: OrganisationBasis(
+            organisation_id=row.set_by_id,
+            register_entry_id=row.register_entry_id,
+            basis=row.basis,
+            lawful_basis=row.lawful_basis,
+        )
+        for row in frozen
+    }
+    return RegisterView(live.entries, own)
+
+
+def freeze(case: Case) -> None:
+    """Record the basis of every category for an approved portability
+    request, so its pack sends what was reviewed whatever changes later.
+    The caller commits."""
+    if not applies_to(case):
+        return
+    view = register_for(case)
+    for entry in view.entries.values():
+        effective = view.basis(entry)
+        db.session.add(
+            CaseBasis(
+                case_id=case.id,
+                register_entry_id=entry.id,
+                basis=effective.basis,
+                lawful_basis=effective.wording,
+                set_by_id=effective.set_by,
+            )
+        )
 
 
 def split(
-    items: Sequence[CollectedItem], register: Mapping[tuple[str, str], RegisterEntry] | None = None
+    items: Sequence[CollectedItem], register: RegisterView | Mapping[Pair, RegisterEntry] | None = None
 ) -> Scope:
     """The items the right covers, in their order, and the rest counted by
-    category and reason (in the order the categories first appear)."""
+    category and reason (in the order the categories first appear), on the
+    register as it stands at the case's organisation (``load_register``);
+    with no register given, the register's own bases."""
     if register is None:
-        register = register_by_pair()
+        register = register_view()
+    elif not isinstance(register, RegisterView):
+        register = RegisterView(register)
     included: list[CollectedItem] = []
-    counts: dict[tuple[str, str, Reason], int] = {}
+    counts: dict[tuple[str, str, Reason, str | None], int] = {}
     for item in items:
         pair = (item.source, item.category)
         entry = register.get(pair)
-        reason = category_reason(entry)
+        basis = register.basis(entry).basis if entry is not None else None
+        reason = category_reason(entry, basis)
         if reason is None and pair in _ITEM_RULES:
             provided, item_reason = _ITEM_RULES[pair]
             reason = None if provided(item.data) else item_reason
         if reason is None:
             included.append(item)
         else:
-            key = (*pair, reason)
+            label = basis.label if basis is not None and reason is Reason.BASIS else None
+            key = (*pair, reason, label)
             counts[key] = counts.get(key, 0) + 1
     excluded = [
         Excluded(
@@ -151,10 +205,10 @@ def split(
             category=category,
             title=entry.title if (entry := register.get((source, category))) else f"{source}: {category}",
             reason=reason,
-            basis=entry.basis.label if entry is not None and reason is Reason.BASIS else None,
+            basis=label,
             count=count,
         )
-        for (source, category, reason), count in counts.items()
+        for (source, category, reason, label), count in counts.items()
     ]
     return Scope(included, excluded)
 
@@ -163,4 +217,4 @@ def in_scope(case: Case, items: Iterable[CollectedItem]) -> list[CollectedItem]:
     """``items`` as the case's review and pack see them: all of them, except
     for a portability request, whose items outside the right are left out."""
     items = list(items)
-    return split(items).included if applies_to(case) else items
+    return split(items, load_register(case)).included if applies_to(case) else items

@@ -31,6 +31,11 @@ class LawfulBasis(enum.StrEnum):
     def label(self) -> str:
         return _BASIS_LABELS[self]
 
+    @property
+    def point(self) -> str:
+        """The letter of Article 6(1) it is: ``e`` for public task."""
+        return "abcdef"[list(LawfulBasis).index(self)]
+
 
 _BASIS_LABELS = {
     LawfulBasis.CONSENT: "Consent (Article 6(1)(a))",
@@ -64,5 +69,31 @@ class RegisterEntry(UUIDPrimaryKey, Base):
     origin: Mapped[str] = mapped_column(Text)  # where the data came from (Art 15(1)(g))
     automated_decisions: Mapped[str] = mapped_column(Text)
     transfers: Mapped[str] = mapped_column(Text)  # outside the UK, and the safeguards (Art 15(2))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+
+class OrganisationBasis(UUIDPrimaryKey, Base):
+    """One organisation's own Art 6(1) basis for one register category.
+
+    The register is the company's single list, but each school or nursery is
+    the controller and decides its basis: a maintained school holds a
+    pupil's record for its public task; a private nursery holds the parents'
+    own details under its contract with them and the child's record in its
+    legitimate interests. An organisation without an entry of its own takes
+    its trust's, and a trust without one the register's.
+    """
+
+    __tablename__ = "organisation_bases"
+    __table_args__ = (UniqueConstraint("organisation_id", "register_entry_id"),)
+
+    organisation_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("organisations.id", ondelete="CASCADE"), index=True
+    )
+    register_entry_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("processing_register.id", ondelete="CASCADE"), index=True
+    )
+    basis: Mapped[LawfulBasis] = mapped_column(str_enum(LawfulBasis, "lawful_basis_code", 30))
+    lawful_basis: Mapped[str] = mapped_column(Text)  # as the letters word it
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))

@@ -8,6 +8,7 @@ the caller's transaction and audited with the names of the fields changed
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -81,7 +82,7 @@ def missing_categories() -> list[tuple[str, str]]:
     ]
 
 
-def _clean_text(value: Any, name: str, errors: dict[str, str], *, limit: int, required: bool) -> str | None:
+def clean_text(value: Any, name: str, errors: dict[str, str], *, limit: int, required: bool) -> str | None:
     if value is None or (isinstance(value, str) and not value.strip()):
         if required:
             errors[name] = "Enter some text"
@@ -115,7 +116,7 @@ def _clean_list(value: Any, name: str, errors: dict[str, str]) -> list[str]:
     return lines
 
 
-def _clean_basis(value: Any, errors: dict[str, str]) -> LawfulBasis | None:
+def clean_basis(value: Any, errors: dict[str, str]) -> LawfulBasis | None:
     try:
         return LawfulBasis(value)
     except ValueError:
@@ -133,6 +134,27 @@ def _clean_provided(value: Any, errors: dict[str, str]) -> bool | None:
     return None
 
 
+# "6(1)(e)", "Article 6 (1) (b)" and the like, as wording cites a basis;
+# not the tail of another provision ("regulation 16(1)(a)").
+_CITATION = re.compile(r"(?<![\d.])6\s*\(\s*1\s*\)\s*\(\s*([a-f])\s*\)", re.IGNORECASE)
+
+
+def citation_conflict(wording: str | None, basis: LawfulBasis | None) -> str | None:
+    """A message when the basis the wording gives (the first point of
+    Article 6(1) it cites; later ones may say what else applies) is not the
+    basis chosen: the letter would then say one basis and the rules apply
+    another."""
+    if not wording or basis is None:
+        return None
+    cited = _CITATION.search(wording)
+    if cited is None or cited.group(1).lower() == basis.point:
+        return None
+    return (
+        f"The wording gives Article 6(1)({cited.group(1).lower()}) as the basis, but the basis chosen is "
+        f"{basis.label}: make them agree"
+    )
+
+
 def update_entry(target: RegisterEntry, changes: Mapping[str, Any], actor: User) -> list[str]:
     """Apply ``changes`` (any of EDITABLE) and return the names of the fields
     that changed. Nothing is applied if any field is invalid."""
@@ -145,17 +167,22 @@ def update_entry(target: RegisterEntry, changes: Mapping[str, Any], actor: User)
     cleaned: dict[str, Any] = {}
     for name, value in changes.items():
         if name == "title":
-            cleaned[name] = _clean_text(value, name, errors, limit=MAX_TITLE, required=True)
+            cleaned[name] = clean_text(value, name, errors, limit=MAX_TITLE, required=True)
         elif name in TEXT_FIELDS:
-            cleaned[name] = _clean_text(value, name, errors, limit=MAX_TEXT, required=True)
+            cleaned[name] = clean_text(value, name, errors, limit=MAX_TEXT, required=True)
         elif name in OPTIONAL_TEXT_FIELDS:
-            cleaned[name] = _clean_text(value, name, errors, limit=MAX_TEXT, required=False)
+            cleaned[name] = clean_text(value, name, errors, limit=MAX_TEXT, required=False)
         elif name in LIST_FIELDS:
             cleaned[name] = _clean_list(value, name, errors)
         elif name == BASIS:
-            cleaned[name] = _clean_basis(value, errors)
+            cleaned[name] = clean_basis(value, errors)
         elif name == PROVIDED:
             cleaned[name] = _clean_provided(value, errors)
+    if not errors and (BASIS in cleaned or "lawful_basis" in cleaned):
+        wording = cleaned.get("lawful_basis", target.lawful_basis)
+        conflict = citation_conflict(wording, cleaned.get(BASIS, target.basis))
+        if conflict:
+            errors["lawful_basis" if "lawful_basis" in cleaned else BASIS] = conflict
     if errors:
         raise RegisterError(errors)
     changed = [name for name, value in cleaned.items() if getattr(target, name) != value]

@@ -19,7 +19,7 @@ from app.cases.services import send_letter
 from app.restriction import letters
 from app.restriction.models import ObjectionDecision
 from app.restriction.objections import objections_for
-from app.restriction.services import restrictions_for
+from app.restriction.services import restrictions_for, subject_records
 from app.sources.validation import FieldError
 
 RESTRICTION_MAIL_CATEGORY = "case.restriction_started"
@@ -38,6 +38,12 @@ def work_left(case: Case) -> str | None:
     objection decided (at least one)."""
     if case.request_type is RequestType.RESTRICTION:
         if not restrictions_for(case):
+            if not subject_records(case):
+                return (
+                    "No record is confirmed as the subject's: confirm their records and restrict them, or, "
+                    "if the search found nothing of theirs, answer that we hold no personal data about them "
+                    "(Find the person)"
+                )
             return "Restrict the subject's records before sending the answer"
         return None
     if case.request_type is RequestType.OBJECTION:

@@ -13,7 +13,7 @@ from app.cases.letters import Letter
 from app.cases.models import Case, Relationship
 from app.letters.services import render_letter
 from app.restriction.models import Objection, ObjectionDecision
-from app.restriction.objections import objections_for
+from app.restriction.objections import basis_decided_on, objections_for
 from app.restriction.services import restrictions_for
 from app.sources.protocol import PersonKind
 
@@ -55,7 +55,7 @@ def restriction_started(case: Case) -> Letter:
 
 
 def objection_decided(case: Case) -> Letter:
-    decided = [_decision_line(o) for o in objections_for(case)]
+    decided = [_decision_line(case, o) for o in objections_for(case)]
     rendered = render_letter(
         "objection_decided",
         {
@@ -67,10 +67,14 @@ def objection_decided(case: Case) -> Letter:
     return Letter(rendered.subject, rendered.text, rendered.html)
 
 
-def _decision_line(objection: Objection) -> dict[str, Any]:
+def _decision_line(case: Case, objection: Objection) -> dict[str, Any]:
+    no_right = objection.decision is ObjectionDecision.NO_RIGHT
+    basis = basis_decided_on(case, objection) if no_right else None
     return {
         "purpose": objection.purpose,
         "upheld": objection.decision is ObjectionDecision.UPHELD,
+        "no_right": no_right,
+        "basis": basis.wording if basis is not None else "",
         "grounds": objection.grounds or "",
         "consent": (objection.consent_purpose or "").replace("_", " "),
     }

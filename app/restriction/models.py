@@ -10,10 +10,11 @@ import enum
 import uuid
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, ForeignKey, Index, String
+from sqlalchemy import Boolean, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base, CreatedAt, EncryptedText, UUIDPrimaryKey, str_enum, utcnow
+from app.register.models import LawfulBasis
 from app.sources.protocol import PersonKind
 
 
@@ -67,6 +68,8 @@ class ObjectionDecision(enum.StrEnum):
     UPHELD = "upheld"
     # Compelling legitimate grounds override the subject's interests (stated).
     REJECTED = "rejected"
+    # Art 21(1) does not reach it: used on neither 6(1)(e) nor (f) (nor consent).
+    NO_RIGHT = "no_right"
 
 
 class Objection(UUIDPrimaryKey, CreatedAt, Base):
@@ -88,3 +91,9 @@ class Objection(UUIDPrimaryKey, CreatedAt, Base):
     grounds: Mapped[str | None] = mapped_column(EncryptedText("objections.grounds"))
     decided_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     decided_at: Mapped[datetime | None]
+    # The basis the register entry objected to was used on at the case's
+    # organisation when it was decided, and its wording: the letter quotes
+    # what the decision rested on, not what the register says later. Null
+    # without a register entry, and for objections decided before it was kept.
+    basis: Mapped[LawfulBasis | None] = mapped_column(str_enum(LawfulBasis, "lawful_basis_code", 30))
+    basis_wording: Mapped[str | None] = mapped_column(Text)

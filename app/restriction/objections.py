@@ -7,6 +7,20 @@ Direct marketing is an absolute right (Art 21(3)): such an objection can only
 be upheld. Upholding an objection to a consent-based purpose withdraws the
 consent through the consent ledger (``app.restriction.consents``, as a
 consent-withdrawal request does), so the ledger stays the one record of it.
+
+Art 21(1) reaches only processing for a public task or in legitimate
+interests (6(1)(e) or (f)). Where the register entry objected to is used on
+another basis at the case's organisation (a private nursery's contract with
+the parents, a legal obligation), the objection is decided as outside the
+right (``no_right``) and the requester is told which basis and why; an
+objection to direct marketing (Art 21(2)) and one to processing on consent
+(stopped by withdrawing the consent) are never decided so. Processing on
+consent is never "rejected on compelling grounds" either: consent can be
+withdrawn at any time (Art 7(3)), so such an objection is upheld.
+
+Each decision keeps the basis it rested on (code and wording), so the
+letter and the record say what applied then, whatever the register or the
+organisation sets later.
 """
 
 from __future__ import annotations
@@ -22,7 +36,8 @@ from app.cases import lifecycle
 from app.cases.models import Case
 from app.db import new_uuid, utcnow
 from app.extensions import db
-from app.register.models import RegisterEntry
+from app.register.bases import Effective, register_for
+from app.register.models import LawfulBasis, RegisterEntry
 from app.restriction.consents import consent_problem, withdraw_for_case
 from app.restriction.consents import consents_given as consents_given  # offered by the console
 from app.restriction.models import Objection, ObjectionDecision
@@ -94,29 +109,144 @@ def decide_objection(
 ) -> Objection:
     """Uphold (processing stops; consent withdrawn if consent-based) or
     reject with the compelling legitimate grounds. The caller commits."""
-    if objection.case_id != case.id:
-        raise RestrictionError({"objection": "No such objection on this case"})
-    if objection.decision is not ObjectionDecision.PENDING:
-        raise RestrictionError({"objection": "This objection has already been decided"})
+    _check_pending(case, objection)
     if not uphold and objection.direct_marketing:
-        raise RestrictionError(
-            {"decision": "An objection to direct marketing is an absolute right: it must be upheld"}
-        )
+        raise RestrictionError({"decision": DIRECT_MARKETING})
+    if not uphold:
+        # Said before the grounds are checked: no grounds would make it right.
+        if on_consent(basis_of(case, objection)):
+            raise RestrictionError({"decision": _consent_message(objection)})
+        if (outside := outside_article_21(case, objection)) is not None:
+            raise RestrictionError({"decision": _outside_message(outside)})
     text = clean_reason(grounds, "grounds") if not uphold else _optional(grounds)
-    objection.decision = ObjectionDecision.UPHELD if uphold else ObjectionDecision.REJECTED
-    objection.grounds = text
-    objection.decided_by_id = actor.id
-    objection.decided_at = utcnow()
+    decision = ObjectionDecision.UPHELD if uphold else ObjectionDecision.REJECTED
     withdrawn = (
         len(withdraw_for_case(case, objection.consent_purpose, actor))
         if uphold and objection.consent_purpose
         else 0
     )
+    return _decided(case, objection, actor, decision, text, withdrawn)
+
+
+# Art 21(1) covers 6(1)(e) and (f); processing on consent stops when the
+# consent is withdrawn, which upholding the objection does.
+OBJECTABLE_BASES = frozenset({LawfulBasis.PUBLIC_TASK, LawfulBasis.LEGITIMATE_INTERESTS, LawfulBasis.CONSENT})
+
+
+def basis_of(case: Case, objection: Objection) -> Effective | None:
+    """The basis the register entry objected to is used on for the case's
+    data (at the organisation ``controller_of`` names: for a trust's case,
+    the school holding the records); None when it names no register entry."""
+    if objection.register_entry_id is None:
+        return None
+    entry = db.session.get(RegisterEntry, objection.register_entry_id)
+    return register_for(case).basis(entry) if entry is not None else None
+
+
+def outside_article_21(case: Case, objection: Objection) -> Effective | None:
+    """The basis, when it puts the processing objected to outside the right
+    to object; None when the right applies (or the basis is not known), and
+    when the objection names a consent: that is stopped by withdrawing it.
+    A decided objection is judged on the basis its decision rested on."""
+    if objection.direct_marketing or objection.consent_purpose:
+        return None
+    basis = basis_decided_on(case, objection)
+    return basis if basis is not None and basis.basis not in OBJECTABLE_BASES else None
+
+
+def on_consent(basis: Effective | None) -> bool:
+    """Processing on consent: an objection to it is upheld (withdrawing the
+    consent), never rejected on compelling grounds."""
+    return basis is not None and basis.basis is LawfulBasis.CONSENT
+
+
+def basis_decided_on(case: Case, objection: Objection) -> Effective | None:
+    """The basis a decided objection rested on, as recorded when it was
+    decided; the current one while it is pending, and for an objection
+    decided before the basis was kept. ``set_by`` is not recorded (None)."""
+    if objection.basis is not None:
+        return Effective(objection.basis, objection.basis_wording or "")
+    return basis_of(case, objection)
+
+
+DIRECT_MARKETING = "An objection to direct marketing is an absolute right: it must be upheld"
+
+
+def _consent_message(objection: Objection) -> str:
+    withdraws = " and the consent named is withdrawn" if objection.consent_purpose else ""
+    return (
+        "This processing is based on consent, which can be withdrawn at any time (Article 7(3)): "
+        f"it cannot be rejected on compelling grounds. Uphold the objection{withdraws}"
+    )
+
+
+def _outside_message(basis: Effective) -> str:
+    return (
+        f"The right to object does not reach this processing: it is used on {basis.basis.label}, and "
+        "Article 21(1) covers only processing for a public task or in legitimate interests. "
+        "Decide it as outside the right"
+    )
+
+
+def decide_no_right(case: Case, objection: Objection, actor: User, *, grounds: object = None) -> Objection:
+    """Decide that the right to object does not reach the processing (its
+    basis at the case's organisation is not 6(1)(e) or (f), nor consent).
+    No grounds are given: the letter gives the basis. The caller commits."""
+    _check_pending(case, objection)
+    if objection.direct_marketing:
+        raise RestrictionError({"decision": DIRECT_MARKETING})
+    if objection.consent_purpose:
+        raise RestrictionError({"decision": _consent_message(objection)})
+    if _optional(grounds) is not None:
+        raise RestrictionError({"grounds": "No grounds are given when the right does not apply"})
+    basis = basis_of(case, objection)
+    if basis is None:
+        raise RestrictionError(
+            {
+                "decision": "The objection names no register entry, so its basis cannot be shown: "
+                "uphold or reject it"
+            }
+        )
+    if basis.basis in OBJECTABLE_BASES:
+        raise RestrictionError(
+            {
+                "decision": f"The right to object applies: this processing is used on {basis.basis.label}. "
+                "Uphold or reject it"
+            }
+        )
+    return _decided(case, objection, actor, ObjectionDecision.NO_RIGHT, None, 0)
+
+
+def _check_pending(case: Case, objection: Objection) -> None:
+    if objection.case_id != case.id:
+        raise RestrictionError({"objection": "No such objection on this case"})
+    if objection.decision is not ObjectionDecision.PENDING:
+        raise RestrictionError({"objection": "This objection has already been decided"})
+
+
+def _decided(
+    case: Case,
+    objection: Objection,
+    actor: User,
+    decision: ObjectionDecision,
+    grounds: str | None,
+    withdrawn: int,
+) -> Objection:
+    # Kept as it was when decided: the register or the organisation's own
+    # basis may change after, and the letter and the record must not.
+    basis = basis_of(case, objection)
+    objection.basis = basis.basis if basis is not None else None
+    objection.basis_wording = basis.wording if basis is not None else None
+    objection.decision = decision
+    objection.grounds = grounds
+    objection.decided_by_id = actor.id
+    objection.decided_at = utcnow()
+    code = objection.basis.value if objection.basis is not None else None
     lifecycle.add_event(
         case,
         "objection_decided",
         actor,
-        {"objection_id": str(objection.id), "decision": objection.decision.value},
+        {"objection_id": str(objection.id), "decision": objection.decision.value, "basis": code},
     )
     record(
         "objection.decided",
@@ -127,6 +257,7 @@ def decide_objection(
         data={
             "objection_id": str(objection.id),
             "decision": objection.decision.value,
+            "basis": code,
             "consents_withdrawn": withdrawn,
         },
     )

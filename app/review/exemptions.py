@@ -46,3 +46,14 @@ EXEMPTIONS: dict[Exemption, ExemptionInfo] = {
         ExemptionInfo(Exemption.LEGAL_PRIVILEGE, "Legal professional privilege", "DPA 2018 Sch 2 para 19"),
     )
 }
+
+
+# A data portability request is limited by the rights of others in Art 20(4)
+# itself: DPA 2018 Sch 2 para 16 modifies Art 15 only.
+_PORTABILITY_CITATIONS = {Exemption.THIRD_PARTY: "UK GDPR Art 20(4)"}
+
+
+def citation(info: ExemptionInfo, *, portability: bool = False) -> str:
+    """The provision a withheld or redacted item relies on, for the right
+    the request exercises."""
+    return _PORTABILITY_CITATIONS.get(info.code, info.citation) if portability else info.citation

@@ -145,7 +145,7 @@ def review(case: Case, *, with_suggestions: bool = True) -> Review:
     (optionally) suggested redactions. Not logged: see ``view_review``."""
     not_portable: list[scope.Excluded] = []
     if scope.applies_to(case):
-        split = scope.split(_collected(case))
+        split = scope.split(_collected(case), scope.load_register(case))
         items, not_portable = split.included, split.excluded
     else:
         items = _collected(case)

@@ -18,9 +18,9 @@ from datetime import date, datetime
 from sqlalchemy import select
 
 from app.accounts.models import User
-from app.cases.models import Case
+from app.cases.models import Case, RequestType
 from app.extensions import db
-from app.review.exemptions import EXEMPTIONS, Exemption
+from app.review.exemptions import EXEMPTIONS, Exemption, citation
 from app.review.listing import ReviewItem, log_review_look, review
 from app.review.models import Action
 
@@ -47,7 +47,9 @@ class ScheduleLine:
     decided_at: datetime | None
 
 
-def _line(entry: ReviewItem, source_title: str, names: dict[uuid.UUID, str]) -> ScheduleLine:
+def _line(
+    entry: ReviewItem, source_title: str, names: dict[uuid.UUID, str], *, portability: bool
+) -> ScheduleLine:
     decision = entry.decision
     info = EXEMPTIONS.get(decision.exemption) if decision and decision.exemption else None
     withheld = decision is not None and decision.action is Action.WITHHOLD
@@ -62,7 +64,7 @@ def _line(entry: ReviewItem, source_title: str, names: dict[uuid.UUID, str]) -> 
         action=decision.action if decision else None,
         exemption=decision.exemption if decision else None,
         exemption_title=info.title if info else None,
-        exemption_citation=info.citation if info else None,
+        exemption_citation=citation(info, portability=portability) if info else None,
         redacted_parts=len(decision.redactions) if decision else 0,
         note=decision.note if decision else None,
         decided_by_id=decision.decided_by_id if decision else None,
@@ -80,7 +82,12 @@ def schedule(case: Case) -> list[ScheduleLine]:
     if ids:
         query = select(User.id, User.name).where(User.id.in_(sorted(ids, key=str)))
         names = {user_id: name for user_id, name in db.session.execute(query)}
-    return [_line(entry, group.source_title, names) for group in result.groups for entry in group.items]
+    portability = case.request_type is RequestType.PORTABILITY
+    return [
+        _line(entry, group.source_title, names, portability=portability)
+        for group in result.groups
+        for entry in group.items
+    ]
 
 
 def view_schedule(user: User, case: Case) -> list[ScheduleLine]:

@@ -31,6 +31,7 @@ from app.collect.models import CollectedItem
 from app.db import new_uuid, utcnow
 from app.exports.content import item_digest
 from app.extensions import db
+from app.portability import scope
 from app.review.exemptions import Exemption
 from app.review.listing import decisions_of, is_current, item_of, items_of, review
 from app.review.models import Action, ItemDecision
@@ -339,4 +340,5 @@ def approve(case: Case, actor: User | None) -> Case:
             "redacted": actions.count(Action.REDACT),
         },
     )
+    scope.freeze(case)  # a portability pack sends what was reviewed, whatever the bases become
     return case

@@ -15,7 +15,6 @@ import pdfplumber
 import pytest
 from sqlalchemy import select
 
-from app.accounts.models import Role
 from app.audit.models import AuditEvent
 from app.blobs.services import open_blob
 from app.cases.models import CaseStatus
@@ -27,30 +26,15 @@ from app.extensions import db
 from app.mail.models import OutboxMessage
 from app.sources.access_log.models import AccessLogEntry
 from tests.signin import csrf_token
-from tests.unit.api.estate import make_user
 from tests.unit.exports.factory import (
     approved_case,
     approved_with_records,
     approved_without_items,
     stored_pack,
 )
-from tests.unit.sources.factories import build_world
 
 _LINK = re.compile(r"http://localhost(/download/[A-Za-z0-9_-]+)")
 _CODE = re.compile(r"The code to open it is: ([0-9]{6})")
-
-
-@pytest.fixture
-def world(app, db_session):
-    app.config["REDIS_URL"] = None  # jobs inline (CI also runs with REDIS_URL set)
-    return build_world(db_session)
-
-
-@pytest.fixture
-def caseworker(db_session):
-    user = make_user("case.worker@rightsdesk.example", Role.CASEWORKER)
-    db_session.commit()
-    return user
 
 
 def _emails() -> tuple[OutboxMessage, OutboxMessage]:

@@ -323,6 +323,23 @@ def _plausible_row(connection, table: str, given: dict[str, object]) -> None:
     connection.execute(sa.insert(table_).values(values))
 
 
+def _case_row(connection, reference: str, **values: str):
+    """A school's case, as a row (and the school's), for a migration's data
+    test; returns the case id as the engine stores it."""
+    import uuid
+
+    sqlite = connection.dialect.name == "sqlite"
+    organisation, case = (uuid.uuid4().hex if sqlite else uuid.uuid4() for _ in range(2))
+    _plausible_row(connection, "organisations", {"id": organisation, "kind": "school", "nation": "england"})
+    _plausible_row(
+        connection,
+        "cases",
+        {"id": case, "organisation_id": organisation, "requester_relationship": "self",
+         "subject_role": "pupil", "reference": reference, **values},
+    )  # fmt: skip
+    return case
+
+
 # Each notice before 0028: its recipient, channel and status; then its
 # channel and status after it.
 _NOTICES = [
@@ -340,7 +357,6 @@ def _kind_of_recipient_notices_closed(url: str, instance) -> None:
     worded as a kind of recipient ("Others only where the law requires it")
     as none recorded, as the app now records them, and leaves every other
     notice alone; its downgrade makes them pending again."""
-    import uuid
 
     from sqlalchemy import text
 
@@ -356,18 +372,7 @@ def _kind_of_recipient_notices_closed(url: str, instance) -> None:
     with app.app_context():
         upgrade(revision="0027")
         with db.engine.begin() as connection:
-            sqlite = connection.dialect.name == "sqlite"
-            organisation, case = (uuid.uuid4().hex if sqlite else uuid.uuid4() for _ in range(2))
-            _plausible_row(
-                connection, "organisations", {"id": organisation, "kind": "school", "nation": "england"}
-            )
-            _plausible_row(
-                connection,
-                "cases",
-                {"id": case, "organisation_id": organisation, "status": "responded",
-                 "request_type": "erasure", "requester_relationship": "self", "subject_role": "pupil",
-                 "reference": "SAR-2020-000001"},
-            )  # fmt: skip
+            case = _case_row(connection, "SAR-2020-000001", status="responded", request_type="erasure")
             for name, channel, status, _channel, _status in _NOTICES:
                 _plausible_row(
                     connection,
@@ -398,3 +403,42 @@ def test_kind_of_recipient_notices_closed_on_sqlite(tmp_path):
 
 def test_kind_of_recipient_notices_closed_on_postgresql(postgres_database, tmp_path):
     _kind_of_recipient_notices_closed(postgres_database, tmp_path)
+
+
+def _objection_basis_left_unknown(url: str, instance) -> None:
+    """Migration 0032 adds the basis an objection's decision rested on,
+    null for those decided before it (the basis then is not known, and the
+    letter reads the current one); going down keeps the objections."""
+
+    from sqlalchemy import text
+
+    def stored(query: str) -> list[tuple]:
+        with db.engine.connect() as connection:
+            return sorted(tuple(row) for row in connection.execute(text(query)))
+
+    app = create_app(environ_for_tests(url, instance))
+    with app.app_context():
+        upgrade(revision="0031")
+        with db.engine.begin() as connection:
+            case = _case_row(connection, "SAR-2020-000002", status="open", request_type="objection")
+            for decision in ("no_right", "upheld", "pending"):
+                _plausible_row(
+                    connection,
+                    "objections",
+                    {"case_id": case, "purpose": f"Objected to, {decision}", "decision": decision},
+                )
+        upgrade()
+        upgraded = stored("SELECT decision, basis, basis_wording FROM objections")
+        downgrade(revision="0031")
+        downgraded = stored("SELECT decision FROM objections")
+        db.engine.dispose()
+    assert upgraded == [("no_right", None, None), ("pending", None, None), ("upheld", None, None)]
+    assert downgraded == [("no_right",), ("pending",), ("upheld",)]
+
+
+def test_objection_basis_left_unknown_on_sqlite(tmp_path):
+    _objection_basis_left_unknown(f"sqlite:///{tmp_path / 'objections.sqlite'}", tmp_path)
+
+
+def test_objection_basis_left_unknown_on_postgresql(postgres_database, tmp_path):
+    _objection_basis_left_unknown(postgres_database, tmp_path)

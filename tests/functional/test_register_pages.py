@@ -143,7 +143,11 @@ def test_api_patch_sets_the_basis_and_who_gave_the_data(client, estate):
     assert listed["basis"] == "public_task" and listed["provided_by_person"] is False
     response = client.patch(
         f"/api/v1/register/{entry.id}",
-        json={"basis": "legal_obligation", "provided_by_person": True},
+        json={
+            "basis": "legal_obligation",
+            "provided_by_person": True,
+            "lawful_basis": "Legal obligation (UK GDPR Art 6(1)(c)): the law requires attendance registers.",
+        },
         headers=estate.auth("admin"),
     )
     assert response.status_code == 200, response.get_json()
@@ -173,7 +177,14 @@ def test_admin_sets_the_basis_and_who_gave_the_data_through_the_form(app, db_ses
     page = client.get(path).get_data(as_text=True)
     assert '<option value="public_task" selected>' in page
     assert 'type="radio" value="no" checked' in page and 'type="radio" value="yes" checked' not in page
-    data = _form(entry, basis="contract", provided_by_person="yes", csrf_token=csrf_token(client, path))
+    wording = "Contract (UK GDPR Art 6(1)(b)): the school's contract with the parents."
+    data = _form(
+        entry,
+        basis="contract",
+        provided_by_person="yes",
+        lawful_basis=wording,
+        csrf_token=csrf_token(client, path),
+    )
     assert client.post(path, data=data).status_code == 302
     db.session.expire_all()
     changed = _attendance()
@@ -192,5 +203,31 @@ def test_admin_form_refuses_an_unknown_basis_and_a_missing_answer(app, db_sessio
     text = response.get_data(as_text=True)
     assert "Choose the Article 6(1) basis" in text and "Say whether the person gave this data" in text
     assert 'href="#basis"' in text and 'href="#provided_by_person"' in text
+    db.session.expire_all()
+    assert _attendance().basis is LawfulBasis.PUBLIC_TASK
+
+
+def test_api_patch_refuses_a_basis_the_wording_does_not_cite(client, estate):
+    entry = _attendance()  # worded as public task, citing 6(1)(e) and 6(1)(c)
+    response = client.patch(
+        f"/api/v1/register/{entry.id}", json={"basis": "contract"}, headers=estate.auth("admin")
+    )
+    assert response.status_code == 422
+    message = response.get_json()["error"]["fields"]["basis"]
+    assert "gives Article 6(1)(e) as the basis" in str(message)
+    assert "Contract (Article 6(1)(b))" in str(message)
+    db.session.expire_all()
+    assert _attendance().basis is LawfulBasis.PUBLIC_TASK
+
+
+def test_admin_form_refuses_wording_that_cites_another_basis(app, db_session):
+    client = _signed_in(app, Role.ADMIN)
+    entry = _attendance()
+    path = f"/console/register/{entry.id}"
+    data = _form(entry, basis="consent", provided_by_person="no", csrf_token=csrf_token(client, path))
+    response = client.post(path, data=data)
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert 'href="#lawful_basis"' in page and "but the basis chosen is Consent (Article 6(1)(a))" in page
     db.session.expire_all()
     assert _attendance().basis is LawfulBasis.PUBLIC_TASK

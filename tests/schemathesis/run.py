@@ -98,8 +98,10 @@ STATE_DEPENDENT_OPERATIONS = (
     "cancel_restriction_lift",
     "create_objection",
     "decide_objection",
-    # Answering needs a restriction or objection case whose work is done.
+    # Answering needs a restriction or objection case whose work is done;
+    # answering that nothing is held, a search that found nothing.
     "answer_view",
+    "nothing_held_view",
     # Withdrawing consents needs a consent-withdrawal case with its subject
     # confirmed, not answered yet, and a consent the subject has given.
     "withdraw_consents",
@@ -109,6 +111,12 @@ STATE_DEPENDENT_OPERATIONS = (
     "invite_user_view",
     "revoke_support_grant",
     "record_support_grant_use",
+    # An organisation's basis: wording that cites another point of Art 6(1)
+    # than the basis chosen (words seen in earlier answers) is refused.
+    "put_organisation_basis",
+    # The register's own entries: a new basis alone is checked against the
+    # stored wording, which may cite another point of Art 6(1).
+    "update_register_entry",
 )
 _ACCEPTED = '["2xx", "401", "403", "404", "409", "422", "429", "5xx"]'
 CONFIG = "\n".join(

@@ -24,6 +24,7 @@ from app.api.views import (  # noqa: E402, F401  (registers routes)
     consents,
     erasure,
     me,
+    organisation_bases,
     organisations,
     packs,
     rectification,

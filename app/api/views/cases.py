@@ -40,6 +40,7 @@ from app.cases.clock_inputs import clock_summary
 from app.cases.lifecycle import IllegalTransition
 from app.cases.models import Case
 from app.cases.queries import get_case, list_cases
+from app.collect import nothing_held
 from app.db import utcnow
 from app.extensions import db
 from app.restriction import answers
@@ -252,6 +253,26 @@ def answer_view(reference: str) -> dict[str, Any]:
     another request type or a case that cannot be answered now."""
     user = current_user()
     return _act(reference, lambda case: answers.answer(case, user))
+
+
+@operation(
+    bp,
+    "/cases/<reference>/nothing-held",
+    "POST",
+    summary="Answer that we hold no personal data about the subject",
+    tag="cases",
+    response=CaseSchema,
+    errors=(409, 422),
+)
+def nothing_held_view(reference: str) -> dict[str, Any]:
+    """For any request type, once the search found no record of the subject
+    and each record proposed was rejected: tells the requester which systems
+    were searched and when, and what holding nothing means for their
+    request, and moves the case to responded. 422 (``case``) before a
+    search, while a record is proposed or once one is confirmed; 409 for a
+    case that is not open."""
+    user = current_user()
+    return _act(reference, lambda case: nothing_held.answer(case, user))
 
 
 @operation(

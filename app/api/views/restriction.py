@@ -22,6 +22,7 @@ from app.api.routing import operation
 from app.api.views import bp
 from app.api.views.cases import case_in_scope
 from app.api.views.restriction_schemas import (
+    OBJECTION_COMPUTED,
     LiftSchema,
     ObjectionCreateSchema,
     ObjectionDecisionSchema,
@@ -76,7 +77,22 @@ def _state(case: Case) -> dict[str, Any]:
         "lift_on": scheduled.lift_on if scheduled else None,
         "lift_notified_at": scheduled.lift_notified_at if scheduled else None,
         "restrictions": services.restrictions_for(case),
-        "objections": objections.objections_for(case),
+        "objections": [_objection(case, o) for o in objections.objections_for(case)],
+    }
+
+
+def _objection(case: Case, objection: Objection) -> dict[str, Any]:
+    """An objection as ``ObjectionSchema`` shows it, with its basis at the
+    case's organisation (the recorded one once decided)."""
+    shown = {
+        name: getattr(objection, name) for name in ObjectionSchema().fields if name not in OBJECTION_COMPUTED
+    }
+    basis = objections.basis_decided_on(case, objection)
+    return {
+        **shown,
+        "basis": basis.basis if basis is not None else None,
+        "basis_label": basis.basis.label if basis is not None else None,
+        "outside_article_21": objections.outside_article_21(case, objection) is not None,
     }
 
 
@@ -165,7 +181,7 @@ def cancel_restriction_lift(reference: str) -> dict[str, Any]:
     response=ObjectionSchema,
     status=201,
 )
-def create_objection(reference: str, body: dict[str, Any]) -> Objection:
+def create_objection(reference: str, body: dict[str, Any]) -> dict[str, Any]:
     case = case_in_scope(reference)
     try:
         objection = objections.record_objection(
@@ -179,7 +195,7 @@ def create_objection(reference: str, body: dict[str, Any]) -> Objection:
     except RestrictionError as exc:
         raise _refused(exc) from None
     db.session.commit()
-    return objection
+    return _objection(case, objection)
 
 
 @operation(
@@ -192,22 +208,29 @@ def create_objection(reference: str, body: dict[str, Any]) -> Objection:
     body=ObjectionDecisionSchema,
     response=ObjectionSchema,
 )
-def decide_objection(reference: str, body: dict[str, Any]) -> Objection:
+def decide_objection(reference: str, body: dict[str, Any]) -> dict[str, Any]:
     """Upheld: the processing stops (a consent-based purpose's consent is
     withdrawn in the ledger). Rejected: ``grounds`` must state the compelling
-    legitimate grounds; a direct-marketing objection cannot be rejected."""
+    legitimate grounds; an objection to direct marketing or to processing on
+    consent cannot be rejected. No right: the processing is used on a basis
+    Art 21(1) does not reach; no ``grounds`` are given. The basis the
+    decision rested on is recorded with it."""
     case = case_in_scope(reference)
     objection = db.session.get(Objection, body["objection_id"])
     if objection is None or objection.case_id != case.id:
         raise ApiError(422, fields={"objection_id": ["No such objection on this case"]})
     try:
-        objections.decide_objection(
-            case, objection, current_user(), uphold=body["decision"] == "upheld", grounds=body.get("grounds")
-        )
+        if body["decision"] == "no_right":
+            objections.decide_no_right(case, objection, current_user(), grounds=body.get("grounds"))
+        else:
+            uphold = body["decision"] == "upheld"
+            objections.decide_objection(
+                case, objection, current_user(), uphold=uphold, grounds=body.get("grounds")
+            )
     except RestrictionError as exc:
         raise _refused(exc) from None
     db.session.commit()
-    return objection
+    return _objection(case, objection)
 
 
 @operation(

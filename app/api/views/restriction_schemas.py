@@ -6,6 +6,7 @@ from marshmallow import Schema, fields, validate
 
 from app.api.schemas import JsonBoolean, RequestSchema, written_text
 from app.recipients.models import Change, NoticeChannel, NoticeStatus, RecipientKind
+from app.register.models import LawfulBasis
 from app.restriction.lifting import LIFT_NOTICE_DAYS
 from app.restriction.models import ObjectionDecision
 from app.restriction.services import MAX_REASON
@@ -73,6 +74,31 @@ class ObjectionSchema(Schema):
     grounds = fields.String(allow_none=True)
     decided_by_id = fields.UUID(allow_none=True)
     decided_at = fields.DateTime(allow_none=True)
+    basis = fields.Enum(
+        LawfulBasis,
+        by_value=True,
+        required=True,
+        allow_none=True,
+        metadata={
+            "description": "The Art 6(1) basis of the register entry objected to at the case's organisation: "
+            "the one its decision rested on once decided, the current one while pending; null without a "
+            "register entry."
+        },
+    )
+    basis_label = fields.String(
+        required=True, allow_none=True, metadata={"description": "The basis, worded."}
+    )
+    outside_article_21 = fields.Boolean(
+        required=True,
+        metadata={
+            "description": "The right to object does not reach the processing (its basis is not a public "
+            "task or legitimate interests, nor consent): it is decided as no_right."
+        },
+    )
+
+
+# Worked out by the view, not read from the objection as stored.
+OBJECTION_COMPUTED = ("basis", "basis_label", "outside_article_21")
 
 
 class RestrictionStateSchema(Schema):
@@ -103,12 +129,21 @@ class ObjectionCreateSchema(RequestSchema):
 
 class ObjectionDecisionSchema(RequestSchema):
     objection_id = fields.UUID(required=True)
-    decision = fields.String(required=True, validate=validate.OneOf(["upheld", "rejected"]))
+    decision = fields.String(
+        required=True,
+        validate=validate.OneOf(["upheld", "rejected", "no_right"]),
+        metadata={
+            "description": "no_right: the right to object does not reach the processing, as the register "
+            "entry objected to is used on neither a public task, legitimate interests nor consent at the "
+            "case's organisation (Art 21(1)); refused otherwise, for direct marketing and for an objection "
+            "naming a consent. rejected is refused for processing on consent: it is upheld."
+        },
+    )
     grounds = written_text(
         max_length=MAX_REASON,
         required_text=False,
         allow_none=True,
-        metadata={"description": "Required to reject: the compelling legitimate grounds."},
+        metadata={"description": "Required to reject: the compelling legitimate grounds. None for no_right."},
     )
 
 

@@ -76,17 +76,19 @@ def test_seed_staff_leavers_exist_and_teachers_have_trns(seeded):
     assert any(e.leave_date and e.leave_date >= e.start_date for e in staff)
     teachers = [e for e in staff if e.teaching_status != "Not a teacher"]
     assert teachers
-    assert all(e.teacher_reference_number and len(e.teacher_reference_number) == 7
-               and e.teacher_reference_number.isdigit() for e in teachers)
+    assert all(
+        e.teacher_reference_number
+        and len(e.teacher_reference_number) == 7
+        and e.teacher_reference_number.isdigit()
+        for e in teachers
+    )
     assert all(e.teacher_reference_number is None for e in staff if e.teaching_status == "Not a teacher")
     trns = [e.teacher_reference_number for e in teachers]
     assert len(set(trns)) == len(trns)
 
 
 def test_seed_attendance_uses_dfe_codes_within_enrolment(seeded):
-    spans = {
-        e.pupil_id: (e.on_roll_date, e.leaving_date) for e in seeded.scalars(select(Enrolment))
-    }
+    spans = {e.pupil_id: (e.on_roll_date, e.leaving_date) for e in seeded.scalars(select(Enrolment))}
     seen = Counter()
     weeks = seeded.scalars(select(AttendanceWeek)).all()
     assert weeks
@@ -114,8 +116,7 @@ def test_seed_correspondence_names_another_pupil_of_same_school(seeded):
     for message_id, pupil_id in seeded.execute(select(MessagePerson.message_id, MessagePerson.pupil_id)):
         tagged[message_id].add(pupil_id)
     naming_others = [
-        m for m in seeded.scalars(select(Message))
-        if any(name in m.body for name in names[m.organisation_id])
+        m for m in seeded.scalars(select(Message)) if any(name in m.body for name in names[m.organisation_id])
     ]
     assert naming_others
     assert all(m.sent_at.tzinfo == UTC for m in naming_others)
@@ -139,5 +140,29 @@ def test_seed_helpdesk_grants_and_access_log_line_up(seeded):
     assert grants
     views = seeded.scalars(select(AccessLogEntry).where(AccessLogEntry.actor_kind == "support_agent")).all()
     for view in views:
-        assert any(g.agent_name == view.actor_name and g.granted_at <= view.occurred_at <= g.expires_at
-                   for g in grants)
+        assert any(
+            g.agent_name == view.actor_name and g.granted_at <= view.occurred_at <= g.expires_at
+            for g in grants
+        )
+
+
+def test_seed_nurseries_hold_the_parents_data_on_contract_and_the_childs_in_legitimate_interests(seeded):
+    from app.demo.bases import BASES
+    from app.register.bases import Effective, register_view
+    from app.register.models import LawfulBasis
+
+    orgs = seeded.scalars(select(Organisation)).all()
+    nursery = next(o for o in orgs if o.kind.value == "nursery")
+    school = next(o for o in orgs if o.kind.value == "school")
+    at_nursery, at_school = register_view(nursery.id), register_view(school.id)
+    assert set(BASES) <= set(at_nursery.entries)  # every pair the demo sets is a register category
+    parent = at_nursery.get(("contacts", "identity"))
+    assert at_nursery.basis(parent).basis is LawfulBasis.CONTRACT
+    assert "contract with them" in at_nursery.basis(parent).wording
+    # The child is no party to the parents' contract.
+    child = at_nursery.get(("pupils", "identity"))
+    assert at_nursery.basis(child).basis is LawfulBasis.LEGITIMATE_INTERESTS
+    assert at_nursery.basis(at_nursery.get(("pupils", "attendance"))).basis is LawfulBasis.LEGAL_OBLIGATION
+    # The consent ledger keeps the register's basis; a state school keeps all of the register's.
+    assert at_nursery.basis(at_nursery.get(("consent", "consent"))).set_by is None
+    assert at_school.basis(child) == Effective(LawfulBasis.PUBLIC_TASK, child.lawful_basis)

@@ -150,6 +150,19 @@ CONTEXTS: dict[str, dict[str, object]] = {
         "restricted": ["the pupil record, and what the school's systems hold under it"],
         "lifted": False,
     },
+    "nothing_held": {
+        "requester_name": "Sam Parent",
+        "reference": REF,
+        "organisation_name": "Oak Primary",
+        "request_type": "erasure",
+        "whom": "your child Zebedee",
+        "dob_given": True,
+        "searched": ["Pupil records (MIS)"],
+        "searched_by_email": [],
+        "not_searched": ["Correspondence", "Helpdesk"],
+        "searched_on": date(2026, 3, 2),
+        "outcome": "So there is nothing to delete.",
+    },
     "objection_decided": {
         "requester_name": "Sam Parent",
         "reference": REF,
@@ -159,12 +172,16 @@ CONTEXTS: dict[str, dict[str, object]] = {
             {
                 "purpose": "Photographs on the website",
                 "upheld": True,
+                "no_right": False,
+                "basis": "",
                 "grounds": "",
                 "consent": "photos website",
             },
             {
                 "purpose": "Attendance reports to the council",
                 "upheld": False,
+                "no_right": False,
+                "basis": "",
                 "grounds": "The council needs them to safeguard pupils.",
                 "consent": "",
             },
@@ -410,3 +427,33 @@ def test_the_requester_is_told_where_their_data_went():
         assert "Birch Academy" in part and "admissions@birch.sch.example" in part and "042917" in part
         assert "4:37pm on 8 March 2026 (UK time)" in part and "we will stop the link" in part
         assert "give them this code" in part
+
+
+def test_objection_decided_outside_the_right_says_which_basis_and_keeps_the_remedies():
+    outside = {
+        "purpose": "Child's record",
+        "upheld": False,
+        "no_right": True,
+        "basis": "Contract (UK GDPR Art 6(1)(b)): the nursery's contract with the parents.",
+        "grounds": "",
+        "consent": "",
+    }
+    context = {**CONTEXTS["objection_decided"], "objections": [outside], "any_rejected": True}
+    letter = render_letter("objection_decided", context)
+    for part in (letter.text, letter.html):
+        assert "the right to object does not apply" in part and "(UK GDPR Article 21(1))" in part
+        assert "contract with the parents" in part
+        assert "Decision: not upheld" not in part and "Our grounds" not in part
+        assert "a judicial remedy" in part
+
+
+def test_nothing_held_says_what_was_searched_when_and_what_it_means():
+    letter = render_letter("nothing_held", CONTEXTS["nothing_held"])
+    assert letter.subject == f"Your request {REF}: we found no personal data about your child Zebedee"
+    for part in (letter.text, letter.html):
+        assert "personal information to be deleted" in part and "2 March 2026" in part
+        assert "Pupil records (MIS)" in part and "date of birth" in part
+        assert "The other systems (Correspondence, Helpdesk) hold data only under" in part
+        assert "may hold other records" in part and "for the email address you wrote from" not in part
+        assert "So there is nothing to delete." in part and "we will search again" in part
+        assert "Information Commissioner" in part

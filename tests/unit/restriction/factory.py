@@ -1,5 +1,6 @@
 """Lifting a restriction the way it happens: scheduled (the requester told),
-then carried out by the daily task on the day; and a consent to object to."""
+then carried out by the daily task on the day; a consent to object to, and
+a school's own basis for the processing objected to."""
 
 from __future__ import annotations
 
@@ -7,14 +8,18 @@ from datetime import date, timedelta
 
 from sqlalchemy import select
 
-from app.accounts.models import User
+from app.accounts.models import Role, User
 from app.cases.models import Case
 from app.extensions import db
 from app.mail.models import OutboxMessage
+from app.orgs.models import Organisation
+from app.register import bases
+from app.register.models import RegisterEntry
 from app.restriction import lifting
 from app.sources.consent import services as consent
 from app.sources.consent.models import ConsentDecision, ConsentMethod
 from app.sources.correspondence.models import PersonKind
+from tests.unit.api.estate import make_user
 
 
 def schedule_and_lift(case: Case, actor: User, reason: str, *, carry_out: bool = True) -> date:
@@ -50,3 +55,17 @@ def letters_sent(case: Case, category: str) -> list[OutboxMessage]:
             select(OutboxMessage).where(OutboxMessage.case_id == case.id, OutboxMessage.category == category)
         )
     )
+
+
+def register_entry(source: str, category: str) -> RegisterEntry:
+    return db.session.scalars(
+        select(RegisterEntry).where(RegisterEntry.source == source, RegisterEntry.category == category)
+    ).one()
+
+
+def basis_at(organisation: Organisation, entry: RegisterEntry, basis: str, wording: str) -> None:
+    """``organisation``'s own basis for ``entry``, set by an administrator, committed."""
+    admin = db.session.scalars(select(User).where(User.role == Role.ADMIN)).first()
+    admin = admin or make_user("ada@company.example", Role.ADMIN)
+    bases.set_basis(organisation, entry, {"basis": basis, "lawful_basis": wording}, admin)
+    db.session.commit()

@@ -170,6 +170,48 @@ def test_next_action_for_an_objection_follows_its_decisions(objections_recorded,
     assert next_action(state).title == title
 
 
+@pytest.mark.parametrize(
+    ("pending", "outside", "said"),
+    [
+        (2, 0, ["reject it on compelling legitimate grounds"]),
+        (
+            1,
+            1,
+            ["Its processing is on a basis the right to object does not reach", "decide it as outside it"],
+        ),
+        (2, 2, ["Their processing is on a basis", "uphold them, or decide them as outside it"]),
+        (3, 1, ["reject it on compelling legitimate grounds", "1 of them is on a basis the right to object"]),
+    ],
+)
+def test_next_action_for_pending_objections_says_which_are_outside_the_right(pending, outside, said):
+    state = CaseState(
+        status=CaseStatus.OPEN,
+        request_type=RequestType.OBJECTION,
+        confirmed=1,
+        objections=pending,
+        objections_pending=pending,
+        objections_outside=outside,
+    )
+    detail = next_action(state).detail
+    assert all(part in detail for part in said)
+    assert ("outside" in detail) is bool(outside)
+    # Nothing the right does not reach is offered for rejection.
+    assert ("reject" in detail) is (outside < pending)
+
+
+def test_case_page_next_action_counts_an_objection_outside_the_right(app, world, caseworker):
+    from app.register.models import RegisterEntry
+
+    case = confirmed_amelia(world, caseworker, request_type="objection")
+    is_access_log = (RegisterEntry.source == "access_log", RegisterEntry.category == "access_log")
+    access_log = db.session.scalars(select(RegisterEntry).where(*is_access_log)).one()
+    objection = objections.record_objection(case, caseworker, register_entry_id=access_log.id)
+    assert case_overview(case).state.objections_outside == 1
+    assert "decide it as outside it" in case_overview(case).action.detail
+    objections.decide_no_right(case, objection, caseworker)
+    assert case_overview(case).state.objections_outside == 0
+
+
 def test_next_action_for_an_access_request_is_still_the_gather():
     state = CaseState(status=CaseStatus.OPEN, candidates=1, confirmed=1, restrictions=1)
     assert next_action(state).title == "Start the gather"

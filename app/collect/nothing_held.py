@@ -1,0 +1,172 @@
+"""Answering a request when the search finds no record of the person.
+
+A search that finds nothing of the subject's is an answer in itself: Art
+15(1) gives the right to confirmation as to whether personal data is
+processed at all, and an erasure, correction, restriction or objection about
+nobody we hold is answered by saying so. Without this a case whose subject
+is not in any store could only be refused, which is wrong in law (a refusal
+is for a request that is manifestly unfounded or excessive).
+
+The answer needs the search done (records proposed at least once, the last
+search being the date the letter gives) and no record left proposed or
+confirmed as the subject's: the DPO has looked at each record found and
+rejected it. It sends the letter and moves the case to responded, as a
+restriction or objection answer does.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+
+from app.accounts.models import User
+from app.cases import lifecycle
+from app.cases.letters import Letter
+from app.cases.lifecycle import IllegalTransition
+from app.cases.models import Case, CaseEvent, CaseStatus, Relationship, RequestType
+from app.cases.services import send_letter
+from app.collect import services as collect_services
+from app.collect.identity import SUBJECT, match_for, organisations_of
+from app.collect.models import CaseCandidate, Decision
+from app.extensions import db
+from app.letters.services import render_letter
+from app.sources.protocol import Source
+from app.sources.registry import all_sources
+from app.sources.validation import FieldError
+
+MAIL_CATEGORY = "case.nothing_held"
+SEARCHED = "candidates_proposed"  # the timeline line a search leaves
+
+# What holding nothing means for each kind of request ({whom}: who it is about).
+OUTCOMES = {
+    RequestType.ACCESS: "So there is no copy of personal data to send.",
+    RequestType.PORTABILITY: "So there is no data to send, to you or to another organisation.",
+    RequestType.ERASURE: "So there is nothing to delete.",
+    RequestType.RECTIFICATION: "So there is nothing to correct.",
+    RequestType.RESTRICTION: "So there is nothing to restrict.",
+    RequestType.OBJECTION: "So these systems use no personal data about {whom}: there is nothing to stop.",
+    RequestType.CONSENT_WITHDRAWAL: "So no consent is recorded, and there is none to withdraw.",
+}
+LONDON = ZoneInfo("Europe/London")
+
+
+@dataclass(frozen=True, slots=True)
+class Search:
+    """Which stores the answer can say were searched, and how."""
+
+    by_details: list[Source]  # person stores, by name, date of birth and the like
+    by_email: list[Source]  # stores keyed by address, by the requester's own (self requests)
+    not_searched: list[Source]  # reached only through a person's records or own address
+
+
+def search_of(case: Case) -> Search:
+    """The stores searched for this case's subject: the person stores for
+    the subject's role (``app.sources.matching.concerns``) and, when the
+    requester asks about themself, every store keyed by email address, by
+    theirs. The rest can only be reached through a record of the person."""
+    role = case.subject_role.value
+    sources = all_sources()
+    by_details = [s for s in sources if role in getattr(s, "roles", ())]
+    people = {s.name for s in sources if hasattr(s, "roles")}
+    keyed = [s for s in sources if s.name not in people]
+    own = case.requester_relationship is Relationship.SELF
+    return Search(by_details, keyed if own else [], [] if own else keyed)
+
+
+def held_under_own_email(case: Case) -> list[Source]:
+    """The stores keyed by address that hold something under the address of
+    a requester asking about themself (the address they confirmed)."""
+    search = search_of(case)
+    if not search.by_email:
+        return []
+    match = match_for(
+        organisations_of(case),
+        [],
+        requester_relationship=case.requester_relationship,
+        requester_email=case.requester_email,
+    )
+    return [source for source in search.by_email if next(iter(source.collect(db.session, match)), None)]
+
+
+def last_searched_on(case: Case) -> date | None:
+    """The day (in the UK) of the case's latest search for its subject, if any."""
+    at = db.session.scalar(
+        select(CaseEvent.at)
+        .where(CaseEvent.case_id == case.id, CaseEvent.kind == SEARCHED)
+        .order_by(CaseEvent.at.desc())
+        .limit(1)
+    )
+    return at.astimezone(LONDON).date() if at is not None else None
+
+
+def problem(case: Case) -> str | None:
+    """Why the search does not yet show that we hold nothing of the
+    subject's, or None when it does."""
+    if last_searched_on(case) is None:
+        return "Search for the subject's records first"
+    of_subject = (CaseCandidate.case_id == case.id, CaseCandidate.about == SUBJECT)
+    decisions = set(db.session.scalars(select(CaseCandidate.decision).where(*of_subject)))
+    if Decision.CONFIRMED in decisions:
+        return "A record is confirmed as the subject's, so we hold data about them"
+    if Decision.PROPOSED in decisions:
+        return "Confirm or reject each record found for the subject first"
+    held = held_under_own_email(case)
+    if held:
+        titles = ", ".join(source.title for source in held)
+        return f"Data is held under the requester's own email address ({titles}), so we do hold some"
+    return None
+
+
+def whom(case: Case) -> str:
+    """Who the letter speaks of, as the request named them."""
+    if case.requester_relationship is Relationship.SELF or not case.subject_name:
+        return "you"
+    if case.requester_relationship is Relationship.PARENT_CARER:
+        return f"your child {case.subject_name}"
+    return case.subject_name
+
+
+def letter(case: Case) -> Letter:
+    searched_on = last_searched_on(case)
+    assert searched_on is not None  # ``problem`` is checked first
+    search = search_of(case)
+    rendered = render_letter(
+        "nothing_held",
+        {
+            "requester_name": case.requester_name,
+            "reference": case.reference or str(case.id),
+            "organisation_name": case.organisation.name,
+            "request_type": case.request_type.value,
+            "whom": whom(case),
+            "dob_given": case.subject_dob is not None,
+            "searched": [source.title for source in search.by_details],
+            "searched_by_email": [source.title for source in search.by_email],
+            "not_searched": [source.title for source in search.not_searched],
+            "searched_on": searched_on,
+            "outcome": OUTCOMES[case.request_type].format(whom=whom(case)),
+        },
+    )
+    return Letter(rendered.subject, rendered.text, rendered.html)
+
+
+def answer(case: Case, actor: User) -> Case:
+    """Tell the requester we hold no personal data about the subject and move
+    the case to responded. ``IllegalTransition`` unless the case is open
+    (identity settled, no gather started), ``FieldError`` on ``case`` while
+    the search does not show it. The caller commits."""
+    # Locked and re-read as a match or a gather does, so a record confirmed
+    # or a gather started meanwhile is seen rather than overwritten.
+    case = collect_services.locked(case)
+    if case.status is not CaseStatus.OPEN:
+        raise IllegalTransition(case, CaseStatus.RESPONDED, "only an open case is answered so")
+    refused = problem(case)
+    if refused is not None:
+        raise FieldError("case", refused)
+    sent = letter(case)
+    lifecycle.move(case, CaseStatus.RESPONDED, actor, data={"letter": MAIL_CATEGORY}, nothing_held=True)
+    send_letter(case, sent, case.requester_email, MAIL_CATEGORY)
+    lifecycle.audit_case("case.answered", case, actor, {"letter": MAIL_CATEGORY, "nothing_held": True})
+    return case
