@@ -227,6 +227,19 @@ class CaseSchema(CaseSummarySchema):
     subject_upn = fields.String(required=True, allow_none=True)
     subject_staff_number = fields.String(required=True, allow_none=True)
     description = fields.String(required=True, allow_none=True, metadata={"description": _REDUCED})
+    destination_name = fields.String(
+        required=True,
+        allow_none=True,
+        metadata={
+            "description": "A portability request: the organisation the requester asked for the data to "
+            "be sent to (null when they named none: the data goes to them). " + _REDUCED
+        },
+    )
+    destination_email = fields.String(
+        required=True,
+        allow_none=True,
+        metadata={"description": "That organisation's email address, as the requester gave it. " + _REDUCED},
+    )
     identity_method = fields.Enum(IdentityMethod, by_value=True, required=True, allow_none=True)
     refusal_reason = fields.Enum(RefusalReason, by_value=True, required=True, allow_none=True)
     extension_reason = fields.String(required=True, allow_none=True)

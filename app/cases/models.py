@@ -116,6 +116,11 @@ class Case(UUIDPrimaryKey, CreatedAt, Base):
     subject_upn: Mapped[str | None] = mapped_column(EncryptedText("cases.subject_upn"))
     subject_staff_number: Mapped[str | None] = mapped_column(EncryptedText("cases.subject_staff_number"))
     description: Mapped[str | None] = mapped_column(EncryptedText("cases.description"))
+    # A portability request's organisation to send the data to, as the
+    # requester named it (app.portability.destination); None when they did
+    # not. Sealed: the address may well be a person's own (a head teacher's).
+    destination_name: Mapped[str | None] = mapped_column(EncryptedText("cases.destination_name"))
+    destination_email: Mapped[str | None] = mapped_column(EncryptedText("cases.destination_email"))
     # HMAC-SHA256 of the normalised requester email, subject name and DOB;
     # None once the record is reduced, so no later request is linked to it.
     duplicate_key: Mapped[str | None] = mapped_column(String(64), index=True)

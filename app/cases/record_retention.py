@@ -85,6 +85,7 @@ REMOVED_FROM_CASE = (
     "requester_name", "requester_email", "requester_phone", "subject_name", "subject_dob",
     "subject_upn", "subject_staff_number", "description", "extension_reason", "identity_reason",
     "authority_evidence", "refusal_detail", "duplicate_key", "code_digest", "confirm_token_hash",
+    "destination_name", "destination_email",
 )  # fmt: skip
 HOLD_REASON = "Restricted under UK GDPR Article 18 for"
 REMOVED = "details removed with the case record"

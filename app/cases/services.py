@@ -41,7 +41,8 @@ from app.db import new_uuid, utcnow
 from app.extensions import db
 from app.mail import send_mail
 from app.orgs.models import Organisation
-from app.sources.validation import FieldError, check_email, check_upn
+from app.portability import destination
+from app.sources.validation import FieldError, FieldProblems, check_email, check_upn
 
 MAX_TEXT = 5000
 REFUSAL_WORDING = {
@@ -134,20 +135,26 @@ def submit(
     subject_upn: str | None = None,
     subject_staff_number: str | None = None,
     requester_phone: str | None = None,
+    destination_name: str | None = None,
+    destination_email: str | None = None,
     received_on: date | None = None,
     fee_allowed: bool = False,
 ) -> Case:
     """A new case in ``submitted``, waiting for its email to be confirmed.
     Duplicates are looked for when it is confirmed (``confirm``): until then
-    it is not a request, and most unconfirmed submissions never become one."""
+    it is not a request, and most unconfirmed submissions never become one.
+    ``destination_name`` and ``destination_email``: where a portability
+    requester wants the data sent (``app.portability.destination``)."""
     received = today_or(received_on)
     if subject_dob > received:
         raise FieldError("subject_dob", "the date of birth cannot be in the future")
+    kind = checked_choice(RequestType, request_type, "request_type")
+    send_to = checked_destination(kind, destination_name, destination_email)
     case = Case(
         id=new_uuid(),
         organisation=organisation,
         organisation_id=organisation.id,
-        request_type=checked_choice(RequestType, request_type, "request_type"),
+        request_type=kind,
         status=CaseStatus.SUBMITTED,
         requester_name=checked_text(requester_name, "requester_name", limit=200),
         requester_email=check_email(requester_email or "", "requester_email"),
@@ -161,6 +168,8 @@ def submit(
             subject_staff_number, "subject_staff_number", required=False, limit=40
         ),
         description=checked_text(description, "description"),
+        destination_name=send_to[0],
+        destination_email=send_to[1],
         received_on=received,
         fee_allowed=fee_allowed,
         created_at=utcnow(),
@@ -177,6 +186,22 @@ def submit(
     _audit("case.submitted", case, None, data)
     lifecycle.add_event(case, "submitted", None, data)
     return case
+
+
+def checked_destination(
+    request_type: RequestType, name: str | None, email: str | None
+) -> tuple[str | None, str | None]:
+    """The organisation's name and address to store, or ``FieldErrors``
+    naming every field at fault (the rules of ``app.portability.destination``)."""
+    name = checked_text(name, destination.NAME, required=False, limit=destination.NAME_MAX)
+    email = (email or "").strip() or None
+    problems = FieldProblems()
+    for field, message in destination.destination_problems(request_type.value, name, email).items():
+        problems.add(field, message)
+    if email is not None and destination.EMAIL not in problems.errors:
+        problems.check(lambda: check_email(email, destination.EMAIL))
+    problems.raise_any()
+    return name, email
 
 
 def confirm(case: Case, *, actor: User | None = None) -> Case:

@@ -65,7 +65,7 @@ def _page(
             can_send=newest_ready is not None and case.status in links.SENDABLE,
             can_mark_responded=newest_ready is not None and case.status is CaseStatus.APPROVED,
             can_transmit=case.request_type is RequestType.PORTABILITY,
-            organisation=organisation or {},
+            organisation=organisation or requested_destination(case),
             refresh=REFRESH_SECONDS if building else None,
             form=ActionForm(),
             errors=errors or [],
@@ -76,6 +76,15 @@ def _page(
         # As on the gather page: the Refresh header, no script.
         response.headers["Refresh"] = str(REFRESH_SECONDS)
     return response
+
+
+def requested_destination(case: Case) -> dict[str, str]:
+    """The "send it to another organisation" form's values before staff type
+    anything: where the requester asked for the data to go, if they did."""
+    return {
+        "organisation_name": case.destination_name or "",
+        "organisation_email": case.destination_email or "",
+    }
 
 
 @bp.get("/cases/<uuid:case_id>/pack")

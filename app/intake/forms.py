@@ -33,6 +33,8 @@ TEXT_FIELDS = (
     "subject_upn",
     "subject_staff_number",
     "description",
+    "destination_name",
+    "destination_email",
 )
 CHOICE_FIELDS = ("request_type", "requester_relationship", "subject_role")
 
@@ -48,6 +50,8 @@ PAGE_ORDER = (
     "subject_upn",
     "subject_staff_number",
     "description",
+    "destination_name",
+    "destination_email",
     "requester_name",
     "requester_email",
     "requester_phone",

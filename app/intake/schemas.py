@@ -29,6 +29,7 @@ from stdnum.gb import upn as upn_format
 
 from app.intake.choices import RELATIONSHIPS, REQUEST_TYPES, SUBJECT_ROLES, values
 from app.mail.addresses import address_problem
+from app.portability import destination
 from app.sources.validation import has_control_characters
 
 NAME_MAX = 200
@@ -79,6 +80,9 @@ class RequestSubmission:
     subject_staff_number: str | None
     organisation_id: uuid.UUID
     description: str
+    # Portability only: where the requester wants the data sent (Art 20(2)).
+    destination_name: str | None = None
+    destination_email: str | None = None
 
     @property
     def subject_name(self) -> str:
@@ -112,10 +116,19 @@ class Text(fields.String):
         return text
 
 
-def _text(required: str | None, max_length: int, too_long: str | None = None) -> Text:
+def _text(
+    required: str | None, max_length: int, too_long: str | None = None, description: str | None = None
+) -> Text:
     messages = {"required": required or "", "null": required or "", "invalid": required or ""}
+    metadata = {"description": description} if description else {}
     if required:
-        return Text(required=True, max_length=max_length, too_long=too_long, error_messages=messages)
+        return Text(
+            required=True,
+            max_length=max_length,
+            too_long=too_long,
+            error_messages=messages,
+            metadata=metadata,
+        )
     return Text(
         required=False,
         allow_none=True,
@@ -123,6 +136,7 @@ def _text(required: str | None, max_length: int, too_long: str | None = None) ->
         max_length=max_length,
         too_long=too_long,
         error_messages={"invalid": "Enter text"},
+        metadata=metadata,
     )
 
 
@@ -183,6 +197,21 @@ class RequestSubmissionSchema(Schema):
         },
     )
     description = _text(MESSAGES["description"], DESCRIPTION_MAX, MESSAGES["description_long"])
+    destination_name = _text(
+        None,
+        destination.NAME_MAX,
+        destination.MESSAGES["destination_name_long"],
+        "`portability` only, with `destination_email`: the organisation the requester wants the data "
+        "sent to (UK GDPR Art 20(2)). Leave both out and the data goes to the requester. Given for "
+        "another request type, or without `destination_email`, it is refused (422).",
+    )
+    destination_email = _text(
+        None,
+        EMAIL_MAX,
+        destination.MESSAGES["destination_email_format"],
+        "`portability` only, with `destination_name`: the organisation's email address, checked as "
+        "`requester_email` is. Staff send it a download link; its code goes to the requester to pass on.",
+    )
 
     def __init__(
         self,
@@ -197,16 +226,20 @@ class RequestSubmissionSchema(Schema):
 
     # One validator for the per-field rules that need other fields or the
     # database: every message lands on its own field, all reported at once.
-    @validates_schema(skip_on_field_errors=False)
-    def _rules(self, data: dict[str, Any], **_kwargs: Any) -> None:
+    @validates_schema(skip_on_field_errors=False, pass_original=True)
+    def _rules(self, data: dict[str, Any], original: Any, **_kwargs: Any) -> None:
         errors: dict[str, list[str]] = {}
 
-        email = data.get("requester_email")
-        if email is not None:
-            if not _EMAIL.match(email):
-                errors["requester_email"] = [MESSAGES["requester_email_format"]]
-            elif problem := address_problem(email):
-                errors["requester_email"] = [problem]
+        for name, format_message in _EMAIL_FIELDS:
+            email = data.get(name)
+            if email is not None and (problem := email_problem(email, format_message)):
+                errors[name] = [problem]
+        for name, message in destination.destination_problems(
+            data.get("request_type"),
+            _given(data, original, destination.NAME),
+            _given(data, original, destination.EMAIL),
+        ).items():
+            errors[name] = [message]  # over a format error: the field is not to be filled in at all
 
         phone = data.get("requester_phone")
         if phone is not None:
@@ -254,7 +287,35 @@ class RequestSubmissionSchema(Schema):
             subject_staff_number=data.get("subject_staff_number"),
             organisation_id=data["organisation_id"],
             description=data["description"],
+            destination_name=data.get(destination.NAME),
+            destination_email=data.get(destination.EMAIL),
         )
+
+
+# Every email field and its message for an address not in the form name@example.com.
+_EMAIL_FIELDS = (
+    ("requester_email", MESSAGES["requester_email_format"]),
+    (destination.EMAIL, destination.MESSAGES["destination_email_format"]),
+)
+
+
+def _given(data: dict[str, Any], original: Any, name: str) -> str | None:
+    """The field's value, or what was typed when it failed its own check (a
+    name too long is not a name missing: its own message is enough)."""
+    if data.get(name) is not None:
+        return data[name]
+    typed = original.get(name) if isinstance(original, dict) else None
+    if typed is None:
+        return None
+    return (typed if isinstance(typed, str) else str(typed)).strip() or None
+
+
+def email_problem(email: str, format_message: str) -> str | None:
+    """What is wrong with a typed email address, or None: ``format_message``
+    when it is not like name@example.com, else why mail cannot go to it."""
+    if not _EMAIL.match(email):
+        return format_message
+    return address_problem(email)
 
 
 def _valid_upn(value: str) -> bool:

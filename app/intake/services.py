@@ -64,6 +64,8 @@ def submit_request(
         subject_upn=submission.subject_upn,
         subject_staff_number=submission.subject_staff_number,
         requester_phone=submission.requester_phone,
+        destination_name=submission.destination_name,
+        destination_email=submission.destination_email,
         received_on=today,
     )
     send_case_code(case, link_for=link_for)

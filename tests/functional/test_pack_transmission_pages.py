@@ -29,8 +29,8 @@ def world(app, db_session):
     return build_world(db_session)
 
 
-def _portability(world, user) -> Case:
-    case = approved_without_items(world, user, request_type="portability")
+def _portability(world, user, **overrides) -> Case:
+    case = approved_without_items(world, user, request_type="portability", **overrides)
     stored_pack(case, user)
     return case
 
@@ -80,7 +80,6 @@ def test_console_sends_to_the_organisation_and_shows_it_in_the_links(client, wor
     assert "its code went to the requester" in after
     summary = client.get(f"/console/cases/{case.id}").text
     assert "0 to the school, 1 to the requester, 1 to another organisation" in summary
-
 
 
 def test_console_offers_no_transmission_for_an_access_request(client, world):

@@ -21,9 +21,7 @@ from app.sources.validation import FieldError
 CONFIRMATION_MESSAGE = "We have emailed a 6-digit code to confirm the request."
 
 # The same per-address limit as the web form (its own counter).
-_submit_limit = limiter.limit(
-    configured_limit("LIMIT_INTAKE_IP", "10 per hour"), key_func=client_ip_key
-)
+_submit_limit = limiter.limit(configured_limit("LIMIT_INTAKE_IP", "10 per hour"), key_func=client_ip_key)
 
 
 @operation(
@@ -44,7 +42,11 @@ def create_request(body: RequestSubmission) -> dict[str, Any]:
     is limited (429 when exceeded). The rules and messages are those of the
     web form: `organisation_id` must be a school or nursery (not a trust),
     `subject_date_of_birth` is `YYYY-MM-DD` and in the past, `subject_upn`
-    only for pupils and with a valid check letter.
+    only for pupils and with a valid check letter. A `portability` request
+    may name the organisation to send the data to (`destination_name` and
+    `destination_email`, both or neither); any other request type naming
+    one is refused with a message on each field given, rather than the
+    destination being silently dropped.
 
     The case is created with status `submitted` and a 6-digit code is
     emailed to `requester_email`. The answer has no reference: the SAR

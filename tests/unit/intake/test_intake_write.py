@@ -99,8 +99,18 @@ def test_anything_else_pending_goes_through_the_ordinary_flush(db_session, schoo
     assert stored.organisation.name == "Oak Hill Primary" and len(stored.events) == 2
 
 
-def test_a_submission_takes_few_statements(db_session, school):
-    submit_request(submission(school.id), ip=None)  # warm: the first use compiles and checks out
+# A portability request naming where the data should go: its two sealed
+# columns go in the same direct INSERT, not through the flush.
+_WITH_DESTINATION = {
+    "request_type": "portability",
+    "destination_name": "Birch Academy",
+    "destination_email": "admissions@birch.sch.example",
+}
+
+
+@pytest.mark.parametrize("changes", [{}, _WITH_DESTINATION], ids=["access", "portability_destination"])
+def test_a_submission_takes_few_statements(db_session, school, changes):
+    submit_request(submission(school.id, **changes), ip=None)  # warm: the first use compiles and checks out
     db_session.commit()
     engine = db_session.get_bind()
     statements: list[str] = []
@@ -110,10 +120,11 @@ def test_a_submission_takes_few_statements(db_session, school):
 
     event.listen(engine, "before_cursor_execute", count)
     try:
-        submit_request(submission(school.id, requester_email="c@example.com"), ip=None)
+        case = submit_request(submission(school.id, requester_email="c@example.com", **changes), ip=None)
         db_session.commit()
     finally:
         event.remove(engine, "before_cursor_execute", count)
+    assert case.destination_email == changes.get("destination_email")
     # Organisation, the rows (one WITH statement on PostgreSQL, which also
     # takes the audit chain's lock and reads its head; one INSERT per table
     # elsewhere, then the chain's head) and the audit INSERT. Duplicates are
