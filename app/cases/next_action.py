@@ -40,6 +40,8 @@ class CaseState:
     request_type: RequestType = RequestType.ACCESS
     candidates: int = 0  # candidate records found for the subject
     confirmed: int = 0  # of those, confirmed as the subject's
+    searched: bool = False  # the search for the subject ran (open cases with nothing confirmed)
+    held_by_address: bool = False  # none confirmed, but the requester's own address finds data to gather
     sources_started: int = 0  # sources with a run (queued, running, done or failed)
     sources_active: int = 0  # queued or running
     sources_failed: int = 0
@@ -200,6 +202,22 @@ def _consent_withdrawal(state: CaseState) -> NextAction:
 
 
 def _open(state: CaseState) -> NextAction:
+    if state.confirmed == 0 and state.held_by_address:
+        return NextAction(
+            "Start the gather",
+            "No record of the subject was found, but data is held under the requester's own email address: "
+            "gathering collects it.",
+            "console.case_candidates",
+            "gather-heading",
+        )
+    if state.candidates == 0 and state.searched:
+        return NextAction(
+            "Answer that nothing is held",
+            "The search found no record of the subject. Search again if the request gives other details; "
+            "otherwise tell the requester we hold no personal data about them.",
+            "console.case_candidates",
+            "nothing-held-heading",
+        )
     if state.candidates == 0:
         return NextAction(
             "Search the records",

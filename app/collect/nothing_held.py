@@ -16,29 +16,23 @@ restriction or objection answer does.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date
-from zoneinfo import ZoneInfo
-
 from sqlalchemy import select
 
 from app.accounts.models import User
 from app.cases import lifecycle
 from app.cases.letters import Letter
 from app.cases.lifecycle import IllegalTransition
-from app.cases.models import Case, CaseEvent, CaseStatus, Relationship, RequestType
+from app.cases.models import Case, CaseStatus, Relationship, RequestType
 from app.cases.services import send_letter
 from app.collect import services as collect_services
-from app.collect.identity import SUBJECT, match_for, organisations_of
+from app.collect.identity import SUBJECT
 from app.collect.models import CaseCandidate, Decision
+from app.collect.searched import GATHERED_BY_ADDRESS, held_under_own_email, last_searched_on, search_of
 from app.extensions import db
 from app.letters.services import render_letter
-from app.sources.protocol import Source
-from app.sources.registry import all_sources
 from app.sources.validation import FieldError
 
 MAIL_CATEGORY = "case.nothing_held"
-SEARCHED = "candidates_proposed"  # the timeline line a search leaves
 
 # What holding nothing means for each kind of request ({whom}: who it is about).
 OUTCOMES = {
@@ -50,56 +44,6 @@ OUTCOMES = {
     RequestType.OBJECTION: "So these systems use no personal data about {whom}: there is nothing to stop.",
     RequestType.CONSENT_WITHDRAWAL: "So no consent is recorded, and there is none to withdraw.",
 }
-LONDON = ZoneInfo("Europe/London")
-
-
-@dataclass(frozen=True, slots=True)
-class Search:
-    """Which stores the answer can say were searched, and how."""
-
-    by_details: list[Source]  # person stores, by name, date of birth and the like
-    by_email: list[Source]  # stores keyed by address, by the requester's own (self requests)
-    not_searched: list[Source]  # reached only through a person's records or own address
-
-
-def search_of(case: Case) -> Search:
-    """The stores searched for this case's subject: the person stores for
-    the subject's role (``app.sources.matching.concerns``) and, when the
-    requester asks about themself, every store keyed by email address, by
-    theirs. The rest can only be reached through a record of the person."""
-    role = case.subject_role.value
-    sources = all_sources()
-    by_details = [s for s in sources if role in getattr(s, "roles", ())]
-    people = {s.name for s in sources if hasattr(s, "roles")}
-    keyed = [s for s in sources if s.name not in people]
-    own = case.requester_relationship is Relationship.SELF
-    return Search(by_details, keyed if own else [], [] if own else keyed)
-
-
-def held_under_own_email(case: Case) -> list[Source]:
-    """The stores keyed by address that hold something under the address of
-    a requester asking about themself (the address they confirmed)."""
-    search = search_of(case)
-    if not search.by_email:
-        return []
-    match = match_for(
-        organisations_of(case),
-        [],
-        requester_relationship=case.requester_relationship,
-        requester_email=case.requester_email,
-    )
-    return [source for source in search.by_email if next(iter(source.collect(db.session, match)), None)]
-
-
-def last_searched_on(case: Case) -> date | None:
-    """The day (in the UK) of the case's latest search for its subject, if any."""
-    at = db.session.scalar(
-        select(CaseEvent.at)
-        .where(CaseEvent.case_id == case.id, CaseEvent.kind == SEARCHED)
-        .order_by(CaseEvent.at.desc())
-        .limit(1)
-    )
-    return at.astimezone(LONDON).date() if at is not None else None
 
 
 def problem(case: Case) -> str | None:
@@ -116,7 +60,8 @@ def problem(case: Case) -> str | None:
     held = held_under_own_email(case)
     if held:
         titles = ", ".join(source.title for source in held)
-        return f"Data is held under the requester's own email address ({titles}), so we do hold some"
+        gather = ": gather it" if case.request_type in GATHERED_BY_ADDRESS else ""
+        return f"Data is held under the requester's own email address ({titles}), so we do hold some{gather}"
     return None
 
 

@@ -34,6 +34,7 @@ from app.collect.identity import (
     subject_identity,
 )
 from app.collect.models import CaseCandidate, Decision, RunStatus, SourceRun
+from app.collect.searched import GATHERED_BY_ADDRESS, held_under_own_email
 from app.db import new_uuid, utcnow
 from app.extensions import db
 from app.jobs import Job, JobStatus, enqueue, enqueue_many, repair, retry
@@ -165,11 +166,21 @@ def decide_candidate(case: Case, candidate_id: uuid.UUID, actor: User, confirm: 
     return candidate
 
 
+NOTHING_TO_GATHER = (
+    "confirm at least one record as the subject's before gathering (with none, an access, portability "
+    "or erasure request of someone asking about themself is gathered by their own email address, "
+    "when it finds something)"
+)
+
+
 def start_gather(case: Case, actor: User) -> list[SourceRun]:
     """Move the case to gathering and queue one job per source.
 
-    Needs at least one record confirmed as the subject. The jobs carry the
-    case id and the source's name only, and are dispatched after the commit.
+    Needs at least one record confirmed as the subject or, for a requester
+    asking about themself, something held under their own confirmed address
+    (a parent who wrote to the helpdesk has no record a school keeps, yet
+    their messages are theirs to see). The jobs carry the case id and the
+    source's name only, and are dispatched after the commit.
     """
     case = locked(case)
     if case.status is not CaseStatus.OPEN:
@@ -183,8 +194,11 @@ def start_gather(case: Case, actor: User) -> list[SourceRun]:
             CaseCandidate.about == SUBJECT,
         )
     )
-    if not confirmed:
-        raise FieldError("candidates", "confirm at least one record as the subject's before gathering")
+    by_address = (
+        [] if confirmed or case.request_type not in GATHERED_BY_ADDRESS else held_under_own_email(case)
+    )
+    if not confirmed and not by_address:
+        raise FieldError("candidates", NOTHING_TO_GATHER)
     sources = registry.all_sources()
     existing = {run.source: run for run in runs_for(case)}
     # The jobs first (one INSERT), so each new run is written with its job's
@@ -209,7 +223,9 @@ def start_gather(case: Case, actor: User) -> list[SourceRun]:
         else:
             _queue(run, job)
         runs.append(run)
-    data = {"sources": len(runs), "records": confirmed}
+    data: dict[str, object] = {"sources": len(runs), "records": confirmed}
+    if by_address:
+        data["by_address"] = [source.name for source in by_address]
     lifecycle.move(case, CaseStatus.GATHERING, actor, data=data)
     db.session.flush()
     return runs

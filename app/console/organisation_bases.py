@@ -23,6 +23,10 @@ from app.register.models import LawfulBasis, RegisterEntry
 from app.register.services import MAX_TEXT, RegisterError
 
 EXPIRED = "The form expired: send it again"
+# What concerns a form as a whole is linked to the form's heading, not to
+# one of its fields.
+SET_FORM = "set-basis"
+CLEAR_FORM = "clear-basis"
 
 
 def _organisation_or_404(organisation_id: uuid.UUID) -> Organisation:
@@ -85,7 +89,7 @@ def set_organisation_basis(organisation_id: uuid.UUID, entry_id: uuid.UUID):
     organisation, entry = _found(organisation_id, entry_id)
     values = {name: request.form.get(name, "") for name in bases.FIELDS}
     if not RegisterForm().validate_on_submit():
-        return _page(organisation, entry, values, {bases.BASIS: EXPIRED}, 400)
+        return _page(organisation, entry, values, {SET_FORM: EXPIRED}, 400)
     try:
         changed = bases.set_basis(organisation, entry, values, signed_in_user())
     except RegisterError as exc:
@@ -99,7 +103,7 @@ def set_organisation_basis(organisation_id: uuid.UUID, entry_id: uuid.UUID):
 def clear_organisation_basis(organisation_id: uuid.UUID, entry_id: uuid.UUID):
     organisation, entry = _found(organisation_id, entry_id)
     if not RegisterForm().validate_on_submit():
-        return _page(organisation, entry, errors={bases.BASIS: EXPIRED}, status=400)
+        return _page(organisation, entry, errors={CLEAR_FORM: EXPIRED}, status=400)
     cleared = bases.clear_basis(organisation, entry, signed_in_user())
     whose = "its trust's" if bases.fallback_of(organisation, entry).set_by else "the register's"
     return _done(organisation, entry, f"{organisation.name} now uses {whose} basis." if cleared else None)

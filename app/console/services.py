@@ -24,6 +24,7 @@ from app.collect.authority import ParentalLink, parental_link
 from app.collect.identity import SUBJECT
 from app.collect.looks import GatherProgress, gather_progress
 from app.collect.models import CaseCandidate, Decision
+from app.collect.searched import gathers_by_address, last_searched_on
 from app.db import utcnow
 from app.exports import links, packs
 from app.exports.models import LinkAudience, PackStatus
@@ -268,11 +269,17 @@ def case_overview(case: Case) -> CaseOverview:
     if case.status is CaseStatus.IN_REVIEW:
         progress = review_progress(case)
         to_review, items = progress.undecided + progress.stale, progress.total
+    searched = held_by_address = False
+    if case.status is CaseStatus.OPEN and not confirmed:
+        searched = last_searched_on(case) is not None
+        held_by_address = searched and gathers_by_address(case)
     state = CaseState(
         status=case.status,
         request_type=case.request_type,
         candidates=candidates,
         confirmed=confirmed,
+        searched=searched,
+        held_by_address=held_by_address,
         sources_started=sum(line.status != "not_started" for line in sources.sources),
         sources_active=sum(line.status in ("queued", "running") for line in sources.sources),
         sources_failed=sum(line.failed for line in sources.sources),

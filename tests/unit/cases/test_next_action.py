@@ -43,6 +43,22 @@ def test_open_case_moves_from_searching_to_confirming_to_gathering(candidates, c
     assert (action.title, action.endpoint, action.anchor) == (title, "console.case_candidates", anchor)
 
 
+@pytest.mark.parametrize(
+    ("state", "title", "anchor"),
+    [
+        ({"searched": True}, "Answer that nothing is held", "nothing-held-heading"),
+        ({"searched": True, "held_by_address": True}, "Start the gather", "gather-heading"),
+        ({"candidates": 2, "searched": True, "held_by_address": True}, "Start the gather", "gather-heading"),
+        ({"candidates": 2, "searched": True}, "Confirm matches", None),
+    ],
+)
+def test_open_case_with_nothing_confirmed_after_the_search_gathers_by_address_or_answers_nothing_held(
+    state, title, anchor
+):
+    action = _action(S.OPEN, **state)
+    assert (action.title, action.endpoint, action.anchor) == (title, "console.case_candidates", anchor)
+
+
 def test_confirm_matches_says_how_many_records_were_found():
     assert _action(S.OPEN, candidates=1).detail.startswith("1 possible record found")
     assert _action(S.OPEN, candidates=2).detail.startswith("2 possible records found")
