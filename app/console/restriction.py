@@ -82,7 +82,9 @@ def _page(case: Case, errors: dict[str, str] | None = None, values: dict[str, st
     ]
     errors = errors or {}
     found = objections.objections_for(case)
-    bases = {o.id: objections.basis_of(case, o) for o in found}
+    # A decided objection shows the basis its decision rested on, as the
+    # letter does, not whatever applies since.
+    bases = {o.id: objections.basis_decided_on(case, o) for o in found}
     return render_template(
         "console/restriction/page.html",
         case=case,
