@@ -49,11 +49,16 @@ class RestrictionError(ValueError):
 
 
 class RestrictionConflict(RestrictionError):
-    """The case's state does not allow it (everything already restricted,
-    nothing to lift or cancel, a lift already scheduled): the API answers
-    409 rather than 422."""
+    """The case's state does not allow it (no record confirmed yet,
+    everything already restricted, nothing to lift or cancel, a lift already
+    scheduled): the API answers 409 rather than 422."""
 
 
+# Nothing is restricted until the DPO has said which records are the
+# subject's: the request is sound, the case is not at that step yet.
+NOTHING_CONFIRMED = (
+    "No record is confirmed as the subject's yet. Confirm the subject's records first, then restrict them."
+)
 # Restricting again while the restriction is in force changes nothing.
 ALREADY_RESTRICTED = (
     "The subject's records are already restricted, so there is nothing more to restrict. The restriction "
@@ -99,11 +104,12 @@ def active_for(case: Case) -> list[Restriction]:
 def restrict(case: Case, actor: User, reason: object) -> list[Restriction]:
     """Restrict every confirmed record of the case not already restricted by
     it, and tell the recipients. The caller commits. ``RestrictionConflict``
-    when every one is restricted already."""
+    when no record is confirmed as the subject's, or every one is restricted
+    already."""
     text = clean_reason(reason)
     records = subject_records(case)
     if not records:
-        raise RestrictionError({"case": "Confirm the subject's records before restricting them"})
+        raise RestrictionConflict({"case": NOTHING_CONFIRMED})
     already = {(r.person_kind, r.person_id) for r in active_for(case)}
     now = utcnow()
     started: list[Restriction] = []

@@ -1,6 +1,7 @@
 """Restriction and objections over the API: restrict, schedule a lift (the
 requester told first) or cancel it, decide objections, 422 for bad input,
-409 for everything restricted already or nothing to lift or cancel, other schools' cases not found."""
+409 for no record confirmed yet, everything restricted already or nothing
+to lift or cancel, other schools' cases not found."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from app.register.models import RegisterEntry
 from app.restriction import lifting, services
 from app.restriction.lookup import is_restricted
 from tests.unit.api.estate import make_user
-from tests.unit.collect.factory import confirmed_amelia
+from tests.unit.collect.factory import amelia_case, confirmed_amelia
 from tests.unit.restriction.factory import basis_at, register_entry
 from tests.unit.sources.factories import build_world
 
@@ -107,12 +108,32 @@ def test_restrict_again_answers_409_with_what_to_do(client, setting):
     assert [row["reason"] for row in shown["restrictions"]] == ["Disputed."]
 
 
-def test_restrict_documents_its_409_in_the_openapi_document(client):
+def test_restrict_answers_409_when_no_record_is_confirmed_yet(client, setting, caseworker):
+    world, _case, auth = setting
+    unmatched = amelia_case(world, caseworker, request_type="restriction")
+    db.session.commit()
+    path = f"/api/v1/cases/{unmatched.reference}/restriction"
+    refused = client.post(path, json={"reason": "Disputed."}, headers=auth["elm"])
+    assert refused.status_code == 409, refused.text
+    assert refused.get_json() == {
+        "error": {"status": 409, "code": "conflict", "message": services.NOTHING_CONFIRMED}
+    }
+    assert "Confirm the subject's records first" in services.NOTHING_CONFIRMED
+    assert client.get(path, headers=auth["elm"]).get_json()["restrictions"] == []
+    # Bad input is still a field message, whatever the case's state.
+    blank = client.post(path, json={"reason": "  "}, headers=auth["elm"])
+    assert blank.status_code == 422 and "reason" in blank.get_json()["error"]["fields"]
+
+
+def test_restrict_documents_its_409s_in_the_openapi_document(client):
     document = client.get("/api/v1/openapi.json").get_json()
     restrict = document["paths"]["/cases/{reference}/restriction"]["post"]
     assert {"409", "422"} <= set(restrict["responses"])
     description = " ".join(restrict["description"].split())
-    assert "409 when every confirmed record is restricted already" in description
+    assert "409 when no record is confirmed as the subject's yet (confirm the subject's records first)" in (
+        description
+    )
+    assert "or when every confirmed record is restricted already" in description
 
 
 @pytest.mark.parametrize(

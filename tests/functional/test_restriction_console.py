@@ -181,6 +181,21 @@ def test_restrict_again_shows_the_conflict_in_the_error_summary(client, setting)
     assert [r.reason for r in services.restrictions_for(case)] == ["Accuracy disputed."]
 
 
+def test_restrict_without_confirmed_records_shows_the_conflict_in_the_error_summary(client, setting):
+    world, _case, (user, secret), _ = setting
+    unmatched = amelia_case(world, user, request_type="restriction")
+    db.session.commit()
+    sign_in(client, user, secret)
+    page = f"/console/cases/{unmatched.id}/restriction"
+    assert "No record has been confirmed as the subject's yet." in client.get(page).text
+    # A form from another tab, or a record rejected since it was shown.
+    refused = _post(client, page, f"{page}/restrict", reason="Accuracy disputed.")
+    assert refused.status_code == 409
+    summary = refused.text.split('class="error-summary"', 1)[1].split("</div>", 1)[0]
+    assert f'<a href="#case">{services.NOTHING_CONFIRMED}</a>' in html.unescape(summary)
+    assert services.restrictions_for(unmatched) == []
+
+
 def test_restrict_without_a_reason_shows_an_error_summary(client, setting):
     _world, case, (user, secret), _ = setting
     sign_in(client, user, secret)

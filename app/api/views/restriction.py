@@ -41,8 +41,8 @@ from app.restriction.services import RestrictionConflict, RestrictionError
 
 TAG = "restriction"
 _ERRORS = (422,)
-# Everything restricted already, nothing to lift or cancel, or a lift
-# already scheduled.
+# No record confirmed yet, everything restricted already, nothing to lift
+# or cancel, or a lift already scheduled.
 _CONFLICT = (409, 422)
 
 
@@ -130,8 +130,9 @@ def get_restriction(reference: str) -> dict[str, Any]:
 )
 def restrict(reference: str, body: dict[str, Any]) -> dict[str, Any]:
     """Every confirmed record of the subject is kept in storage only until
-    lifted; the recipients of the data are told (Art 19). 409 when every
-    confirmed record is restricted already."""
+    lifted; the recipients of the data are told (Art 19). 409 when no record
+    is confirmed as the subject's yet (confirm the subject's records first),
+    or when every confirmed record is restricted already."""
     return _changed(reference, lambda case: services.restrict(case, current_user(), body["reason"]))
 
 

@@ -40,11 +40,12 @@ def test_restrict_notifies_the_recipients(app, world, caseworker):
     assert changes and {c.value for c in changes} == {"restriction"}
 
 
-def test_restrict_without_confirmed_records_is_refused(app, world, caseworker):
+def test_restrict_is_a_conflict_when_no_record_is_confirmed(app, world, caseworker):
     case = amelia_case(world, caseworker)
-    with pytest.raises(services.RestrictionError) as refused:
+    with pytest.raises(services.RestrictionConflict) as refused:
         services.restrict(case, caseworker, "Accuracy disputed.")
-    assert "case" in refused.value.errors
+    assert refused.value.errors == {"case": services.NOTHING_CONFIRMED}
+    assert services.restrictions_for(case) == []
 
 
 @pytest.mark.parametrize("reason", [None, "   ", "x" * 2001, "bad\x00text"])
