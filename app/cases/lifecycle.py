@@ -47,7 +47,8 @@ _FORWARD: dict[CaseStatus, frozenset[CaseStatus]] = {
     S.AWAITING_IDENTITY: frozenset({S.OPEN}),
     S.OPEN: frozenset({S.GATHERING, S.PAUSED, S.RESPONDED}),
     S.GATHERING: frozenset({S.IN_REVIEW, S.PAUSED, S.RESPONDED}),
-    S.IN_REVIEW: frozenset({S.APPROVED, S.PAUSED, S.RESPONDED}),
+    # Back to open only by reopening the search (``app.collect.reopen``).
+    S.IN_REVIEW: frozenset({S.APPROVED, S.PAUSED, S.RESPONDED, S.OPEN}),
     S.APPROVED: frozenset({S.RESPONDED, S.EXECUTING}),
     S.EXECUTING: frozenset({S.RESPONDED}),
     S.PAUSED: PAUSABLE,  # only back to the state it came from (checked below)
@@ -79,12 +80,15 @@ def allowed_moves(case: Case) -> set[CaseStatus]:
     return {to for to in TRANSITIONS[case.status] if _refusal(case, to) is None}
 
 
-def _refusal(case: Case, to: CaseStatus, nothing_held: bool = False) -> str | None:
+def _refusal(case: Case, to: CaseStatus, nothing_held: bool = False, reopened: bool = False) -> str | None:
     """Why ``case`` may not move to ``to``, or None when it may.
     ``nothing_held``: the search found no record of the subject, so any
-    request is answered from open (``app.collect.nothing_held``)."""
+    request is answered from open (``app.collect.nothing_held``).
+    ``reopened``: what the gather built is discarded (``app.collect.reopen``)."""
     if to not in TRANSITIONS[case.status]:
         return "not in the lifecycle"
+    if case.status is S.IN_REVIEW and to is S.OPEN and not reopened:
+        return "the search is reopened with what the gather built discarded"
     if case.status is S.PAUSED and to in PAUSABLE and to is not case.resume_status:
         resumed = case.resume_status.value if case.resume_status else "unknown"
         return f"a paused case goes back to {resumed}"
@@ -111,12 +115,15 @@ def move(
     *,
     data: dict[str, Any] | None = None,
     nothing_held: bool = False,
+    reopened: bool = False,
 ) -> CaseEvent:
     """Move ``case`` to ``to`` or raise ``IllegalTransition``. Records the
     move. ``nothing_held`` is for the caller that has checked the search
-    found nothing of the subject's (``app.collect.nothing_held``)."""
+    found nothing of the subject's (``app.collect.nothing_held``);
+    ``reopened`` for the one that discarded the gather to search again
+    (``app.collect.reopen``)."""
     to = CaseStatus(to)
-    why = _refusal(case, to, nothing_held)
+    why = _refusal(case, to, nothing_held, reopened)
     if why is not None:
         raise IllegalTransition(case, to, why)
     before = case.status

@@ -21,6 +21,7 @@ from app.accounts import web
 from app.cases.lifecycle import IllegalTransition
 from app.cases.models import Case, CaseStatus
 from app.collect import looks, nothing_held, services
+from app.collect.reopen import can_reopen
 from app.console.cases import case_or_404 as _case
 from app.console.cases import signed_in_user as _user
 from app.console.views import bp
@@ -169,7 +170,12 @@ def case_gather(case_id: uuid.UUID):
     refresh = REFRESH_SECONDS if progress.active else None
     response = make_response(
         render_template(
-            "console/collect/gather.html", case=found, progress=progress, refresh=refresh, form=ActionForm()
+            "console/collect/gather.html",
+            case=found,
+            progress=progress,
+            refresh=refresh,
+            form=ActionForm(),
+            can_reopen=can_reopen(found),
         )
     )
     if refresh:

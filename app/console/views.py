@@ -183,6 +183,7 @@ from app.console import organisation_bases as _organisation_bases  # noqa: E402,
 from app.console import packs as _packs  # noqa: E402, F401  (response pack and download links)
 from app.console import rectification as _rectification  # noqa: E402, F401  (corrections of a rectification case)
 from app.console import register as _register  # noqa: E402, F401  (processing register)
+from app.console import reopen as _reopen  # noqa: E402, F401  (reopening the search from review)
 from app.console import reports as _reports  # noqa: E402, F401  (dashboard and request register)
 from app.console import restriction as _restriction  # noqa: E402, F401  (restriction, objections, recipients)
 from app.console import review as _review  # noqa: E402, F401  (review of collected items)

@@ -66,6 +66,7 @@ STATE_DEPENDENT_OPERATIONS = (
     "refuse_view",
     "assign_view",
     "start_gather_view",
+    "reopen_search_view",
     "decide_candidate_view",
     # Review: a withhold needs an exemption, a redaction spans that fit the
     # item, a bulk action items to act on; approval needs every item decided.

@@ -30,6 +30,7 @@ from app.api.views.cases import run_action
 from app.cases.models import Case
 from app.collect import looks, services
 from app.collect.models import CaseCandidate
+from app.collect.reopen import reopen_search
 from app.extensions import db
 
 T = TypeVar("T")
@@ -130,10 +131,34 @@ def decide_candidate_view(reference: str, candidate_id: str, body: dict[str, Any
 )
 def start_gather_view(reference: str) -> dict[str, Any]:
     """Moves the case to gathering and queues one job per source. Needs at
-    least one record confirmed as the subject's (422 otherwise)."""
+    least one record confirmed as the subject's or, for an access,
+    portability or erasure request of someone asking about themself, data
+    held under their own confirmed address (422 otherwise)."""
     case = _case(reference)
     user = current_user()
     _act(lambda: services.start_gather(case, user))
+    return _progress(case)
+
+
+@operation(
+    bp,
+    "/cases/<reference>/reopen-search",
+    "POST",
+    summary="Reopen the search: back to open, discarding the gather",
+    tag="collect",
+    response=GatherSchema,
+    errors=(409,),
+)
+def reopen_search_view(reference: str) -> dict[str, Any]:
+    """For a record confirmed wrongly: moves a case in review back to open
+    and discards what was gathered, the review's decisions, the sources'
+    runs and any draft erasure plan or proposed corrections, so records can
+    be decided again and gathered anew. The due date does not change. 409
+    outside review, and for restriction, objection and consent-withdrawal
+    requests."""
+    case = _case(reference)
+    user = current_user()
+    _act(lambda: reopen_search(case, user))
     return _progress(case)
 
 
