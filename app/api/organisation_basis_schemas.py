@@ -52,6 +52,7 @@ class OrganisationBasisChangeSchema(RequestSchema):
         max_length=MAX_TEXT,
         required=True,
         metadata={
-            "description": "As the response letters word it; a point of Art 6(1) it cites must be the basis."
+            "description": "As the response letters word it. The first point of Art 6(1) it cites, and a "
+            'basis name it opens with ("Consent: ..."), must be the basis.'
         },
     )

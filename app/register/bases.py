@@ -29,16 +29,9 @@ from app.collect.models import CaseCandidate, Decision
 from app.db import utcnow
 from app.extensions import db
 from app.orgs.models import Organisation, OrgKind
+from app.register.citations import citation_conflict
 from app.register.models import LawfulBasis, OrganisationBasis, RegisterEntry
-from app.register.services import (
-    BASIS,
-    MAX_TEXT,
-    NotAllowed,
-    RegisterError,
-    citation_conflict,
-    clean_basis,
-    clean_text,
-)
+from app.register.services import BASIS, MAX_TEXT, NotAllowed, RegisterError, clean_basis, clean_text
 
 WORDING = "lawful_basis"
 FIELDS = (BASIS, WORDING)

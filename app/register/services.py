@@ -8,7 +8,6 @@ the caller's transaction and audited with the names of the fields changed
 
 from __future__ import annotations
 
-import re
 import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -19,6 +18,7 @@ from app.accounts.models import Role, User
 from app.audit.services import record
 from app.db import utcnow
 from app.extensions import db
+from app.register.citations import citation_conflict
 from app.register.models import LawfulBasis, RegisterEntry
 from app.sources.registry import all_sources
 from app.sources.validation import has_control_characters
@@ -132,27 +132,6 @@ def _clean_provided(value: Any, errors: dict[str, str]) -> bool | None:
         return value == YES
     errors[PROVIDED] = "Say whether the person gave this data themself"
     return None
-
-
-# "6(1)(e)", "Article 6 (1) (b)" and the like, as wording cites a basis;
-# not the tail of another provision ("regulation 16(1)(a)").
-_CITATION = re.compile(r"(?<![\d.])6\s*\(\s*1\s*\)\s*\(\s*([a-f])\s*\)", re.IGNORECASE)
-
-
-def citation_conflict(wording: str | None, basis: LawfulBasis | None) -> str | None:
-    """A message when the basis the wording gives (the first point of
-    Article 6(1) it cites; later ones may say what else applies) is not the
-    basis chosen: the letter would then say one basis and the rules apply
-    another."""
-    if not wording or basis is None:
-        return None
-    cited = _CITATION.search(wording)
-    if cited is None or cited.group(1).lower() == basis.point:
-        return None
-    return (
-        f"The wording gives Article 6(1)({cited.group(1).lower()}) as the basis, but the basis chosen is "
-        f"{basis.label}: make them agree"
-    )
 
 
 def update_entry(target: RegisterEntry, changes: Mapping[str, Any], actor: User) -> list[str]:
