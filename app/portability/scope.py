@@ -7,8 +7,10 @@ them (Art 6(1)(b)), and it is processed by automated means. Art 20(3) takes
 out processing for a public task; a legal obligation, vital interests and
 legitimate interests are outside 20(1) altogether. Everything here is
 processed by automated means, so two register facts decide a category:
-its basis at the organisation that holds the item (``app.register.bases``:
-the school's own, its trust's or the register's) and
+its basis at the case's controller (``app.register.bases.register_for``:
+the school's own, its trust's or the register's; one organisation for the
+whole case, the school holding every confirmed record of a trust's case)
+and
 ``RegisterEntry.provided_by_person``.
 
 Two categories are decided item by item: correspondence holds messages the
