@@ -194,9 +194,8 @@ def contacts_after_pupils(cut: date) -> ColumnElement[bool]:
     )
     due = union(select(own.c.id).where(own.c.organisation_id.in_(ended)), every_pupil_left)
     held_link = PUPIL_CONTACTS.alias("held_link")
-    linked_to_held = (
-        exists()
-        .where(held_link.c.contact_id == CONTACTS.c.id, held_link.c.pupil_id.in_(held(HoldSubject.PUPIL)))
+    linked_to_held = exists().where(
+        held_link.c.contact_id == CONTACTS.c.id, held_link.c.pupil_id.in_(held(HoldSubject.PUPIL))
     )
     return and_(
         CONTACTS.c.id.in_(due),
@@ -244,8 +243,9 @@ def leaver_addresses(cut: date) -> Subquery:
     due = employees_leavers(cut)
     return union(
         *(
-            select(EMPLOYEES.c.organisation_id, func.lower(column).label("email"))
-            .where(due, column.is_not(None))
+            select(EMPLOYEES.c.organisation_id, func.lower(column).label("email")).where(
+                due, column.is_not(None)
+            )
             for column in (EMPLOYEES.c.work_email, EMPLOYEES.c.personal_email)
         )
     ).subquery("leaver_address")
@@ -286,6 +286,28 @@ def correspondence_of_leavers(cut: date) -> ColumnElement[bool]:
         organisation_not_held(MESSAGES.c.organisation_id),
         MESSAGES.c.id.not_in(_messages_naming_held_people()),
     )
+
+
+def helpdesk_of_leavers(cut: date) -> ColumnElement[bool]:
+    """Support tickets a member of staff ``employees_leavers`` takes as of
+    ``cut`` raised at their own school: linked to their staff record, or
+    raised from one of its addresses (matched in lower case). Kept as the
+    school's record; tickets under a hold are left as they are."""
+    addresses = leaver_addresses(cut)
+    raised = TICKETS.alias("raised")
+    theirs = union(
+        select(TICKETS.c.id).where(
+            TICKETS.c.requester_employee_id.in_(select(EMPLOYEES.c.id).where(employees_leavers(cut)))
+        ),
+        select(raised.c.id).join(
+            addresses,
+            and_(
+                addresses.c.organisation_id == raised.c.organisation_id,
+                addresses.c.email == func.lower(raised.c.requester_email),
+            ),
+        ),
+    )
+    return and_(TICKETS.c.id.in_(theirs), ticket_not_held())
 
 
 def setup_after_processing(cut: date) -> ColumnElement[bool]:

@@ -54,6 +54,13 @@ What the actions do, per store:
   as the sender, their recipient rows and tags, and their name where the
   text gives it in full, as an erasure takes them off (``app.rights.leavers``,
   ``app.rights.messages``); the messages stay for the others in them.
+- helpdesk of leavers, anonymised (``helpdesk_of_leavers``, before the
+  staff record too, at the same point in time): the tickets a member of
+  staff raised lose their name and address as the requester and the link to
+  their staff record, their name on the lines they wrote, the address of the
+  summaries emailed to them, and their name in full and addresses in the
+  text; the tickets stay as the school's record until
+  ``helpdesk_after_contract``.
 - access log, deleted (``access_log_after_records``): the entries about a
   record that is gone or anonymised; ``support_access_after_records``: the
   support-access permissions a member of staff gave, once their record is
@@ -100,7 +107,7 @@ from app.extensions import db
 from app.rights import access_log_rules as log_rules
 from app.rights import predicates as where
 from app.rights.access_log_rules import Earlier
-from app.rights.leavers import take_leavers_off_messages
+from app.rights.leavers import take_leavers_off_messages, take_leavers_off_tickets
 from app.rights.models import PeriodUnit, RetentionAction, RetentionRule
 from app.rights.periods import cutoff
 from app.sources.consent.models import ConsentRecord
@@ -257,8 +264,9 @@ class RuleSpec:
 
 
 # The order rules are applied in. On one table, an earlier rule wins a
-# record both would take. The leavers' messages go before the staff record
-# (its addresses find them); the access log after every record it follows.
+# record both would take. The leavers' messages and tickets go before the
+# staff record (its addresses find them); the access log after every record
+# it follows.
 SPECS: tuple[RuleSpec, ...] = (
     RuleSpec("correspondence_after_contract", "correspondence", RetentionAction.DELETE, where.MESSAGES,
              _on_cut(where.correspondence_after_contract), _delete(where.MESSAGES)),
@@ -266,6 +274,8 @@ SPECS: tuple[RuleSpec, ...] = (
              _on_cut(where.correspondence_of_leavers), take_leavers_off_messages),
     RuleSpec("helpdesk_after_contract", "helpdesk", RetentionAction.DELETE, where.TICKETS,
              _on_cut(where.helpdesk_after_contract), _delete(where.TICKETS)),
+    RuleSpec("helpdesk_of_leavers", "helpdesk", RetentionAction.ANONYMISE, where.TICKETS,
+             _on_cut(where.helpdesk_of_leavers), take_leavers_off_tickets),
     RuleSpec("contacts_after_pupils", "contacts", RetentionAction.DELETE, where.CONTACTS,
              _on_cut(where.contacts_after_pupils), _on_clause(delete_contacts)),
     RuleSpec("pupils_after_contract", "pupils", RetentionAction.ANONYMISE, where.PUPILS,

@@ -31,7 +31,8 @@ class Ticket(UUIDPrimaryKey, Base):
     subject: Mapped[str] = mapped_column(String(300))
     # The school user who asked for help (support knows them by username and email).
     requester_name: Mapped[str] = mapped_column(String(200))
-    requester_email: Mapped[str] = mapped_column(String(320), index=True)
+    # Cleared, with the name, when retention takes a leaver off the ticket.
+    requester_email: Mapped[str | None] = mapped_column(String(320), index=True)
     requester_employee_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("employees.id", ondelete="SET NULL"), index=True
     )
@@ -65,7 +66,8 @@ class TicketSummaryEmail(UUIDPrimaryKey, Base):
 
     ticket_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), index=True)
     sent_at: Mapped[datetime]
-    to_email: Mapped[str] = mapped_column(String(320), index=True)
+    # Cleared when retention takes the leaver it went to off the ticket.
+    to_email: Mapped[str | None] = mapped_column(String(320), index=True)
     subject: Mapped[str] = mapped_column(String(300))
     body: Mapped[str] = mapped_column(Text)
 

@@ -16,7 +16,7 @@ from app.sources.access_log.models import AccessLogEntry, SupportAccessGrant
 from app.sources.contacts.models import Contact, PupilContact
 from app.sources.correspondence.models import Message, MessagePerson, MessageRecipient, PersonKind
 from app.sources.employees.models import Employee
-from app.sources.helpdesk.models import Ticket, TicketEntry
+from app.sources.helpdesk.models import Ticket, TicketEntry, TicketSummaryEmail
 from app.sources.names import name_key
 from app.sources.pupils.models import Assessment, AttendanceWeek, Enrolment, Pupil, SendProvision, SendRecord
 
@@ -67,20 +67,46 @@ def pupil(
     db.session.flush()
     if enrolled:
         start = min(on_roll, left or on_roll)
-        db.session.add(Enrolment(pupil_id=record.id, organisation_id=org.id, on_roll_date=start,
-                                 leaving_date=left, year_group="6"))
+        db.session.add(
+            Enrolment(
+                pupil_id=record.id,
+                organisation_id=org.id,
+                on_roll_date=start,
+                leaving_date=left,
+                year_group="6",
+            )
+        )
     db.session.add(AttendanceWeek(pupil_id=record.id, week_start=date(2016, 1, 4), slots="/ \\ " * 5))
-    db.session.add(Assessment(pupil_id=record.id, academic_year="2015/2016", key_stage="KS2", subject="Maths",
-                              method="test", result="EXS", assessed_on=date(2016, 6, 1)))
-    db.session.add(SendRecord(pupil_id=record.id, provision=SendProvision.SEN_SUPPORT, primary_need="SPLD",
-                              start_date=date(2015, 10, 1), notes=f"{forename} needs reading support"))
+    db.session.add(
+        Assessment(
+            pupil_id=record.id,
+            academic_year="2015/2016",
+            key_stage="KS2",
+            subject="Maths",
+            method="test",
+            result="EXS",
+            assessed_on=date(2016, 6, 1),
+        )
+    )
+    db.session.add(
+        SendRecord(
+            pupil_id=record.id,
+            provision=SendProvision.SEN_SUPPORT,
+            primary_need="SPLD",
+            start_date=date(2015, 10, 1),
+            notes=f"{forename} needs reading support",
+        )
+    )
     db.session.flush()
     return record
 
 
 def enrol(child: Pupil, org: Organisation, on_roll: date, left: date | None) -> None:
-    db.session.add(Enrolment(pupil_id=child.id, organisation_id=org.id, on_roll_date=on_roll,
-                             leaving_date=left, year_group="7"))
+    db.session.add(
+        Enrolment(
+            pupil_id=child.id, organisation_id=org.id, on_roll_date=on_roll, leaving_date=left, year_group="7"
+        )
+    )
     db.session.flush()
 
 
@@ -93,8 +119,15 @@ def contact(org: Organisation, *children: Pupil, forename: str = "Siobhan") -> C
     db.session.add(record)
     db.session.flush()
     for priority, child in enumerate(children, start=1):
-        db.session.add(PupilContact(pupil_id=child.id, contact_id=record.id, relationship_to_pupil="Mother",
-                                    parental_responsibility=True, contact_priority=priority))
+        db.session.add(
+            PupilContact(
+                pupil_id=child.id,
+                contact_id=record.id,
+                relationship_to_pupil="Mother",
+                parental_responsibility=True,
+                contact_priority=priority,
+            )
+        )
     db.session.flush()
     return record
 
@@ -120,12 +153,19 @@ def employee(
 
 
 def message(org: Organisation, *, about: list[Pupil | Contact | Employee] = ()) -> Message:
-    record = Message(organisation_id=org.id, sent_at=at(date(2020, 3, 2)), channel="email",
-                     sender_name="Margaret Hughes", subject="Trip", body="Dear Mrs O'Brien, Aoife did well.")
+    record = Message(
+        organisation_id=org.id,
+        sent_at=at(date(2020, 3, 2)),
+        channel="email",
+        sender_name="Margaret Hughes",
+        subject="Trip",
+        body="Dear Mrs O'Brien, Aoife did well.",
+    )
     db.session.add(record)
     db.session.flush()
-    db.session.add(MessageRecipient(message_id=record.id, kind="to", name="Siobhan O'Brien",
-                                    email="siobhan@example.org"))
+    db.session.add(
+        MessageRecipient(message_id=record.id, kind="to", name="Siobhan O'Brien", email="siobhan@example.org")
+    )
     for person in about:
         kind = _KINDS[type(person)]
         db.session.add(
@@ -144,8 +184,16 @@ def ticket(org: Organisation, *, about: Pupil | None = None, requester: Employee
     )  # fmt: skip
     db.session.add(record)
     db.session.flush()
-    db.session.add(TicketEntry(ticket_id=record.id, sent_at=at(date(2020, 5, 5)), kind="chat",
-                               author_name="Margaret Hughes", author_role="customer", body="Aoife's marks"))
+    db.session.add(
+        TicketEntry(
+            ticket_id=record.id,
+            sent_at=at(date(2020, 5, 5)),
+            kind="chat",
+            author_name="Margaret Hughes",
+            author_role="customer",
+            body="Aoife's marks",
+        )
+    )
     db.session.flush()
     return record
 
@@ -197,8 +245,12 @@ def setup_import(
 
 
 def hold(kind: HoldSubject, subject_id: uuid.UUID, *, released: bool = False) -> LegalHold:
-    record = LegalHold(subject_kind=kind, subject_id=subject_id, reason="Tribunal claim 2206/2024",
-                       released_at=at(date(2030, 1, 1)) if released else None)
+    record = LegalHold(
+        subject_kind=kind,
+        subject_id=subject_id,
+        reason="Tribunal claim 2206/2024",
+        released_at=at(date(2030, 1, 1)) if released else None,
+    )
     db.session.add(record)
     db.session.flush()
     return record
@@ -226,3 +278,17 @@ def estate() -> dict[str, object]:
     setup_import(ended, processed=at(date(2028, 6, 1)))
     return {"ended": ended, "active": active, "leaver": leaver, "both": both, "staying": staying,
             "teacher": teacher}  # fmt: skip
+
+
+def summary(raised: Ticket, *, to: str, body: str) -> TicketSummaryEmail:
+    """A summary (or chat transcript) of ``raised`` emailed to ``to``."""
+    record = TicketSummaryEmail(
+        ticket_id=raised.id,
+        sent_at=at(date(2020, 5, 6)),
+        to_email=to,
+        subject=f"Summary of your support request: {raised.subject}",
+        body=body,
+    )
+    db.session.add(record)
+    db.session.flush()
+    return record

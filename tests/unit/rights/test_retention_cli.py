@@ -44,7 +44,7 @@ def test_dry_run_prints_every_rule_and_changes_nothing(app):
     assert result.exit_code == 0, result.output
     assert "Dry run: nothing changed, as of 2024-04-15." in result.output
     rows = _rows(result.output)
-    assert len(rows) == 10
+    assert len(rows) == 11
     assert rows["employees_leavers"] == ("anonymise", 1)
     assert rows["correspondence_after_contract"] == ("delete", 0)
     db.session.expire_all()
