@@ -6,11 +6,13 @@ refers to". The schedule ends a record by deleting it (a contact) or by
 anonymising it (a pupil, a member of staff: ``anonymised_at``), and two
 rules follow it:
 
-- ``access_log_after_records``: the entries about a record that is gone, or
-  was anonymised on or before the cut-off. The period counts from the
+- ``access_log_after_records``: the entries about a record that was
+  anonymised on or before the cut-off, or is gone. The period counts from the
   anonymisation (the seeded one is zero: the entries go in the sweep that
-  anonymises the record). A deleted record leaves no date behind, so the
-  entries about it go in the first sweep that finds it gone.
+  anonymises the record). A deleted record leaves no date behind, so for the
+  entries about it the period counts from the entry's own time: with the
+  seeded zero they go in the first sweep that finds the record gone, with a
+  longer period not before the entry is that old.
 - ``support_access_after_records``: the permissions a member of staff gave
   the support team, once their staff record was anonymised on or before the
   cut-off and no entry still kept was made under them.
@@ -52,6 +54,7 @@ from sqlalchemy import ColumnElement, Select, Table, and_, exists, func, literal
 from app.collect.models import CaseCandidate, Decision
 from app.erasure.models import ErasurePlan, PlanStatus
 from app.rights.models import HoldSubject
+from app.rights.periods import start_of_day_after
 from app.rights.predicates import CONTACTS, EMPLOYEES, HOLDS, PUPILS, held, not_held, organisation_not_held
 from app.sources.access_log.models import AccessLogEntry, SupportAccessGrant
 from app.sources.protocol import PersonKind
@@ -92,17 +95,27 @@ def kept_by_an_erasure(kind: ColumnElement, record_id: ColumnElement) -> ColumnE
     )
 
 
-def _removed(kind: PersonKind, table: Table, cut: date, earlier: Earlier) -> ColumnElement[bool]:
-    """Over ``access_log``: the entry is about a record of ``kind`` that is
-    gone, anonymised on or before ``cut``, or taken earlier in a dry run."""
-    record, anonymised = table.alias(), "anonymised_at" in table.c
-    ways = [~exists().where(record.c.id == ACCESS_LOG.c.person_id)]
-    if anonymised:
+def _removed(
+    kind: PersonKind, table: Table, cut: date, earlier: Earlier, *, schedule_deletes: bool
+) -> ColumnElement[bool]:
+    """Over ``access_log``: the entry is about a record of ``kind`` that was
+    anonymised on or before ``cut``, or is gone and the entry was made on or
+    before ``cut``; in a dry run, also one the earlier rules take (delete,
+    when ``schedule_deletes`` says the schedule deletes such records, else
+    anonymise)."""
+    record = table.alias()
+    gone = [~exists().where(record.c.id == ACCESS_LOG.c.person_id)]
+    ways = []
+    if "anonymised_at" in table.c:
         marked = table.alias()
         ways.append(exists().where(marked.c.id == ACCESS_LOG.c.person_id, marked.c.anonymised_at <= cut))
-    pending = earlier.taking(table, cut, anonymised=anonymised)
+    pending = earlier.taking(table, cut, anonymised=not schedule_deletes)
     if pending is not None:
-        ways.append(exists().where(table.c.id == ACCESS_LOG.c.person_id, pending))
+        taken = exists().where(table.c.id == ACCESS_LOG.c.person_id, pending)
+        (gone if schedule_deletes else ways).append(taken)
+    # A deleted record leaves no date behind: the entry's own time is the
+    # one the period can count from.
+    ways.append(and_(ACCESS_LOG.c.occurred_at < start_of_day_after(cut), or_(*gone)))
     return and_(ACCESS_LOG.c.person_kind == kind, or_(*ways))
 
 
@@ -128,9 +141,9 @@ def access_log_after_records(cut: date, earlier: Earlier) -> ColumnElement[bool]
     )
     return and_(
         or_(
-            _removed(PersonKind.CONTACT, CONTACTS, cut, earlier),
-            _removed(PersonKind.PUPIL, PUPILS, cut, earlier),
-            _removed(PersonKind.EMPLOYEE, EMPLOYEES, cut, earlier),
+            _removed(PersonKind.CONTACT, CONTACTS, cut, earlier, schedule_deletes=True),
+            _removed(PersonKind.PUPIL, PUPILS, cut, earlier, schedule_deletes=False),
+            _removed(PersonKind.EMPLOYEE, EMPLOYEES, cut, earlier, schedule_deletes=False),
         ),
         ~kept_by_an_erasure(ACCESS_LOG.c.person_kind, ACCESS_LOG.c.person_id),
         organisation_not_held(ACCESS_LOG.c.organisation_id),

@@ -62,7 +62,9 @@ What the actions do, per store:
   text; the tickets stay as the school's record until
   ``helpdesk_after_contract``.
 - access log, deleted (``access_log_after_records``): the entries about a
-  record that is gone or anonymised; ``support_access_after_records``: the
+  record that is anonymised (its period counted from the anonymisation) or
+  gone (counted from the entry's own time, as a deleted record leaves no
+  date); ``support_access_after_records``: the
   support-access permissions a member of staff gave, once their record is
   anonymised and no entry kept was made under them. Entries naming a former
   member of staff as the one who opened other people's records stay as long

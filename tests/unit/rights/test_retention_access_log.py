@@ -17,6 +17,7 @@ from app.extensions import db
 from app.rights.models import HoldSubject, RetentionRule
 from app.rights.retention import sweep
 from app.sources.access_log.models import AccessLogEntry, SupportAccessGrant
+from app.sources.contacts.models import Contact
 from app.sources.employees.models import Employee
 from app.sources.pupils.models import Pupil
 from tests.unit.erasure.factory import erasure_world
@@ -156,6 +157,46 @@ def test_a_period_counts_from_the_anonymisation(app):
     for as_of, taken in ((date(2029, 12, 31), 0), (date(2030, 1, 1), 2)):
         assert _counts(sweep(as_of, dry_run=True))["access_log_after_records"] == taken
         assert _counts(sweep(as_of))["access_log_after_records"] == taken
+
+
+def _made_on(entry: AccessLogEntry, day: date) -> AccessLogEntry:
+    entry.occurred_at = make.at(day)
+    db.session.flush()
+    return entry
+
+
+def test_a_period_counts_from_the_entry_when_the_record_is_deleted(app):
+    db.session.execute(
+        update(RetentionRule).where(RetentionRule.code == "access_log_after_records").values(period_count=1)
+    )
+    org, _leaver, _staying, parent, _teacher = _school()
+    older = _made_on(make.entry(org, parent), date(2029, 12, 1))
+    newer = _made_on(make.entry(org, parent), date(2029, 12, 20))
+    db.session.execute(delete(Contact).where(Contact.id == parent.id))
+    # The contact is gone from the start; each entry goes a month after it was made.
+    for as_of, taken in (
+        (date(2029, 12, 31), set()),
+        (date(2030, 1, 1), {older.id}),
+        (date(2030, 1, 20), {newer.id}),
+    ):
+        left = set(db.session.scalars(select(AccessLogEntry.id)))
+        assert _counts(sweep(as_of, dry_run=True))["access_log_after_records"] == len(taken)
+        assert _counts(sweep(as_of))["access_log_after_records"] == len(taken)
+        assert left - set(db.session.scalars(select(AccessLogEntry.id))) == taken
+
+
+def test_a_contact_deleted_in_the_same_sweep_keeps_its_entries_younger_than_the_period(app):
+    db.session.execute(
+        update(RetentionRule).where(RetentionRule.code == "access_log_after_records").values(period_count=1)
+    )
+    org, _leaver, _staying, parent, _teacher = _school()
+    old = make.entry(org, parent)  # 2021
+    recent = _made_on(make.entry(org, parent), date(2029, 12, 15))
+    dry = _counts(sweep(AS_OF, dry_run=True))
+    real = _counts(sweep(AS_OF))
+    assert dry == real and (real["contacts_after_pupils"], real["access_log_after_records"]) == (1, 1)
+    assert set(db.session.scalars(select(AccessLogEntry.id))) == {recent.id} and old.id != recent.id
+    assert _counts(sweep(date(2030, 1, 15)))["access_log_after_records"] == 1
 
 
 def test_what_an_erasure_kept_stays_until_its_case_record_is_reduced(app, db_session):
