@@ -16,7 +16,7 @@ of ``--rounds`` rounds, timed in the same process:
 - baseline dry run and sweep: one hand-written PostgreSQL statement per rule
   (psycopg, no ORM; the pupils' and the contacts' rules as one statement
   each with data-modifying CTEs, their consent entries' evidence cleared
-  too; the rules for a leaver's messages and the access log in
+  too; the rules for a leaver's messages and tickets and the access log in
   ``bench/_retention_follow.py``), the sweep rolled back too.
 
 Both sides read the periods from ``retention_rules`` and get the same
@@ -118,14 +118,16 @@ _NAMING_HELD = (
     "WHERE mp.message_id = m.id"
 )
 _rule(
-    "correspondence_after_contract", "messages m",
+    "correspondence_after_contract",
+    "messages m",
     f"m.organisation_id IN {ENDED} "
     f"AND NOT EXISTS ({_HELD_ORG.format(org='m.organisation_id')}) "
     f"AND NOT EXISTS ({_NAMING_HELD})",
     "DELETE FROM messages m WHERE {where}",
 )
 _rule(
-    "helpdesk_after_contract", "tickets t",
+    "helpdesk_after_contract",
+    "tickets t",
     f"t.organisation_id IN {ENDED} "
     f"AND NOT EXISTS ({_HELD}({_TICKET_ORG} "
     "OR (h.subject_kind = 'pupil' AND h.subject_id = t.about_pupil_id) "
@@ -158,9 +160,7 @@ BASELINE["contacts_after_pupils"] = (
     f"AND r.evidence <> {_CLEARED}) "
     "SELECT count(*) FROM gone",
 )
-_AFTER_CONTRACT = (
-    f"p.anonymised_at IS NULL AND p.organisation_id IN {ENDED} AND {_NOT_HELD_PUPIL}"
-)
+_AFTER_CONTRACT = f"p.anonymised_at IS NULL AND p.organisation_id IN {ENDED} AND {_NOT_HELD_PUPIL}"
 _rule("pupils_after_contract", "pupils p", _AFTER_CONTRACT, _ANONYMISE_PUPILS)
 _LEAVERS = f"p.anonymised_at IS NULL AND {_LEFT} AND {_NOT_HELD_PUPIL}"
 BASELINE["pupils_leavers"] = (
@@ -175,13 +175,16 @@ _EMPLOYEES_DUE = (
     "OR (h.subject_kind = 'employee' AND h.subject_id = e.id)))"
 )
 _rule(
-    "employees_leavers", "employees e", _EMPLOYEES_DUE,
+    "employees_leavers",
+    "employees e",
+    _EMPLOYEES_DUE,
     "UPDATE employees e SET gender = 'U', date_of_birth = NULL, work_email = NULL, personal_email = NULL, "
     "phone = NULL, teacher_reference_number = NULL, role = 'Former employee', "
     "teaching_status = 'Not recorded', anonymised_at = %(as_of)s WHERE {where}",
 )
 _rule(
-    "setup_after_processing", "setup_imports s",
+    "setup_after_processing",
+    "setup_imports s",
     f"s.processed_at < %(until)s AND NOT EXISTS ({_HELD_ORG.format(org='s.organisation_id')})",
     "DELETE FROM setup_imports s WHERE {where}",
 )
@@ -190,11 +193,13 @@ BASELINE.update(follow_rules(Fragments(
     pupils_after_contract=_AFTER_CONTRACT, pupils_leavers=_LEAVERS, due_contacts=_DUE_CONTACTS,
     contact_not_held=_CONTACT_NOT_HELD,
 )))  # fmt: skip
-# Run in the sweeper's order: a leaver's messages before the staff record
-# (whose addresses find them), the access log after the records it follows.
+# Run in the sweeper's order: a leaver's messages and tickets before the
+# staff record (whose addresses find them), the access log after the records
+# it follows.
 _ORDER = (
     "correspondence_after_contract", "correspondence_of_leavers", "helpdesk_after_contract",
-    "contacts_after_pupils", "pupils_after_contract", "pupils_leavers", "employees_leavers",
+    "helpdesk_of_leavers", "contacts_after_pupils", "pupils_after_contract", "pupils_leavers",
+    "employees_leavers",
     "access_log_after_records", "support_access_after_records", "setup_after_processing",
 )  # fmt: skip
 BASELINE = {code: BASELINE[code] for code in _ORDER}
@@ -248,8 +253,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--pupils", type=int, default=1_000_000)
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--as-of", type=date.fromisoformat, default=date(2029, 7, 1),
-                        help="the sweep's date: every rule takes a share of the demo estate seeded in 2026")
+    parser.add_argument(
+        "--as-of",
+        type=date.fromisoformat,
+        default=date(2029, 7, 1),
+        help="the sweep's date: every rule takes a share of the demo estate seeded in 2026",
+    )
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--database", default="rd_bench_retention")
     parser.add_argument("--admin-url", default="postgresql://postgres@127.0.0.1:5432/postgres")

@@ -1,5 +1,5 @@
 """``flask retention sweep``: a table of rule, action and count; exit 2 for a bad date; every rule
-applied through the command, the access log and a leaver's messages among them."""
+applied through the command, the access log and a leaver's messages and tickets among them."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from app.rights.models import RetentionRule
 from app.sources.access_log.models import AccessLogEntry, SupportAccessGrant
 from app.sources.correspondence.models import MessagePerson, PersonKind
 from app.sources.employees.models import Employee
+from app.sources.helpdesk.models import Ticket
 from tests.unit.rights import factory as make
 
 
@@ -91,19 +92,21 @@ def test_a_schedule_it_cannot_apply_exits_1_and_changes_nothing(app):
     assert db.session.get(Employee, teacher_id).anonymised_at is None
 
 
-def test_a_leavers_messages_access_log_and_permissions_are_swept_by_the_command(app):
+def test_a_leavers_messages_tickets_access_log_and_permissions_are_swept_by_the_command(app):
     org = make.school()
     teacher, pupil = make.employee(org, left=date(2024, 3, 15)), make.pupil(org)
     message = make.message(org, about=[pupil, teacher])
     make.entry(org, teacher)
     make.entry(org, pupil, actor=teacher)
     make.grant(org, teacher)
+    ticket_id = make.ticket(org, requester=teacher).id
     db.session.commit()
     message_id = message.id
     dry = _run(app, "--dry-run", "--as-of", "2024-04-15")
     assert dry.exit_code == 0, dry.output
     expected = {
         "correspondence_of_leavers": ("anonymise", 1),
+        "helpdesk_of_leavers": ("anonymise", 1),
         "access_log_after_records": ("delete", 1),
         "support_access_after_records": ("delete", 1),
     }
@@ -118,3 +121,5 @@ def test_a_leavers_messages_access_log_and_permissions_are_swept_by_the_command(
                               ).all() == [PersonKind.PUPIL]  # fmt: skip
     assert [entry.person_kind for entry in db.session.scalars(select(AccessLogEntry))] == [PersonKind.PUPIL]
     assert make.count(SupportAccessGrant) == 0
+    ticket = db.session.get(Ticket, ticket_id)
+    assert (ticket.requester_email, ticket.requester_employee_id) == (None, None)
