@@ -95,7 +95,18 @@ def set_organisation_basis(organisation_id: uuid.UUID, entry_id: uuid.UUID):
     except RegisterError as exc:
         db.session.rollback()
         return _page(organisation, entry, values, exc.errors, 422)
-    return _done(organisation, entry, f"Lawful basis saved for {organisation.name}." if changed else None)
+    if bases.own_basis(organisation, entry) is not None:
+        message = f"Lawful basis saved for {organisation.name}." if changed else None
+    else:
+        # What was saved is what the organisation inherits: nothing of its
+        # own is kept, so the trust's or the register's later changes reach it.
+        whose = _whose(organisation, entry)
+        message = (
+            f"{organisation.name} now uses {whose} basis."
+            if changed
+            else f"Nothing was changed: {organisation.name} still uses {whose} basis."
+        )
+    return _done(organisation, entry, message)
 
 
 @bp.post("/organisations/<uuid:organisation_id>/bases/<uuid:entry_id>/clear")
@@ -105,5 +116,9 @@ def clear_organisation_basis(organisation_id: uuid.UUID, entry_id: uuid.UUID):
     if not RegisterForm().validate_on_submit():
         return _page(organisation, entry, errors={CLEAR_FORM: EXPIRED}, status=400)
     cleared = bases.clear_basis(organisation, entry, signed_in_user())
-    whose = "its trust's" if bases.fallback_of(organisation, entry).set_by else "the register's"
-    return _done(organisation, entry, f"{organisation.name} now uses {whose} basis." if cleared else None)
+    message = f"{organisation.name} now uses {_whose(organisation, entry)} basis."
+    return _done(organisation, entry, message if cleared else None)
+
+
+def _whose(organisation: Organisation, entry: RegisterEntry) -> str:
+    return "its trust's" if bases.fallback_of(organisation, entry).set_by else "the register's"

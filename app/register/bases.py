@@ -156,7 +156,12 @@ def set_basis(
 ) -> bool:
     """Set ``organisation``'s own basis and wording for ``entry``; True if
     anything changed. Nothing is stored if a field is invalid. The caller
-    commits."""
+    commits.
+
+    A basis and wording equal to what the organisation would inherit (its
+    trust's, else the register's) store nothing of its own, and clear an
+    own one equal to it: a copy kept as its own would stop the trust's or
+    the register's later changes reaching it, though nobody chose that."""
     _require_admin(actor)
     errors = {name: "Not a field of an organisation's basis" for name in sorted(set(values) - set(FIELDS))}
     basis = clean_basis(values.get(BASIS), errors)
@@ -166,6 +171,11 @@ def set_basis(
     if errors:
         raise RegisterError(errors)
     assert basis is not None and wording is not None
+    # A browser sends a textarea's line breaks as CRLF; they are not wording.
+    wording = wording.replace("\r\n", "\n")
+    inherited = fallback_of(organisation, entry)
+    if inherited.basis is basis and inherited.wording == wording:
+        return clear_basis(organisation, entry, actor)
     current = own_basis(organisation, entry)
     if current is not None and current.basis is basis and current.lawful_basis == wording:
         return False

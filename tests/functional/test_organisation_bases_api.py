@@ -165,3 +165,48 @@ def test_delete_goes_back_to_the_trusts_basis_and_is_idempotent(client, estate):
     assert listed["attendance"]["set_by"] == "trust" and listed["attendance"]["basis"] == "legal_obligation"
     assert client.delete(path, headers=estate.auth("admin")).status_code == 204
     assert len(_bases()) == 1
+
+
+def test_put_stores_nothing_and_answers_the_trusts_basis_when_the_body_equals_it(client, estate):
+    admin = estate.users["admin"]
+    set_basis(
+        estate.birch_trust, _entry(), {"basis": "legal_obligation", "lawful_basis": TRUST_WORDING}, admin
+    )
+    db.session.commit()
+    response = client.put(
+        _path(estate.birch_primary.id, _entry()),
+        json={"basis": "legal_obligation", "lawful_basis": TRUST_WORDING},
+        headers=estate.auth("admin"),
+    )
+    assert response.status_code == 200, response.get_json()
+    body = response.get_json()
+    assert body["set_by"] == "trust" and body["set_by_organisation_id"] == str(estate.birch_trust.id)
+    assert body["basis"] == "legal_obligation" and body["lawful_basis"] == TRUST_WORDING
+    assert [row.organisation_id for row in _bases()] == [estate.birch_trust.id]
+
+
+def test_put_stores_nothing_and_answers_the_registers_basis_when_the_body_equals_it(client, estate):
+    entry = _entry()
+    response = client.put(
+        _path(estate.alder.id, entry),
+        json={"basis": entry.basis.value, "lawful_basis": entry.lawful_basis},
+        headers=estate.auth("admin"),
+    )
+    assert response.status_code == 200, response.get_json()
+    body = response.get_json()
+    assert body["set_by"] == "register" and body["set_by_organisation_id"] is None
+    assert _bases() == []
+
+
+def test_put_clears_the_schools_own_basis_when_the_body_equals_the_trusts(client, estate):
+    admin = estate.users["admin"]
+    set_basis(estate.birch_primary, _entry(), {"basis": "contract", "lawful_basis": OWN_WORDING}, admin)
+    set_basis(estate.birch_trust, _entry(), {"basis": "contract", "lawful_basis": OWN_WORDING}, admin)
+    db.session.commit()
+    response = client.put(
+        _path(estate.birch_primary.id, _entry()),
+        json={"basis": "contract", "lawful_basis": OWN_WORDING},
+        headers=estate.auth("admin"),
+    )
+    assert response.status_code == 200 and response.get_json()["set_by"] == "trust"
+    assert [row.organisation_id for row in _bases()] == [estate.birch_trust.id]

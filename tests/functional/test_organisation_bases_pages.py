@@ -5,6 +5,7 @@ everyone else who sees the organisation reads it."""
 
 from __future__ import annotations
 
+import html
 import re
 import uuid
 
@@ -234,3 +235,54 @@ def test_basis_page_is_404_when_out_of_scope_or_unknown(app, estate):
     )
     assert unknown.status_code == 404
     assert db.session.scalars(select(OrganisationBasis)).first() is None
+
+
+def _as_shown(page: str) -> dict[str, str]:
+    """The set form's values as the page fills them in, as a browser sends
+    them (a textarea's line breaks as CRLF)."""
+    chosen = re.search(r'<option value="([a-z_]+)" selected>', page)
+    wording = re.search(r"<textarea[^>]*>(.*?)</textarea>", page, re.DOTALL)
+    assert chosen and wording
+    return {"basis": chosen.group(1), "lawful_basis": html.unescape(wording.group(1)).replace("\n", "\r\n")}
+
+
+def test_saving_unchanged_stores_nothing_when_the_row_is_inherited_from_the_trust(app, estate):
+    entry = _entry("pupils", "attendance")
+    estate.basis(estate.trust, entry, "legal_obligation", TRUST_WORDING + "\nRegisters are kept by law.")
+    client = _admin(app, estate)
+    path = _path(estate.school, entry)
+    data = _as_shown(client.get(path).get_data(as_text=True))
+    response = client.post(path, data=data | {"csrf_token": csrf_token(client, path)})
+    assert response.status_code == 302 and _own(estate.school, entry) is None
+    page = client.get(path).get_data(as_text=True)
+    assert "Nothing was changed: Birch Primary still uses its trust&#39;s basis." in page
+    assert "The trust (Birch Learning Trust)" in page and "/clear" not in page
+    assert len(_events("register.basis_set")) == 1  # the trust's own, not the school's
+    # The trust's later change still reaches the school.
+    estate.basis(estate.trust, entry, "public_task", "Public task (Art 6(1)(e)): the trust's schools.")
+    assert "Public task (Article 6(1)(e))" in client.get(path).get_data(as_text=True)
+
+
+def test_saving_unchanged_stores_nothing_when_the_row_is_the_registers(app, estate):
+    entry = _entry("pupils", "attendance")
+    client = _admin(app, estate)
+    path = _path(estate.alder, entry)
+    data = _as_shown(client.get(path).get_data(as_text=True))
+    assert client.post(path, data=data | {"csrf_token": csrf_token(client, path)}).status_code == 302
+    assert _own(estate.alder, entry) is None and not _events("register.basis_set")
+    page = client.get(path).get_data(as_text=True)
+    assert "Nothing was changed: Alder Academy still uses the register&#39;s basis." in page
+
+
+def test_saving_clears_the_schools_own_basis_when_it_equals_the_trusts(app, estate):
+    entry = _entry("pupils", "attendance")
+    estate.basis(estate.school, entry, "contract", OWN_WORDING)
+    estate.basis(estate.trust, entry, "contract", OWN_WORDING)
+    client = _admin(app, estate)
+    path = _path(estate.school, entry)
+    data = {"basis": "contract", "lawful_basis": OWN_WORDING, "csrf_token": csrf_token(client, path)}
+    assert client.post(path, data=data).status_code == 302
+    assert _own(estate.school, entry) is None
+    assert "Birch Primary now uses its trust&#39;s basis." in client.get(path).get_data(as_text=True)
+    [event] = _events("register.basis_cleared")
+    assert event.object_id == estate.school.id

@@ -92,9 +92,14 @@ def put_organisation_basis(
     organisation_id: uuid.UUID, entry_id: uuid.UUID, body: dict[str, Any]
 ) -> dict[str, Any]:
     """Replaces the trust's or the register's basis at this organisation
-    (for a trust: at its schools without their own too). Wording that cites
-    another point of Art 6(1) than the basis is refused (422). A change is
-    audited with the code chosen, never the wording."""
+    (for a trust: at its schools without their own too). A basis and
+    wording equal to what the organisation inherits (its trust's, else the
+    register's) store nothing of its own, and remove an own one equal to
+    it, so the trust's or the register's later changes keep reaching it:
+    the answer is then the inherited basis, with `set_by` "trust" or
+    "register". Wording that cites another point of Art 6(1) than the
+    basis, or opens with another basis's name, is refused (422). A change
+    is audited with the code chosen, never the wording."""
     organisation, entry = _found(organisation_id, entry_id)
     try:
         set_basis(organisation, entry, body, current_user())
