@@ -55,7 +55,11 @@ def subject_identity(case: Case, organisation_ids: frozenset[uuid.UUID]) -> Iden
         staff_number=case.subject_staff_number,
         emails=emails,
         phones=phones,
-        role=case.subject_role.value,
+        # No role: every person store is searched, whatever the form's tick
+        # (a member of staff who ticked "parent" still has a staff record,
+        # and Art 15 covers all of it). The console marks a record of another
+        # kind than the role given (``CaseCandidate.fits_role``).
+        role=None,
     )
 
 

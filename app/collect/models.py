@@ -61,6 +61,15 @@ class CaseCandidate(UUIDPrimaryKey, CreatedAt, Base):
     def summary(self) -> dict[str, Any]:
         return json.loads(self.summary_json)
 
+    def fits_role(self, role: str) -> bool:
+        """Whether the record is from a store of the role the request gives
+        (a pupil record for a pupil). The search covers every person store
+        whatever the role, so the console marks a record of another kind."""
+        # Here, not at the top: the stores' modules import this package's neighbours.
+        from app.sources.registry import get_source
+
+        return role in getattr(get_source(self.source), "roles", ())
+
 
 class SourceRun(UUIDPrimaryKey, CreatedAt, Base):
     """One source's part of a case's gather: the ICO's "systems searched" line."""

@@ -10,8 +10,10 @@ is for a request that is manifestly unfounded or excessive).
 The answer needs the search done (records proposed at least once, the last
 search being the date the letter gives) and no record left proposed or
 confirmed as the subject's: the DPO has looked at each record found and
-rejected it. It sends the letter and moves the case to responded, as a
-restriction or objection answer does.
+rejected it, and every person store searched, whatever role the request
+gives. It sends the letter, tells the school's data-protection contact (the
+request is the school's to answer for all its records) and moves the case to
+responded, as a restriction or objection answer does.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from sqlalchemy import select
 
 from app.accounts.models import User
 from app.cases import lifecycle
+from app.cases.clock_inputs import clock_for
 from app.cases.letters import Letter
 from app.cases.lifecycle import IllegalTransition
 from app.cases.models import Case, CaseStatus, Relationship, RequestType
@@ -28,11 +31,13 @@ from app.collect import services as collect_services
 from app.collect.identity import SUBJECT
 from app.collect.models import CaseCandidate, Decision
 from app.collect.searched import GATHERED_BY_ADDRESS, held_under_own_email, last_searched_on, search_of
+from app.erasure.services import BACKUP_DAYS
 from app.extensions import db
-from app.letters.services import render_letter
+from app.letters.services import absolute_url, render_letter
 from app.sources.validation import FieldError
 
 MAIL_CATEGORY = "case.nothing_held"
+SCHOOL_MAIL_CATEGORY = "case.nothing_held_school"
 
 # What holding nothing means for each kind of request ({whom}: who it is about).
 OUTCOMES = {
@@ -51,6 +56,10 @@ def problem(case: Case) -> str | None:
     subject's, or None when it does."""
     if last_searched_on(case) is None:
         return "Search for the subject's records first"
+    missed = search_of(case).missed
+    if missed:
+        titles = ", ".join(source.title for source in missed)
+        return f"The last search did not cover {titles}: search the records again, which covers every one"
     of_subject = (CaseCandidate.case_id == case.id, CaseCandidate.about == SUBJECT)
     decisions = set(db.session.scalars(select(CaseCandidate.decision).where(*of_subject)))
     if Decision.CONFIRMED in decisions:
@@ -78,7 +87,7 @@ def letter(case: Case) -> Letter:
     searched_on = last_searched_on(case)
     assert searched_on is not None  # ``problem`` is checked first
     search = search_of(case)
-    rendered = render_letter(
+    return _letter(
         "nothing_held",
         {
             "requester_name": case.requester_name,
@@ -88,12 +97,42 @@ def letter(case: Case) -> Letter:
             "whom": whom(case),
             "dob_given": case.subject_dob is not None,
             "searched": [source.title for source in search.by_details],
-            "searched_by_email": [source.title for source in search.by_email],
-            "not_searched": [source.title for source in search.not_searched],
+            "by_record": [source.title for source in search.by_record],
+            "own_address": search.own_address,
             "searched_on": searched_on,
             "outcome": OUTCOMES[case.request_type].format(whom=whom(case)),
+            "due_on": clock_for(case).due,
+            "backup_days": BACKUP_DAYS,
+            "form_url": absolute_url("intake.request_form"),
         },
     )
+
+
+def school_letter(case: Case) -> Letter:
+    """To the school's data-protection contact: the systems it uses through
+    us hold nothing about the subject, and the request (made to the school,
+    the controller) still covers its other records, due the same day. No
+    requester or subject details, as on the notice sent at confirmation."""
+    searched_on = last_searched_on(case)
+    assert searched_on is not None  # ``problem`` is checked first
+    return _letter(
+        "nothing_held_school",
+        {
+            "contact_name": case.organisation.dp_contact_name,
+            "organisation_name": case.organisation.name,
+            "reference": case.reference or str(case.id),
+            "request_type": case.request_type.value,
+            "subject_role": case.subject_role.value,
+            "searched": [source.title for source in search_of(case).by_details],
+            "searched_on": searched_on,
+            "due_on": clock_for(case).due,
+            "case_url": absolute_url("console.case", case_id=case.id),
+        },
+    )
+
+
+def _letter(name: str, context: dict[str, object]) -> Letter:
+    rendered = render_letter(name, context)
     return Letter(rendered.subject, rendered.text, rendered.html)
 
 
@@ -110,8 +149,11 @@ def answer(case: Case, actor: User) -> Case:
     refused = problem(case)
     if refused is not None:
         raise FieldError("case", refused)
-    sent = letter(case)
+    sent, told = letter(case), school_letter(case)
     lifecycle.move(case, CaseStatus.RESPONDED, actor, data={"letter": MAIL_CATEGORY}, nothing_held=True)
     send_letter(case, sent, case.requester_email, MAIL_CATEGORY)
+    # The request was made to the school, which answers for all its records
+    # within the same month: it is told at once that ours hold nothing.
+    send_letter(case, told, case.organisation.dp_contact_email, SCHOOL_MAIL_CATEGORY)
     lifecycle.audit_case("case.answered", case, actor, {"letter": MAIL_CATEGORY, "nothing_held": True})
     return case

@@ -1,13 +1,14 @@
 """Which stores a search for a case's subject covers, and whether the
 requester's own address finds anything in those keyed by address.
 
-A person store is searched by the details the request gives (name, date of
-birth, role); a store keyed by email address only by an address, and the one
-address a case can use before any record is confirmed is the requester's
-own, confirmed with the code sent to it, when they ask about themself. What
-that address finds is theirs: it lets a gather run with no person record
-confirmed (``services.start_gather``) and stops a "we hold nothing" answer
-(``nothing_held.problem``).
+Every person store is searched by the details the request gives (name, date
+of birth and the like), whatever role it gives. The stores organised by
+person record and email address are searched by a confirmed record or an
+address, and the one address a case can use before any record is confirmed
+is the requester's own, confirmed with the code sent to it, when they ask
+about themself. What that address finds is theirs: it lets a gather run with
+no person record confirmed (``services.start_gather``) and stops a "we hold
+nothing" answer (``nothing_held.problem``).
 """
 
 from __future__ import annotations
@@ -22,9 +23,10 @@ from app.cases.models import Case, CaseEvent, Relationship, RequestType
 from app.collect.identity import match_for, organisations_of
 from app.extensions import db
 from app.sources.protocol import Source
-from app.sources.registry import all_sources
+from app.sources.registry import all_sources, person_sources
 
 SEARCHED = "candidates_proposed"  # the timeline line a search leaves
+SEARCHED_STORES = "stores"  # on that line: the person stores it covered
 LONDON = ZoneInfo("Europe/London")
 # The requests a gather by the requester's own address serves: those
 # answered with what is held (a copy, or its erasure). Restricting, objecting
@@ -36,23 +38,43 @@ GATHERED_BY_ADDRESS = frozenset({RequestType.ACCESS, RequestType.PORTABILITY, Re
 class Search:
     """Which stores the answer can say were searched, and how."""
 
-    by_details: list[Source]  # person stores, by name, date of birth and the like
-    by_email: list[Source]  # stores keyed by address, by the requester's own (self requests)
-    not_searched: list[Source]  # reached only through a person's records or own address
+    by_details: list[Source]  # person stores the last search covered, by name, date of birth and the like
+    missed: list[Source]  # person stores it left out (a search from when the role ticked narrowed it)
+    by_record: list[Source]  # organised by person record and email address, not by name
+    own_address: bool  # ``by_record`` searched by the requester's own address (they ask about themself)
+
+    @property
+    def by_email(self) -> list[Source]:
+        """The stores searched by the requester's own address."""
+        return self.by_record if self.own_address else []
+
+
+def _last_search(case: Case) -> CaseEvent | None:
+    return db.session.scalars(
+        select(CaseEvent)
+        .where(CaseEvent.case_id == case.id, CaseEvent.kind == SEARCHED)
+        .order_by(CaseEvent.at.desc())
+        .limit(1)
+    ).first()
 
 
 def search_of(case: Case) -> Search:
-    """The stores searched for this case's subject: the person stores for
-    the subject's role (``app.sources.matching.concerns``) and, when the
-    requester asks about themself, every store keyed by email address, by
-    theirs. The rest can only be reached through a record of the person."""
-    role = case.subject_role.value
-    sources = all_sources()
-    by_details = [s for s in sources if role in getattr(s, "roles", ())]
-    people = {s.name for s in sources if hasattr(s, "roles")}
-    keyed = [s for s in sources if s.name not in people]
-    own = case.requester_relationship is Relationship.SELF
-    return Search(by_details, keyed if own else [], [] if own else keyed)
+    """The stores the case's last search for its subject covered (as it
+    recorded them), and, when the requester asks about themself, every
+    store keyed by address, by theirs. A search recorded without its stores
+    is from when only the stores of the role ticked were searched."""
+    people = person_sources()
+    last = _last_search(case)
+    names = last.data.get(SEARCHED_STORES) if last is not None else None
+    if names is None:
+        names = [source.name for source in people if case.subject_role.value in getattr(source, "roles", ())]
+    keyed = [source for source in all_sources() if source not in people]
+    return Search(
+        by_details=[source for source in people if source.name in names],
+        missed=[source for source in people if source.name not in names],
+        by_record=keyed,
+        own_address=case.requester_relationship is Relationship.SELF,
+    )
 
 
 def held_under_own_email(case: Case) -> list[Source]:
@@ -78,10 +100,5 @@ def gathers_by_address(case: Case) -> bool:
 
 def last_searched_on(case: Case) -> date | None:
     """The day (in the UK) of the case's latest search for its subject, if any."""
-    at = db.session.scalar(
-        select(CaseEvent.at)
-        .where(CaseEvent.case_id == case.id, CaseEvent.kind == SEARCHED)
-        .order_by(CaseEvent.at.desc())
-        .limit(1)
-    )
-    return at.astimezone(LONDON).date() if at is not None else None
+    last = _last_search(case)
+    return last.at.astimezone(LONDON).date() if last is not None else None

@@ -34,7 +34,7 @@ from app.collect.identity import (
     subject_identity,
 )
 from app.collect.models import CaseCandidate, Decision, RunStatus, SourceRun
-from app.collect.searched import GATHERED_BY_ADDRESS, held_under_own_email
+from app.collect.searched import GATHERED_BY_ADDRESS, SEARCHED_STORES, held_under_own_email
 from app.db import new_uuid, utcnow
 from app.extensions import db
 from app.jobs import Job, JobStatus, enqueue, enqueue_many, repair, retry
@@ -93,8 +93,9 @@ def candidates_for(case: Case) -> Sequence[CaseCandidate]:
 
 
 def propose_candidates(case: Case, actor: User | None = None) -> list[CaseCandidate]:
-    """Search every person store for the subject (and the requester acting
-    for them) within the case's organisations and store what was found.
+    """Search every person store for the subject, whatever role the request
+    gives (and the requester acting for them, among the stores of their
+    role), within the case's organisations and store what was found.
 
     Searching again updates scores and reasons but keeps every decision
     already made; a proposal no longer found is dropped, a decided record
@@ -104,11 +105,8 @@ def propose_candidates(case: Case, actor: User | None = None) -> list[CaseCandid
     if case.status not in _MATCHING_STATUSES:
         raise IllegalTransition(case, None, "records are matched while the case is open")
     organisation_ids = organisations_of(case)
-    found = registry.find_all(
-        db.session,
-        subject_identity(case, organisation_ids),
-        requester=requester_identity(case, organisation_ids),
-    )
+    subject = subject_identity(case, organisation_ids)
+    found = registry.find_all(db.session, subject, requester=requester_identity(case, organisation_ids))
     existing = {(row.source, row.record_id): row for row in candidates_for(case)}
     seen: set[tuple[str, uuid.UUID]] = set()
     for candidate in found:
@@ -130,7 +128,9 @@ def propose_candidates(case: Case, actor: User | None = None) -> list[CaseCandid
             db.session.delete(row)
             del existing[key]
     db.session.flush()
-    data = {"found": len(seen)}
+    # The stores searched, kept with the search: the "we hold nothing" letter
+    # lists exactly these (``app.collect.searched.search_of``).
+    data = {"found": len(seen), SEARCHED_STORES: [source.name for source in registry.searched_for(subject)]}
     _audit("collect.candidates_proposed", case, actor, data)
     lifecycle.add_event(case, "candidates_proposed", actor, data)
     return list(candidates_for(case))

@@ -160,13 +160,25 @@ LETTERS: dict[str, LetterSpec] = {
     ),
     "nothing_held": _spec(
         "requester",
-        "requester_name reference organisation_name request_type whom dob_given searched searched_by_email "
-        "not_searched searched_on outcome",
+        "requester_name reference organisation_name request_type whom dob_given searched by_record "
+        "own_address searched_on outcome due_on backup_days form_url",
         "",
-        "The answer when the search found no record of the person: which systems were searched, how and "
-        "when, and which could not be without a record; that none of them holds personal data about the "
-        "person (Art 15(1): confirmation) and that the school may hold other records; what that means for "
-        "the request made, how to ask for another search, and the right to complain to the ICO.",
+        "The answer when the search found no record of the person: the person stores searched by the "
+        "details given, and how the stores organised by person record and email address were (own address "
+        "for someone asking about themself) with what that cannot find (a name only in a message's text); "
+        "that none holds personal data about the person (Art 15(1): confirmation), what that means for the "
+        "request, that deleted data may stay in backups until they age out, that the school was told and "
+        "must answer for its other records by the due date, how to make a new request if something was "
+        "missed, and the right to complain to the ICO.",
+    ),
+    "nothing_held_school": _spec(
+        "school",
+        "contact_name organisation_name reference request_type subject_role searched searched_on due_on "
+        "case_url",
+        "",
+        "To the school's data protection contact when a request is answered as nothing held: the systems "
+        "it uses through us hold no personal data about the subject, and it must check its other records "
+        "and answer the requester about any by the due date. No requester or subject details.",
     ),
     "objection_decided": _spec(
         "requester",

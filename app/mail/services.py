@@ -143,6 +143,7 @@ CATEGORY_LABELS = {
     "case.restriction_started": "Restriction in place: the answer",
     "case.objection_decided": "Objection decided: the answer",
     "case.nothing_held": "No personal data held: the answer",
+    "case.nothing_held_school": "To the school: no personal data held, check its other records",
     "case.consent_withdrawn": "Consent withdrawn: the answer",
     "pack.link": "Response download link",
     "pack.code": "Response download code",

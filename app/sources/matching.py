@@ -351,5 +351,9 @@ def ranked(candidates: list[Candidate]) -> list[Candidate]:
 
 def concerns(identity: Identity, roles: frozenset[str]) -> bool:
     """Whether a person store should search for this identity: its own
-    roles, or any store when the role is not given."""
+    roles, or any store when the role is not given. A case's subject is
+    searched with no role (``app.collect.identity.subject_identity``): the
+    role ticked on a form must not narrow a search for all their data. A
+    requester acting for someone is searched by role (a parent among
+    contacts): that search shows their authority, not their own data."""
     return bool(identity.organisation_ids) and (identity.role is None or identity.role in roles)

@@ -49,7 +49,8 @@ class Identity:
     emails: frozenset[str] = frozenset()
     phones: frozenset[str] = frozenset()  # as typed; sources normalise them
     postcode: str | None = None
-    # pupil, parent, staff or former_staff (app.cases.models.SubjectRole values)
+    # pupil, parent, staff or former_staff (app.cases.models.SubjectRole
+    # values): only the person stores of that role search. None: every one.
     role: str | None = None
 
 

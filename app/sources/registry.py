@@ -16,7 +16,7 @@ from app.sources.contacts.source import SOURCE as CONTACTS
 from app.sources.correspondence.source import SOURCE as CORRESPONDENCE
 from app.sources.employees.source import SOURCE as EMPLOYEES
 from app.sources.helpdesk.source import SOURCE as HELPDESK
-from app.sources.matching import ranked
+from app.sources.matching import concerns, ranked
 from app.sources.protocol import Candidate, Identity, PersonKind, Source
 from app.sources.pupils.source import SOURCE as PUPILS
 
@@ -28,6 +28,21 @@ REQUESTER = "requester"
 
 def all_sources() -> list[Source]:
     return [PUPILS, CONTACTS, EMPLOYEES, CORRESPONDENCE, HELPDESK, CONSENT, ACCESS_LOG]
+
+
+def person_sources() -> list[Source]:
+    """The stores of people themselves (pupils, contacts, employees): those
+    a search by name, date of birth and the like covers."""
+    return [source for source in all_sources() if hasattr(source, "roles")]
+
+
+def searched_for(identity: Identity) -> list[Source]:
+    """The person stores a search for ``identity`` covers: every one for a
+    subject (given no role), those of its role for a requester acting for
+    someone (``app.sources.matching.concerns``)."""
+    return [
+        source for source in person_sources() if concerns(identity, getattr(source, "roles", frozenset()))
+    ]
 
 
 @cache
@@ -44,9 +59,10 @@ def get_source(name: str) -> Source:
 
 
 def find_all(session: Session, identity: Identity, *, requester: Identity | None = None) -> list[Candidate]:
-    """Candidates for the subject from every store that searches for its
-    role, then (when someone asks for another person, e.g. a parent for a
-    child) the requester's own records, marked ``about="requester"``.
+    """Candidates for the subject from every store that searches for it
+    (every person store when no role is given), then (when someone asks
+    for another person, e.g. a parent for a child) the requester's own
+    records, marked ``about="requester"``.
 
     Nothing is merged or confirmed: the DPO picks from the list.
     """

@@ -98,3 +98,45 @@ def test_api_answers_nothing_held_with_field_messages_and_conflicts(client, sett
     again = client.post(path, headers=tokens["elm"])
     assert again.status_code == 409
     assert len(letters_sent(case, nothing_held.MAIL_CATEGORY)) == 1
+
+
+def test_console_marks_a_record_of_another_kind_than_the_request_says(client, setting):
+    _, (user, secret), _, world = setting
+    # A member of staff asking about herself, who ticked "parent".
+    case = amelia_case(
+        world, user, subject_name="Margaret Hughes", subject_dob=date(1980, 2, 3), subject_role="parent",
+        requester_name="Margaret Hughes", requester_email="margaret.hughes@example.net",
+        requester_relationship="self",
+    )  # fmt: skip
+    services.propose_candidates(case, user)
+    db.session.commit()
+    sign_in(client, user, secret)
+    shown = client.get(f"/console/cases/{case.id}/candidates").text
+    assert "whatever the request says they are (it says: parent)" in shown
+    assert "Employee (employees)<br><strong>Another kind of record</strong> than the request says" in shown
+    assert "Confirm or reject each record found for the subject first." in shown
+    pupil = amelia_case(world, user)
+    services.propose_candidates(pupil, user)
+    db.session.commit()
+    assert "Another kind of record" not in client.get(f"/console/cases/{pupil.id}/candidates").text
+
+
+def test_answering_nothing_held_delivers_the_letter_and_tells_the_schools_contact(client, setting, smtp):
+    case, (user, secret), _, world = setting
+    sign_in(client, user, secret)
+    page = f"/console/cases/{case.id}/candidates"
+    client.post(f"/console/cases/{case.id}/candidates/search", data={"csrf_token": csrf_token(client, page)})
+    answered = client.post(
+        f"/console/cases/{case.id}/nothing-held",
+        data={"csrf_token": csrf_token(client, page), "checked": "yes"},
+    )
+    assert answered.status_code == 303
+    delivered = {tuple(received.rcpt_tos): received.message for received in smtp.messages}
+    assert set(delivered) == {(case.requester_email,), (world.elm.dp_contact_email,)}
+    letter = delivered[(case.requester_email,)].get_body(("plain",)).get_content()
+    assert "We have told it that our systems hold nothing about your child Zebedee Quartermaine." in letter
+    school = delivered[(world.elm.dp_contact_email,)]
+    subject = " ".join(school["Subject"].split())  # folded when long
+    assert subject == f"Request {case.reference}: our systems hold no personal data about the subject"
+    text = school.get_body(("plain",)).get_content()
+    assert "Please check your other records" in text and "Zebedee" not in text

@@ -265,12 +265,14 @@ def answer_view(reference: str) -> dict[str, Any]:
     errors=(409, 422),
 )
 def nothing_held_view(reference: str) -> dict[str, Any]:
-    """For any request type, once the search found no record of the subject
-    and each record proposed was rejected: tells the requester which systems
-    were searched and when, and what holding nothing means for their
-    request, and moves the case to responded. 422 (``case``) before a
-    search, while a record is proposed or once one is confirmed; 409 for a
-    case that is not open."""
+    """For any request type, once the search (of every person store) found
+    no record of the subject and each record proposed was rejected: tells
+    the requester which systems were searched, how and when, and what
+    holding nothing means for their request; tells the school's data
+    protection contact to answer for its other records by the due date; and
+    moves the case to responded. 422 (``case``) before a search, after a
+    search that did not cover every person store, while a record is
+    proposed or once one is confirmed; 409 for a case that is not open."""
     user = current_user()
     return _act(reference, lambda case: nothing_held.answer(case, user))
 

@@ -37,7 +37,9 @@ def test_parent_request_searches_the_child_and_the_parent(world, caseworker):
         "O'Brien-Núñez",
         TWINS_BORN,
     )
-    assert subject.role == "pupil" and subject.emails == frozenset()  # the parent's email is not the child's
+    # No role: the one ticked on the form never narrows the search for the
+    # subject, who is looked for in every person store.
+    assert subject.role is None and subject.emails == frozenset()  # the parent's email is not the child's
 
     requester = requester_identity(case, orgs)
     assert requester is not None

@@ -12,10 +12,13 @@ import pytest
 from sqlalchemy import select
 
 from app.audit.models import AuditEvent
+from app.cases.clock_inputs import clock_for
 from app.cases.lifecycle import IllegalTransition
 from app.cases.models import CaseEvent, CaseStatus
 from app.collect import nothing_held, services
+from app.erasure.services import BACKUP_DAYS
 from app.extensions import db
+from app.letters.services import absolute_url, format_date
 from app.sources.validation import FieldError
 from tests.unit.collect.factory import amelia_case, candidate_for
 from tests.unit.restriction.factory import letters_sent
@@ -43,13 +46,12 @@ def test_a_search_that_found_nothing_is_answered_with_what_was_searched(world, c
         == f"Your request {case.reference}: we found no personal data about your child Zebedee Quartermaine"
     )
     search = nothing_held.search_of(case)
-    assert [s.name for s in search.by_details] == ["pupils"]  # a pupil is looked for among pupils
-    assert "- Pupil records" in sent.text_body or all(
-        f"- {s.title}" in sent.text_body for s in search.by_details
-    )
-    assert search.by_email == [] and {s.name for s in search.not_searched} >= {"correspondence", "helpdesk"}
-    assert "hold data only under a person's record or their own email address" in sent.text_body
-    assert f"{case.organisation.name} may hold other records" in sent.text_body
+    # Every person store, though the request says the subject is a pupil.
+    assert [s.name for s in search.by_details] == ["pupils", "contacts", "employees"]
+    assert all(f"- {s.title}" in sent.text_body for s in search.by_details)
+    assert search.missed == [] and search.by_email == []
+    assert {s.name for s in search.by_record} == {"correspondence", "helpdesk", "consent", "access_log"}
+    assert f"Our other systems ({', '.join(s.title for s in search.by_record)})" in sent.text_body
     assert "So there is no copy of personal data to send." in sent.text_body
     assert f"On {nothing_held.last_searched_on(case).day} " in sent.text_body
     assert "Information Commissioner's Office" in sent.text_body
@@ -80,7 +82,7 @@ def test_each_kind_of_request_is_told_what_holding_nothing_means(world, casework
     db.session.commit()
     (sent,) = letters_sent(case, nothing_held.MAIL_CATEGORY)
     assert outcome in sent.text_body and "no personal data about you" in sent.subject
-    assert "for the email address you wrote from" in sent.text_body
+    assert "We searched them for your email address." in sent.text_body
     assert case.status is CaseStatus.RESPONDED
 
 
@@ -124,3 +126,63 @@ def test_someone_asking_about_themself_is_not_told_nothing_is_held_when_their_ad
     with pytest.raises(FieldError, match="held under the requester's own email address"):
         nothing_held.answer(case, caseworker)
     assert case.status is CaseStatus.OPEN and letters_sent(case, nothing_held.MAIL_CATEGORY) == []
+
+
+def test_the_letter_says_the_school_was_told_and_how_to_make_a_new_request_when_a_parent_asks(
+    world, caseworker
+):
+    case = _searched(world, caseworker)
+    nothing_held.answer(case, caseworker)
+    db.session.commit()
+    (sent,) = letters_sent(case, nothing_held.MAIL_CATEGORY)
+    child = "your child Zebedee Quartermaine"
+    for part in (sent.text_body, sent.html_body):
+        # The request is the school's to answer for all its records: it was told, with the date.
+        assert f"We have told it that our systems hold nothing about {child}." in part
+        assert f"answer you about them by {format_date(clock_for(case).due)}." in part
+        assert "ask it about those directly" not in part
+        # No promise of a search on this (answered) case: a new request, by the public form.
+        assert "search again" not in part and "look at it again" not in part
+        assert "make a new request" in part and absolute_url("intake.request_form") in part
+        assert "other names, dates or addresses" in part
+        # The stores keyed by record and address: how they are searched, and what that misses.
+        assert "are organised by person record and email address, not by name." in part
+        assert f"We search them using a person's record, and we found no record of {child}." in part
+        assert f"A message that mentions {child} only in its text is not found this way." in part
+        assert "nothing in them to search for" not in part
+        # The backups the erasure certificate dates.
+        assert f"Our backups are kept for {BACKUP_DAYS} days" in part
+        assert f"deleted from these systems in the last {BACKUP_DAYS} days may still be in them" in part
+
+
+def test_the_letter_says_the_stores_keyed_by_address_were_searched_by_the_own_address_when_self(
+    world, caseworker
+):
+    case = _searched(world, caseworker, requester_relationship="self", requester_email=ZEB)
+    nothing_held.answer(case, caseworker)
+    db.session.commit()
+    (sent,) = letters_sent(case, nothing_held.MAIL_CATEGORY)
+    assert "We searched them for your email address." in sent.text_body
+    assert "A message that mentions you only in its text is not found this way." in sent.text_body
+    assert "found no record of" not in sent.text_body
+
+
+def test_the_school_is_told_nothing_is_held_and_to_check_its_other_records_by_the_due_date(world, caseworker):
+    case = _searched(world, caseworker)
+    nothing_held.answer(case, caseworker)
+    db.session.commit()
+    (told,) = letters_sent(case, nothing_held.SCHOOL_MAIL_CATEGORY)
+    assert told.recipients == world.elm.dp_contact_email
+    assert told.subject == f"Request {case.reference}: our systems hold no personal data about the subject"
+    due = format_date(clock_for(case).due)
+    for part in (told.text_body, told.html_body):
+        assert f"Dear {world.elm.dp_contact_name}," in part
+        assert "Please check your other records" in part and due in part
+        assert all(f"{s.title}" in part for s in nothing_held.search_of(case).by_details)
+        # As at confirmation, nothing about the requester or the subject.
+        for detail in ("Zebedee", "Quartermaine", "Siobhan", case.requester_email):
+            assert detail not in part
+    kinds = db.session.scalars(
+        select(CaseEvent.data).where(CaseEvent.case_id == case.id, CaseEvent.kind == "mail_sent")
+    ).all()
+    assert {"category": nothing_held.SCHOOL_MAIL_CATEGORY} in kinds

@@ -157,11 +157,25 @@ CONTEXTS: dict[str, dict[str, object]] = {
         "request_type": "erasure",
         "whom": "your child Zebedee",
         "dob_given": True,
-        "searched": ["Pupil records (MIS)"],
-        "searched_by_email": [],
-        "not_searched": ["Correspondence", "Helpdesk"],
+        "searched": ["Pupil records (MIS)", "Pupil contacts", "Staff records"],
+        "by_record": ["Correspondence", "Helpdesk"],
+        "own_address": False,
         "searched_on": date(2026, 3, 2),
         "outcome": "So there is nothing to delete.",
+        "due_on": date(2026, 3, 30),
+        "backup_days": 90,
+        "form_url": "https://rights.example/request",
+    },
+    "nothing_held_school": {
+        "contact_name": "Pat Lead",
+        "organisation_name": "Oak Primary",
+        "reference": REF,
+        "request_type": "erasure",
+        "subject_role": "pupil",
+        "searched": ["Pupil records (MIS)", "Pupil contacts", "Staff records"],
+        "searched_on": date(2026, 3, 2),
+        "due_on": date(2026, 3, 30),
+        "case_url": "https://rights.example/console/cases/1",
     },
     "objection_decided": {
         "requester_name": "Sam Parent",
@@ -452,8 +466,26 @@ def test_nothing_held_says_what_was_searched_when_and_what_it_means():
     assert letter.subject == f"Your request {REF}: we found no personal data about your child Zebedee"
     for part in (letter.text, letter.html):
         assert "personal information to be deleted" in part and "2 March 2026" in part
-        assert "Pupil records (MIS)" in part and "date of birth" in part
-        assert "The other systems (Correspondence, Helpdesk) hold data only under" in part
-        assert "may hold other records" in part and "for the email address you wrote from" not in part
-        assert "So there is nothing to delete." in part and "we will search again" in part
+        assert "Pupil records (MIS)" in part and "Staff records" in part and "date of birth" in part
+        assert "Our other systems (Correspondence, Helpdesk) are organised by person record and email" in part
+        assert "we found no record of your child Zebedee" in part
+        assert "mentions your child Zebedee only in its text is not found this way" in part
+        assert "for your email address" not in part and "nothing in them to search for" not in part
+        assert "So there is nothing to delete." in part
+        assert "Our backups are kept for 90 days" in part
+        assert "We have told it that our systems hold nothing" in part and "by 30 March 2026" in part
+        assert "ask it about those directly" not in part and "search again" not in part
+        assert "https://rights.example/request" in part and "make a new request" in part
         assert "Information Commissioner" in part
+    own = render_letter("nothing_held", {**CONTEXTS["nothing_held"], "whom": "you", "own_address": True})
+    assert "We searched them for your email address." in own.text and "found no record" not in own.text
+
+
+def test_nothing_held_school_gives_the_due_date_and_no_requester_details():
+    letter = render_letter("nothing_held_school", CONTEXTS["nothing_held_school"])
+    assert letter.subject == f"Request {REF}: our systems hold no personal data about the subject"
+    for part in (letter.text, letter.html):
+        assert "Dear Pat Lead" in part and "a pupil or former pupil" in part
+        assert "Please check your other records" in part and "30 March 2026" in part
+        assert "Staff records" in part and "https://rights.example/console/cases/1" in part
+        assert "Sam" not in part and "Zebedee" not in part

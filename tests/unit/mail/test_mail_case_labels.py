@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from app.cases import unconfirmed
+from app.collect import nothing_held
 from app.mail.services import CATEGORY_LABELS
 from app.recipients import services as recipients
 from app.restriction import answers, consent_withdrawal, lifting
@@ -22,6 +23,8 @@ from app.restriction import answers, consent_withdrawal, lifting
         consent_withdrawal.MAIL_CATEGORY,
         recipients.MAIL_CATEGORY,
         recipients.SCHOOL_CATEGORY,
+        nothing_held.MAIL_CATEGORY,
+        nothing_held.SCHOOL_MAIL_CATEGORY,
     ],
 )
 def test_case_mail_category_has_a_label(category):
