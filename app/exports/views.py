@@ -32,12 +32,12 @@ from flask import (
     session,
     url_for,
 )
-from sqlalchemy import select
 from werkzeug.exceptions import HTTPException
 
 from app.blobs.web import attachment
 from app.cases.models import Case, RequestType
 from app.exports import links
+from app.exports.audience import page_wording
 from app.exports.links import CodeOutcome, LinkState
 from app.exports.models import DownloadLink, LinkAudience
 from app.exports.packs import FILE_KINDS, file_name, pack_file
@@ -119,6 +119,12 @@ def _forget(link: DownloadLink) -> None:
 # -- pages --------------------------------------------------------------------
 
 
+def _case(link: DownloadLink) -> Case:
+    case = db.session.get(Case, link.case_id)
+    assert case is not None  # the link cascades with its case
+    return case
+
+
 def _code_page(link: DownloadLink, *, error: str | None = None, attempts_left: int | None = None):
     return render_template(
         "downloads/code.html",
@@ -127,17 +133,14 @@ def _code_page(link: DownloadLink, *, error: str | None = None, attempts_left: i
         error=error,
         attempts_left=attempts_left,
         expires_at=link.expires_at,
-        # An organisation sent a portability requester's data holds the link
-        # only; the code went to the requester (app.exports.transmission).
-        to_organisation=link.audience is LinkAudience.CONTROLLER,
+        wording=page_wording(link.audience, _case(link)),
     )
 
 
 def _files_page(link: DownloadLink):
     pack = link.pack
-    portability = db.session.scalar(select(Case.request_type).where(Case.id == pack.case_id)) is (
-        RequestType.PORTABILITY
-    )
+    case = _case(link)
+    portability = case.request_type is RequestType.PORTABILITY
     # The machine-readable files are a portability request's answer: first.
     kinds = sorted(FILE_KINDS, key=lambda kind: kind != "zip") if portability else FILE_KINDS
     files = [(kind, pack_file(pack, kind).size) for kind in kinds]
@@ -149,7 +152,8 @@ def _files_page(link: DownloadLink):
         expires_at=link.expires_at,
         minutes=VERIFIED_FOR // 60,
         portability=portability,
-        to_organisation=link.audience is LinkAudience.CONTROLLER,
+        wording=page_wording(link.audience, case),
+        organisation_name=case.organisation.name,
     )
 
 
@@ -177,9 +181,12 @@ def submit_code(token: str):
         # Nothing typed is not a guess: no attempt spent, but still audited.
         links.view_link(token)
         db.session.commit()
-        missing = "Enter the 6-digit code" + (
-            " the person gave you" if link.audience is LinkAudience.CONTROLLER else " from the second email"
+        given = (
+            f" {page_wording(link.audience, _case(link)).asker} gave you"
+            if link.audience is LinkAudience.CONTROLLER
+            else ""
         )
+        missing = "Enter the 6-digit code" + (given or " from the second email")
         return _code_page(link, error=missing)
     check = links.check_code(link, typed)
     db.session.commit()
