@@ -38,6 +38,9 @@ from app.sources.validation import FieldError
 CASE_STAFF = (Role.ADMIN, Role.CASEWORKER, Role.SCHOOL)
 # The lift form's day/month/year inputs, named ``lift_on-<part>``.
 LIFT_ON_PARTS = ("day", "month", "year")
+CHOOSE_DECISION = (
+    "Choose whether to uphold or reject the objection, or that it is outside the right to object"
+)
 
 
 class CsrfForm(FlaskForm):
@@ -97,11 +100,13 @@ def _page(case: Case, errors: dict[str, str] | None = None, values: dict[str, st
         outside={o.id for o in found if objections.outside_article_21(case, o) is not None},
         # Consent can be withdrawn at any time: such an objection is upheld, never rejected.
         on_consent={found_id for found_id, basis in bases.items() if objections.on_consent(basis)},
-        register=register_entries(),
+        register_options=[(str(entry.id), entry.title) for entry in register_entries()],
         consent_options=[(purpose, purpose.replace("_", " ")) for purpose in objections.consents_given(case)],
         notices=recipients.notices_for(case),
         told_requester=recipients.recipients_for_requester(case),
         can_act=user.role in CASE_STAFF,
+        # Objections are taken only on an objection request still to be answered.
+        objection_refusal=objections.refusal(case),
         can_restrict=any(active is None for _kind, _id, active in records),
         can_lift=any(active is not None and active.lift_on is None for _kind, _id, active in records),
         scheduled_lift=next((r for _kind, _id, r in records if r is not None and r.lift_on), None),
@@ -151,7 +156,10 @@ def _act(
     the page again with the service's field messages and what was sent."""
     values = {key: value for key, value in request.form.items() if key != "csrf_token"}
 
-    def refused(case: Case, exc: RestrictionError):
+    def refused(case: Case, exc: RestrictionError | IllegalTransition):
+        if isinstance(exc, IllegalTransition):
+            # The case's status does not allow it: said under the page's heading.
+            return _page(case, {"case": capital(str(exc))}, values, 409)
         mapped = {(field_ids or {}).get(k, k): v for k, v in exc.errors.items()}
         # A conflict with the case's state (restricted already, nothing to
         # lift) is said the same way, with the API's status.
@@ -165,7 +173,7 @@ def _act(
         endpoint="console.case_restriction",
         form=CsrfForm(),
         expired=lambda case: _page(case, {"case": "The form expired. Send it again."}, values, 400),
-        refusals={RestrictionError: refused},
+        refusals={RestrictionError: refused, IllegalTransition: refused},
     )
 
 
@@ -248,15 +256,28 @@ def case_objection_decide(case_id: uuid.UUID):
         if objection is None or objection.case_id != case.id:
             raise RestrictionError({"case": "No such objection on this case"})
         if decision == ObjectionDecision.NO_RIGHT:
-            objections.decide_no_right(case, objection, user, grounds=request.form.get("grounds"))
+            objections.decide_no_right(
+                case,
+                objection,
+                user,
+                not_direct_marketing=request.form.get("not_direct_marketing") == "yes",
+                grounds=request.form.get("grounds"),
+            )
             return
         if decision not in (ObjectionDecision.UPHELD, ObjectionDecision.REJECTED):
-            raise RestrictionError({"decision": "Choose whether to uphold or reject the objection"})
+            raise RestrictionError({"decision": CHOOSE_DECISION})
         objections.decide_objection(
             case, objection, user, uphold=decision == "upheld", grounds=request.form.get("grounds")
         )
 
-    ids = {"decision": f"decision-{objection_id}", "grounds": f"grounds-{objection_id}"}
+    # Each message links to the control it is about; "decided already" to the
+    # objection's own heading, which is shown whatever its decision.
+    ids = {
+        "decision": f"decision-{objection_id}",
+        "grounds": f"grounds-{objection_id}",
+        "not_direct_marketing": f"not-direct-marketing-{objection_id}",
+        "objection": f"objection-{objection_id}",
+    }
     return _act(case_id, decide, "The decision is recorded.", ids)
 
 

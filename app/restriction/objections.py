@@ -21,6 +21,12 @@ withdrawn at any time (Art 7(3)), so such an objection is upheld.
 Each decision keeps the basis it rested on (code and wording), so the
 letter and the record say what applied then, whatever the register or the
 organisation sets later.
+
+Objections are recorded and decided only on an objection request that can
+still be answered (``refusal``): once the answer has gone, a new decision
+would reach the requester in no letter, and Art 12(4) requires they be told
+the reasons and their right to complain. An ``IllegalTransition`` otherwise,
+as for any action the case's status does not allow.
 """
 
 from __future__ import annotations
@@ -33,7 +39,8 @@ from sqlalchemy import select
 from app.accounts.models import User
 from app.audit.services import record
 from app.cases import lifecycle
-from app.cases.models import Case
+from app.cases.lifecycle import IllegalTransition
+from app.cases.models import Case, CaseStatus, RequestType
 from app.db import new_uuid, utcnow
 from app.extensions import db
 from app.register.bases import Effective, register_for
@@ -41,7 +48,7 @@ from app.register.models import LawfulBasis, RegisterEntry
 from app.restriction.consents import consent_problem, withdraw_for_case
 from app.restriction.consents import consents_given as consents_given  # offered by the console
 from app.restriction.models import Objection, ObjectionDecision
-from app.restriction.services import RestrictionError, clean_reason
+from app.restriction.services import RestrictionConflict, RestrictionError, clean_reason
 from app.sources.validation import has_control_characters
 
 MAX_PURPOSE = 300
@@ -53,6 +60,26 @@ def objections_for(case: Case) -> Sequence[Objection]:
     ).all()
 
 
+def refusal(case: Case) -> str | None:
+    """Why objections cannot be recorded or decided on the case now, or None
+    when they can: another request type, or a status the answer flow does
+    not answer from (answered, closed, paused, refused, withdrawn)."""
+    if case.request_type is not RequestType.OBJECTION:
+        return f"objections are recorded on an objection request, not {case.request_type.value}"
+    if CaseStatus.RESPONDED not in lifecycle.allowed_moves(case):
+        return (
+            "objections are recorded and decided only while the request is still to be answered, "
+            "so that the requester is sent each decision"
+        )
+    return None
+
+
+def _check_case(case: Case) -> None:
+    why = refusal(case)
+    if why is not None:
+        raise IllegalTransition(case, None, why)
+
+
 def record_objection(
     case: Case,
     actor: User,
@@ -62,7 +89,10 @@ def record_objection(
     consent_purpose: str | None = None,
     direct_marketing: bool = False,
 ) -> Objection:
-    """What the subject objects to; decided later. The caller commits."""
+    """What the subject objects to; decided later. ``IllegalTransition``
+    when the case does not take objections now (``refusal``). The caller
+    commits."""
+    _check_case(case)
     errors: dict[str, str] = {}
     entry = None
     if register_entry_id is not None:
@@ -108,7 +138,9 @@ def decide_objection(
     case: Case, objection: Objection, actor: User, *, uphold: bool, grounds: object = None
 ) -> Objection:
     """Uphold (processing stops; consent withdrawn if consent-based) or
-    reject with the compelling legitimate grounds. The caller commits."""
+    reject with the compelling legitimate grounds. ``IllegalTransition``
+    when the case does not take decisions now, ``RestrictionConflict`` when
+    the objection is decided already. The caller commits."""
     _check_pending(case, objection)
     if not uphold and objection.direct_marketing:
         raise RestrictionError({"decision": DIRECT_MARKETING})
@@ -188,17 +220,28 @@ def _outside_message(basis: Effective) -> str:
     )
 
 
-def decide_no_right(case: Case, objection: Objection, actor: User, *, grounds: object = None) -> Objection:
+# Direct marketing can always be objected to (Art 21(2), (3)), whatever its
+# basis; the flag recorded with the objection is false unless someone said
+# yes, so "outside the right" needs the decider to say it is not.
+NOT_DIRECT_MARKETING = (
+    "Confirm that this is not direct marketing: direct marketing can always be objected to, "
+    "so only then is it outside the right to object"
+)
+
+
+def decide_no_right(
+    case: Case, objection: Objection, actor: User, *, not_direct_marketing: bool, grounds: object = None
+) -> Objection:
     """Decide that the right to object does not reach the processing (its
-    basis at the case's organisation is not 6(1)(e) or (f), nor consent).
-    No grounds are given: the letter gives the basis. The caller commits."""
+    basis at the case's organisation is not 6(1)(e) or (f), nor consent),
+    the decider confirming it is not direct marketing
+    (``not_direct_marketing``). No grounds are given: the letter gives the
+    basis. The caller commits."""
     _check_pending(case, objection)
     if objection.direct_marketing:
         raise RestrictionError({"decision": DIRECT_MARKETING})
     if objection.consent_purpose:
         raise RestrictionError({"decision": _consent_message(objection)})
-    if _optional(grounds) is not None:
-        raise RestrictionError({"grounds": "No grounds are given when the right does not apply"})
     basis = basis_of(case, objection)
     if basis is None:
         raise RestrictionError(
@@ -214,14 +257,29 @@ def decide_no_right(case: Case, objection: Objection, actor: User, *, grounds: o
                 "Uphold or reject it"
             }
         )
-    return _decided(case, objection, actor, ObjectionDecision.NO_RIGHT, None, 0)
+    # Both said at once: each is a field the decider fixes on the same form.
+    errors: dict[str, str] = {}
+    if _optional(grounds) is not None:
+        errors["grounds"] = "No grounds are given when the right does not apply"
+    if not_direct_marketing is not True:
+        errors["not_direct_marketing"] = NOT_DIRECT_MARKETING
+    if errors:
+        raise RestrictionError(errors)
+    return _decided(
+        case, objection, actor, ObjectionDecision.NO_RIGHT, None, 0, said={"not_direct_marketing": True}
+    )
+
+
+ALREADY_DECIDED = "This objection has already been decided"
 
 
 def _check_pending(case: Case, objection: Objection) -> None:
+    _check_case(case)
     if objection.case_id != case.id:
         raise RestrictionError({"objection": "No such objection on this case"})
     if objection.decision is not ObjectionDecision.PENDING:
-        raise RestrictionError({"objection": "This objection has already been decided"})
+        # A form from before the decision: the request is sound, the objection is past that step.
+        raise RestrictionConflict({"objection": ALREADY_DECIDED})
 
 
 def _decided(
@@ -231,6 +289,7 @@ def _decided(
     decision: ObjectionDecision,
     grounds: str | None,
     withdrawn: int,
+    said: dict[str, object] | None = None,
 ) -> Objection:
     # Kept as it was when decided: the register or the organisation's own
     # basis may change after, and the letter and the record must not.
@@ -259,6 +318,8 @@ def _decided(
             "decision": objection.decision.value,
             "basis": code,
             "consents_withdrawn": withdrawn,
+            # What the decider confirmed (not direct marketing, for no_right).
+            **(said or {}),
         },
     )
     db.session.flush()

@@ -29,7 +29,7 @@ def decided(app, db_session):
     basis_at(world.elm, identity, "contract", CONTRACT)
     case = confirmed_amelia(world, user, request_type="objection")
     decided = objections.record_objection(case, user, register_entry_id=identity.id)
-    objections.decide_no_right(case, decided, user)
+    objections.decide_no_right(case, decided, user, not_direct_marketing=True)
     objections.record_objection(case, user, register_entry_id=attendance.id)
     db.session.commit()
     # After the decision, the school records consent for the identity data.

@@ -1,30 +1,28 @@
-"""Restriction and objections over the API: restrict, schedule a lift (the
-requester told first) or cancel it, decide objections, 422 for bad input,
-409 for no record confirmed yet, everything restricted already or nothing
-to lift or cancel, other schools' cases not found."""
+"""Restriction over the API: restrict, schedule a lift (the requester told
+first) or cancel it, 422 for bad input, 409 for no record confirmed yet,
+everything restricted already or nothing to lift or cancel, other schools'
+cases not found. Objections, on an objection request: test_objection_api."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
 
 from app.accounts.models import Role
 from app.api.tokens import issue_token
 from app.extensions import db
 from app.letters.services import format_date
-from app.register.models import RegisterEntry
 from app.restriction import lifting, services
 from app.restriction.lookup import is_restricted
 from tests.unit.api.estate import make_user
 from tests.unit.collect.factory import amelia_case, confirmed_amelia
-from tests.unit.restriction.factory import basis_at, register_entry
 from tests.unit.sources.factories import build_world
 
 
-@pytest.fixture
-def setting(app, db_session):
+def api_setting(app, db_session, request_type: str):
+    """Amelia's request of ``request_type`` at Elm, her record confirmed,
+    and bearer headers for a user of Elm and one of Oak."""
     app.config["REDIS_URL"] = None
     world = build_world(db_session)
     elm = make_user("office@elm.sch.example", Role.SCHOOL, world.elm)
@@ -34,8 +32,13 @@ def setting(app, db_session):
         for who, user in (("elm", elm), ("oak", oak))
     }
     db.session.commit()
-    case = confirmed_amelia(world, elm, request_type="restriction")
+    case = confirmed_amelia(world, elm, request_type=request_type)
     return world, case, {who: {"Authorization": f"Bearer {secret}"} for who, secret in secrets.items()}
+
+
+@pytest.fixture
+def setting(app, db_session):
+    return api_setting(app, db_session, "restriction")
 
 
 def test_restrict_and_schedule_the_lift_over_the_api(client, setting, smtp):
@@ -198,138 +201,3 @@ def test_restriction_of_another_schools_case_is_not_found(client, setting):
     assert client.post(path, json={"reason": "Walk."}, headers=auth["oak"]).status_code == 404
     assert client.post(f"{path}/lift/cancel", headers=auth["oak"]).status_code == 404
     assert client.get(f"/api/v1/cases/{case.reference}/recipients", headers=auth["oak"]).status_code == 404
-
-
-def test_objection_decisions_over_the_api(client, setting):
-    _world, case, auth = setting
-    base = f"/api/v1/cases/{case.reference}/objections"
-    entry = db.session.scalars(select(RegisterEntry).where(RegisterEntry.source == "pupils")).first()
-    made = client.post(base, json={"register_entry_id": str(entry.id)}, headers=auth["elm"])
-    assert made.status_code == 201, made.text
-    objection_id = made.get_json()["id"]
-    assert made.get_json()["purpose"] == entry.title and made.get_json()["decision"] == "pending"
-
-    no_grounds = client.post(
-        f"{base}/decision", json={"objection_id": objection_id, "decision": "rejected"}, headers=auth["elm"]
-    )
-    assert no_grounds.status_code == 422 and "grounds" in no_grounds.get_json()["error"]["fields"]
-    decided = client.post(
-        f"{base}/decision",
-        json={"objection_id": objection_id, "decision": "rejected", "grounds": "A legal duty of the school."},
-        headers=auth["elm"],
-    )
-    assert decided.status_code == 200 and decided.get_json()["decision"] == "rejected"
-
-    marketing = client.post(
-        base, json={"purpose": "Newsletters", "direct_marketing": True}, headers=auth["elm"]
-    )
-    refused = client.post(
-        f"{base}/decision",
-        json={"objection_id": marketing.get_json()["id"], "decision": "rejected", "grounds": "We want to."},
-        headers=auth["elm"],
-    )
-    assert refused.status_code == 422 and "decision" in refused.get_json()["error"]["fields"]
-    unknown = client.post(
-        f"{base}/decision", json={"objection_id": str(case.id), "decision": "upheld"}, headers=auth["elm"]
-    )
-    assert unknown.status_code == 422 and "objection_id" in unknown.get_json()["error"]["fields"]
-
-
-@pytest.mark.parametrize("flag", [0, 1, "true", None])
-def test_objection_direct_marketing_flag_must_be_a_json_boolean(client, setting, flag):
-    _world, case, auth = setting
-    entry = db.session.scalars(select(RegisterEntry).where(RegisterEntry.source == "pupils")).first()
-    made = client.post(
-        f"/api/v1/cases/{case.reference}/objections",
-        json={"register_entry_id": str(entry.id), "direct_marketing": flag},
-        headers=auth["elm"],
-    )
-    assert made.status_code == 422 and "direct_marketing" in made.get_json()["error"]["fields"]
-
-
-def test_objection_outside_article_21_over_the_api(client, setting):
-    _world, case, auth = setting
-    base = f"/api/v1/cases/{case.reference}/objections"
-    is_access_log = (RegisterEntry.source == "access_log", RegisterEntry.category == "access_log")
-    access_log = db.session.scalars(select(RegisterEntry).where(*is_access_log)).one()
-    pupils = db.session.scalars(select(RegisterEntry).where(RegisterEntry.source == "pupils")).first()
-    outside, within = (
-        client.post(base, json={"register_entry_id": str(e.id)}, headers=auth["elm"]).get_json()
-        for e in (access_log, pupils)
-    )
-    rejected = client.post(
-        f"{base}/decision",
-        json={"objection_id": outside["id"], "decision": "rejected", "grounds": "The law requires it."},
-        headers=auth["elm"],
-    )
-    assert rejected.status_code == 422
-    assert "Legal obligation (Article 6(1)(c))" in str(rejected.get_json()["error"]["fields"]["decision"])
-    refused = client.post(
-        f"{base}/decision", json={"objection_id": within["id"], "decision": "no_right"}, headers=auth["elm"]
-    )
-    assert refused.status_code == 422 and "The right to object applies" in str(refused.get_json())
-    decided = client.post(
-        f"{base}/decision", json={"objection_id": outside["id"], "decision": "no_right"}, headers=auth["elm"]
-    )
-    assert decided.status_code == 200 and decided.get_json()["decision"] == "no_right"
-    assert decided.get_json()["grounds"] is None
-
-
-def test_objection_shows_its_basis_and_keeps_the_one_decided_on_over_the_api(client, setting):
-    world, case, auth = setting
-    base = f"/api/v1/cases/{case.reference}/objections"
-    access_log = register_entry("access_log", "access_log")
-    made = client.post(base, json={"register_entry_id": str(access_log.id)}, headers=auth["elm"]).get_json()
-    assert (made["basis"], made["basis_label"], made["outside_article_21"]) == (
-        "legal_obligation",
-        "Legal obligation (Article 6(1)(c))",
-        True,
-    )
-    unnamed = client.post(base, json={"purpose": "Sharing with the council"}, headers=auth["elm"]).get_json()
-    assert (unnamed["basis"], unnamed["basis_label"], unnamed["outside_article_21"]) == (None, None, False)
-    decided = client.post(
-        f"{base}/decision", json={"objection_id": made["id"], "decision": "no_right"}, headers=auth["elm"]
-    )
-    assert decided.status_code == 200 and decided.get_json()["basis"] == "legal_obligation"
-    # Elm later words the access log as its public task: the decision still shows what it rested on.
-    wording = "Public task (UK GDPR Art 6(1)(e)): keeping the school's systems secure."
-    basis_at(world.elm, access_log, "public_task", wording)
-    state = client.get(f"/api/v1/cases/{case.reference}/restriction", headers=auth["elm"]).get_json()
-    shown = {o["id"]: o for o in state["objections"]}
-    assert shown[made["id"]]["basis"] == "legal_obligation" and shown[made["id"]]["outside_article_21"]
-    assert shown[unnamed["id"]]["basis"] is None
-
-
-def test_no_right_with_grounds_is_refused_over_the_api(client, setting):
-    _world, case, auth = setting
-    base = f"/api/v1/cases/{case.reference}/objections"
-    access_log = register_entry("access_log", "access_log")
-    made = client.post(base, json={"register_entry_id": str(access_log.id)}, headers=auth["elm"]).get_json()
-    refused = client.post(
-        f"{base}/decision",
-        json={"objection_id": made["id"], "decision": "no_right", "grounds": "The law requires it."},
-        headers=auth["elm"],
-    )
-    assert refused.status_code == 422
-    assert refused.get_json()["error"]["fields"] == {
-        "grounds": ["No grounds are given when the right does not apply"]
-    }
-
-
-def test_objection_to_consent_processing_cannot_be_rejected_over_the_api(client, setting):
-    world, case, auth = setting
-    entry = register_entry("pupils", "characteristics")
-    basis_at(
-        world.elm, entry, "consent", "Consent (UK GDPR Art 6(1)(a)): the family agreed to it on joining."
-    )
-    base = f"/api/v1/cases/{case.reference}/objections"
-    made = client.post(base, json={"register_entry_id": str(entry.id)}, headers=auth["elm"]).get_json()
-    assert (made["basis"], made["outside_article_21"]) == ("consent", False)
-    refused = client.post(
-        f"{base}/decision",
-        json={"objection_id": made["id"], "decision": "rejected", "grounds": "We need it."},
-        headers=auth["elm"],
-    )
-    assert (
-        refused.status_code == 422 and "Article 7(3)" in refused.get_json()["error"]["fields"]["decision"][0]
-    )

@@ -1,7 +1,7 @@
-"""Restriction, objections and recipients in the console, through real
-sign-in and CSRF: the case page's panel, restricting with a reason,
-scheduling a lift (reason and date) and cancelling it, error summaries,
-objection decisions and recipients' notices."""
+"""Restriction and recipients in the console, through real sign-in and
+CSRF: the case page's panel, restricting with a reason, scheduling a lift
+(reason and date) and cancelling it, error summaries and recipients'
+notices. Objections, on an objection request: test_objection_console."""
 
 from __future__ import annotations
 
@@ -21,24 +21,28 @@ from app.extensions import db
 from app.recipients.models import NoticeChannel, NoticeStatus, RecipientNotice
 from app.restriction import lifting, services
 from app.restriction.lookup import is_restricted
-from app.restriction.models import Objection, ObjectionDecision
-from app.sources.consent import services as consent
 from tests.signin import csrf_token, make_user, sign_in
 from tests.unit.collect.factory import amelia_case, candidate_for
 from tests.unit.recipients.factory import disclose
-from tests.unit.restriction.factory import basis_at, photo_consent, register_entry
 from tests.unit.sources.factories import build_world
 
 
-@pytest.fixture
-def setting(app, db_session):
+def console_setting(app, db_session, request_type: str):
+    """Amelia's request of ``request_type`` at Elm, her record confirmed (not
+    committed), and a school user (with their sign-in secret) at Elm and at Oak."""
     app.config["REDIS_URL"] = None
     world = build_world(db_session)
     elm_user, elm_secret = make_user("office@elm.sch.example", Role.SCHOOL, world.elm)
     oak_user, oak_secret = make_user("office@oak.sch.example", Role.SCHOOL, world.oak)
-    case = amelia_case(world, elm_user, request_type="restriction")
+    case = amelia_case(world, elm_user, request_type=request_type)
     collect.propose_candidates(case, elm_user)
     collect.decide_candidate(case, candidate_for(case, world.amelia.id).id, elm_user, True)
+    return world, case, (elm_user, elm_secret), (oak_user, oak_secret)
+
+
+@pytest.fixture
+def setting(app, db_session):
+    world, case, elm, oak = console_setting(app, db_session, "restriction")
     # Some of her data was collected: its register entry names recipients.
     db.session.add(
         CollectedItem(
@@ -51,7 +55,7 @@ def setting(app, db_session):
         )
     )
     db.session.commit()
-    return world, case, (elm_user, elm_secret), (oak_user, oak_secret)
+    return world, case, elm, oak
 
 
 def _post(client, page: str, action: str, **data):
@@ -212,25 +216,6 @@ def test_restriction_page_of_another_school_is_not_found(client, setting):
     assert client.get(page).status_code == 404
 
 
-def test_objection_decision_in_the_console(client, setting):
-    _world, case, (user, secret), _ = setting
-    sign_in(client, user, secret)
-    page = f"/console/cases/{case.id}/restriction"
-    recorded = _post(
-        client, page, f"/console/cases/{case.id}/objections", purpose="Newsletters", direct_marketing="yes"
-    )
-    assert recorded.status_code == 303
-    objection = db.session.scalars(select(Objection)).one()
-    html = client.get(page).text
-    assert "Newsletters (direct marketing)" in html and 'value="rejected"' not in html
-    decide = f"/console/cases/{case.id}/objections/decide"
-    missing = _post(client, page, decide, objection_id=str(objection.id))
-    assert missing.status_code == 422 and f'href="#decision-{objection.id}"' in missing.text
-    assert _post(client, page, decide, objection_id=str(objection.id), decision="upheld").status_code == 303
-    db.session.expire_all()
-    assert objection.decision is ObjectionDecision.UPHELD
-
-
 def test_pending_notice_is_recorded_as_told(client, setting):
     _world, case, (user, secret), _ = setting
     disclose("pupils", "identity", LA)
@@ -275,118 +260,3 @@ def test_a_kind_of_recipient_is_no_notice_for_the_school_to_give(client, setting
     _post(client, page, f"/console/cases/{case.id}/recipients/told", notice_id=str(notice.id))
     db.session.expire_all()
     assert notice.status is NoticeStatus.NONE_RECORDED and notice.sent_at is None
-
-
-def test_objection_form_offers_only_the_consents_the_subject_gave(client, setting):
-    world, case, (user, secret), _ = setting
-    person = photo_consent(world)
-    sign_in(client, user, secret)
-    page = f"/console/cases/{case.id}/restriction"
-    form = client.get(page).text
-    assert '<option value="photos_website">photos website</option>' in form
-    action = f"/console/cases/{case.id}/objections"
-    refused = _post(client, page, action, purpose="Photographs", consent_purpose="photos_site")
-    assert refused.status_code == 422 and 'href="#consent_purpose"' in refused.text
-    assert "no consent given for photos_site" in refused.text
-    assert db.session.scalars(select(Objection)).first() is None
-    recorded = _post(client, page, action, purpose="Photographs", consent_purpose="photos_website")
-    assert recorded.status_code == 303
-    objection = db.session.scalars(select(Objection)).one()
-    decide = f"/console/cases/{case.id}/objections/decide"
-    assert _post(client, page, decide, objection_id=str(objection.id), decision="upheld").status_code == 303
-    states = consent.current_state(person)
-    # Only the consent chosen is withdrawn.
-    assert {s.purpose: s.granted for s in states} == {"photos_public_website": True, "photos_website": False}
-
-
-def test_objection_outside_article_21_is_offered_and_decided_in_the_console(client, setting):
-    from app.register.models import RegisterEntry
-
-    _world, case, (user, secret), _ = setting
-    sign_in(client, user, secret)
-    page = f"/console/cases/{case.id}/restriction"
-    is_access_log = (RegisterEntry.source == "access_log", RegisterEntry.category == "access_log")
-    access_log = db.session.scalars(select(RegisterEntry).where(*is_access_log)).one()
-    pupils = db.session.scalars(select(RegisterEntry).where(RegisterEntry.source == "pupils")).first()
-    for entry in (access_log, pupils):
-        action = f"/console/cases/{case.id}/objections"
-        recorded = _post(client, page, action, register_entry_id=str(entry.id))
-        assert recorded.status_code == 303
-    outside, within = (
-        db.session.scalars(select(Objection).where(Objection.register_entry_id == e.id)).one()
-        for e in (access_log, pupils)
-    )
-    shown = client.get(page).text
-    assert f'id="decision-{outside.id}-2" name="decision" type="radio" value="no_right"' in shown
-    assert f'id="decision-{within.id}-2" name="decision" type="radio" value="rejected"' in shown
-    assert "Legal obligation (Article 6(1)(c))" in shown and "Public task (Article 6(1)(e))" in shown
-    decide = f"/console/cases/{case.id}/objections/decide"
-    wrong = _post(client, page, decide, objection_id=str(within.id), decision="no_right")
-    assert wrong.status_code == 422 and "The right to object applies" in wrong.text
-    assert _post(client, page, decide, objection_id=str(outside.id), decision="no_right").status_code == 303
-    db.session.expire_all()
-    assert outside.decision is ObjectionDecision.NO_RIGHT and within.decision is ObjectionDecision.PENDING
-    assert "outside the right to object" in client.get(page).text
-
-
-CONSENT = "Consent (UK GDPR Art 6(1)(a)): the family agreed to it on joining."
-
-
-def test_objection_to_consent_processing_offers_no_reject_in_the_console(client, setting):
-    world, case, (user, secret), _ = setting
-    entry = register_entry("pupils", "characteristics")
-    basis_at(world.elm, entry, "consent", CONSENT)
-    sign_in(client, user, secret)
-    page = f"/console/cases/{case.id}/restriction"
-    recorded = _post(client, page, f"/console/cases/{case.id}/objections", register_entry_id=str(entry.id))
-    assert recorded.status_code == 303
-    objection = db.session.scalars(select(Objection)).one()
-    shown = client.get(page).text
-    assert f'id="decision-{objection.id}" name="decision" type="radio" value="upheld"' in shown
-    assert f'id="decision-{objection.id}-2"' not in shown
-    assert "Consent can be withdrawn at any time (Article 7(3)), so the objection is upheld." in shown
-    decide = f"/console/cases/{case.id}/objections/decide"
-    refused = _post(
-        client, page, decide, objection_id=str(objection.id), decision="rejected", grounds="We need it."
-    )
-    assert refused.status_code == 422 and f'href="#decision-{objection.id}"' in refused.text
-    assert "Uphold the objection" in refused.text
-    db.session.expire_all()
-    assert objection.decision is ObjectionDecision.PENDING
-
-
-def test_restriction_page_says_whether_the_basis_is_the_schools_own_or_its_trusts(client, setting):
-    from tests.signin import make_organisation
-
-    world, case, (user, secret), _ = setting
-    world.elm.trust = make_organisation("Rowan Trust", kind="trust")
-    entry = register_entry("pupils", "characteristics")
-    basis_at(world.elm.trust, entry, "consent", CONSENT)
-    sign_in(client, user, secret)
-    page = f"/console/cases/{case.id}/restriction"
-    _post(client, page, f"/console/cases/{case.id}/objections", register_entry_id=str(entry.id))
-    shown = client.get(page).text
-    assert "on Consent (Article 6(1)(a)) (its trust's basis)." in shown
-    assert "the organisation's own basis" not in shown
-    basis_at(world.elm, entry, "consent", CONSENT)
-    shown = client.get(page).text
-    assert "on Consent (Article 6(1)(a)) (the organisation's own basis)." in shown
-    assert "its trust's basis" not in shown
-
-
-def test_no_right_with_grounds_is_refused_on_the_grounds_in_the_console(client, setting):
-    _world, case, (user, secret), _ = setting
-    entry = register_entry("access_log", "access_log")
-    sign_in(client, user, secret)
-    page = f"/console/cases/{case.id}/restriction"
-    _post(client, page, f"/console/cases/{case.id}/objections", register_entry_id=str(entry.id))
-    objection = db.session.scalars(select(Objection)).one()
-    decide = f"/console/cases/{case.id}/objections/decide"
-    refused = _post(
-        client, page, decide, objection_id=str(objection.id), decision="no_right", grounds="The law says so."
-    )
-    assert refused.status_code == 422 and f'href="#grounds-{objection.id}"' in refused.text
-    assert "No grounds are given when the right does not apply" in refused.text
-    assert _post(client, page, decide, objection_id=str(objection.id), decision="no_right").status_code == 303
-    db.session.expire_all()
-    assert objection.decision is ObjectionDecision.NO_RIGHT and objection.basis.value == "legal_obligation"

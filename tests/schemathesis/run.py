@@ -92,8 +92,10 @@ STATE_DEPENDENT_OPERATIONS = (
     "rectification_apply_view",
     # Restriction needs confirmed records and nothing restricted yet; lifting,
     # something restricted and no lift scheduled; cancelling, a scheduled
-    # lift; objections and grants name existing objects, and only a school's
-    # own user grants support access.
+    # lift; objections and grants name existing objects, objections are taken
+    # only on an objection request still to be answered (409 otherwise, and
+    # for one decided already), and only a school's own user grants support
+    # access.
     "restrict",
     "lift_restriction",
     "cancel_restriction_lift",

@@ -32,6 +32,7 @@ from app.api.views.restriction_schemas import (
     RestrictionStateSchema,
 )
 from app.audit.services import record
+from app.cases.lifecycle import IllegalTransition
 from app.cases.models import Case
 from app.extensions import db
 from app.recipients import services as recipients
@@ -40,14 +41,16 @@ from app.restriction.models import Objection
 from app.restriction.services import RestrictionConflict, RestrictionError
 
 TAG = "restriction"
-_ERRORS = (422,)
 # No record confirmed yet, everything restricted already, nothing to lift
-# or cancel, or a lift already scheduled.
+# or cancel, or a lift already scheduled; for objections, a case that does
+# not take them now, or an objection decided already.
 _CONFLICT = (409, 422)
 
 
-def _refused(exc: RestrictionError) -> ApiError:
+def _refused(exc: RestrictionError | IllegalTransition) -> ApiError:
     db.session.rollback()
+    if isinstance(exc, IllegalTransition):
+        return ApiError(409, "illegal_transition", str(exc))
     if isinstance(exc, RestrictionConflict):
         return ApiError(409, message="; ".join(exc.errors.values()))
     return ApiError(422, fields={name: [message] for name, message in exc.errors.items()})
@@ -177,12 +180,15 @@ def cancel_restriction_lift(reference: str) -> dict[str, Any]:
     "POST",
     summary="Record an objection to a processing purpose",
     tag=TAG,
-    errors=_ERRORS,
+    errors=_CONFLICT,
     body=ObjectionCreateSchema,
     response=ObjectionSchema,
     status=201,
 )
 def create_objection(reference: str, body: dict[str, Any]) -> dict[str, Any]:
+    """409 when the case is not an objection request, or is no longer to be
+    answered (answered, closed, paused, refused or withdrawn): a decision
+    then would reach the requester in no letter."""
     case = case_in_scope(reference)
     try:
         objection = objections.record_objection(
@@ -193,7 +199,7 @@ def create_objection(reference: str, body: dict[str, Any]) -> dict[str, Any]:
             consent_purpose=body.get("consent_purpose"),
             direct_marketing=body.get("direct_marketing", False),
         )
-    except RestrictionError as exc:
+    except (RestrictionError, IllegalTransition) as exc:
         raise _refused(exc) from None
     db.session.commit()
     return _objection(case, objection)
@@ -203,9 +209,9 @@ def create_objection(reference: str, body: dict[str, Any]) -> dict[str, Any]:
     bp,
     "/cases/<reference>/objections/decision",
     "POST",
-    summary="Uphold or reject an objection",
+    summary="Decide an objection: uphold, reject, or outside the right to object (no_right)",
     tag=TAG,
-    errors=_ERRORS,
+    errors=_CONFLICT,
     body=ObjectionDecisionSchema,
     response=ObjectionSchema,
 )
@@ -214,21 +220,30 @@ def decide_objection(reference: str, body: dict[str, Any]) -> dict[str, Any]:
     withdrawn in the ledger). Rejected: ``grounds`` must state the compelling
     legitimate grounds; an objection to direct marketing or to processing on
     consent cannot be rejected. No right: the processing is used on a basis
-    Art 21(1) does not reach; no ``grounds`` are given. The basis the
-    decision rested on is recorded with it."""
+    Art 21(1) does not reach; no ``grounds`` are given, and
+    ``not_direct_marketing`` must be true (direct marketing can always be
+    objected to), else 422 on that field. The basis the decision rested on
+    is recorded with it. 409 when the objection is decided already, or the
+    case is not an objection request still to be answered."""
     case = case_in_scope(reference)
     objection = db.session.get(Objection, body["objection_id"])
     if objection is None or objection.case_id != case.id:
         raise ApiError(422, fields={"objection_id": ["No such objection on this case"]})
     try:
         if body["decision"] == "no_right":
-            objections.decide_no_right(case, objection, current_user(), grounds=body.get("grounds"))
+            objections.decide_no_right(
+                case,
+                objection,
+                current_user(),
+                not_direct_marketing=body.get("not_direct_marketing", False),
+                grounds=body.get("grounds"),
+            )
         else:
             uphold = body["decision"] == "upheld"
             objections.decide_objection(
                 case, objection, current_user(), uphold=uphold, grounds=body.get("grounds")
             )
-    except RestrictionError as exc:
+    except (RestrictionError, IllegalTransition) as exc:
         raise _refused(exc) from None
     db.session.commit()
     return _objection(case, objection)

@@ -91,8 +91,11 @@ class ObjectionSchema(Schema):
     outside_article_21 = fields.Boolean(
         required=True,
         metadata={
-            "description": "The right to object does not reach the processing (its basis is not a public "
-            "task or legitimate interests, nor consent): it is decided as no_right."
+            "description": "The basis of the register entry objected to (the one decided on, once "
+            "decided) is neither a public task, legitimate interests nor consent, so the right to object in "
+            "Art 21(1) does not reach it: a pending objection can be decided as no_right (or upheld), not "
+            "rejected. True also for an objection upheld on such a basis. False for direct marketing, for "
+            "an objection naming a consent and without a register entry."
         },
     )
 
@@ -144,6 +147,14 @@ class ObjectionDecisionSchema(RequestSchema):
         required_text=False,
         allow_none=True,
         metadata={"description": "Required to reject: the compelling legitimate grounds. None for no_right."},
+    )
+    not_direct_marketing = JsonBoolean(
+        load_default=False,
+        metadata={
+            "description": "For no_right, required true: the decider confirms the processing is not direct "
+            "marketing, which can always be objected to (Art 21(2)); the objection's own direct_marketing "
+            "flag is false unless it was set. Ignored for upheld and rejected."
+        },
     )
 
 

@@ -32,7 +32,7 @@ def test_public_task_processing_is_within_the_right_so_it_is_upheld_or_rejected(
     case, objection = _objection(world, caseworker, register_entry("pupils", "identity"))
     assert objections.outside_article_21(case, objection) is None
     with pytest.raises(RestrictionError) as refused:
-        objections.decide_no_right(case, objection, caseworker)
+        objections.decide_no_right(case, objection, caseworker, not_direct_marketing=True)
     assert "The right to object applies" in refused.value.errors["decision"]
     assert "Public task (Article 6(1)(e))" in refused.value.errors["decision"]
     assert objection.decision is ObjectionDecision.PENDING
@@ -45,7 +45,7 @@ def test_a_legal_obligation_is_outside_the_right_and_cannot_be_rejected_on_groun
     with pytest.raises(RestrictionError) as refused:
         objections.decide_objection(case, objection, caseworker, uphold=False, grounds="We must keep it.")
     assert "Decide it as outside the right" in refused.value.errors["decision"]
-    objections.decide_no_right(case, objection, caseworker)
+    objections.decide_no_right(case, objection, caseworker, not_direct_marketing=True)
     db.session.commit()
     assert objection.decision is ObjectionDecision.NO_RIGHT and objection.grounds is None
     letter = objection_decided(case)
@@ -59,7 +59,7 @@ def test_a_schools_own_contract_puts_its_record_outside_the_right(app, world, ca
     bases.set_basis(world.elm, entry, {"basis": "contract", "lawful_basis": CONTRACT}, admin)
     db.session.commit()
     case, objection = _objection(world, caseworker, entry)
-    objections.decide_no_right(case, objection, caseworker)
+    objections.decide_no_right(case, objection, caseworker, not_direct_marketing=True)
     db.session.commit()
     assert CONTRACT in objection_decided(case).body
     # At a school that set nothing the same entry is its public task, and the right applies.
@@ -93,7 +93,7 @@ def test_no_right_is_refused_for_direct_marketing_and_without_a_registerregister
     else:
         objection = objections.record_objection(case, caseworker, purpose="Sharing with the local council")
     with pytest.raises(RestrictionError) as refused:
-        objections.decide_no_right(case, objection, caseworker)
+        objections.decide_no_right(case, objection, caseworker, not_direct_marketing=True)
     assert message in refused.value.errors["decision"]
 
 
@@ -105,7 +105,7 @@ def test_consent_processing_is_stopped_by_upholding_not_declared_outside(app, wo
     db.session.commit()
     case, objection = _objection(world, caseworker, entry)
     with pytest.raises(RestrictionError) as refused:
-        objections.decide_no_right(case, objection, caseworker)
+        objections.decide_no_right(case, objection, caseworker, not_direct_marketing=True)
     assert "Consent (Article 6(1)(a))" in refused.value.errors["decision"]
 
 
@@ -149,7 +149,7 @@ def test_no_right_is_refused_when_the_objection_names_a_consent(app, world, case
     )
     assert objections.outside_article_21(case, objection) is None
     with pytest.raises(RestrictionError) as refused:
-        objections.decide_no_right(case, objection, caseworker)
+        objections.decide_no_right(case, objection, caseworker, not_direct_marketing=True)
     assert "Uphold the objection and the consent named is withdrawn" in refused.value.errors["decision"]
     assert objection.decision is ObjectionDecision.PENDING
 
@@ -157,9 +157,11 @@ def test_no_right_is_refused_when_the_objection_names_a_consent(app, world, case
 def test_no_right_with_grounds_is_refused_on_the_grounds(app, world, caseworker):
     case, objection = _objection(world, caseworker, register_entry("access_log", "access_log"))
     with pytest.raises(RestrictionError) as refused:
-        objections.decide_no_right(case, objection, caseworker, grounds="The law requires it.")
+        objections.decide_no_right(
+            case, objection, caseworker, not_direct_marketing=True, grounds="The law requires it."
+        )
     assert refused.value.errors == {"grounds": "No grounds are given when the right does not apply"}
-    objections.decide_no_right(case, objection, caseworker, grounds="  ")
+    objections.decide_no_right(case, objection, caseworker, not_direct_marketing=True, grounds="  ")
     assert objection.decision is ObjectionDecision.NO_RIGHT
 
 

@@ -29,7 +29,7 @@ def _decided_on_contract(world, caseworker):
     basis_at(world.elm, entry, "contract", CONTRACT)
     case = confirmed_amelia(world, caseworker, request_type="objection")
     objection = objections.record_objection(case, caseworker, register_entry_id=entry.id)
-    objections.decide_no_right(case, objection, caseworker)
+    objections.decide_no_right(case, objection, caseworker, not_direct_marketing=True)
     db.session.commit()
     return case, objection, entry
 

@@ -7,7 +7,7 @@ from app.extensions import db
 from app.register.models import RegisterEntry
 from app.restriction import objections
 from app.restriction.models import ObjectionDecision
-from app.restriction.services import RestrictionError
+from app.restriction.services import RestrictionConflict, RestrictionError
 from app.sources.consent import services as consent
 from app.sources.consent.models import ConsentDecision, ConsentMethod
 from tests.unit.collect.factory import confirmed_amelia
@@ -71,8 +71,10 @@ def test_an_objection_is_decided_once(app, world, caseworker):
     case = confirmed_amelia(world, caseworker, request_type="objection")
     objection = objections.record_objection(case, caseworker, purpose="Class photographs")
     objections.decide_objection(case, objection, caseworker, uphold=True)
-    with pytest.raises(RestrictionError):
+    # A conflict with the objection's state (409 on the API), not a field error.
+    with pytest.raises(RestrictionConflict) as again:
         objections.decide_objection(case, objection, caseworker, uphold=True)
+    assert again.value.errors == {"objection": objections.ALREADY_DECIDED}
 
 
 @pytest.mark.parametrize(

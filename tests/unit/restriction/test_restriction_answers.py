@@ -208,7 +208,7 @@ def test_case_page_next_action_counts_an_objection_outside_the_right(app, world,
     objection = objections.record_objection(case, caseworker, register_entry_id=access_log.id)
     assert case_overview(case).state.objections_outside == 1
     assert "decide it as outside it" in case_overview(case).action.detail
-    objections.decide_no_right(case, objection, caseworker)
+    objections.decide_no_right(case, objection, caseworker, not_direct_marketing=True)
     assert case_overview(case).state.objections_outside == 0
 
 
