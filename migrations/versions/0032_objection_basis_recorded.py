@@ -15,6 +15,13 @@ letters quote it; the register's words, not personal data) record it when
 the objection is decided. Objections decided before this revision keep
 null: their basis is not known now, and the letter reads the current one
 for them as it did. Going down drops what was recorded.
+
+Going down is refused while any objection is decided as ``no_right``
+(outside the right to object), which came with this revision: the code
+before it cannot load that decision. It is not mapped to another, as none
+is true: ``rejected`` would claim compelling grounds that were never given,
+and ``pending`` would undo a decision the requester has been sent and offer
+it to be decided again.
 """
 
 import sqlalchemy as sa
@@ -34,6 +41,14 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    outside = op.get_bind().scalar(sa.text("SELECT count(*) FROM objections WHERE decision = 'no_right'"))
+    if outside:
+        # RuntimeError: ``flask db downgrade`` prints the message and exits 1.
+        raise RuntimeError(
+            f"Cannot go below revision 0032: {outside} objection(s) are decided as 'no_right' (outside the "
+            "right to object), which the code before it cannot load, and no other decision says what was "
+            "decided. Stay on revision 0032 or later."
+        )
     with op.batch_alter_table("objections", schema=None) as batch_op:
         batch_op.drop_column("basis_wording")
         batch_op.drop_column("basis")

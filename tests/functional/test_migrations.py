@@ -421,7 +421,8 @@ def _objection_basis_left_unknown(url: str, instance) -> None:
         upgrade(revision="0031")
         with db.engine.begin() as connection:
             case = _case_row(connection, "SAR-2020-000002", status="open", request_type="objection")
-            for decision in ("no_right", "upheld", "pending"):
+            # A no_right one cannot go down again: test_migration_objection_no_right.
+            for decision in ("rejected", "upheld", "pending"):
                 _plausible_row(
                     connection,
                     "objections",
@@ -432,8 +433,8 @@ def _objection_basis_left_unknown(url: str, instance) -> None:
         downgrade(revision="0031")
         downgraded = stored("SELECT decision FROM objections")
         db.engine.dispose()
-    assert upgraded == [("no_right", None, None), ("pending", None, None), ("upheld", None, None)]
-    assert downgraded == [("no_right",), ("pending",), ("upheld",)]
+    assert upgraded == [("pending", None, None), ("rejected", None, None), ("upheld", None, None)]
+    assert downgraded == [("pending",), ("rejected",), ("upheld",)]
 
 
 def test_objection_basis_left_unknown_on_sqlite(tmp_path):
