@@ -30,7 +30,12 @@ from app.cases.services import send_letter
 from app.collect import services as collect_services
 from app.collect.identity import SUBJECT
 from app.collect.models import CaseCandidate, Decision
-from app.collect.searched import GATHERED_BY_ADDRESS, held_under_own_email, last_searched_on, search_of
+from app.collect.searched import (
+    GATHERED_BY_ADDRESS,
+    held_under_own_email,
+    last_searched_on,  # noqa: F401  (the console asks it here)
+    search_of,
+)
 from app.erasure.services import BACKUP_DAYS
 from app.extensions import db
 from app.letters.services import absolute_url, render_letter
@@ -54,11 +59,11 @@ OUTCOMES = {
 def problem(case: Case) -> str | None:
     """Why the search does not yet show that we hold nothing of the
     subject's, or None when it does."""
-    if last_searched_on(case) is None:
+    search = search_of(case)
+    if search.on is None:
         return "Search for the subject's records first"
-    missed = search_of(case).missed
-    if missed:
-        titles = ", ".join(source.title for source in missed)
+    if search.missed:
+        titles = ", ".join(source.title for source in search.missed)
         return f"The last search did not cover {titles}: search the records again, which covers every one"
     of_subject = (CaseCandidate.case_id == case.id, CaseCandidate.about == SUBJECT)
     decisions = set(db.session.scalars(select(CaseCandidate.decision).where(*of_subject)))
@@ -84,9 +89,8 @@ def whom(case: Case) -> str:
 
 
 def letter(case: Case) -> Letter:
-    searched_on = last_searched_on(case)
-    assert searched_on is not None  # ``problem`` is checked first
     search = search_of(case)
+    assert search.on is not None  # ``problem`` is checked first
     return _letter(
         "nothing_held",
         {
@@ -99,7 +103,7 @@ def letter(case: Case) -> Letter:
             "searched": [source.title for source in search.by_details],
             "by_record": [source.title for source in search.by_record],
             "own_address": search.own_address,
-            "searched_on": searched_on,
+            "searched_on": search.on,
             "outcome": OUTCOMES[case.request_type].format(whom=whom(case)),
             "due_on": clock_for(case).due,
             "backup_days": BACKUP_DAYS,
@@ -113,8 +117,8 @@ def school_letter(case: Case) -> Letter:
     us hold nothing about the subject, and the request (made to the school,
     the controller) still covers its other records, due the same day. No
     requester or subject details, as on the notice sent at confirmation."""
-    searched_on = last_searched_on(case)
-    assert searched_on is not None  # ``problem`` is checked first
+    search = search_of(case)
+    assert search.on is not None  # ``problem`` is checked first
     return _letter(
         "nothing_held_school",
         {
@@ -123,8 +127,8 @@ def school_letter(case: Case) -> Letter:
             "reference": case.reference or str(case.id),
             "request_type": case.request_type.value,
             "subject_role": case.subject_role.value,
-            "searched": [source.title for source in search_of(case).by_details],
-            "searched_on": searched_on,
+            "searched": [source.title for source in search.by_details],
+            "searched_on": search.on,
             "due_on": clock_for(case).due,
             "case_url": absolute_url("console.case", case_id=case.id),
         },
@@ -137,8 +141,9 @@ def _letter(name: str, context: dict[str, object]) -> Letter:
 
 
 def answer(case: Case, actor: User) -> Case:
-    """Tell the requester we hold no personal data about the subject and move
-    the case to responded. ``IllegalTransition`` unless the case is open
+    """Tell the requester we hold no personal data about the subject, tell
+    the school's data-protection contact to answer for its other records,
+    and move the case to responded. ``IllegalTransition`` unless the case is open
     (identity settled, no gather started), ``FieldError`` on ``case`` while
     the search does not show it. The caller commits."""
     # Locked and re-read as a match or a gather does, so a record confirmed

@@ -42,6 +42,7 @@ class Search:
     missed: list[Source]  # person stores it left out (a search from when the role ticked narrowed it)
     by_record: list[Source]  # organised by person record and email address, not by name
     own_address: bool  # ``by_record`` searched by the requester's own address (they ask about themself)
+    on: date | None  # the day (in the UK) of that search; None before any
 
     @property
     def by_email(self) -> list[Source]:
@@ -74,6 +75,7 @@ def search_of(case: Case) -> Search:
         missed=[source for source in people if source.name not in names],
         by_record=keyed,
         own_address=case.requester_relationship is Relationship.SELF,
+        on=_day(last),
     )
 
 
@@ -100,5 +102,8 @@ def gathers_by_address(case: Case) -> bool:
 
 def last_searched_on(case: Case) -> date | None:
     """The day (in the UK) of the case's latest search for its subject, if any."""
-    last = _last_search(case)
-    return last.at.astimezone(LONDON).date() if last is not None else None
+    return _day(_last_search(case))
+
+
+def _day(search: CaseEvent | None) -> date | None:
+    return search.at.astimezone(LONDON).date() if search is not None else None
