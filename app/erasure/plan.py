@@ -63,8 +63,16 @@ REASONS: dict[str, str] = {
         "Kept for the other people it concerns or was written to: the member of staff is taken off it "
         "(their name and address as sender or recipient, and their name where the text gives it in full)."
     ),
+    # A pupil's record anonymised takes their name out of the text kept for
+    # others too (``rights.pupil_text``): in full anywhere at their school,
+    # and their first name alone in the messages and tickets about them.
+    "shared_record_pupil": (
+        "Kept for the other people it concerns or was written to: the pupil is taken off it (the tag "
+        "naming them, and their name where the text gives it, in full or by first name alone)."
+    ),
     "ticket_of_another": (
-        "The ticket belongs to the school user who raised it: its link to the subject is removed."
+        "The ticket belongs to the school user who raised it: its link to the pupil is removed, and so is "
+        "the pupil's name where its text gives it (in full or by first name alone)."
     ),
     "art17_3_e_consent": (
         "Kept as evidence of what was agreed and when, to defend legal claims (Art 17(3)(e)) and to "
@@ -136,12 +144,19 @@ def plan_for(case: Case) -> ErasurePlan | None:
 
 
 def decide(
-    target: targets.Target, organisation: Organisation, as_of: date, *, staff: bool = False
+    target: targets.Target,
+    organisation: Organisation,
+    as_of: date,
+    *,
+    staff: bool = False,
+    pupil: bool = False,
 ) -> tuple[StepAction, str | None]:
     """The action for one store and category in one organisation, and the
     reason code for anything not simply deleted. ``staff``: the subject's
     records include a staff record (their messages kept for others are
-    letters they wrote or received at work, see ``targets._unlink_messages``)."""
+    letters they wrote or received at work, see ``targets._unlink_messages``);
+    ``pupil``: a pupil record, whose anonymisation takes the child's name
+    out of those messages' text (``rights.pupil_text``)."""
     key = (target.source, target.category)
     ends = organisation.service_ends_on
     contract_runs = ends is None or ends > as_of
@@ -152,7 +167,9 @@ def decide(
     if key == ("employees", "employee"):
         return StepAction.KEEP_NAME, "historical_reports"
     if key == ("correspondence", "correspondence_shared"):
-        return StepAction.ANONYMISE, "shared_record_staff" if staff else "shared_record"
+        if staff:
+            return StepAction.ANONYMISE, "shared_record_staff"
+        return StepAction.ANONYMISE, "shared_record_pupil" if pupil else "shared_record"
     if key == ("helpdesk", "support_ticket_about"):
         return StepAction.ANONYMISE, "ticket_of_another"
     if target.source == "consent":
@@ -223,7 +240,7 @@ def _steps(plan: ErasurePlan, match: Match, as_of: date, kept: dict[str, str]) -
         for org_id, count, ids, others in _units(target, match, linked):
             decision = _decision(
                 target, organisations[org_id], as_of, held.get(org_id), others, kept.get(_key(target)),
-                staff=bool(match.employee_ids),
+                staff=bool(match.employee_ids), pupil=bool(match.pupil_ids),
             )  # fmt: skip
             counts, listed = groups.setdefault(decision, ({}, []))
             counts[org_id] = counts.get(org_id, 0) + count
@@ -276,12 +293,13 @@ def _decision(
     kept_by_dpo: str | None = None,
     *,
     staff: bool = False,
+    pupil: bool = False,
 ) -> Decision:
     if organisation_hold is not None:
         return StepAction.KEEP, "legal_hold", (organisation_hold,)
     if kept_by_dpo is not None:
         return StepAction.KEEP, kept_by_dpo, ()
-    action, code = decide(target, organisation, as_of, staff=staff)
+    action, code = decide(target, organisation, as_of, staff=staff, pupil=pupil)
     # Changing a record that names someone under a hold would breach it (and
     # block execution): kept, and the DPO sees which hold before approving.
     if others and action is not StepAction.KEEP:

@@ -77,6 +77,20 @@ def sqlite_regexp_replace(
     return _compiled(pattern).sub(lambda _match: replacement, source, count=0 if "g" in flags else 1)
 
 
+def names_removed(
+    column: ColumnElement, organisation: ColumnElement, names: Mapping[uuid.UUID, Sequence[str]]
+) -> ColumnElement:
+    """``column`` with the full names of ``names`` (per organisation,
+    ``full_names``) replaced by ``NAME_REMOVED``, by the pattern of the
+    row's ``organisation``; unchanged at any other organisation."""
+    whens = [
+        (organisation == org, func.regexp_replace(column, name_pattern(forms), NAME_REMOVED, "g"))
+        for org, forms in names.items()
+        if forms
+    ]
+    return case(*whens, else_=column) if whens else column
+
+
 def take_off_messages(
     messages: ColumnElement[bool],
     addressed: Callable[[ColumnElement], ColumnElement[bool]],
@@ -100,16 +114,8 @@ def take_off_messages(
         "sender_name": case((sender, NAME_REMOVED), else_=MESSAGES.c.sender_name),
         "sender_email": case((sender, None), else_=MESSAGES.c.sender_email),
     }
-    patterns = {org: name_pattern(forms) for org, forms in names.items() if forms}
-    if patterns:
-        body = MESSAGES.c.body
-        values["body"] = case(
-            *(
-                (MESSAGES.c.organisation_id == org, func.regexp_replace(body, pattern, NAME_REMOVED, "g"))
-                for org, pattern in patterns.items()
-            ),
-            else_=body,
-        )
+    if any(names.values()):
+        values["body"] = names_removed(MESSAGES.c.body, MESSAGES.c.organisation_id, names)
     if db.session.get_bind().dialect.name == "postgresql":
         target = select(MESSAGES.c.id).where(messages).cte("target")
         ids = select(target.c.id)

@@ -137,6 +137,15 @@ def correspondence_after_contract(cut: date) -> ColumnElement[bool]:
     )
 
 
+def message_not_held() -> ColumnElement[bool]:
+    """Over ``messages``: no active hold on the message's organisation or on
+    anyone it names, so its text may change."""
+    return and_(
+        organisation_not_held(MESSAGES.c.organisation_id),
+        MESSAGES.c.id.not_in(_messages_naming_held_people()),
+    )
+
+
 def tag_of_unheld_message() -> ColumnElement[bool]:
     """Over ``message_people``: the tag's message is under no hold (its
     organisation's, or one on anyone it names), so the tag may go."""

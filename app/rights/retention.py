@@ -28,7 +28,10 @@ What the actions do, per store:
   deleted, not just their notes: the need codes are health data with rare
   values (MSI, PMLD, VI, HI). Tags on messages and the pupil link of support
   tickets are removed, since that correspondence names the child and would
-  tie the anonymised record back to them. Attendance, assessments and
+  tie the anonymised record back to them, and the child's name comes out of
+  the text of the messages and tickets kept at their school (in full
+  everywhere there, the first name too where the message or ticket was about
+  them: ``app.rights.pupil_text``), read before the record is cleared. Attendance, assessments and
   enrolments are kept, no longer linked to anyone identifiable.
   ``anonymised_at`` is set to ``as_of``. The consent ledger keeps their
   entries (the evidence consent was given, Art 7(1)) with the free-text
@@ -112,6 +115,7 @@ from app.rights.access_log_rules import Earlier
 from app.rights.leavers import take_leavers_off_messages, take_leavers_off_tickets
 from app.rights.models import PeriodUnit, RetentionAction, RetentionRule
 from app.rights.periods import cutoff
+from app.rights.pupil_text import take_pupils_off_text
 from app.sources.consent.models import ConsentRecord
 from app.sources.correspondence.models import MessagePerson
 from app.sources.helpdesk.models import Ticket
@@ -206,35 +210,41 @@ def delete_contacts(clause: ColumnElement[bool], _as_of: date) -> int:
 
 def anonymise_pupils(clause: ColumnElement[bool], as_of: date) -> int:
     pupils = where.PUPILS
+    # Marked first and cleared after: their names come out of the messages
+    # and tickets kept for others (``pupil_text``) while the records still
+    # have them and the tags still say which messages are about them.
+    count = db.session.execute(update(pupils).where(clause).values(anonymised_at=as_of)).rowcount
+    if not count:
+        return 0
+    marked = select(pupils.c.id).where(pupils.c.anonymised_at == as_of)
+    take_pupils_off_text(marked)
     statement = (
         update(pupils)
-        .where(clause)
+        .where(pupils.c.anonymised_at == as_of)
         .values(
             legal_forename=ANONYMISED_NAME, middle_names=None, legal_surname=ANONYMISED_NAME,
             preferred_forename=None, preferred_surname=None, surname_key=ANONYMISED_KEY,
             forename_key=ANONYMISED_KEY, upn=ANONYMISED_UPN, former_upn=None,
             date_of_birth=_start_of_year(pupils.c.date_of_birth), address_line1=None, address_line2=None,
-            town=None, postcode=None, ethnicity=None, first_language=None, anonymised_at=as_of,
+            town=None, postcode=None, ethnicity=None, first_language=None,
         )
     )  # fmt: skip
-    count = db.session.execute(statement).rowcount
-    if count:
-        # Then the rows that would tie the pupils back to a name, for every
-        # pupil anonymised as of this date: a plain scan of pupils, where the
-        # rule's clause (joins over enrolments) would cost much more each time.
-        # A message or ticket kept under a hold (its school's, or one on
-        # someone else it names) keeps its link too: the link then leads to
-        # the anonymised record, and the held record is left as it was.
-        marked = select(pupils.c.id).where(pupils.c.anonymised_at == as_of)
-        send, tags, tickets = SendRecord.__table__, MessagePerson.__table__, Ticket.__table__
-        db.session.execute(delete(send).where(send.c.pupil_id.in_(marked)))
-        db.session.execute(delete(tags).where(tags.c.pupil_id.in_(marked), where.tag_of_unheld_message()))
-        db.session.execute(
-            update(tickets)
-            .where(tickets.c.about_pupil_id.in_(marked), where.ticket_not_held())
-            .values(about_pupil_id=None)
-        )
-        clear_consent_evidence(PersonKind.PUPIL, marked)
+    db.session.execute(statement)
+    # Then the rows that would tie the pupils back to a name, for every
+    # pupil anonymised as of this date: a plain scan of pupils, where the
+    # rule's clause (joins over enrolments) would cost much more each time.
+    # A message or ticket kept under a hold (its school's, or one on
+    # someone else it names) keeps its link and text too: the link then
+    # leads to the anonymised record, and the held record is left as it was.
+    send, tags, tickets = SendRecord.__table__, MessagePerson.__table__, Ticket.__table__
+    db.session.execute(delete(send).where(send.c.pupil_id.in_(marked)))
+    db.session.execute(delete(tags).where(tags.c.pupil_id.in_(marked), where.tag_of_unheld_message()))
+    db.session.execute(
+        update(tickets)
+        .where(tickets.c.about_pupil_id.in_(marked), where.ticket_not_held())
+        .values(about_pupil_id=None)
+    )
+    clear_consent_evidence(PersonKind.PUPIL, marked)
     return count
 
 
