@@ -16,7 +16,9 @@ of ``--rounds`` rounds, timed in the same process:
 - baseline dry run and sweep: one hand-written PostgreSQL statement per rule
   (psycopg, no ORM; the pupils' and the contacts' rules as one statement
   each with data-modifying CTEs, their consent entries' evidence cleared
-  too; the rules for a leaver's messages and tickets and the access log in
+  too, and the pupils' names taken out of the text of the messages and
+  tickets kept for others in ``bench/_retention_pupil_text.py``; the rules
+  for a leaver's messages and tickets and the access log in
   ``bench/_retention_follow.py``), the sweep rolled back too.
 
 Both sides read the periods from ``retention_rules`` and get the same
@@ -47,6 +49,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import psycopg
 from _estate import estate_app, estate_url
 from _retention_follow import Fragments, follow_params, follow_rules
+from _retention_pupil_text import pupil_text_ctes
 from seed import drop_database, log
 
 from app.extensions import db
@@ -86,6 +89,22 @@ ENDED, ENDED_BY_CONTRACT_CUT = _ENDED.format(cut="cut"), _ENDED.format(cut="cont
 # The consent ledger keeps the entries of anonymised or deleted people with
 # their free-text evidence replaced.
 _CLEARED = f"'{CONSENT_EVIDENCE_REMOVED}'"
+_NAMING_HELD = (
+    "SELECT 1 FROM message_people mp JOIN legal_holds h ON h.released_at IS NULL "
+    "AND h.subject_kind = mp.person_kind "
+    "AND h.subject_id = coalesce(mp.pupil_id, mp.contact_id, mp.employee_id) "
+    "WHERE mp.message_id = m.id"
+)
+_TICKET_NOT_HELD = (
+    f"NOT EXISTS ({_HELD}({_TICKET_ORG} "
+    "OR (h.subject_kind = 'pupil' AND h.subject_id = t.about_pupil_id) "
+    "OR (h.subject_kind = 'employee' AND h.subject_id = t.requester_employee_id)))"
+)
+# The pupils' names out of the text kept for others, and the tickets' link to them.
+_MESSAGE_NOT_HELD = (
+    f"NOT EXISTS ({_HELD_ORG.format(org='m.organisation_id')}) AND NOT EXISTS ({_NAMING_HELD})"
+)
+_PUPIL_TEXT = pupil_text_ctes(_MESSAGE_NOT_HELD, _TICKET_NOT_HELD)
 _ANONYMISE_PUPILS = (
     # One statement: the UPDATE returns the ids, the CTEs clean up after them.
     "WITH doomed AS (UPDATE pupils p SET legal_forename = 'Anonymised', middle_names = NULL, "
@@ -96,7 +115,7 @@ _ANONYMISE_PUPILS = (
     "WHERE {where} RETURNING p.id), "
     "send AS (DELETE FROM send_records s USING doomed d WHERE s.pupil_id = d.id), "
     "tags AS (DELETE FROM message_people mp USING doomed d WHERE mp.pupil_id = d.id), "
-    "tickets AS (UPDATE tickets t SET about_pupil_id = NULL FROM doomed d WHERE t.about_pupil_id = d.id), "
+    f"{_PUPIL_TEXT}, "
     f"consent AS (UPDATE consent_records c SET evidence = {_CLEARED} FROM doomed d "
     "WHERE c.person_kind = 'pupil' AND c.person_id = d.id AND c.evidence IS NOT NULL "
     f"AND c.evidence <> {_CLEARED}) "
@@ -111,12 +130,6 @@ def _rule(code: str, table: str, where: str, action: str) -> None:
     BASELINE[code] = (f"SELECT count(*) FROM {table} WHERE {where}", action.format(where=where))
 
 
-_NAMING_HELD = (
-    "SELECT 1 FROM message_people mp JOIN legal_holds h ON h.released_at IS NULL "
-    "AND h.subject_kind = mp.person_kind "
-    "AND h.subject_id = coalesce(mp.pupil_id, mp.contact_id, mp.employee_id) "
-    "WHERE mp.message_id = m.id"
-)
 _rule(
     "correspondence_after_contract",
     "messages m",
@@ -128,10 +141,7 @@ _rule(
 _rule(
     "helpdesk_after_contract",
     "tickets t",
-    f"t.organisation_id IN {ENDED} "
-    f"AND NOT EXISTS ({_HELD}({_TICKET_ORG} "
-    "OR (h.subject_kind = 'pupil' AND h.subject_id = t.about_pupil_id) "
-    "OR (h.subject_kind = 'employee' AND h.subject_id = t.requester_employee_id)))",
+    f"t.organisation_id IN {ENDED} AND {_TICKET_NOT_HELD}",
     "DELETE FROM tickets t WHERE {where}",
 )
 _DUE_CONTACTS = (
