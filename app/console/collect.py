@@ -156,7 +156,8 @@ def case_nothing_held(case_id: uuid.UUID):
         case_id,
         form,
         lambda case: nothing_held.answer(case, user),
-        "The requester has been told we hold no personal data about the subject.",
+        "The requester has been told we hold no personal data about the subject, and the school asked "
+        "to check its other records by the due date.",
         "console.case",
         "nothing-held-heading",
     )

@@ -82,7 +82,7 @@ def test_nothing_held_section_and_its_error_are_accessible_and_answered_by_keybo
         "Answer: we hold no personal data about them"
     )
     page.keyboard.press("Enter")
-    page.wait_for_selector("text=The requester has been told we hold no personal data about the subject.")
+    page.wait_for_selector("text=we hold no personal data about the subject, and the school asked to check")
     assert page.url.endswith(f"/console/cases/{case.id}")
     assert case_status(case) is CaseStatus.RESPONDED
     assert len(letters_sent(case, nothing_held.MAIL_CATEGORY)) == 1
