@@ -18,7 +18,9 @@ school). PostgreSQL has ``regexp_replace``; SQLite has none, so the app
 gives each SQLite connection one (``sqlite_regexp_replace``) with Python's
 ``re`` and the same pattern, which both engines read alike (``re.escape``
 escapes only punctuation and spaces, which PostgreSQL's regular expressions
-take literally after a backslash).
+take literally after a backslash). ``names_removed`` is that rewrite for
+any text column; an anonymised pupil's name leaves the text kept for others
+by it too (``app.rights.pupil_text``).
 """
 
 from __future__ import annotations

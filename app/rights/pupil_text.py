@@ -25,16 +25,16 @@ subjects and bodies of its summaries) under no legal hold:
   alone is left as it is: most messages at a school give some child's first
   name, and removing every anonymised pupil's first name from all of them
   would take other people's names and ordinary words out of the record the
-  school keeps. Names are matched as whole words and case as written, so a
-  capitalised word that is also the child's first name ("May", "Will") in a
-  message about them goes too: kept records lose a word rather than keep a
-  name.
+  school keeps. Names are matched as whole words, with their capitals as
+  written, so a capitalised word that is also the child's first name
+  ("May", "Will") in a message about them goes too: a kept record loses a
+  word rather than keep a name.
 
-Set-based: one query reads the full names of the pupils (before their record
-is cleared) for the patterns; the first names are read in SQL, per message
-from its tags and per ticket from its pupil, so no message or ticket is read
-into Python. A second run finds no name (the records are anonymised), so it
-changes nothing.
+Set-based: one query reads the names of the pupils (before their record is
+cleared; never their messages or tickets) for the full-name patterns; the
+first names are read in SQL, per message from its tags and per ticket from
+its pupil, so no message or ticket is read into Python. A second run finds
+no name (the records are anonymised), so it changes nothing.
 """
 
 from __future__ import annotations

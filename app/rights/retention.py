@@ -5,10 +5,11 @@ For each enabled rule, in a fixed order, the sweeper turns the run's
 (``app.rights.periods``), builds the rule's WHERE clause once
 (``app.rights.predicates``) and either counts the rows it matches (dry run)
 or updates / deletes them in one set-based statement. Anonymising pupils
-takes a fixed three more, for the rows that would otherwise still tie them
-to a name; those key on the pupils marked ``anonymised_at = as_of`` rather
-than on the rule's clause again, which joins over enrolments and costs far
-more. Nothing is read into Python row by row, whatever the number of records.
+takes a fixed number more (their names out of the text kept for others, the
+record cleared, and the rows that would otherwise still tie them to a name);
+those key on the pupils marked ``anonymised_at = as_of`` rather than on the
+rule's clause again, which joins over enrolments and costs far more.
+Nothing is read into Python row by row, whatever the number of records.
 On PostgreSQL the sweep switches JIT off for the transaction (see ``sweep``).
 
 What the actions do, per store:
