@@ -44,6 +44,7 @@ def make_organisation(
     *,
     dp_contact_name: str = "Data Protection Lead",
     dp_contact_email: str = "dpo@example.org",
+    public_authority: bool | str | None = None,
 ) -> Organisation:
     organisation = create_organisation(
         name=name,
@@ -53,6 +54,7 @@ def make_organisation(
         dp_contact_name=dp_contact_name,
         dp_contact_email=dp_contact_email,
         trust=trust,
+        public_authority=public_authority,
     )
     db.session.flush()
     return organisation

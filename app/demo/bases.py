@@ -46,7 +46,12 @@ BASES = {
 
 def nursery_bases(session: Session) -> int:
     """Give every nursery its own bases; returns how many were set."""
-    nurseries = session.scalars(select(Organisation.id).where(Organisation.kind == OrgKind.NURSERY)).all()
+    # Legitimate interests are for private nurseries only (Art 6(1), last sentence).
+    nurseries = session.scalars(
+        select(Organisation.id).where(
+            Organisation.kind == OrgKind.NURSERY, Organisation.public_authority.is_(False)
+        )
+    ).all()
     rows = [
         OrganisationBasis(
             organisation_id=nursery,

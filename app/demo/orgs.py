@@ -21,7 +21,7 @@ from app.demo.draw import IdMaker, Locality, NameGroup, key_of
 ORGANISATION_COLUMNS = (
     "id", "created_at", "name", "kind", "urn", "la_code", "establishment_number", "nation", "trust_id",
     "contract_start", "contract_end", "dp_contact_name", "dp_contact_email", "dp_contact_phone",
-    "internal_target_days", "updated_at",
+    "internal_target_days", "public_authority", "updated_at",
 )
 
 PHASE_GROUPS = {
@@ -129,7 +129,8 @@ def plan_organisations(
         rows.append((
             school_id, _at(start), name, kind, str(100000 + len(rows) * 7 + rng.randrange(7)),
             area.la_code, estab, nation, trust[0] if trust else None, start, end, *dpo,
-            rng.choice((30, 30, 20, None)), None,
+            # The demo's nurseries are private day nurseries; its schools state ones.
+            rng.choice((30, 30, 20, None)), kind != "nursery", None,
         ))
         planned.append(School(
             id=school_id, name=name, kind=kind, phase=phase, groups=groups, la_code=area.la_code,
@@ -145,7 +146,7 @@ def plan_organisations(
         start = _contract_start(rng, as_of - timedelta(days=60))
         trust_domain = f"{key_of(trust_name)[:24]}.org.example"
         trust = (ids(), _at(start), trust_name, "trust", None, None, None, "england", None, start, None,
-                 *_dp_contact(rng, names, trust_domain, ENGLISH_AREAS[area_index].landline), 30, None)
+                 *_dp_contact(rng, names, trust_domain, ENGLISH_AREAS[area_index].landline), 30, True, None)
         rows.append(trust)
         for _ in range(size):
             new_school(index, "school", "england", area_index, trust)

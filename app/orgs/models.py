@@ -27,6 +27,13 @@ class Nation(enum.StrEnum):
     NORTHERN_IRELAND = "northern-ireland"
 
 
+def public_authority_by_kind(kind: OrgKind | str) -> bool:
+    """What an organisation is taken to be when nobody said: a school or a
+    trust a public authority, a nursery not (most are private). Migration
+    0036 backfilled the same rule."""
+    return OrgKind(kind) is not OrgKind.NURSERY
+
+
 class Organisation(UUIDPrimaryKey, CreatedAt, Base):
     __tablename__ = "organisations"
     __table_args__ = (
@@ -55,6 +62,14 @@ class Organisation(UUIDPrimaryKey, CreatedAt, Base):
     # The organisation's own response target in calendar days (the company's
     # procedure promises 30); never replaces the statutory date.
     internal_target_days: Mapped[int | None]
+    # A public authority (UK GDPR Art 6(1), last sentence) cannot rest its
+    # tasks on legitimate interests. State schools, academies and trusts are
+    # (FOIA Sch 1, which DPA 2018 s.7 uses); private nurseries and
+    # independent schools are not. Set on import; ``public_authority_by_kind``
+    # is the default there and for rows made without it.
+    public_authority: Mapped[bool] = mapped_column(
+        default=lambda context: public_authority_by_kind(context.get_current_parameters()["kind"])
+    )
     updated_at: Mapped[datetime | None]
 
     trust: Mapped[Organisation | None] = relationship(remote_side="Organisation.id", back_populates="members")

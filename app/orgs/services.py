@@ -8,7 +8,7 @@ from datetime import date
 from sqlalchemy import ColumnElement, String, cast, func, or_, select
 
 from app.extensions import db
-from app.orgs.models import Nation, Organisation, OrgKind
+from app.orgs.models import Nation, Organisation, OrgKind, public_authority_by_kind
 from app.sources.validation import FieldError, check_date_order, check_email
 
 
@@ -26,8 +26,13 @@ def create_organisation(
     la_code: str | None = None,
     establishment_number: str | None = None,
     internal_target_days: int | None = 30,
+    public_authority: bool | str | None = None,
 ) -> Organisation:
-    """Validate and add an organisation; every error names its field."""
+    """Validate and add an organisation; every error names its field.
+
+    ``public_authority`` may come from an import's column as yes/no or
+    true/false; left out (None or empty), it follows the organisation's kind
+    (``public_authority_by_kind``)."""
     name = name.strip()
     if not name:
         raise FieldError("name", "an organisation needs a name")
@@ -40,6 +45,7 @@ def create_organisation(
     except ValueError:
         raise FieldError("nation", f"{nation!r} is not one of {', '.join(n.value for n in Nation)}") from None
     check_date_order(contract_start, contract_end, "contract_end")
+    authority = _public_authority(public_authority, kind)
     if trust is not None:
         if kind is OrgKind.TRUST:
             raise FieldError("trust", "a trust cannot belong to another trust")
@@ -66,9 +72,24 @@ def create_organisation(
         la_code=la_code,
         establishment_number=establishment_number,
         internal_target_days=internal_target_days,
+        public_authority=authority,
     )
     db.session.add(organisation)
     return organisation
+
+
+_YES, _NO = frozenset({"yes", "true"}), frozenset({"no", "false"})
+
+
+def _public_authority(value: bool | str | None, kind: OrgKind) -> bool:
+    if isinstance(value, bool):
+        return value
+    answer = (value or "").strip().lower()
+    if not answer:
+        return public_authority_by_kind(kind)
+    if answer in _YES | _NO:
+        return answer in _YES
+    raise FieldError("public_authority", f"{value!r} is not yes, no, true or false")
 
 
 def covers(organisation_id: uuid.UUID | ColumnElement[uuid.UUID]) -> ColumnElement[bool]:

@@ -7,6 +7,10 @@ school's own comes first, then its trust's, then the register's. The basis
 decides the right to data portability (``app.portability.scope``) and its
 wording is what the response letters quote.
 
+A public authority cannot be given legitimate interests (UK GDPR Art 6(1),
+last sentence): nor can a school in a trust that is one, as the trust's
+basis is what the school inherits (``public_authority_of``).
+
 Only administrators set or clear an organisation's basis, as for the
 register itself; each change is audited with the code chosen, never the
 wording.
@@ -137,6 +141,31 @@ def fallback_of(organisation: Organisation, entry: RegisterEntry) -> Effective:
     return register_view(organisation.trust_id).basis(entry)
 
 
+def public_authority_of(organisation: Organisation) -> Organisation | None:
+    """The public authority whose tasks ``organisation``'s processing serves:
+    itself if it is one, else its trust if that is one, else None."""
+    if organisation.public_authority:
+        return organisation
+    trust = organisation.trust
+    return trust if trust is not None and trust.public_authority else None
+
+
+def legitimate_interests_refusal(organisation: Organisation) -> str | None:
+    """Why ``organisation`` cannot use legitimate interests, or None if it can."""
+    authority = public_authority_of(organisation)
+    if authority is None:
+        return None
+    who = (
+        f"{organisation.name} is a public authority"
+        if authority is organisation
+        else f"{organisation.name}'s trust, {authority.name}, is a public authority"
+    )
+    return (
+        f"{who}: legitimate interests do not apply to processing a public authority carries out in "
+        "performing its tasks (UK GDPR Article 6(1), last sentence). Choose public task (Article 6(1)(e))"
+    )
+
+
 def own_basis(organisation: Organisation, entry: RegisterEntry) -> OrganisationBasis | None:
     return db.session.scalars(
         select(OrganisationBasis).where(
@@ -155,8 +184,9 @@ def set_basis(
     organisation: Organisation, entry: RegisterEntry, values: Mapping[str, Any], actor: User
 ) -> bool:
     """Set ``organisation``'s own basis and wording for ``entry``; True if
-    anything changed. Nothing is stored if a field is invalid. The caller
-    commits.
+    anything changed. Nothing is stored if a field is invalid, nor
+    legitimate interests at a public authority or a school of one
+    (``legitimate_interests_refusal``). The caller commits.
 
     A basis and wording equal to what the organisation would inherit (its
     trust's, else the register's) store nothing of its own, and clear an
@@ -165,6 +195,8 @@ def set_basis(
     _require_admin(actor)
     errors = {name: "Not a field of an organisation's basis" for name in sorted(set(values) - set(FIELDS))}
     basis = clean_basis(values.get(BASIS), errors)
+    if basis is LawfulBasis.LEGITIMATE_INTERESTS and (refusal := legitimate_interests_refusal(organisation)):
+        errors[BASIS] = refusal
     wording = clean_text(values.get(WORDING), WORDING, errors, limit=MAX_TEXT, required=True)
     if not errors and (conflict := citation_conflict(wording, basis)):
         errors[WORDING] = conflict

@@ -166,3 +166,12 @@ def test_seed_nurseries_hold_the_parents_data_on_contract_and_the_childs_in_legi
     # The consent ledger keeps the register's basis; a state school keeps all of the register's.
     assert at_nursery.basis(at_nursery.get(("consent", "consent"))).set_by is None
     assert at_school.basis(child) == Effective(LawfulBasis.PUBLIC_TASK, child.lawful_basis)
+
+
+def test_seed_public_authorities_are_the_schools_and_trusts_not_the_private_nurseries(seeded):
+    orgs = seeded.scalars(select(Organisation)).all()
+    assert {(o.kind.value, o.public_authority) for o in orgs} == {
+        ("trust", True),
+        ("school", True),
+        ("nursery", False),
+    }
