@@ -208,6 +208,14 @@ class OrganisationSchema(Schema):
         allow_none=True,
         metadata={"description": "The organisation's own response target in calendar days."},
     )
+    public_authority = fields.Boolean(
+        required=True,
+        metadata={
+            "description": "A public authority (state schools, academies, trusts, maintained nursery "
+            "schools): legitimate interests cannot be its lawful basis, nor its schools' (UK GDPR Art "
+            "6(1), last sentence). Set when the organisation is imported; read-only here."
+        },
+    )
 
 
 class OrganisationPageSchema(PageSchema):

@@ -17,7 +17,7 @@ from app.accounts.scoping import NotInScope, sees_every_organisation
 from app.api.services import page_number
 from app.console import services
 from app.extensions import db, limiter
-from app.register.bases import bases_at
+from app.register.bases import bases_at, public_authority_of
 from app.security import client_ip_key, configured_limit, too_many_attempts
 
 bp = Blueprint("console", __name__, url_prefix="/console")
@@ -108,6 +108,9 @@ def organisation(organisation_id: uuid.UUID):
         organisation=found,
         members=services.member_schools(user, found),
         bases=bases_at(found),
+        # Legitimate interests already in effect there (the register's, or set
+        # before the rule) are flagged on the bases table.
+        authority=public_authority_of(found),
     )
 
 

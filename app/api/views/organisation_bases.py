@@ -98,8 +98,13 @@ def put_organisation_basis(
     it, so the trust's or the register's later changes keep reaching it:
     the answer is then the inherited basis, with `set_by` "trust" or
     "register". Wording that cites another point of Art 6(1) than the
-    basis, or opens with another basis's name, is refused (422). A change
-    is audited with the code chosen, never the wording."""
+    basis, or opens with another basis's name, is refused (422). So is
+    `legitimate_interests` at a public authority or at a school of a trust
+    that is one (UK GDPR Art 6(1), last sentence: point (f) does not apply
+    to a public authority's processing in performing its tasks): 422 with a
+    message on `basis` suggesting `public_task` (Art 6(1)(e)); the
+    organisation's `public_authority` says which it is. A change is audited
+    with the code chosen, never the wording."""
     organisation, entry = _found(organisation_id, entry_id)
     try:
         set_basis(organisation, entry, body, current_user())
