@@ -69,6 +69,8 @@ def follow_rules(f: Fragments) -> dict[str, tuple[str, str]]:
     leaver_messages = (
         f"{leaver_ctes}, {names}"
         "changed AS (UPDATE messages m SET"
+        " subject = CASE WHEN pt.p IS NULL THEN m.subject"
+        " ELSE regexp_replace(m.subject, pt.p, '[name removed]', 'g') END,"
         " body = CASE WHEN pt.p IS NULL THEN m.body"
         " ELSE regexp_replace(m.body, pt.p, '[name removed]', 'g') END,"
         " sender_name = CASE WHEN lower(m.sender_email) IN (SELECT email FROM address)"

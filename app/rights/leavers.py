@@ -37,7 +37,7 @@ from sqlalchemy import ColumnElement, and_, case, func, or_, select, update
 
 from app.extensions import db
 from app.rights import predicates as where
-from app.rights.messages import NAME_REMOVED, NameParts, full_names, name_pattern, take_off_messages
+from app.rights.messages import NAME_REMOVED, NameParts, fitted, full_names, name_pattern, take_off_messages
 from app.sources.helpdesk.models import TicketEntry, TicketSummaryEmail
 
 # What a ticket's text shows where it gave the leaver's address.
@@ -99,7 +99,7 @@ def _rewritten(column: ColumnElement, organisation: ColumnElement, leavers: Leav
             pattern = "(?i)" + name_pattern(leavers.addresses[organisation_id])
             text = func.regexp_replace(text, pattern, ADDRESS_REMOVED, "g")
         whens.append((organisation == organisation_id, text))
-    return case(*whens, else_=column) if whens else column
+    return fitted(case(*whens, else_=column), column) if whens else column
 
 
 def take_leavers_off_tickets(clause: ColumnElement[bool], _as_of: date, cut: date) -> int:

@@ -93,6 +93,14 @@ def names_removed(
     return case(*whens, else_=column) if whens else column
 
 
+def fitted(expression: ColumnElement, column: ColumnElement) -> ColumnElement:
+    """``expression`` cut to ``column``'s length, when it has one: a short
+    name replaced by the longer ``NAME_REMOVED`` must not make a full subject
+    line overflow its column, which would fail the whole sweep."""
+    length = getattr(column.type, "length", None)
+    return func.substr(expression, 1, length) if length else expression
+
+
 def take_off_messages(
     messages: ColumnElement[bool],
     addressed: Callable[[ColumnElement], ColumnElement[bool]],
@@ -117,6 +125,9 @@ def take_off_messages(
         "sender_email": case((sender, None), else_=MESSAGES.c.sender_email),
     }
     if any(names.values()):
+        # A subject line names people too ("Cover for Margaret Hughes").
+        subject = names_removed(MESSAGES.c.subject, MESSAGES.c.organisation_id, names)
+        values["subject"] = fitted(subject, MESSAGES.c.subject)
         values["body"] = names_removed(MESSAGES.c.body, MESSAGES.c.organisation_id, names)
     if db.session.get_bind().dialect.name == "postgresql":
         target = select(MESSAGES.c.id).where(messages).cte("target")

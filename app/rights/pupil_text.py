@@ -46,7 +46,7 @@ from sqlalchemy import ColumnElement, Select, String, and_, case, func, literal,
 
 from app.extensions import db
 from app.rights import predicates as where
-from app.rights.messages import NAME_REMOVED, NameParts, full_names, names_removed
+from app.rights.messages import NAME_REMOVED, NameParts, fitted, full_names, names_removed
 from app.sources.helpdesk.models import TicketEntry, TicketSummaryEmail
 
 PUPILS, MESSAGES, TAGS, TICKETS = where.PUPILS, where.MESSAGES, where.MESSAGE_PEOPLE, where.TICKETS
@@ -131,7 +131,8 @@ def take_pupils_off_text(pupils: Select) -> None:
     )
 
     def message_text(column: ColumnElement) -> ColumnElement:
-        return _first_names_removed(names_removed(column, MESSAGES.c.organisation_id, names), tagged)
+        rewritten = _first_names_removed(names_removed(column, MESSAGES.c.organisation_id, names), tagged)
+        return fitted(rewritten, column)
 
     subject, body = message_text(MESSAGES.c.subject), message_text(MESSAGES.c.body)
     db.session.execute(
@@ -166,7 +167,8 @@ def _take_off_tickets(pupils: Select, names: Mapping[uuid.UUID, Sequence[str]], 
         return select(ticket.c.organisation_id).where(ticket.c.id == ticket_id).scalar_subquery()
 
     def text(column: ColumnElement, ticket_id: ColumnElement, organisation: ColumnElement) -> ColumnElement:
-        return _first_names_removed(names_removed(column, organisation, names), about(ticket_id))
+        rewritten = _first_names_removed(names_removed(column, organisation, names), about(ticket_id))
+        return fitted(rewritten, column)
 
     lines, sent = ENTRIES.c, SUMMARIES.c
     line = text(lines.body, lines.ticket_id, school_of(lines.ticket_id))

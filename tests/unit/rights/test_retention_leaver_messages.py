@@ -40,7 +40,7 @@ def _letters(org, teacher: Employee, pupil) -> dict[str, Message]:
                                     email=teacher.personal_email))  # fmt: skip
     tagged = make.message(org, about=[pupil, teacher])
     tagged.sender_name, tagged.sender_email = "Alan Head", "head@elm.sch.example"
-    tagged.body = "Margaret Hughes will cover the trip."
+    tagged.subject, tagged.body = "Trip cover: Margaret Hughes", "Margaret Hughes will cover the trip."
     db.session.flush()
     return {"sent": sent, "received": received, "tagged": tagged}
 
@@ -80,6 +80,7 @@ def test_a_leavers_messages_lose_her_name_and_addresses_and_stay_for_the_others(
     assert received.body == f"Dear {NAME_REMOVED} and Mr Hughesworth, thank you."
     assert _recipients(received) == ["siobhan@example.org"]
     assert tagged.body == f"{NAME_REMOVED} will cover the trip." and _tags(tagged) == ["pupil"]
+    assert tagged.subject == f"Trip cover: {NAME_REMOVED}"
     assert tagged.sender_email == "head@elm.sch.example"
     assert make.count(Message) == 3
     anonymised = db.session.get(Employee, teacher.id, populate_existing=True)
@@ -142,3 +143,14 @@ def test_a_hold_on_the_school_or_the_leaver_keeps_all_her_messages(app, kind):
     assert _fresh(letters["sent"]).body == SIGNED
     assert _recipients(letters["received"]) == ["maggie@example.org", "siobhan@example.org"]
     assert _tags(letters["tagged"]) == ["employee", "pupil"]
+
+
+def test_a_full_subject_line_keeps_its_length_when_a_short_name_is_replaced(app):
+    # "Ms Hughes" is shorter than the text that replaces it: a subject already
+    # at its column's 300 characters must still fit, or the sweep would fail.
+    _org, _pupil, _teacher, letters = _world()
+    letters["tagged"].subject = "Ms Hughes " + "x" * 290
+    db.session.flush()
+    sweep(DUE)
+    subject = _fresh(letters["tagged"]).subject
+    assert len(subject) == 300 and subject.startswith(f"{NAME_REMOVED} xxx")
