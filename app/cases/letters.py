@@ -223,21 +223,41 @@ def unconfirmed_withdrawal(case: Case, days: int) -> Letter:
     )
 
 
-def reminder(case: Case, threshold: str, target: date, *, today: date | None = None) -> Letter:
-    """``threshold`` ("7", "3", "1" or "overdue") chose to send it; the letter
-    states the actual working days left, which a missed run can make fewer."""
+def reminder(
+    case: Case,
+    threshold: str,
+    due: date,
+    *,
+    today: date | None = None,
+    internal_target: date | None = None,
+    internal_missed: bool = False,
+) -> Letter:
+    """A due-date reminder (``app.cases.reminders``). ``threshold`` ("7", "3",
+    "1" or "overdue") is the statutory date's reminder that chose to send
+    it, or "" when only the internal target's did; the letter states the
+    actual working days left, which a missed run can make fewer, and always
+    the statutory date ``due``. ``internal_target`` is given when the
+    message is (also) about the company's internal target: before it, or
+    ``internal_missed`` once it has passed."""
     today = today or utcnow().date()
-    left = clock.working_days_between(today, target, case.organisation.nation.value)
+    nation = case.organisation.nation.value
+    left = clock.working_days_between(today, due, nation)
     if threshold == "overdue":
         left = min(left, -1)
-    return _render(
-        "reminder",
-        {
-            "recipient_name": REMINDER_RECIPIENT,
-            "reference": case.reference,
-            "organisation_name": case.organisation.name,
-            "due_on": target,
-            "working_days_left": left,
-            "case_url": _case_url(case),
-        },
-    )
+    context: dict[str, Any] = {
+        "recipient_name": REMINDER_RECIPIENT,
+        "reference": case.reference,
+        "organisation_name": case.organisation.name,
+        "due_on": due,
+        "working_days_left": left,
+        "case_url": _case_url(case),
+        "about_statutory": bool(threshold),
+    }
+    if internal_target is not None:
+        context |= {
+            "internal_target_on": internal_target,
+            "internal_days_left": clock.working_days_between(today, internal_target, nation),
+            "internal_today": internal_target == today,
+            "internal_missed": internal_missed,
+        }
+    return _render("reminder", context)

@@ -95,8 +95,9 @@ LETTERS: dict[str, LetterSpec] = {
     "reminder": _spec(
         "staff",
         "recipient_name reference organisation_name due_on working_days_left case_url",
-        "",
-        "A case is due in N working days (N > 0), due today (0) or overdue (N < 0).",
+        "about_statutory internal_target_on internal_days_left internal_today internal_missed",
+        "A case's statutory due date is in N working days (N > 0), today (0) or passed (N < 0); and/or "
+        "the company's earlier internal target is near or missed (never called the statutory date).",
     ),
     "email_confirmation": _spec(
         "requester",
