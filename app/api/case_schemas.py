@@ -80,9 +80,19 @@ class IdentityDecisionSchema(RequestSchema):
             "is not proven.",
         },
     )
-    identity_received_on = _day("The day identity evidence arrived (documents_seen: today if omitted).")
+    identity_received_on = _day(
+        "documents_seen only: the day the proof of identity you asked the requester for arrived (by "
+        "post or in person); the clock starts then. Omitted: the day of the first upload after you "
+        "asked, if any; otherwise the clock runs from the day the request arrived (never the day of "
+        "the decision). Refused with known_to_school or matched_school_records."
+    )
     authority_evidence = _text("For someone acting for another: the authority seen.", required=False)
-    authority_received_on = _day("The day proof of authority arrived (today if omitted).")
+    authority_received_on = _day(
+        "For someone acting for another: the day the proof of authority you asked for arrived (by post "
+        "or in person); the clock starts then. Omitted: the day of the first upload after you asked, if "
+        "any; otherwise (authority shown by the school's own records) the clock runs from the day the "
+        "request arrived, never the day of the decision."
+    )
 
 
 class PauseSchema(RequestSchema):

@@ -44,6 +44,13 @@ AUTHORITY_EXAMPLES: dict[Relationship, str] = {
         "enter the authority you saw (for example, a signed letter of authority or a power of attorney)"
     ),
 }
+# Identity confirmed from what the school already holds: nothing was asked
+# for or awaited, so no day of evidence moves the clock's start.
+RECORDS_METHODS = frozenset({IdentityMethod.KNOWN_TO_SCHOOL, IdentityMethod.MATCHED_SCHOOL_RECORDS})
+NO_EVIDENCE_AWAITED = (
+    "leave this empty: identity confirmed from the school's records was not asked for, so the "
+    "clock runs from the day the request arrived"
+)
 
 
 def decide_identity(
@@ -62,7 +69,8 @@ def decide_identity(
     the authority seen) or refuse, which needs the requester to have been
     asked for proof (on ``decision``). Every problem with the decision comes
     at once, in one ``FieldErrors``, before the lifecycle is asked. Dates of
-    evidence start the clock later."""
+    evidence the requester was asked for start the clock on the day it
+    arrived; without them it runs from the day the request arrived."""
     today = today_or(today)
     problems = FieldProblems()
     if not (reason or "").strip():
@@ -85,17 +93,20 @@ def decide_identity(
     if not accepted:
         return send_refusal(case, actor, RefusalReason.IDENTITY_NOT_PROVEN, reason_text)
     assert chosen is not None  # a problem otherwise
-    # Without a date given, evidence uploaded on the status page dates itself
-    # (app.cases.evidence); otherwise it arrived today, with the decision.
+    # The month runs from the day the request arrived (Art 12(3)); only
+    # evidence the controller asked for, and waited on, starts it later: on
+    # the day staff say it came (by post, in person), else the day of the
+    # first upload after asking (app.cases.evidence), else never. The day
+    # of the decision is not the day anything arrived.
     if case.requester_relationship is not Relationship.SELF:
         case.authority_evidence = (authority_evidence or "").strip()
-        case.authority_received_on = authority_received_on or case.authority_received_on or today
+        case.authority_received_on = authority_received_on or case.authority_received_on
     if chosen is IdentityMethod.DOCUMENTS_SEEN:
-        case.identity_received_on = identity_received_on or case.identity_received_on or today
+        case.identity_received_on = identity_received_on or case.identity_received_on
     else:
         # Known to the school, or matched to its records: no evidence was
-        # awaited, so the clock keeps the day the request arrived (DfE).
-        case.identity_received_on = identity_received_on
+        # awaited, so the clock keeps the day the request arrived.
+        case.identity_received_on = None
     case.identity_method = chosen
     case.identity_reason = reason_text
     case.identity_decided_by_id = actor.id
@@ -129,6 +140,10 @@ def _check_acceptance(
     ):
         if value is not None and not case.received_on <= value <= today:
             problems.add(field, "must be between the day the request arrived and today")
+    if identity_received_on is not None and chosen in RECORDS_METHODS:
+        problems.add("identity_received_on", NO_EVIDENCE_AWAITED)
+    if authority_received_on is not None and case.requester_relationship is Relationship.SELF:
+        problems.add("authority_received_on", "leave this empty: the requester asks for themself")
     if case.requester_relationship is not Relationship.SELF:
         if not (authority_evidence or "").strip():
             problems.add("authority_evidence", AUTHORITY_EXAMPLES[case.requester_relationship])

@@ -57,10 +57,14 @@ class IdentityForm(FlaskForm):
     reason = TextAreaField(
         "Reason", validators=[Length(max=MAX_TEXT, message=f"Use at most {MAX_TEXT} characters")]
     )
-    identity_received_on = _date("Day identity evidence arrived (optional)")
+    # The days the evidence staff asked for arrived by post or in person:
+    # the clock starts on the later of them (uploads date themselves). Not
+    # the day of the decision: with neither, it runs from the request's day.
+    identity_received_on = _date("Day the proof of identity you asked for arrived (optional)")
     authority_evidence = TextAreaField(
         "Authority to act for the person (when someone else is asking)", validators=[Length(max=MAX_TEXT)]
     )
+    authority_received_on = _date("Day the proof of authority you asked for arrived (optional)")
 
 
 class PauseForm(FlaskForm):
@@ -106,9 +110,10 @@ class WithdrawForm(FlaskForm):
     # One click must not end a request: staff say how the requester asked.
     asked = SelectField(
         "How did the requester ask to withdraw the request?",
-        choices=[SelectChoice("", "Choose how they asked"), *(
-            SelectChoice(code, label) for code, label in WITHDRAWAL_CHANNELS.items()
-        )],
+        choices=[
+            SelectChoice("", "Choose how they asked"),
+            *(SelectChoice(code, label) for code, label in WITHDRAWAL_CHANNELS.items()),
+        ],
         validators=[AnyOf(list(WITHDRAWAL_CHANNELS), "Say how the requester asked to withdraw the request")],
         validate_choice=False,
     )

@@ -155,6 +155,7 @@ _ACTIONS: dict[str, Callable[[Case, User, Any], Any]] = {
         method=_blank_none(form.method.data),
         identity_received_on=form.identity_received_on.data,
         authority_evidence=_blank_none(form.authority_evidence.data),
+        authority_received_on=form.authority_received_on.data,
     ),
     "pause": lambda case, user, form: clock_changes.pause(
         case, user, reason=form.reason.data, question=form.question.data, asked_on=form.asked_on.data
