@@ -56,8 +56,12 @@ REASONS: dict[str, str] = {
         "The name stays on the school's historical reports, as the privacy policy provides; every other "
         "detail is removed."
     ),
+    # A parent's contact record deleted takes their full name out of the
+    # text kept for others at their school (``rights.contact_text``).
     "shared_record": (
-        "The message also concerns other people: the subject is taken off it and it is kept for them."
+        "Kept for the other people it concerns or was written to: the subject is taken off it (their "
+        "tag, their name and address as sender or recipient, and their name where the text gives it in "
+        "full)."
     ),
     "shared_record_staff": (
         "Kept for the other people it concerns or was written to: the member of staff is taken off it "

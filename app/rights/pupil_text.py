@@ -40,7 +40,7 @@ no name (the records are anonymised), so it changes nothing.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from sqlalchemy import ColumnElement, Select, String, and_, case, func, literal, or_, select, update
 
@@ -117,7 +117,6 @@ def take_pupils_off_text(pupils: Select) -> None:
     names = pupil_full_names(pupils)
     if not names:
         return
-    schools = sorted(names, key=str)
     pupil = PUPILS.alias("named_pupil")
     tagged = (
         select(_whole_words(func.aggregate_strings(_first_names(pupil), "|")))
@@ -129,9 +128,40 @@ def take_pupils_off_text(pupils: Select) -> None:
         )
         .scalar_subquery()
     )
+    ticket, about_pupil = TICKETS.alias("of_ticket"), PUPILS.alias("about_pupil")
+
+    def about(ticket_id: ColumnElement) -> ColumnElement:
+        return (
+            select(_whole_words(_first_names(about_pupil)))
+            .select_from(ticket.join(about_pupil, about_pupil.c.id == ticket.c.about_pupil_id))
+            .where(ticket.c.id == ticket_id, about_pupil.c.organisation_id == ticket.c.organisation_id,
+                   _of_pupils(pupils, about_pupil))
+            .scalar_subquery()
+        )  # fmt: skip
+
+    take_names_off_text(names, tagged=tagged, about=about)
+
+
+def take_names_off_text(
+    names: Mapping[uuid.UUID, Sequence[str]],
+    *,
+    tagged: ColumnElement | None = None,
+    about: Callable[[ColumnElement], ColumnElement] | None = None,
+) -> None:
+    """Replace the full names ``names`` (per organisation, ``full_names``) by
+    ``NAME_REMOVED`` in the messages and support tickets at those
+    organisations that are under no hold. ``tagged`` (over ``messages``) and
+    ``about`` (of a ticket's id) give, where a first name alone goes too,
+    its pattern (NULL where it does not). Only rows whose text changes are
+    written."""
+    schools = sorted(names, key=str)
+    if not schools:
+        return
 
     def message_text(column: ColumnElement) -> ColumnElement:
-        rewritten = _first_names_removed(names_removed(column, MESSAGES.c.organisation_id, names), tagged)
+        rewritten = names_removed(column, MESSAGES.c.organisation_id, names)
+        if tagged is not None:
+            rewritten = _first_names_removed(rewritten, tagged)
         return fitted(rewritten, column)
 
     subject, body = message_text(MESSAGES.c.subject), message_text(MESSAGES.c.body)
@@ -144,30 +174,28 @@ def take_pupils_off_text(pupils: Select) -> None:
         )
         .values(subject=subject, body=body)
     )
-    _take_off_tickets(pupils, names, schools)
+    _take_off_tickets(names, schools, about)
 
 
-def _take_off_tickets(pupils: Select, names: Mapping[uuid.UUID, Sequence[str]], schools: list) -> None:
+def _take_off_tickets(
+    names: Mapping[uuid.UUID, Sequence[str]],
+    schools: list,
+    about: Callable[[ColumnElement], ColumnElement] | None,
+) -> None:
     """The tickets' subjects, lines and summaries: full names at the school,
-    first names on the tickets about the pupil. Lines and summaries first,
-    as they find their ticket's pupil through the link the ticket keeps."""
-    ticket, pupil = TICKETS.alias("of_ticket"), PUPILS.alias("about_pupil")
+    first names (``about``) on the tickets it gives a pattern for. Lines and
+    summaries first, as ``about`` may find their ticket's pupil through the
+    link the ticket keeps."""
+    ticket = TICKETS.alias("ticket_of_line")
     kept = select(TICKETS.c.id).where(TICKETS.c.organisation_id.in_(schools), where.ticket_not_held())
-
-    def about(ticket_id: ColumnElement) -> ColumnElement:
-        return (
-            select(_whole_words(_first_names(pupil)))
-            .select_from(ticket.join(pupil, pupil.c.id == ticket.c.about_pupil_id))
-            .where(ticket.c.id == ticket_id, pupil.c.organisation_id == ticket.c.organisation_id,
-                   _of_pupils(pupils, pupil))
-            .scalar_subquery()
-        )  # fmt: skip
 
     def school_of(ticket_id: ColumnElement) -> ColumnElement:
         return select(ticket.c.organisation_id).where(ticket.c.id == ticket_id).scalar_subquery()
 
     def text(column: ColumnElement, ticket_id: ColumnElement, organisation: ColumnElement) -> ColumnElement:
-        rewritten = _first_names_removed(names_removed(column, organisation, names), about(ticket_id))
+        rewritten = names_removed(column, organisation, names)
+        if about is not None:
+            rewritten = _first_names_removed(rewritten, about(ticket_id))
         return fitted(rewritten, column)
 
     lines, sent = ENTRIES.c, SUMMARIES.c

@@ -113,6 +113,7 @@ from app.extensions import db
 from app.rights import access_log_rules as log_rules
 from app.rights import predicates as where
 from app.rights.access_log_rules import Earlier
+from app.rights.contact_text import take_contacts_off_text
 from app.rights.leavers import take_leavers_off_messages, take_leavers_off_tickets
 from app.rights.models import PeriodUnit, RetentionAction, RetentionRule
 from app.rights.periods import cutoff
@@ -198,6 +199,9 @@ def clear_consent_evidence(kind: PersonKind, people: Select) -> int:
 
 def delete_contacts(clause: ColumnElement[bool], _as_of: date) -> int:
     contacts = where.CONTACTS
+    # Off the correspondence kept for others first, while the records still
+    # give their names and addresses (``contact_text``).
+    take_contacts_off_text(select(contacts.c.id).where(clause))
     if db.session.get_bind().dialect.name == "postgresql":
         # One statement: the contacts the DELETE takes are the ones whose
         # evidence is cleared (the clause, joins over pupils and contracts,

@@ -14,8 +14,9 @@ from app.erasure.plan import build_plan
 from app.extensions import db
 from app.rights.models import HoldSubject, LegalHold
 from tests.unit.api.estate import make_user
-from tests.unit.collect.factory import confirmed_amelia
-from tests.unit.sources.factories import World, at, build_world
+from tests.unit.cases.factory import opened_case
+from tests.unit.collect.factory import candidate_for, confirmed_amelia
+from tests.unit.sources.factories import MOTHER_EMAIL, World, at, build_world
 
 HOLD_REASON = "Tribunal claim 2206/2024"
 
@@ -32,6 +33,22 @@ def gathered_erasure(world: World, actor: User) -> Case:
     db.session.commit()
     db.session.refresh(case)
     assert case.status is CaseStatus.IN_REVIEW, case.status
+    return case
+
+
+def mothers_own_erasure(world: World, actor: User, contact_id) -> Case:
+    """Amelia's mother asks for her own data to be erased; her contact
+    record (``contact_id``) confirmed and gathered, the case in review."""
+    case = opened_case(
+        world.elm, actor, request_type="erasure", requester_name="Siobhan O'Brien",
+        requester_email=MOTHER_EMAIL, requester_relationship="self", subject_name="Siobhan O'Brien",
+        subject_role="parent", received_on=date(2025, 9, 1),
+    )  # fmt: skip
+    collect.propose_candidates(case, actor)
+    collect.decide_candidate(case, candidate_for(case, contact_id).id, actor, True)
+    db.session.commit()
+    collect.start_gather(case, actor)
+    db.session.commit()
     return case
 
 

@@ -13,7 +13,6 @@ from sqlalchemy import select
 
 from app.audit.models import AuditEvent
 from app.cases.models import Case, CaseStatus
-from app.collect import services as collect
 from app.db import utcnow
 from app.erasure import services
 from app.erasure.models import ErasurePlan, ErasureStep, PlanStatus, StepAction, StepState
@@ -26,10 +25,8 @@ from app.sources.correspondence.models import Message
 from app.sources.employees.models import Employee
 from app.sources.helpdesk.models import Ticket
 from app.sources.pupils.models import Pupil
-from tests.unit.cases.factory import opened_case
-from tests.unit.collect.factory import candidate_for
-from tests.unit.erasure.factory import hold
-from tests.unit.sources.factories import MOTHER_EMAIL, World, at, employee
+from tests.unit.erasure.factory import hold, mothers_own_erasure
+from tests.unit.sources.factories import World, at, employee
 
 GRIEVANCE = "Grievance 17/2025"
 HELD_SINCE = "placed 6 January 2025"  # the factory's holds are placed then
@@ -181,16 +178,7 @@ def test_plan_keeps_a_parents_contact_record_linked_to_a_held_pupil(erasure):
     """The mother asks for her own data to be erased; her other child, Isla,
     is under a hold, and her contact record is linked to Isla."""
     world, actor, _ = erasure
-    case = opened_case(
-        world.elm, actor, request_type="erasure", requester_name="Siobhan O'Brien",
-        requester_email=MOTHER_EMAIL, requester_relationship="self", subject_name="Siobhan O'Brien",
-        subject_role="parent", received_on=date(2025, 9, 1),
-    )  # fmt: skip
-    collect.propose_candidates(case, actor)
-    collect.decide_candidate(case, candidate_for(case, world.mother.id).id, actor, True)
-    db.session.commit()
-    collect.start_gather(case, actor)
-    db.session.commit()
+    case = mothers_own_erasure(world, actor, world.mother.id)
     before = _built(case, actor)
     assert _step(before, "contacts", StepAction.DELETE).record_count == 1
 

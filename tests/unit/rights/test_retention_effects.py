@@ -140,8 +140,10 @@ def test_deleting_takes_the_dependent_rows_with_it(app):
     make.estate()
     sweep(date(2030, 1, 1))
     db.session.commit()
-    # The ended school's message, its recipient and tag, and its ticket's entry went.
-    assert (make.count(Message), make.count(MessageRecipient), make.count(TicketEntry)) == (1, 1, 1)
+    # The ended school's message, its recipient and tag, and its ticket's entry
+    # went; the active school's message lost its recipient, the parent whose
+    # contact record went (``contact_text``).
+    assert (make.count(Message), make.count(MessageRecipient), make.count(TicketEntry)) == (1, 0, 1)
     # Both contacts went, with their pupil links.
     assert make.count(Contact) == 0 and make.count(PupilContact) == 0
     # The active message keeps the staying pupil's tag; the teacher, who left, came off it.
