@@ -115,7 +115,10 @@ class AssignSchema(RequestSchema):
 
 class ExtendSchema(RequestSchema):
     reason = _text("Why more time is needed (sent to the requester).")
-    notice_on = _day("The day the requester was told (today if omitted); by the original due date.")
+    notice_on = _day(
+        "The day the requester is told: the notice is emailed now, so only today's date is accepted "
+        "(omit it for today). An extension is refused once the original due date has passed."
+    )
 
 
 class RefuseSchema(RequestSchema):

@@ -27,6 +27,15 @@ from app.sources.validation import FieldError
 PAUSE_REASONS = ("clarify_scope", "clarify_dates", "clarify_systems", "other")
 
 _audit = lifecycle.audit_case
+# The extension letter is emailed when the extension is recorded, so that
+# day is the notice's; it had to reach the requester within the month.
+TOO_LATE_TO_EXTEND = (
+    "the requester had to be told of an extension by the original due date, {due:%-d %B %Y}; "
+    "that day has passed, so the case can no longer be extended"
+)
+NOTICE_GOES_TODAY = (
+    "the notice is emailed today, with the reason: leave the notice date empty or give today's date"
+)
 
 
 def pause(
@@ -94,8 +103,11 @@ def resume(
 def extend(
     case: Case, actor: User, *, reason: str, notice_on: date | None = None, today: date | None = None
 ) -> Case:
-    """Extend by two further months: the reason is required and the notice
-    must go to the requester no later than the original due date."""
+    """Extend by two further months: the reason is required, and the
+    requester must be told, with it, within the month (Art 12(3)). The
+    notice is the letter emailed now, so it is refused once the original
+    (unextended) due date has passed; ``notice_on``, when given, must be
+    today: a notice cannot be dated back."""
     today = today_or(today)
     reason_text = checked_text(reason, "reason")
     if case.status not in lifecycle.ACTIVE or case.status in (
@@ -108,13 +120,11 @@ def extend(
     result = clock_for(case)
     if result.original_due is None:
         raise FieldError("notice_on", "the clock is paused; resume the case before extending it")
-    notice = notice_on or today
-    if notice > today:
-        raise FieldError("notice_on", "the notice date cannot be in the future")
-    if notice > result.original_due:
-        raise FieldError(
-            "notice_on", f"the notice must be sent by the original due date, {result.original_due}"
-        )
+    if today > result.original_due:
+        raise FieldError("notice_on", TOO_LATE_TO_EXTEND.format(due=result.original_due))
+    if notice_on is not None and notice_on != today:
+        raise FieldError("notice_on", NOTICE_GOES_TODAY)
+    notice = today
     case.extended_on = today
     case.extension_reason = reason_text
     case.extension_notice_sent_on = notice

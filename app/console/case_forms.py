@@ -86,8 +86,8 @@ class ResumeForm(FlaskForm):
 
 
 class ExtendForm(FlaskForm):
+    # No notice date: the notice is the letter emailed when this is sent.
     reason = _reason("Why more time is needed", "Enter the reason to send to the requester")
-    notice_on = _date("Day the requester was told (optional, today if empty)")
 
 
 class RefuseForm(FlaskForm):

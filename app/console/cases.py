@@ -161,9 +161,7 @@ _ACTIONS: dict[str, Callable[[Case, User, Any], Any]] = {
         case, user, reason=form.reason.data, question=form.question.data, asked_on=form.asked_on.data
     ),
     "resume": lambda case, user, form: clock_changes.resume(case, user, answered_on=form.answered_on.data),
-    "extend": lambda case, user, form: clock_changes.extend(
-        case, user, reason=form.reason.data, notice_on=form.notice_on.data
-    ),
+    "extend": lambda case, user, form: clock_changes.extend(case, user, reason=form.reason.data),
     "refuse": lambda case, user, form: case_services.refuse(
         case, user, reason=form.reason.data, detail=form.detail.data
     ),

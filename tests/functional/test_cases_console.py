@@ -94,11 +94,12 @@ def test_bad_input_shows_an_error_summary_linked_to_the_field(app, world):
     path = f"/console/cases/{world['oak_case'].id}"
     token = csrf_token(client, path)
     response = client.post(
-        f"{path}/extend", data={"csrf_token": token, "extend-reason": "", "extend-notice_on": "soon"}
+        f"{path}/pause",
+        data={"csrf_token": token, "pause-reason": "other", "pause-question": "", "pause-asked_on": "soon"},
     )
     assert response.status_code == 422
     assert "There is a problem" in response.text
-    assert 'href="#extend-reason"' in response.text and 'href="#extend-notice_on"' in response.text
+    assert 'href="#pause-question"' in response.text and 'href="#pause-asked_on"' in response.text
 
 
 def test_identity_decision_errors_say_what_to_do(app, world):

@@ -16,7 +16,7 @@ from app.cases.services import today_or
 from app.extensions import db
 from tests.signin import csrf_token, make_organisation, make_user, sign_in
 from tests.unit.api.estate import build_estate
-from tests.unit.cases.factory import new_case
+from tests.unit.cases.factory import new_case, opened_case
 
 KNOWN = {
     "identity-decision": "accept",
@@ -107,3 +107,35 @@ def test_api_decision_without_dates_keeps_the_day_received(client, db_session):
     clock = response.get_json()["clock"]
     assert clock["start"] == received.isoformat() and clock["due"] == due.isoformat()
 
+
+def test_api_extend_after_the_original_due_date_is_refused_with_a_backdated_notice(client, db_session):
+    estate = build_estate()
+    worker = estate.users["caseworker"]
+    case = opened_case(estate.alder, worker, received_on=today_or(None) - timedelta(days=45))
+    due = case.due_on
+    response = client.post(
+        f"/api/v1/cases/{case.reference}/extend",
+        headers=estate.auth("caseworker"),
+        json={"reason": "complex", "notice_on": due.isoformat()},
+    )
+    assert response.status_code == 422, response.text
+    [message] = response.get_json()["error"]["fields"]["notice_on"]
+    assert "can no longer be extended" in message
+    db.session.expire_all()
+    assert case.extended_on is None and case.due_on == due
+
+
+def test_console_extend_after_the_original_due_date_shows_an_error_summary(console):
+    client, case, _received = console
+    case.received_on = today_or(None) - timedelta(days=45)
+    case.status = CaseStatus.OPEN
+    db.session.commit()
+    path = f"/console/cases/{case.id}"
+    page = client.get(path).text
+    assert 'name="extend-notice_on"' not in page  # the notice goes the day it is recorded
+    response = client.post(
+        f"{path}/extend", data={"csrf_token": csrf_token(client, path), "extend-reason": "Complex."}
+    )
+    assert response.status_code == 422
+    [(field_id, message)] = _summary(response)
+    assert field_id == "extend-heading" and "can no longer be extended" in message

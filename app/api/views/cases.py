@@ -210,7 +210,9 @@ def resume_view(reference: str, body: dict[str, Any]) -> dict[str, Any]:
     errors=_CONFLICT,
 )
 def extend_view(reference: str, body: dict[str, Any]) -> dict[str, Any]:
-    """Needs a reason, and the notice must go by the original due date."""
+    """Needs a reason. The notice, with the reason, is emailed now, so the
+    extension is refused (422 on notice_on) once the original due date has
+    passed, and a notice_on other than today is refused too."""
     user = current_user()
     return _act(
         reference,
