@@ -6,7 +6,7 @@ from datetime import date
 from typing import Any
 
 from app.cases import identity, services
-from app.cases.models import Case
+from app.cases.models import Case, Relationship
 from app.extensions import db
 from app.orgs.models import Organisation
 
@@ -35,15 +35,24 @@ def new_case(organisation: Organisation, *, confirm: bool = True, **overrides: A
 def opened_case(organisation: Organisation, actor, **overrides: Any) -> Case:
     """A confirmed case whose identity was accepted (status open)."""
     case = new_case(organisation, **overrides)
+    # Authority only for someone asking for another; its proof dated the day
+    # the request arrived, so the clock starts then either way.
+    authority = (
+        {}
+        if case.requester_relationship == Relationship.SELF
+        else {
+            "authority_evidence": "Named as parent on the admission form.",
+            "authority_received_on": case.received_on,
+        }
+    )
     identity.decide_identity(
         case,
         actor,
         accepted=True,
         method="known_to_school",
         reason="The office knows the parent well.",
-        authority_evidence="Named as parent on the admission form.",
-        authority_received_on=case.received_on,
         today=case.received_on,
+        **authority,
     )
     db.session.commit()
     return case
