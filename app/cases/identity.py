@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import date
 
 from app.accounts.models import User
-from app.cases import lifecycle
+from app.cases import letters, lifecycle
 from app.cases.clock_inputs import refresh_clock
 from app.cases.lifecycle import IllegalTransition
 from app.cases.models import Case, CaseStatus, IdentityMethod, RefusalReason, Relationship
@@ -22,6 +22,7 @@ from app.cases.services import (
     checked_choice,
     checked_text,
     identity_was_requested,
+    send_letter,
     send_refusal,
     today_or,
 )
@@ -113,6 +114,9 @@ def decide_identity(
     lifecycle.move(case, CaseStatus.OPEN, actor, data={"method": chosen.value})
     refresh_clock(case)
     lifecycle.audit_case("case.identity_accepted", case, actor, {"method": chosen.value})
+    # The clock runs now: tell the requester the date (the identity request
+    # and the acknowledgement promised it).
+    send_letter(case, letters.identity_accepted(case), case.requester_email, "case.identity_accepted")
     return case
 
 

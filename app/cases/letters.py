@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from app.cases import clock
 from app.cases.clock_inputs import clock_for
-from app.cases.models import Case
+from app.cases.models import Case, Relationship
 from app.db import utcnow
 from app.letters.services import absolute_url, render_letter
 
@@ -82,6 +82,24 @@ def identity_request(case: Case, status_url: str, *, needs_authority: bool) -> L
             "reference": case.reference,
             "needs_authority": needs_authority,
             "status_url": status_url,
+        },
+    )
+
+
+def identity_accepted(case: Case) -> Letter:
+    """Identity (and authority) accepted: the clock runs, and the date the
+    response is due, as the clock now says (the identity-request letter and
+    the acknowledgement promised it)."""
+    result = clock_for(case)
+    return _render(
+        "identity_accepted",
+        {
+            "requester_name": case.requester_name,
+            "reference": case.reference,
+            "for_someone_else": case.requester_relationship is not Relationship.SELF,
+            "received_on": case.received_on,
+            "start_on": result.start,
+            "due_on": result.due,
         },
     )
 

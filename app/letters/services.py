@@ -68,6 +68,14 @@ LETTERS: dict[str, LetterSpec] = {
         "",
         "Asks for proof of identity (and of authority when acting for someone else).",
     ),
+    "identity_accepted": _spec(
+        "requester",
+        "requester_name reference for_someone_else received_on start_on due_on",
+        "",
+        "Identity (and authority, for someone acting for another) is accepted: the clock runs, from "
+        "which day, and the date the response is due (the statutory date only: the company's internal "
+        "target is its own procedure, not promised to requesters).",
+    ),
     "clarification_request": _spec(
         "requester",
         "requester_name reference question asked_on",

@@ -129,6 +129,7 @@ CATEGORY_LABELS = {
     "case.school_notice": "Notice to the school",
     "case.status_link": "Status page link",
     "case.identity_request": "Request for proof of identity",
+    "case.identity_accepted": "Identity accepted: the date we must respond by",
     "case.clarification": "Clarification question",
     "case.extension": "Extension notice",
     "case.clock_restarted": "New due date after the answer",

@@ -74,6 +74,14 @@ CONTEXTS: dict[str, dict[str, object]] = {
         "working_days_left": 3,
         "case_url": "https://rights.example/console/cases/1",
     },
+    "identity_accepted": {
+        "requester_name": "Sam Parent",
+        "reference": REF,
+        "for_someone_else": True,
+        "received_on": date(2024, 9, 3),
+        "start_on": date(2024, 9, 20),
+        "due_on": date(2024, 10, 21),
+    },
     "email_confirmation": {
         "requester_name": "Sam Parent",
         "code": "042917",
@@ -340,6 +348,46 @@ def test_reminder_wording_by_days_left(days, subject_start, phrase):
     letter = render_letter("reminder", {**CONTEXTS["reminder"], "working_days_left": days})
     assert letter.subject.startswith(subject_start)
     assert phrase in letter.text
+
+
+@pytest.mark.parametrize(
+    ("internal", "subject_start", "phrases"),
+    [
+        ({"internal_days_left": 3}, "Internal target in 3 working days:", ["is 20 December 2024, in 3"]),
+        ({"internal_days_left": 0, "internal_today": True}, "Internal target today:", ["is today, 20"]),
+        ({"internal_days_left": 0}, "Internal target on 20 December 2024:", ["no working day left"]),
+        ({"internal_days_left": -1, "internal_missed": True}, "Internal target missed:", ["not overdue"]),
+    ],
+)
+def test_reminder_of_the_internal_target_alone_is_labelled_internal(internal, subject_start, phrases):
+    context = {
+        **CONTEXTS["reminder"],
+        "about_statutory": False,
+        "internal_target_on": date(2024, 12, 20),
+        "internal_today": False,
+        "internal_missed": False,
+        **internal,
+    }
+    letter = render_letter("reminder", context)
+    assert letter.subject.startswith(subject_start)
+    for part in (letter.text, letter.html):
+        assert "company's internal target" in part and "not the legal deadline" in part
+        assert "statutory due date is 27 December 2024, in 3 working days" in part
+        assert "Overdue" not in part and "\n\n\n" not in part
+    for phrase in phrases:
+        assert phrase in letter.text
+
+
+def test_identity_accepted_gives_the_due_date_and_the_day_the_month_started():
+    letter = render_letter("identity_accepted", CONTEXTS["identity_accepted"])
+    assert letter.subject == f"Your request {REF}: the date we must respond by"
+    for part in (letter.text, letter.html):
+        assert "21 October 2024" in part and "20 September 2024, the day we received what we needed" in part
+        assert "act for the person you asked about" in part and "internal" not in part
+    same_day = {**CONTEXTS["identity_accepted"], "start_on": date(2024, 9, 3), "for_someone_else": False}
+    text = render_letter("identity_accepted", same_day).text
+    assert "runs from 3 September 2024, the day we received your request" in text
+    assert "act for" not in text
 
 
 def test_email_confirmation_gives_code_link_and_expiry():
