@@ -21,9 +21,10 @@ from app.extensions import db
 
 S = CaseStatus
 
-# Statuses a case can still be refused or withdrawn from: the request is
-# still to be answered and its clock runs (or is paused). The others are
-# answered (responded, refused) or ended (withdrawn, closed).
+# Statuses a case can still be refused or withdrawn from (but for an erasure
+# being carried out, ``ERASURE_UNDER_WAY``): the request is still to be
+# answered and its clock runs (or is paused). The others are answered
+# (responded, refused) or ended (withdrawn, closed).
 ACTIVE: frozenset[CaseStatus] = frozenset(
     {S.SUBMITTED, S.AWAITING_IDENTITY, S.OPEN, S.GATHERING, S.IN_REVIEW, S.APPROVED, S.EXECUTING, S.PAUSED}
 )
@@ -42,6 +43,18 @@ ANSWERED_BY_LETTER: frozenset[RequestType] = frozenset(
 # Where such a request can be answered from, besides approved.
 _ANSWERED_EARLY: frozenset[CaseStatus] = frozenset({S.OPEN, S.GATHERING, S.IN_REVIEW})
 
+# Refusing or withdrawing: the moves every active case is offered, but for one.
+_ENDINGS: frozenset[CaseStatus] = frozenset({S.REFUSED, S.WITHDRAWN})
+# An erasure being carried out cannot be refused or withdrawn: its stores'
+# jobs are changing records, and a refusal or withdrawal letter would tell
+# the requester nothing happens while they go on (or half of them stop). It
+# finishes with the certificate and the answer; an exception found late is
+# recorded there, or the records restored from what the certificate lists.
+ERASURE_UNDER_WAY = (
+    "the erasure is being carried out, so it can no longer be refused or withdrawn; it ends with the "
+    "erasure certificate and the letter saying what was erased and what was kept"
+)
+
 _FORWARD: dict[CaseStatus, frozenset[CaseStatus]] = {
     S.SUBMITTED: frozenset({S.AWAITING_IDENTITY}),
     S.AWAITING_IDENTITY: frozenset({S.OPEN}),
@@ -57,8 +70,7 @@ _FORWARD: dict[CaseStatus, frozenset[CaseStatus]] = {
 }
 
 TRANSITIONS: dict[CaseStatus, frozenset[CaseStatus]] = {
-    status: _FORWARD.get(status, frozenset())
-    | (frozenset({S.REFUSED, S.WITHDRAWN}) if status in ACTIVE else frozenset())
+    status: _FORWARD.get(status, frozenset()) | (_ENDINGS if status in ACTIVE else frozenset())
     for status in CaseStatus
 }
 
@@ -97,6 +109,8 @@ def _refusal(case: Case, to: CaseStatus, nothing_held: bool = False, reopened: b
         return f"only erasure and rectification are executed, not {case.request_type.value}"
     if case.status is S.APPROVED and to is S.RESPONDED and executed:
         return f"an approved {case.request_type.value} is executed before the response"
+    if case.status is S.EXECUTING and to in _ENDINGS and case.request_type is RequestType.ERASURE:
+        return ERASURE_UNDER_WAY
     if case.status is S.OPEN and to is S.RESPONDED and nothing_held:
         return None
     if case.status in _ANSWERED_EARLY and to is S.RESPONDED and case.request_type not in ANSWERED_BY_LETTER:

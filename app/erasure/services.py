@@ -145,7 +145,8 @@ def _source_order(source: str) -> int:
 
 def run_source(plan_id: uuid.UUID, source: str) -> int:
     """The job body: apply the store's planned steps and mark them done, in
-    the runner's transaction; the steps done now (0 on a re-run)."""
+    the runner's transaction; the steps done now (0 on a re-run, and for a
+    case no longer executing, whose records it leaves alone)."""
     session = db.session
     plan = session.get(ErasurePlan, plan_id, with_for_update=True, populate_existing=True)
     if plan is None:
@@ -154,8 +155,14 @@ def run_source(plan_id: uuid.UUID, source: str) -> int:
         return 0
     if plan.status is not PlanStatus.EXECUTING:
         raise ErasureError(f"erasure plan {plan_id} is {plan.status.value}, not executing")
-    case = session.get(Case, plan.case_id)
+    # Locked after the plan (as ``execute`` does), read afresh.
+    case = session.get(Case, plan.case_id, with_for_update=True, populate_existing=True)
     assert case is not None  # the plan cascades with its case
+    if case.status is not CaseStatus.EXECUTING:
+        # The lifecycle lets nothing end an executing erasure but its own
+        # completion; should a case leave executing any other way, its
+        # stores' jobs change nothing (every time they run).
+        return 0
     steps = [s for s in plan.steps if s.source == source and s.state is StepState.PLANNED]
     if steps:
         match, today = confirmed_match(case), utcnow().date()

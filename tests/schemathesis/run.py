@@ -64,6 +64,8 @@ STATE_DEPENDENT_OPERATIONS = (
     "resume_view",
     "extend_view",
     "refuse_view",
+    # Refusing and withdrawing are refused (409) once an erasure is executing.
+    "withdraw_view",
     "assign_view",
     "start_gather_view",
     "reopen_search_view",

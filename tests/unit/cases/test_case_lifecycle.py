@@ -42,7 +42,7 @@ LEGAL = (
         )
         for ending in (S.REFUSED, S.WITHDRAWN)
     ]
-    + [("erasure", S.EXECUTING, S.REFUSED), ("erasure", S.EXECUTING, S.WITHDRAWN)]
+    + [("rectification", S.EXECUTING, S.REFUSED), ("rectification", S.EXECUTING, S.WITHDRAWN)]
 )
 
 
@@ -98,6 +98,16 @@ def test_access_request_is_not_executed_and_erasure_is_not_answered_before_execu
     with pytest.raises(IllegalTransition, match="executed before the response"):
         move(erasure, S.RESPONDED)
     assert allowed_moves(erasure) == {S.EXECUTING, S.REFUSED, S.WITHDRAWN}
+
+
+@pytest.mark.parametrize("ending", [S.REFUSED, S.WITHDRAWN])
+def test_executing_erasure_is_neither_refused_nor_withdrawn(school, db_session, ending):
+    erasure = new_case(school, confirm=False, request_type="erasure")
+    erasure.status = S.EXECUTING
+    assert allowed_moves(erasure) == {S.RESPONDED}
+    with pytest.raises(IllegalTransition, match=f"from executing to {ending.value}: the erasure is being"):
+        move(erasure, ending)
+    assert erasure.status is S.EXECUTING
 
 
 def test_ended_cases_cannot_move_on(school, db_session):
