@@ -163,27 +163,37 @@ def case_nothing_held(case_id: uuid.UUID):
     )
 
 
-@bp.get("/cases/<uuid:case_id>/gather")
-@web.login_required
-def case_gather(case_id: uuid.UUID):
-    found = _case(case_id)
-    progress = looks.gather_progress(found)
-    refresh = REFRESH_SECONDS if progress.active else None
+def gather_page(case: Case, errors: list[tuple[str, str]] | None = None, status: int = 200, **extra: Any):
+    """The gather page: every source's progress, refreshing itself while
+    work is queued or running. With ``errors`` (a form on it refused) it is
+    shown with its error summary and ``status``, and does not refresh, which
+    would lose them; ``extra`` goes to the template (a form's own error)."""
+    progress = looks.gather_progress(case)
+    refresh = REFRESH_SECONDS if progress.active and not errors else None
     response = make_response(
         render_template(
             "console/collect/gather.html",
-            case=found,
+            case=case,
             progress=progress,
             refresh=refresh,
             form=ActionForm(),
-            can_reopen=can_reopen(found),
-        )
+            can_reopen=can_reopen(case),
+            errors=errors or [],
+            **extra,
+        ),
+        status,
     )
     if refresh:
         # The Refresh header does what <meta http-equiv="refresh"> would,
         # with no script (the CSP forbids inline ones) and no layout change.
         response.headers["Refresh"] = str(refresh)
     return response
+
+
+@bp.get("/cases/<uuid:case_id>/gather")
+@web.login_required
+def case_gather(case_id: uuid.UUID):
+    return gather_page(_case(case_id))
 
 
 @bp.post("/cases/<uuid:case_id>/gather/retry")

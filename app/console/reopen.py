@@ -7,33 +7,17 @@ from __future__ import annotations
 
 import uuid
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import flash, redirect, request, url_for
 
 from app.accounts import web
 from app.cases.lifecycle import IllegalTransition
-from app.cases.models import Case
-from app.collect import looks
-from app.collect.reopen import can_reopen, reopen_search
+from app.collect.reopen import reopen_search
 from app.console.cases import case_or_404, signed_in_user
-from app.console.collect import ActionForm
+from app.console.collect import ActionForm, gather_page
 from app.console.views import bp
 from app.extensions import db
 
 UNTICKED = "Tick to confirm that what was gathered and the review's decisions are discarded"
-
-
-def _gather_page(case: Case, error: str):
-    page = render_template(
-        "console/collect/gather.html",
-        case=case,
-        progress=looks.gather_progress(case),
-        refresh=None,
-        form=ActionForm(),
-        can_reopen=can_reopen(case),
-        reopen_error=error,
-        errors=[("discard", error)],
-    )
-    return page, 422
 
 
 @bp.post("/cases/<uuid:case_id>/reopen-search")
@@ -45,7 +29,7 @@ def case_reopen_search(case_id: uuid.UUID):
         flash("The form expired. Try again.", "error")
         return back
     if request.form.get("discard") != "yes":
-        return _gather_page(found, UNTICKED)
+        return gather_page(found, [("discard", UNTICKED)], 422, reopen_error=UNTICKED)
     try:
         discarded = reopen_search(found, signed_in_user())
     except IllegalTransition as exc:

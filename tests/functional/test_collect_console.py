@@ -116,6 +116,39 @@ def test_gather_page_refreshes_while_running_and_offers_retry_when_failed(client
     assert [event.data for event in retries] == [{"source": "pupils"}]
 
 
+def test_gather_page_with_a_forms_error_shows_it_and_does_not_refresh_while_running(
+    app, client, db_session, setting
+):
+    # One page for the gather view and a form on it that is refused (reopening
+    # the search unticked): the refusal is the same page with its error
+    # summary, and does not refresh, which would reload the form's address.
+    from app.console.collect import gather_page
+
+    world, case, (user, secret), _ = setting
+    sign_in(client, user, secret)
+    page = f"/console/cases/{case.id}/candidates"
+    _post(client, page, f"{page}/search")
+    _post(
+        client,
+        page,
+        f"{page}/decide",
+        candidate_id=str(candidate_for(case, world.amelia.id).id),
+        decision="confirm",
+    )
+    app.config["REDIS_URL"] = "redis://127.0.0.1:1/4"  # queued, but nothing runs them
+    _post(client, page, f"/console/cases/{case.id}/gather")
+    app.config["REDIS_URL"] = None
+    db_session.expire_all()
+    with app.test_request_context(f"/console/cases/{case.id}/gather"):
+        running = gather_page(case)
+        refused = gather_page(case, [("discard", "Tick to confirm")], 422, reopen_error="Tick to confirm")
+    assert (running.status_code, running.headers["Refresh"]) == (200, "5")
+    assert "error-summary" not in running.get_data(as_text=True)
+    assert refused.status_code == 422 and "Refresh" not in refused.headers
+    text = refused.get_data(as_text=True)
+    assert 'href="#discard">Tick to confirm' in text and "Systems searched" in text and "Queued" in text
+
+
 def test_confirming_without_a_subject_record_shows_the_problem(client, setting):
     _world, case, (user, secret), _ = setting
     sign_in(client, user, secret)
