@@ -12,10 +12,10 @@ from app.extensions import db
 from app.portability.scope import Reason
 from app.register import bases
 from app.review import listing
+from tests.unit.collect.factory import amelia_case_at_trust, confirm
 from tests.unit.exports.factory import decide_all
 from tests.unit.portability.factory import FAMILY_CONTRACT, SCHOOL_CONTRACT, school_contracts_with_parents
 from tests.unit.review.factory import gathered_amelia, items_of
-from tests.unit.sources.factories import MOTHER_EMAIL, TWINS_BORN
 
 
 def _reviewed(case) -> set[tuple[str, str]]:
@@ -96,30 +96,12 @@ def test_information_about_others_is_withheld_under_article_20_4_in_a_portabilit
 
 
 def test_a_trusts_request_takes_the_bases_of_the_school_holding_the_records(world, caseworker):
-    from app.collect import services as collect
     from app.register.bases import controller_of, register_for
-    from tests.signin import make_organisation
-    from tests.unit.cases.factory import opened_case
-    from tests.unit.collect.factory import candidate_for
 
-    trust = make_organisation("Rowan Trust", kind="trust")
-    world.elm.trust_id = trust.id
-    db.session.commit()
+    trust, case = amelia_case_at_trust(world, caseworker, request_type=RequestType.PORTABILITY.value)
     school_contracts_with_parents(world.elm)
-    case = opened_case(
-        trust,
-        caseworker,
-        subject_name="Amelia O'Brien-Núñez",
-        subject_dob=TWINS_BORN,
-        requester_name="Siobhan O'Brien",
-        requester_email=MOTHER_EMAIL,
-        requester_relationship="parent_carer",
-        request_type=RequestType.PORTABILITY.value,
-    )
-    collect.propose_candidates(case, caseworker)
     assert controller_of(case) == trust.id  # nothing confirmed yet: the trust's
-    collect.decide_candidate(case, candidate_for(case, world.amelia.id).id, caseworker, True)
-    db.session.commit()
+    confirm(case, world.amelia, caseworker)
     assert controller_of(case) == world.elm.id
     identity = register_for(case).get(("pupils", "identity"))
     assert register_for(case).basis(identity).wording == SCHOOL_CONTRACT.format(name=world.elm.name)

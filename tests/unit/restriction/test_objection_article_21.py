@@ -17,7 +17,7 @@ from app.restriction.letters import objection_decided
 from app.restriction.models import ObjectionDecision
 from app.restriction.services import RestrictionError
 from tests.unit.api.estate import make_user
-from tests.unit.collect.factory import confirmed_amelia
+from tests.unit.collect.factory import amelia_case_at_trust, confirm, confirmed_amelia
 from tests.unit.restriction.factory import basis_at, photo_consent, register_entry
 
 CONTRACT = "Contract (UK GDPR Art 6(1)(b)): the school's contract with the parents for the child's place."
@@ -167,28 +167,11 @@ def test_no_right_with_grounds_is_refused_on_the_grounds(app, world, caseworker)
 
 def test_a_trusts_case_takes_the_basis_of_the_school_holding_the_record(app, world, caseworker):
     from app.cases.models import RequestType
-    from app.collect import services as collect
-    from tests.signin import make_organisation
-    from tests.unit.cases.factory import opened_case
-    from tests.unit.collect.factory import candidate_for
-    from tests.unit.sources.factories import MOTHER_EMAIL, TWINS_BORN
 
-    trust = make_organisation("Rowan Trust", kind="trust")
-    world.elm.trust_id = trust.id
+    _trust, case = amelia_case_at_trust(world, caseworker, request_type=RequestType.OBJECTION.value)
     entry = register_entry("pupils", "identity")
     basis_at(world.elm, entry, "contract", CONTRACT)
-    case = opened_case(
-        trust,
-        caseworker,
-        subject_name="Amelia O'Brien-Núñez",
-        subject_dob=TWINS_BORN,
-        requester_name="Siobhan O'Brien",
-        requester_email=MOTHER_EMAIL,
-        requester_relationship="parent_carer",
-        request_type=RequestType.OBJECTION.value,
-    )
-    collect.propose_candidates(case, caseworker)
-    collect.decide_candidate(case, candidate_for(case, world.amelia.id).id, caseworker, True)
+    confirm(case, world.amelia, caseworker)
     objection = objections.record_objection(case, caseworker, register_entry_id=entry.id)
     # Elm holds her record and contracts with the parents: the trust itself set nothing.
     outside = objections.outside_article_21(case, objection)
