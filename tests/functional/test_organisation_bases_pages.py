@@ -176,6 +176,18 @@ def test_admin_form_is_400_and_stores_nothing_when_the_form_expired(app, estate)
     assert _own(estate.school, entry) is None
 
 
+def test_clearing_is_400_and_keeps_the_schools_basis_when_the_form_expired(app, estate):
+    entry = _entry("pupils", "attendance")
+    estate.basis(estate.school, entry, "contract", OWN_WORDING)
+    client = _admin(app, estate)
+    for data in ({}, {"csrf_token": "stale"}):
+        response = client.post(f"{_path(estate.school, entry)}/clear", data=data)
+        # The application's CSRF page, the same for every form.
+        assert response.status_code == 400 and "The form could not be sent" in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert _own(estate.school, entry) is not None and not _events("register.basis_cleared")
+
+
 def test_clearing_goes_back_to_the_trusts_basis_when_the_school_had_its_own(app, estate):
     entry = _entry("pupils", "attendance")
     estate.basis(estate.trust, entry, "legal_obligation", TRUST_WORDING)
