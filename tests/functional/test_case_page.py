@@ -43,7 +43,7 @@ def _next_action(html: str) -> str:
     return " ".join(re.sub(r"<[^>]+>", " ", panel.group(0)).split())
 
 
-def test_case_page_leads_with_the_identity_decision_and_loads_only_its_own_script(client, setting):
+def test_case_page_leads_with_the_identity_decision_and_loads_only_its_own_scripts(client, setting):
     world, elm, _ = setting
     case = new_case(world.elm, subject_name="Amelia O'Brien-Núñez", subject_dob=TWINS_BORN)
     html = _signed_in(client, elm).get(f"/console/cases/{case.id}").text
@@ -53,7 +53,11 @@ def test_case_page_leads_with_the_identity_decision_and_loads_only_its_own_scrip
     assert 'data-live="false"' in html and "Refresh" not in html
     assert "No system has been searched yet." in html and "Not built yet" in html
     scripts = re.findall(r"<script[^>]*>", html)
-    assert scripts == ['<script src="/static/js/case-progress.js" defer>']
+    # The forms' script every console page loads, then the case page's own.
+    assert scripts == [
+        '<script src="/static/js/forms.js" defer>',
+        '<script src="/static/js/case-progress.js" defer>',
+    ]
 
 
 def test_open_case_asks_to_confirm_the_matches_found(client, db_session, setting):

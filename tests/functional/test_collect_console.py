@@ -49,6 +49,7 @@ def test_find_confirm_and_gather_in_the_console(client, db_session, setting):
     assert "Amelia O&#39;Brien-Núñez" in html and "0.85" in html and "dob exact" in html
     assert re.search(r"<caption[^>]*>The subject: 2 possible records</caption>", html)
     assert "Start gathering" in html and html.count('value="confirm"') == 3
+    assert html.count('src="/static/js/forms.js"') == 1  # the console layout's, not a copy of its own
 
     amelia = candidate_for(case, world.amelia.id)
     isla = candidate_for(case, world.isla.id)
