@@ -98,7 +98,9 @@ class IdentityDecisionSchema(RequestSchema):
 class PauseSchema(RequestSchema):
     reason = fields.String(required=True, validate=validate.OneOf(PAUSE_REASONS))
     question = _text("The question sent to the requester.")
-    asked_on = _day("The day the question was sent (today if omitted).")
+    asked_on = _day(
+        "The day the question was sent (today if omitted); not before the clock's start (clock.start)."
+    )
 
 
 class ResumeSchema(RequestSchema):

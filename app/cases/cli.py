@@ -78,6 +78,9 @@ def due_command(
         raise click.UsageError(f"cannot compute a due date: {exc}") from None
     assert result.due is not None and result.unrolled_due is not None  # the CLI takes closed pauses only
     click.echo(f"start: {result.start.isoformat()}")
+    for pause in clock.clipped_pauses(inputs):
+        # Only the days from the start count; a pause before it adds nothing.
+        click.echo(f"pause {pause.asked_on.isoformat()}:{pause.answered_on} counted only from the start")
     click.echo(f"paused days: {result.paused_days}")
     click.echo(f"extended: {'yes' if result.extended else 'no'}")
     click.echo(f"before rolling: {result.unrolled_due.isoformat()}")

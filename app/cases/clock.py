@@ -8,7 +8,8 @@ over dates: no database, no Flask. Everything else asks this module.
   month's last day), plus the paused days, then moved past weekends and the
   bank holidays of the organisation's nation.
 - An extension makes it three months instead of one, on the same rules.
-- A pause counts every day from the question to the answer, both included.
+- A pause counts every day from the question to the answer, both included,
+  but only from the clock's start: days before it were never on the clock.
   While a pause is open the due date is unknown: the clock is stopped.
 - The internal target (the organisation's own promise, in calendar days) is
   shown beside the statutory date; the earlier of the two drives reminders.
@@ -196,17 +197,25 @@ def start_date(inputs: ClockInputs) -> date:
     return max(day for day in candidates if day is not None)
 
 
-def paused_days(pauses: tuple[Pause, ...] | list[Pause]) -> int:
-    """Days the clock stood still; overlapping pauses count each day once."""
+def paused_days(pauses: tuple[Pause, ...] | list[Pause], start: date | None = None) -> int:
+    """Days the clock stood still; overlapping pauses count each day once.
+    With ``start``, only days on or after it count: a clock that had not
+    started could not stop (a pause before it is clipped)."""
     days: set[date] = set()
     for pause in pauses:
         days |= pause.days()
-    return len(days)
+    return sum(1 for day in days if start is None or day >= start)
+
+
+def clipped_pauses(inputs: ClockInputs) -> tuple[Pause, ...]:
+    """The closed pauses with days before the clock's start (not counted)."""
+    start = start_date(inputs)
+    return tuple(pause for pause in inputs.pauses if not pause.is_open and pause.asked_on < start)
 
 
 def compute(inputs: ClockInputs) -> ClockResult:
     start = start_date(inputs)
-    paused = paused_days(inputs.pauses)
+    paused = paused_days(inputs.pauses, start)
     paused_now = any(pause.is_open for pause in inputs.pauses)
     if paused_now:
         return ClockResult(

@@ -25,6 +25,8 @@ from app.extensions import db
 from app.sources.validation import FieldError
 
 PAUSE_REASONS = ("clarify_scope", "clarify_dates", "clarify_systems", "other")
+# Until identity is accepted the month has not begun: nothing to stop.
+NOT_STARTED = frozenset({CaseStatus.SUBMITTED, CaseStatus.AWAITING_IDENTITY})
 
 _audit = lifecycle.audit_case
 # The extension letter is emailed when the extension is recorded, so that
@@ -52,9 +54,14 @@ def pause(
     if reason not in PAUSE_REASONS:
         raise FieldError("reason", f"{reason!r} is not one of {', '.join(PAUSE_REASONS)}")
     question_text = checked_text(question, "question")
+    if case.status in NOT_STARTED:
+        raise IllegalTransition(case, CaseStatus.PAUSED, "the clock has not started, so it cannot stop")
     asked = asked_on or today
-    if not case.received_on <= asked <= today:
-        raise FieldError("asked_on", "must be between the day the request arrived and today")
+    start = clock_for(case).start
+    if not start <= asked <= today:
+        raise FieldError(
+            "asked_on", f"must be between the day the clock started ({start:%-d %B %Y}) and today"
+        )
     lifecycle.move(case, CaseStatus.PAUSED, actor, data={"reason": reason})
     item = CasePause(
         id=new_uuid(),
@@ -110,10 +117,7 @@ def extend(
     today: a notice cannot be dated back."""
     today = today_or(today)
     reason_text = checked_text(reason, "reason")
-    if case.status not in lifecycle.ACTIVE or case.status in (
-        CaseStatus.SUBMITTED,
-        CaseStatus.AWAITING_IDENTITY,
-    ):
+    if case.status not in lifecycle.ACTIVE or case.status in NOT_STARTED:
         raise IllegalTransition(case, None, "only an open case can be extended")
     if case.extended_on is not None:
         raise FieldError("reason", "this case has already been extended")
