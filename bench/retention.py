@@ -16,8 +16,11 @@ of ``--rounds`` rounds, timed in the same process:
 - baseline dry run and sweep: one hand-written PostgreSQL statement per rule
   (psycopg, no ORM; the pupils' and the contacts' rules as one statement
   each with data-modifying CTEs, their consent entries' evidence cleared
-  too, and the pupils' names taken out of the text of the messages and
-  tickets kept for others in ``bench/_retention_pupil_text.py``; the rules
+  too, the pupils' names taken out of the text of the messages and
+  tickets kept for others in ``bench/_retention_pupil_text.py``, and the
+  deleted contacts' full names out of that text, their addresses off the
+  messages as sender and recipient and their tags in
+  ``bench/_retention_contact_text.py``; the rules
   for a leaver's messages and tickets and the access log in
   ``bench/_retention_follow.py``), the sweep rolled back too.
 
@@ -29,7 +32,9 @@ data; baseline and project alternate which goes first, after one untimed
 dry run of each to warm the cache. Counts per rule must
 agree between all four runs, or the script stops. ``ratio`` = project /
 baseline on the medians; the JSON's ``ratio`` is the larger of the dry-run
-and sweep ratios. The last line is JSON.
+and sweep ratios. Each rule's share of a real sweep is timed too (medians
+per side in ``rule_sweep_median_s``; the project's from one rule's audit
+event to the next). The last line is JSON.
 """
 
 from __future__ import annotations
@@ -48,10 +53,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import psycopg
 from _estate import estate_app, estate_url
+from _retention_contact_text import contact_text_ctes
 from _retention_follow import Fragments, follow_params, follow_rules
 from _retention_pupil_text import pupil_text_ctes
 from seed import drop_database, log
 
+import app.rights.retention as sweeper
 from app.extensions import db
 from app.rights.periods import cutoff
 from app.rights.retention import CONSENT_EVIDENCE_REMOVED, sweep
@@ -161,10 +168,13 @@ _CONTACT_NOT_HELD = (
     "AND NOT EXISTS (SELECT 1 FROM pupil_contacts pc JOIN legal_holds h ON h.released_at IS NULL "
     "AND h.subject_kind = 'pupil' AND h.subject_id = pc.pupil_id WHERE pc.contact_id = c.id)"
 )
+# The contacts' names and addresses off the messages and tickets kept for others.
+_CONTACT_TEXT = contact_text_ctes(_MESSAGE_NOT_HELD, _TICKET_NOT_HELD)
 BASELINE["contacts_after_pupils"] = (
     f"{_DUE_CONTACTS}SELECT count(*) FROM contacts c JOIN due ON due.id = c.id WHERE {_CONTACT_NOT_HELD}",
     f"{_DUE_CONTACTS}, gone AS (DELETE FROM contacts c USING due WHERE due.id = c.id AND {_CONTACT_NOT_HELD} "
-    "RETURNING c.id), "
+    "RETURNING c.id, c.organisation_id, c.title, c.forename, c.surname, c.email), "
+    f"{_CONTACT_TEXT}, "
     f"consent AS (UPDATE consent_records r SET evidence = {_CLEARED} FROM gone g "
     "WHERE r.person_kind = 'contact' AND r.person_id = g.id AND r.evidence IS NOT NULL "
     f"AND r.evidence <> {_CLEARED}) "
@@ -231,27 +241,50 @@ def baseline_params(conn: psycopg.Connection, as_of: date) -> dict[str, dict]:
     return params
 
 
-def run_baseline(conn: psycopg.Connection, params: dict[str, dict], dry_run: bool) -> tuple[float, dict]:
-    counts = {}
+def run_baseline(
+    conn: psycopg.Connection, params: dict[str, dict], dry_run: bool
+) -> tuple[float, dict, dict[str, float]]:
+    """Seconds in all, counts per rule, seconds per rule."""
+    counts, per_rule = {}, {}
     started = time.perf_counter()
     for code, (count_sql, action_sql) in BASELINE.items():
+        rule_started = time.perf_counter()
         if dry_run:
             counts[code] = conn.execute(count_sql, params[code]).fetchone()[0]
         else:
             cursor = conn.execute(action_sql, params[code])
             counts[code] = cursor.fetchone()[0] if cursor.description else cursor.rowcount
+        per_rule[code] = time.perf_counter() - rule_started
     elapsed = time.perf_counter() - started
     conn.rollback()
-    return elapsed, counts
+    return elapsed, counts, per_rule
 
 
-def run_project(as_of: date, dry_run: bool) -> tuple[float, dict]:
-    started = time.perf_counter()
-    results = sweep(as_of, dry_run=dry_run)
-    db.session.flush()
-    elapsed = time.perf_counter() - started
+def run_project(as_of: date, dry_run: bool) -> tuple[float, dict, dict[str, float]]:
+    """As ``run_baseline``. A real sweep's seconds per rule run from one
+    rule's audit event to the next (the first from the start); a dry run
+    has no events, so none."""
+    per_rule: dict[str, float] = {}
+    audited = sweeper.record
+    last = time.perf_counter()
+
+    def record(*args, **kwargs):
+        nonlocal last
+        per_rule[kwargs["data"]["rule"]] = time.perf_counter() - last
+        result = audited(*args, **kwargs)
+        last = time.perf_counter()
+        return result
+
+    sweeper.record = record
+    try:
+        started = last = time.perf_counter()
+        results = sweep(as_of, dry_run=dry_run)
+        db.session.flush()
+        elapsed = time.perf_counter() - started
+    finally:
+        sweeper.record = audited
     db.session.rollback()
-    return elapsed, {r.code: r.count for r in results}
+    return elapsed, {r.code: r.count for r in results}, per_rule
 
 
 def vacuum(url: str) -> None:
@@ -287,6 +320,8 @@ def main() -> None:
     times: dict[str, list[float]] = {"project_dry": [], "project_sweep": [], "baseline_dry": [],
                                      "baseline_sweep": []}  # fmt: skip
     seen: dict[str, dict] = {}
+    # Real sweeps only: side -> rule -> seconds per round.
+    rule_times: dict[str, dict[str, list[float]]] = {"project": {}, "baseline": {}}
     try:
         with app.app_context(), psycopg.connect(plain_url) as conn:
             pupils = db.session.scalar(db.text("SELECT count(*) FROM pupils"))
@@ -305,9 +340,12 @@ def main() -> None:
                 for dry_run in (True, False):
                     for side in order:
                         if side == "project":
-                            elapsed, counts = run_project(args.as_of, dry_run)
+                            elapsed, counts, per_rule = run_project(args.as_of, dry_run)
                         else:
-                            elapsed, counts = run_baseline(conn, params, dry_run)
+                            elapsed, counts, per_rule = run_baseline(conn, params, dry_run)
+                        if not dry_run:
+                            for code, seconds in per_rule.items():
+                                rule_times[side].setdefault(code, []).append(seconds)
                         name = f"{side}_{'dry' if dry_run else 'sweep'}"
                         times[name].append(elapsed)
                         seen.setdefault(name, counts)
@@ -326,9 +364,14 @@ def main() -> None:
 
     counts = seen["project_dry"]
     print(f"Retention sweep as of {args.as_of} over {pupils:,} pupils ({args.rounds} rounds, rolled back)")
-    print(f"{'rule':<32} {'records':>10}")
+    rule_medians = {
+        code: [round(statistics.median(rule_times[side][code]), 3) for side in ("project", "baseline")]
+        for code in counts
+    }
+    print(f"{'rule':<32} {'records':>10} {'sweep median s project / baseline':>35}")
     for code, count in counts.items():
-        print(f"{code:<32} {count:>10,}")
+        project_s, baseline_s = rule_medians[code]
+        print(f"{code:<32} {count:>10,} {project_s:>17.2f} / {baseline_s:<15.2f}")
     print(f"{'total':<32} {sum(counts.values()):>10,}")
     print(f"{'run':<16} {'best s':>8} {'median s':>9}")
     for name, values in times.items():
@@ -347,6 +390,7 @@ def main() -> None:
         "pupils": pupils, "as_of": args.as_of.isoformat(), "rounds": args.rounds, "counts": counts,
         **{f"{name}_median_s": round(statistics.median(v), 3) for name, v in times.items()},
         **{f"{name}_best_s": round(min(v), 3) for name, v in times.items()},
+        "rule_sweep_median_s": rule_medians,
     }))  # fmt: skip
 
 
