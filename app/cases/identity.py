@@ -18,10 +18,9 @@ from app.cases.clock_inputs import refresh_clock
 from app.cases.lifecycle import IllegalTransition
 from app.cases.models import Case, CaseStatus, IdentityMethod, RefusalReason, Relationship
 from app.cases.services import (
-    ASK_FOR_IDENTITY_FIRST,
     checked_choice,
     checked_text,
-    identity_was_requested,
+    identity_refusal_problem,
     send_letter,
     send_refusal,
     today_or,
@@ -83,10 +82,11 @@ def decide_identity(
         chosen = _check_acceptance(
             case, problems, method, identity_received_on, authority_evidence, authority_received_on, today
         )
-    elif awaiting and not identity_was_requested(case):
-        # The decision on whatever they sent, so evidence waiting is no bar;
-        # but a requester never asked has had no chance to send any.
-        problems.add("decision", ASK_FOR_IDENTITY_FIRST)
+    elif awaiting and (refusal := identity_refusal_problem(case, today)) is not None:
+        # The decision on whatever they sent since they were asked, so
+        # evidence waiting is no bar; but a requester never asked, or asked
+        # and still within the time to answer, has had no chance to send any.
+        problems.add("decision", refusal)
     problems.raise_any()
     if not awaiting:
         target = CaseStatus.OPEN if accepted else CaseStatus.REFUSED

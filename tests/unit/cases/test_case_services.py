@@ -4,7 +4,7 @@ extension, refusal, withdrawal, and the mail each sends."""
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import func, select, text
@@ -15,6 +15,7 @@ from app.cases.clock_inputs import clock_for
 from app.cases.lifecycle import IllegalTransition
 from app.cases.models import CaseStatus, Relationship
 from app.cases.references import format_reference, next_reference
+from app.db import utcnow
 from app.mail import OutboxMessage
 from app.sources.validation import FieldError, FieldErrors
 from tests.unit.cases.factory import new_case, opened_case
@@ -217,7 +218,8 @@ def test_identity_refusal_reports_a_missing_reason_with_the_request_not_yet_made
 def test_identity_refused_sends_the_refusal_with_the_ico(school, caseworker, db_session):
     case = new_case(school)
     evidence.request_identity(case, caseworker)  # refusing needs them asked first (Art 12(6))
-    identity.decide_identity(case, caseworker, accepted=False, reason="No documents were sent.")
+    later = utcnow().date() + timedelta(days=31)  # and a month to answer
+    identity.decide_identity(case, caseworker, accepted=False, reason="No documents were sent.", today=later)
     assert case.status is CaseStatus.REFUSED
     assert case.refusal_reason.value == "identity_not_proven"
     letters = _mail(db_session, "case.refusal")
