@@ -18,10 +18,11 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.accounts.models import User
 from app.cases import letters, lifecycle
+from app.cases.clock import add_months
 from app.cases.clock_inputs import refresh_clock
 from app.cases.duplicates import find_duplicate_id
 from app.cases.lifecycle import IllegalTransition
@@ -39,6 +40,7 @@ from app.cases.references import duplicate_key, next_reference
 from app.cases.status_links import mint_status_link
 from app.db import new_uuid, utcnow
 from app.extensions import db
+from app.letters.services import format_date
 from app.mail import send_mail
 from app.orgs.models import Organisation
 from app.portability import destination
@@ -62,6 +64,21 @@ IDENTITY_REQUESTED = "identity_requested"
 ASK_FOR_IDENTITY_FIRST = (
     "ask the requester for proof of identity first: a request can be refused for identity not "
     "proven only once they were asked and did not provide it"
+)
+# A requester asked for proof has a calendar month from the day the request
+# for it went (the same date in the next month, or that month's last day)
+# to send it before a refusal for identity not proven, unless they sent
+# something since that is judged not enough. Art 12(2) lets the controller
+# refuse only where it shows it cannot identify the person, and Art 12(6)
+# and the ICO mean the requester is given a real chance to answer: a month
+# is the time the law gives the controller to answer once identity arrives,
+# the period the clock would have given, and enough for a parent to obtain a
+# copy of a birth certificate or a court order by post.
+IDENTITY_WAIT_MONTHS = 1
+IDENTITY_ACCEPTED = (
+    "identity was accepted for this request, so it cannot be refused for identity not proven: that "
+    "would reverse the identity decision without the requester being asked or heard. Refuse on "
+    "another ground if one applies"
 )
 DECIDE_EVIDENCE_FIRST = (
     "decide on the evidence they sent first: the requester uploaded proof that nobody has accepted "
@@ -255,21 +272,52 @@ def evidence_awaits_decision(case: Case) -> bool:
     return db.session.scalar(sent.limit(1)) is not None
 
 
+def identity_refusal_problem(case: Case, today: date) -> str | None:
+    """Why a case awaiting identity cannot be refused for identity not
+    proven today, or None when it can: the requester must have been asked
+    for proof, and have either sent something since the latest request (the
+    decision judges it not enough) or let ``IDENTITY_WAIT_MONTHS`` pass."""
+    asked = select(func.max(CaseEvent.at)).where(
+        CaseEvent.case_id == case.id, CaseEvent.kind == IDENTITY_REQUESTED
+    )
+    latest = db.session.scalar(asked)
+    if latest is None:
+        return ASK_FOR_IDENTITY_FIRST
+    sent = select(CaseEvidence.id).where(CaseEvidence.case_id == case.id, CaseEvidence.created_at >= latest)
+    if db.session.scalar(sent.limit(1)) is not None:
+        return None
+    until = add_months(latest.date(), IDENTITY_WAIT_MONTHS)
+    if today >= until:
+        return None
+    return (
+        f"the requester was asked for proof of identity on {format_date(latest)} and has until "
+        f"{format_date(until)} to send it: refuse for identity not proven from that day if nothing "
+        "arrived, or when what they send is not enough"
+    )
+
+
 def refuse(
     case: Case, actor: User, *, reason: RefusalReason | str, detail: str, today: date | None = None
 ) -> Case:
     """Refuse (the controller's decision) and send the refusal with the right
-    to complain to the ICO. Identity not proven is a reason only once the
-    requester was asked for proof, and only when nothing they sent waits for
-    the identity decision (``FieldError`` on ``reason`` otherwise)."""
+    to complain to the ICO. Identity not proven is a reason only while the
+    case awaits identity (``IllegalTransition`` once it was accepted), once
+    the requester was asked for proof and had the time to send it, and
+    only when nothing they sent waits for the identity decision
+    (``FieldError`` on ``reason`` otherwise)."""
     chosen = checked_choice(RefusalReason, reason, "reason")
     detail_text = checked_text(detail, "detail")
     # A case already answered or ended gets the lifecycle's answer instead.
     if chosen is RefusalReason.IDENTITY_NOT_PROVEN and case.status in lifecycle.ACTIVE:
+        if case.status not in (CaseStatus.SUBMITTED, CaseStatus.AWAITING_IDENTITY):
+            raise IllegalTransition(case, CaseStatus.REFUSED, IDENTITY_ACCEPTED)
         if not identity_was_requested(case):
             raise FieldError("reason", ASK_FOR_IDENTITY_FIRST)
         if evidence_awaits_decision(case):
             raise FieldError("reason", DECIDE_EVIDENCE_FIRST)
+        problem = identity_refusal_problem(case, today_or(today))
+        if problem is not None:
+            raise FieldError("reason", problem)
     return send_refusal(case, actor, chosen, detail_text)
 
 
