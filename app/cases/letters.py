@@ -9,7 +9,7 @@ Subjects carry the reference only, never personal details.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
 from app.cases import clock
@@ -132,6 +132,8 @@ def clock_restarted(case: Case, answered_on: date, due: date) -> Letter:
             "requester_name": case.requester_name,
             "reference": case.reference,
             "answered_on": answered_on,
+            # The day the answer arrived is still a paused day (DESIGN §5).
+            "restarts_on": answered_on + timedelta(days=1),
             "due_on": due,
         },
     )

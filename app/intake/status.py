@@ -6,14 +6,14 @@ assignment or staff reminders stay out)."""
 from __future__ import annotations
 
 import hmac
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from sqlalchemy import select
 
 from app.audit.services import record
-from app.cases import letters
-from app.cases.clock_inputs import clock_summary
+from app.cases import clock, letters
+from app.cases.clock_inputs import clock_summary, inputs_for
 from app.cases.evidence import ACCEPTS_EVIDENCE, needs_authority
 from app.cases.models import Case, CaseEvent, CaseStatus, EvidenceKind
 from app.cases.services import send_letter
@@ -106,7 +106,7 @@ def _event_text(event: CaseEvent, from_paused: bool) -> str | None:
     if event.kind == "status_changed":
         to = event.data.get("to")
         if from_paused and to in _RESUMED:
-            return "You answered our question. The time limit started again"
+            return "You answered our question. The time limit started again the next day"
         return _MOVES.get(to)
     if event.kind == "evidence_received":
         return _EVIDENCE.get(EvidenceKind(event.data["kind"]))
@@ -133,8 +133,17 @@ def _label(options: tuple[choices.Choice, ...], value: str) -> str:
     return next((option.label for option in options if option.value == value), value)
 
 
+def due_before_pause(case: Case) -> date | None:
+    """While paused the due date is unknown (it moves by every paused day,
+    up to the answer's): the date it was before the open pause."""
+    inputs = inputs_for(case)
+    answered = tuple(pause for pause in inputs.pauses if not pause.is_open)
+    return clock.compute(replace(inputs, pauses=answered)).due
+
+
 def status_view(case: Case, today: date) -> StatusView:
     summary = clock_summary(case, today)
+    due = due_before_pause(case) if summary.paused_now else summary.due
     pause = case.open_pause
     have = {item.kind for item in case.evidence}
     awaiting = case.status is CaseStatus.AWAITING_IDENTITY
@@ -150,7 +159,7 @@ def status_view(case: Case, today: date) -> StatusView:
         organisation_name=case.organisation.name,
         stage=STAGES.get(case.status, "We are working on your request"),
         received_on=format_date(case.received_on),
-        due_on=format_date(summary.due) if summary.due and not finished else None,
+        due_on=format_date(due) if due and not finished else None,
         paused_now=summary.paused_now,
         extended=case.extended_on is not None,
         finished=finished,

@@ -84,7 +84,7 @@ LETTERS: dict[str, LetterSpec] = {
     ),
     "clock_restarted": _spec(
         "requester",
-        "requester_name reference answered_on due_on",
+        "requester_name reference answered_on restarts_on due_on",
         "",
         "The answer to a clarification question arrived: the clock runs again, and the new due date.",
     ),

@@ -19,11 +19,13 @@ from app.audit.models import AuditEvent
 from app.blobs.models import BlobChunk
 from app.blobs.services import open_blob
 from app.cases import clock_changes, identity, lifecycle, services
+from app.cases.clock import due_date
 from app.cases.models import Case, CaseEvidence, CaseStatus, CaseStatusLink
 from app.cases.status_links import DAYS_AFTER_CLOSE, mint_status_link, revoke_status_links
 from app.db import utcnow
 from app.extensions import db
 from app.intake.uploads import MAX_UPLOAD_BYTES
+from app.letters.services import format_date
 from app.mail.models import OutboxMessage
 from tests.signin import csrf_token, make_organisation, make_user, sign_in
 from tests.unit.cases.factory import new_case, opened_case
@@ -258,6 +260,21 @@ def test_answer_resumes_the_case_and_keeps_the_words(client, school, caseworker)
     assert again.status_code == 302 and _fresh(case).pauses[0].answer == "Years 5 and 6 only."
 
 
+def test_paused_status_page_shows_the_date_before_the_pause_and_that_it_will_move(client, school, caseworker):
+    case = _paused(school, caseworker)
+    before = due_date(case.received_on, school.nation.value)
+    page = client.get(_link(case)).text
+    shown = page.split("We must respond by</dt>", 1)[1].split("</dd>", 1)[0]
+    assert format_date(before) in shown
+    assert f"paused the time limit on {format_date(utcnow().date())}" in shown
+    assert "will move later by the number of days the time limit stays paused" in shown
+    answered = client.post(
+        f"{_link(case)}/answer", data={"csrf_token": csrf_token(client, _link(case)), "answer": "Year 6."}
+    )
+    done = client.get(answered.headers["Location"]).text
+    assert "starts again tomorrow" in done and "has started again" not in done
+
+
 def test_answer_too_long_is_refused_and_kept_for_editing(client, school, caseworker):
     path = _link(_paused(school, caseworker))
     long_answer = "x" * 5001
@@ -410,7 +427,7 @@ def test_timeline_reads_oldest_first_in_the_requesters_words(client, school, cas
         "You confirmed your email address",
         "We finished checking who you are and started work on your request",
         "We asked you a question. The time limit is paused until you answer",
-        "You answered our question. The time limit started again",
+        "You answered our question. The time limit started again the next day",
         "We started looking for the information you asked about",
         "We started checking the information we found, before sending it to you",
         "We finished preparing our response to you",

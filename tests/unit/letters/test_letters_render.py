@@ -124,6 +124,7 @@ CONTEXTS: dict[str, dict[str, object]] = {
         "requester_name": "Sam Parent",
         "reference": REF,
         "answered_on": date(2026, 3, 2),
+        "restarts_on": date(2026, 3, 3),
         "due_on": date(2026, 4, 9),
     },
     "withdrawal_confirmed": {
@@ -280,6 +281,16 @@ def test_clarification_request_says_the_clock_is_paused():
     letter = render_letter("clarification_request", CONTEXTS["clarification_request"])
     assert "Which school years do you mean?" in letter.text
     assert "paused since 10 September 2024" in letter.text and "paused" in letter.html
+
+
+def test_clarification_letters_restart_the_clock_the_day_after_the_answer():
+    asked = render_letter("clarification_request", CONTEXTS["clarification_request"])
+    restarted = render_letter("clock_restarted", CONTEXTS["clock_restarted"])
+    for part in (asked.text, asked.html):
+        assert "starts again the day after" in part and "starts again on the day" not in part
+    for part in (restarted.text, restarted.html):
+        assert "started again on 3 March 2026" in part and "started again that day" not in part
+        assert "answer on 2 March 2026" in part and "9 April 2026" in part
 
 
 def test_extension_notice_gives_reasons_and_both_dates():
