@@ -15,8 +15,9 @@ only after the commit. Bad input raises ``FieldError`` (naming the field;
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
@@ -131,8 +132,19 @@ def checked_choice(enum_cls: Any, value: Any, field: str) -> Any:
 _audit = lifecycle.audit_case
 
 
+UK_TIME = ZoneInfo("Europe/London")
+
+
+def uk_today(now: datetime | None = None) -> date:
+    """The UK calendar day (GMT in winter, BST in summer) at ``now``, an
+    aware time (the present when omitted). Every "today" the clock takes is
+    this: a request sent at 00:30 BST on 1 July arrived on 1 July, though
+    it was still 30 June in UTC. Timestamps stay in UTC."""
+    return (now or utcnow()).astimezone(UK_TIME).date()
+
+
 def today_or(today: date | None) -> date:
-    return today or utcnow().date()
+    return today or uk_today()
 
 
 # --- intake --------------------------------------------------------------------

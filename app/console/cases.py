@@ -28,7 +28,6 @@ from app.console.actions import EXPIRED, act, capital
 from app.console.case_forms import FORMS, empty_forms
 from app.console.services import case_overview, live_progress, progress_message, source_lines
 from app.console.views import bp
-from app.db import utcnow
 from app.exports.retention import retention_days as pack_retention_days
 from app.extensions import db
 from app.mail import services as mail
@@ -73,7 +72,7 @@ def _page(case: Case, forms: dict[str, FlaskForm] | None = None, errors=None, st
     return render_template(
         "console/case.html",
         case=case,
-        clock=clock_summary(case, utcnow().date()),
+        clock=clock_summary(case, case_services.uk_today()),
         overview=overview,
         sources=source_lines(overview.sources),
         progress_message=progress_message(overview),

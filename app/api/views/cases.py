@@ -41,7 +41,6 @@ from app.cases.lifecycle import IllegalTransition
 from app.cases.models import Case
 from app.cases.queries import get_case, list_cases
 from app.collect import nothing_held
-from app.db import utcnow
 from app.extensions import db
 from app.restriction import answers
 from app.sources.validation import FieldError
@@ -63,7 +62,7 @@ def _detail(case: Case) -> dict[str, Any]:
     shown = {name: getattr(case, name) for name in CaseSchema().fields if name not in computed}
     return {
         **shown,
-        "clock": clock_summary(case, utcnow().date()),
+        "clock": clock_summary(case, services.uk_today()),
         "closes_on": closes_on(case),
         "childs_rights": childs_view(case),
         "pauses": case.pauses,
