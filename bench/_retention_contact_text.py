@@ -12,9 +12,9 @@ first, applied to the subject and body of the school's messages and to the
 subject, lines and summaries of its tickets (no first name alone). On the
 school's messages their addresses come off as sender (name and address) and
 recipient, and their tags go; an address another contact at the same school
-keeps is not theirs. As in the project, those addresses are one set over
-all their schools (an address only theirs at one school comes off the
-messages of every school in the statement). Records under a hold are left as they are; only text
+keeps is not theirs, and an address is theirs only at the school whose
+contact they were (a parent still a contact at another school keeps it
+there). Records under a hold are left as they are; only text
 that changes is written, subjects cut to their 300 characters. One statement
 may change a row once, so a message's text and its sender are one UPDATE,
 and a ticket's subject another.
@@ -51,14 +51,16 @@ def contact_text_ctes(message_not_held: str, ticket_not_held: str) -> str:
         "contact_school AS (SELECT DISTINCT organisation_id FROM gone), "
         # Their addresses, lower case, but for one another contact at the
         # same school keeps (not among those going).
-        "only_theirs AS (SELECT DISTINCT lower(g.email) AS email FROM gone g WHERE g.email IS NOT NULL"
+        "only_theirs AS (SELECT DISTINCT g.organisation_id, lower(g.email) AS email FROM gone g"
+        " WHERE g.email IS NOT NULL"
         " AND NOT EXISTS (SELECT 1 FROM contacts s WHERE s.organisation_id = g.organisation_id"
         " AND lower(s.email) = lower(g.email) AND NOT EXISTS (SELECT 1 FROM gone x WHERE x.id = s.id))), "
         "contact_message AS (SELECT m.id, m.subject, m.body,"
         f" CASE WHEN pt.p IS NULL THEN m.subject ELSE {_removed('m.subject', 'pt.p', subject=True)} END"
         " AS new_subject,"
         f" CASE WHEN pt.p IS NULL THEN m.body ELSE {_removed('m.body', 'pt.p')} END AS new_body,"
-        " coalesce(lower(m.sender_email) IN (SELECT email FROM only_theirs), false) AS from_them"
+        " coalesce((m.organisation_id, lower(m.sender_email)) IN (SELECT organisation_id, email"
+        " FROM only_theirs), false) AS from_them"
         " FROM messages m JOIN contact_school cs ON cs.organisation_id = m.organisation_id"
         f" LEFT JOIN contact_pattern pt ON pt.organisation_id = m.organisation_id WHERE {message_not_held}), "
         "contact_messages AS (UPDATE messages x SET subject = c.new_subject, body = c.new_body,"
@@ -66,8 +68,9 @@ def contact_text_ctes(message_not_held: str, ticket_not_held: str) -> str:
         " sender_email = CASE WHEN c.from_them THEN NULL ELSE x.sender_email END"
         " FROM contact_message c WHERE x.id = c.id"
         " AND (c.from_them OR c.new_subject <> c.subject OR c.new_body <> c.body)), "
-        "contact_recipients AS (DELETE FROM message_recipients r USING contact_message c"
-        " WHERE r.message_id = c.id AND lower(r.email) IN (SELECT email FROM only_theirs)), "
+        "contact_recipients AS (DELETE FROM message_recipients r USING contact_message c, messages rm"
+        " WHERE r.message_id = c.id AND rm.id = c.id"
+        " AND (rm.organisation_id, lower(r.email)) IN (SELECT organisation_id, email FROM only_theirs)), "
         "contact_tags AS (DELETE FROM message_people mp USING contact_message c, gone g"
         " WHERE mp.message_id = c.id AND mp.contact_id = g.id), "
         "contact_ticket AS (SELECT t.id, pt.p, t.subject,"

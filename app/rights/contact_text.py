@@ -17,7 +17,9 @@ and in what is under no hold:
 - they come off the messages as an erased or leaving member of staff does
   (``messages.take_off_messages``): their name and address as the sender,
   their own recipient rows, their tags. An address another contact of the
-  school still has (a family's shared address) stays, as it is theirs too.
+  school still has (a family's shared address) stays, as it is theirs too;
+  so does the same address at another school, where the parent may still
+  be a contact of a brother or sister.
 
 Set-based, as for pupils: one query reads the names, the rest are UPDATEs
 and DELETEs over the school's rows; a second run finds no contact, so it
@@ -27,6 +29,7 @@ changes nothing.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 
 from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 
@@ -51,23 +54,46 @@ def contact_full_names(contacts: Select) -> dict[uuid.UUID, list[str]]:
     return {organisation_id: full_names(names) for organisation_id, names in people.items()}
 
 
-def _only_their_addresses(contacts: Select) -> Select:
-    """The addresses (lower case) of the contacts ``contacts`` that no other
-    contact at the same school has."""
+def _their_address(contacts: Select) -> Callable[[ColumnElement], ColumnElement[bool]]:
+    """Of an address column of ``messages`` or ``message_recipients``: the
+    address (in any case) is one of the contacts ``contacts`` at the
+    message's school, and no other contact there has it. A parent with
+    children at two schools keeps the address at the school where they are
+    still a contact."""
     going, staying = CONTACTS.alias("going"), CONTACTS.alias("staying")
-    return (
-        select(func.lower(going.c.email))
-        .where(going.c.id.in_(contacts), going.c.email.is_not(None))
-        .where(
-            ~select(staying.c.id)
+    message = MESSAGES.alias("message_of_row")
+
+    def organisation_of(column: ColumnElement) -> ColumnElement:
+        if column.table is MESSAGES:
+            return MESSAGES.c.organisation_id
+        # Correlated by name: nested in an EXISTS, it would otherwise take
+        # the recipients' table into its own FROM.
+        of_row = select(message.c.organisation_id).where(message.c.id == column.table.c.message_id)
+        return of_row.correlate(column.table).scalar_subquery()
+
+    def addressed(column: ColumnElement) -> ColumnElement[bool]:
+        organisation = organisation_of(column)
+        kept_by_another = (
+            select(staying.c.id)
             .where(
-                staying.c.organisation_id == going.c.organisation_id,
-                func.lower(staying.c.email) == func.lower(going.c.email),
+                staying.c.organisation_id == organisation,
+                func.lower(staying.c.email) == func.lower(column),
                 staying.c.id.not_in(contacts),
             )
             .exists()
         )
-    )
+        theirs = (
+            select(going.c.id)
+            .where(
+                going.c.id.in_(contacts),
+                going.c.organisation_id == organisation,
+                func.lower(going.c.email) == func.lower(column),
+            )
+            .exists()
+        )
+        return and_(column.is_not(None), theirs, ~kept_by_another)
+
+    return addressed
 
 
 def take_contacts_off_text(contacts: Select) -> None:
@@ -77,12 +103,8 @@ def take_contacts_off_text(contacts: Select) -> None:
     if not names:
         return
     take_names_off_text(names)
-    addresses = _only_their_addresses(contacts)
+    addressed = _their_address(contacts)
     schools = sorted(names, key=str)
-
-    def addressed(column: ColumnElement) -> ColumnElement[bool]:
-        return func.lower(column).in_(addresses)
-
     sent_or_received = or_(
         addressed(MESSAGES.c.sender_email),
         MESSAGES.c.id.in_(select(RECIPIENTS.c.message_id).where(addressed(RECIPIENTS.c.email))),

@@ -134,3 +134,15 @@ def test_a_second_sweep_changes_nothing_more(app):
     after = (_message(letter), _message(written), _recipients(letter))
     assert _counts(sweep(DUE))["contacts_after_pupils"] == 0
     assert (_message(letter), _message(written), _recipients(letter)) == after
+
+
+def test_the_parents_address_stays_at_another_school_where_they_are_still_a_contact(app):
+    _world()
+    oak = make.school("Oak Primary School")
+    # The same parent, still a contact at Oak (a younger child on roll there),
+    # and another Oak parent whose child left, so Oak loses a contact too.
+    make.contact(oak, make.pupil(oak, forename="Cian", surname="O'Brien"), forename="Siobhan")
+    make.contact(oak, make.pupil(oak, forename="Ava", surname="Kerr", left=LEFT), forename="Mairead")
+    at_oak = make.message(oak)
+    assert _counts(sweep(DUE))["contacts_after_pupils"] == 2
+    assert _recipients(at_oak) == ["siobhan@example.org"]
