@@ -213,7 +213,21 @@ class OrganisationSchema(Schema):
         metadata={
             "description": "A public authority (state schools, academies, trusts, maintained nursery "
             "schools): legitimate interests cannot be its lawful basis, nor its schools' (UK GDPR Art "
-            "6(1), last sentence). Set when the organisation is imported; read-only here."
+            "6(1), last sentence). Set when the organisation is imported; administrators change it with "
+            "PATCH /organisations/{organisation_id}."
+        },
+    )
+
+
+class OrganisationChangeSchema(RequestSchema):
+    """The fields an administrator may change; an empty object changes nothing."""
+
+    public_authority = JsonBoolean(
+        metadata={
+            "description": "Whether the organisation is a public authority. Becoming one is refused (422 on "
+            "public_authority) while legitimate interests (Art 6(1)(f)) is in effect there: as its own "
+            "basis for a category, its trust's or the register's that it takes, or, for a trust, as the "
+            "own basis of one of its schools."
         },
     )
 

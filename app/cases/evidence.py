@@ -2,9 +2,12 @@
 and answers to clarification questions; and the staff action that asks for
 the proof in the first place.
 
-Every arrival is a clock input (DESIGN §5): the month starts on the latest
-of the day the request, the identity evidence and the authority evidence
-arrived, and a pause ends on the day the answer arrived.
+The month starts on the latest of the day the request, the identity
+evidence and the authority evidence arrived (DESIGN §5), but only evidence
+the controller asked for moves it: the first upload of each kind after the
+latest request for proof. A file nobody asked for, or a further one sent
+without a new request, is kept for the decision and leaves the clock alone.
+A pause ends on the day the answer arrived.
 """
 
 from __future__ import annotations
@@ -13,6 +16,8 @@ import uuid
 from datetime import date
 from typing import BinaryIO
 
+from sqlalchemy import func, select
+
 from app.accounts.models import User
 from app.blobs.models import Blob
 from app.blobs.services import FileDestroyed
@@ -20,7 +25,7 @@ from app.cases import letters, lifecycle
 from app.cases.clock_changes import resume
 from app.cases.clock_inputs import refresh_clock
 from app.cases.lifecycle import IllegalTransition
-from app.cases.models import Case, CaseEvidence, CaseStatus, EvidenceKind, Relationship
+from app.cases.models import Case, CaseEvent, CaseEvidence, CaseStatus, EvidenceKind, Relationship
 from app.cases.services import IDENTITY_REQUESTED, MAX_TEXT, checked_text, send_letter, today_or
 from app.cases.status_links import mint_status_link
 from app.db import new_uuid
@@ -36,6 +41,7 @@ MAX_FILES_PER_CASE = 12
 ACCEPTS_EVIDENCE = frozenset({CaseStatus.AWAITING_IDENTITY})
 TOO_MANY_FILES = f"You can send up to {MAX_FILES_PER_CASE} files. Email us if you need to send more"
 NOT_NEEDED = "We do not need any documents for this request now"
+EVIDENCE_RECEIVED = "evidence_received"
 
 
 def needs_authority(case: Case) -> bool:
@@ -57,8 +63,9 @@ def add_evidence(
     today: date | None = None,
 ) -> CaseEvidence:
     """Check and store one file (encrypted), and record the day it arrived
-    as a clock input. Raises ``UploadRefused`` (a message for the person)
-    or ``FieldError``; nothing is stored when either is raised."""
+    as a clock input when it was asked for (``_awaited``). Raises
+    ``UploadRefused`` (a message for the person) or ``FieldError``; nothing
+    is stored when either is raised."""
     today = today_or(today)
     try:
         chosen = EvidenceKind(kind)
@@ -70,6 +77,7 @@ def add_evidence(
         raise UploadRefused(NOT_NEEDED)
     if len(case.evidence) >= MAX_FILES_PER_CASE:
         raise UploadRefused(TOO_MANY_FILES)
+    moves_start = _awaited(case, chosen)
     blob: Blob = accept_upload(stream, filename=filename, declared_type=declared_type)
     item = CaseEvidence(
         id=new_uuid(),
@@ -82,14 +90,34 @@ def add_evidence(
     )
     db.session.add(item)
     case.evidence.append(item)
-    if chosen is EvidenceKind.IDENTITY:
-        case.identity_received_on = max(today, case.identity_received_on or today)
-    else:
-        case.authority_received_on = max(today, case.authority_received_on or today)
+    if moves_start and chosen is EvidenceKind.IDENTITY:
+        case.identity_received_on = today
+    elif moves_start:
+        case.authority_received_on = today
     refresh_clock(case)
-    lifecycle.add_event(case, "evidence_received", uploaded_by, {"kind": chosen.value})
+    lifecycle.add_event(case, EVIDENCE_RECEIVED, uploaded_by, {"kind": chosen.value})
     _audit("case.evidence_received", case, uploaded_by, {"kind": chosen.value, "evidence": item.id})
     return item
+
+
+def _awaited(case: Case, kind: EvidenceKind) -> bool:
+    """Whether this upload is evidence the controller asked for and was
+    waiting on: the first of its kind since the latest request for proof.
+    Only that one moves the clock's start; a file nobody asked for, or a
+    second one (a retake) without a new request, does not."""
+    asked = db.session.scalar(
+        select(func.max(CaseEvent.at)).where(
+            CaseEvent.case_id == case.id, CaseEvent.kind == IDENTITY_REQUESTED
+        )
+    )
+    if asked is None:
+        return False
+    since = db.session.scalars(
+        select(CaseEvent.data).where(
+            CaseEvent.case_id == case.id, CaseEvent.kind == EVIDENCE_RECEIVED, CaseEvent.at >= asked
+        )
+    )
+    return not any(data.get("kind") == kind.value for data in since)
 
 
 def _safe_filename(filename: str | None) -> str:

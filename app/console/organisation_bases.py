@@ -107,7 +107,13 @@ def set_organisation_basis(organisation_id: uuid.UUID, entry_id: uuid.UUID):
 @web.roles_required(Role.ADMIN)
 def clear_organisation_basis(organisation_id: uuid.UUID, entry_id: uuid.UUID):
     organisation, entry = _found(organisation_id, entry_id)
-    cleared = bases.clear_basis(organisation, entry, signed_in_user())
+    try:
+        cleared = bases.clear_basis(organisation, entry, signed_in_user())
+    except RegisterError as exc:
+        # Going back would put legitimate interests in effect at a public
+        # authority: the refusal concerns the button, so the summary links there.
+        db.session.rollback()
+        return _page(organisation, entry, errors={"clear-basis": exc.errors[bases.BASIS]}, status=422)
     message = f"{organisation.name} now uses {_whose(organisation, entry)} basis."
     return _done(organisation, entry, message if cleared else None)
 

@@ -6,9 +6,7 @@ sign-in (password and second factor); organisation pages are scoped.
 
 from __future__ import annotations
 
-import uuid
-
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from app.accounts import services as accounts
 from app.accounts import totp, web
@@ -17,7 +15,6 @@ from app.accounts.scoping import NotInScope, sees_every_organisation
 from app.api.services import page_number
 from app.console import services
 from app.extensions import db, limiter
-from app.register.bases import bases_at, public_authority_of
 from app.security import client_ip_key, configured_limit, too_many_attempts
 
 bp = Blueprint("console", __name__, url_prefix="/console")
@@ -95,25 +92,6 @@ def organisations():
     )
 
 
-@bp.get("/organisations/<uuid:organisation_id>")
-@web.login_required
-def organisation(organisation_id: uuid.UUID):
-    user = _user()
-    try:
-        found = services.organisation_for(user, organisation_id)
-    except NotInScope:
-        abort(404)
-    return render_template(
-        "console/organisation.html",
-        organisation=found,
-        members=services.member_schools(user, found),
-        bases=bases_at(found),
-        # Legitimate interests already in effect there (the register's, or set
-        # before the rule) are flagged on the bases table.
-        authority=public_authority_of(found),
-    )
-
-
 def _account_page(password_form=None, codes_form=None, errors=None, status=200):
     user = _user()
     return render_template(
@@ -182,6 +160,7 @@ from app.console import cases as _cases  # noqa: E402, F401  (registers the case
 from app.console import collect as _collect  # noqa: E402, F401  (registers the find-and-gather pages on ``bp``)
 from app.console import consent_withdrawal as _consent_withdrawal  # noqa: E402, F401  (consents withdrawn)
 from app.console import erasure as _erasure  # noqa: E402, F401  (erasure plan, execution, certificate)
+from app.console import organisation as _organisation  # noqa: E402, F401  (an organisation, and its public authority flag)
 from app.console import organisation_bases as _organisation_bases  # noqa: E402, F401  (an organisation's own basis)
 from app.console import packs as _packs  # noqa: E402, F401  (response pack and download links)
 from app.console import rectification as _rectification  # noqa: E402, F401  (corrections of a rectification case)

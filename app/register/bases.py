@@ -7,9 +7,11 @@ school's own comes first, then its trust's, then the register's. The basis
 decides the right to data portability (``app.portability.scope``) and its
 wording is what the response letters quote.
 
-A public authority cannot be given legitimate interests (UK GDPR Art 6(1),
-last sentence): nor can a school in a trust that is one, as the trust's
-basis is what the school inherits (``public_authority_of``).
+Legitimate interests are never put in effect at a public authority (UK
+GDPR Art 6(1), last sentence), nor at a school in a trust that is one:
+setting them as a basis, or going back to a trust's or the register's that
+is them, is refused where it would put them there
+(``app.register.authority``).
 
 Only administrators set or clear an organisation's basis, as for the
 register itself; each change is audited with the code chosen, never the
@@ -33,6 +35,7 @@ from app.collect.models import CaseCandidate, Decision
 from app.db import utcnow
 from app.extensions import db
 from app.orgs.models import Organisation, OrgKind
+from app.register.authority import fallback_refusal, legitimate_interests_refusal, trust_basis_refusal
 from app.register.citations import citation_conflict
 from app.register.models import LawfulBasis, OrganisationBasis, RegisterEntry
 from app.register.services import BASIS, MAX_TEXT, NotAllowed, RegisterError, clean_basis, clean_text
@@ -141,31 +144,6 @@ def fallback_of(organisation: Organisation, entry: RegisterEntry) -> Effective:
     return register_view(organisation.trust_id).basis(entry)
 
 
-def public_authority_of(organisation: Organisation) -> Organisation | None:
-    """The public authority whose tasks ``organisation``'s processing serves:
-    itself if it is one, else its trust if that is one, else None."""
-    if organisation.public_authority:
-        return organisation
-    trust = organisation.trust
-    return trust if trust is not None and trust.public_authority else None
-
-
-def legitimate_interests_refusal(organisation: Organisation) -> str | None:
-    """Why ``organisation`` cannot use legitimate interests, or None if it can."""
-    authority = public_authority_of(organisation)
-    if authority is None:
-        return None
-    who = (
-        f"{organisation.name} is a public authority"
-        if authority is organisation
-        else f"{organisation.name}'s trust, {authority.name}, is a public authority"
-    )
-    return (
-        f"{who}: legitimate interests do not apply to processing a public authority carries out in "
-        "performing its tasks (UK GDPR Article 6(1), last sentence). Choose public task (Article 6(1)(e))"
-    )
-
-
 def own_basis(organisation: Organisation, entry: RegisterEntry) -> OrganisationBasis | None:
     return db.session.scalars(
         select(OrganisationBasis).where(
@@ -186,7 +164,9 @@ def set_basis(
     """Set ``organisation``'s own basis and wording for ``entry``; True if
     anything changed. Nothing is stored if a field is invalid, nor
     legitimate interests at a public authority or a school of one
-    (``legitimate_interests_refusal``). The caller commits.
+    (``legitimate_interests_refusal``), nor at a trust that is not one
+    while its schools that take the trust's basis for the category include
+    one (``trust_basis_refusal``). The caller commits.
 
     A basis and wording equal to what the organisation would inherit (its
     trust's, else the register's) store nothing of its own, and clear an
@@ -195,7 +175,9 @@ def set_basis(
     _require_admin(actor)
     errors = {name: "Not a field of an organisation's basis" for name in sorted(set(values) - set(FIELDS))}
     basis = clean_basis(values.get(BASIS), errors)
-    if basis is LawfulBasis.LEGITIMATE_INTERESTS and (refusal := legitimate_interests_refusal(organisation)):
+    if basis is LawfulBasis.LEGITIMATE_INTERESTS and (
+        refusal := legitimate_interests_refusal(organisation) or trust_basis_refusal(organisation, entry)
+    ):
         errors[BASIS] = refusal
     wording = clean_text(values.get(WORDING), WORDING, errors, limit=MAX_TEXT, required=True)
     if not errors and (conflict := citation_conflict(wording, basis)):
@@ -222,11 +204,18 @@ def set_basis(
 
 def clear_basis(organisation: Organisation, entry: RegisterEntry, actor: User) -> bool:
     """Go back to the trust's or the register's basis; True if there was an
-    entry of the organisation's own. The caller commits."""
+    entry of the organisation's own. Refused (``RegisterError`` on
+    ``basis``) when that basis is legitimate interests and the organisation
+    is, or is a school of, a public authority, or is a trust whose schools
+    taking its basis include one (``fallback_refusal``). The caller commits."""
     _require_admin(actor)
     current = own_basis(organisation, entry)
     if current is None:
         return False
+    fallback = fallback_of(organisation, entry)
+    whose = "its trust's" if fallback.set_by is not None else "the register's"
+    if refusal := fallback_refusal(organisation, entry, fallback.basis, whose):
+        raise RegisterError({BASIS: refusal})
     db.session.delete(current)
     _audit("register.basis_cleared", organisation, entry, actor, None)
     return True

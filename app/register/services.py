@@ -1,7 +1,10 @@
 """Reading and correcting the processing register.
 
 Every user of the console may read it (it is what the response letters
-cite); only admins change it. A change is validated as a whole, applied in
+cite); only admins change it. Its basis for a category applies wherever an
+organisation (or its trust) has not set its own, so it is never made
+legitimate interests where a public authority takes it
+(``app.register.authority``). A change is validated as a whole, applied in
 the caller's transaction and audited with the names of the fields changed
 (never their text).
 """
@@ -18,7 +21,9 @@ from app.accounts.models import Role, User
 from app.audit.services import record
 from app.db import utcnow
 from app.extensions import db
+from app.register.authority import register_basis_refusal
 from app.register.citations import citation_conflict
+from app.register.errors import NotAllowed, RegisterError
 from app.register.models import LawfulBasis, RegisterEntry
 from app.sources.registry import all_sources
 from app.sources.validation import has_control_characters
@@ -44,18 +49,6 @@ PROVIDED = "provided_by_person"
 EDITABLE = ("title", *TEXT_FIELDS, *OPTIONAL_TEXT_FIELDS, *LIST_FIELDS, BASIS, PROVIDED)
 # A form's radio values for ``provided_by_person``.
 YES, NO = "yes", "no"
-
-
-class RegisterError(ValueError):
-    """Field messages for a change that cannot be made."""
-
-    def __init__(self, errors: Mapping[str, str]) -> None:
-        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
-        self.errors = dict(errors)
-
-
-class NotAllowed(PermissionError):
-    pass
 
 
 def entries() -> Sequence[RegisterEntry]:
@@ -136,7 +129,14 @@ def _clean_provided(value: Any, errors: dict[str, str]) -> bool | None:
 
 def update_entry(target: RegisterEntry, changes: Mapping[str, Any], actor: User) -> list[str]:
     """Apply ``changes`` (any of EDITABLE) and return the names of the fields
-    that changed. Nothing is applied if any field is invalid."""
+    that changed. Nothing is applied if any field is invalid.
+
+    The register's basis is what every organisation without one of its own
+    (or its trust's) takes, so changing it to legitimate interests is
+    refused while any public authority, or school of one, takes it
+    (``register_basis_refusal``). An entry already on legitimate interests
+    (set before the rule) can still be corrected otherwise; the
+    organisation pages flag it where it is in effect at a public authority."""
     if actor.role is not Role.ADMIN:
         raise NotAllowed("only administrators change the processing register")
     errors: dict[str, str] = {}
@@ -157,6 +157,13 @@ def update_entry(target: RegisterEntry, changes: Mapping[str, Any], actor: User)
             cleaned[name] = clean_basis(value, errors)
         elif name == PROVIDED:
             cleaned[name] = _clean_provided(value, errors)
+    if (
+        not errors
+        and cleaned.get(BASIS) is LawfulBasis.LEGITIMATE_INTERESTS
+        and target.basis is not LawfulBasis.LEGITIMATE_INTERESTS
+        and (refusal := register_basis_refusal(target))
+    ):
+        errors[BASIS] = refusal
     if not errors and (BASIS in cleaned or "lawful_basis" in cleaned):
         wording = cleaned.get("lawful_basis", target.lawful_basis)
         conflict = citation_conflict(wording, cleaned.get(BASIS, target.basis))

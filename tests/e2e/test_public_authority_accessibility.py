@@ -1,7 +1,9 @@
 """A public authority's lawful bases in a real browser: the organisation
 page with its "Public authority" line and a legitimate-interests row flagged,
-and the basis page refusing legitimate interests, pass the axe-core WCAG 2.2
-AA scan; the summary's link takes the keyboard to the basis field."""
+the basis page refusing legitimate interests, and the organisation page's
+form refusing to make a nursery using them a public authority, pass the
+axe-core WCAG 2.2 AA scan; each summary's link takes the keyboard to its
+field."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ from sqlalchemy import select
 from app.accounts.models import Role
 from app.db import utcnow
 from app.extensions import db
+from app.orgs.models import Organisation
 from app.register.models import LawfulBasis, OrganisationBasis, RegisterEntry
 from tests.e2e.conftest import assert_accessible
 from tests.e2e.journey import sign_in
@@ -21,16 +24,15 @@ pytestmark = pytest.mark.e2e
 INTERESTS = "Legitimate interests (UK GDPR Art 6(1)(f)): to care for the child safely."
 
 
-def test_public_authority_flag_warning_and_refusal_are_accessible(app, live_server, page, db_session):
-    school = make_organisation("Alder Academy")
-    user, secret = make_user("dpo@company.example", Role.ADMIN)
+def _interests_at(organisation: Organisation) -> RegisterEntry:
+    """Legitimate interests stored as ``organisation``'s own basis for pupils'
+    identity, as a private nursery may (or a school before the rule)."""
     identity = db.session.scalars(
         select(RegisterEntry).where(RegisterEntry.source == "pupils", RegisterEntry.category == "identity")
     ).one()
-    # Stored before the rule: the page flags it.
     db.session.add(
         OrganisationBasis(
-            organisation_id=school.id,
+            organisation_id=organisation.id,
             register_entry_id=identity.id,
             basis=LawfulBasis.LEGITIMATE_INTERESTS,
             lawful_basis=INTERESTS,
@@ -38,7 +40,14 @@ def test_public_authority_flag_warning_and_refusal_are_accessible(app, live_serv
         )
     )
     db.session.commit()
-    sign_in(page, live_server, user, secret)
+    return identity
+
+
+def test_public_authority_flag_warning_and_refusal_are_accessible(app, live_server, page, db_session):
+    school = make_organisation("Alder Academy")
+    # Stored before the rule: the page flags it.
+    identity = _interests_at(school)
+    sign_in(page, live_server, *make_user("dpo@company.example", Role.ADMIN))
 
     page.goto(f"{live_server}/console/organisations/{school.id}")
     page.wait_for_selector("h2:has-text('Lawful basis at this organisation')")
@@ -58,3 +67,21 @@ def test_public_authority_flag_warning_and_refusal_are_accessible(app, live_serv
     page.focus('.error-summary a[href="#basis"]')
     page.keyboard.press("Enter")
     page.wait_for_function("() => document.activeElement?.id === 'basis'")
+
+
+def test_public_authority_form_refusal_is_accessible(app, live_server, page, db_session):
+    nursery = make_organisation("Little Acorns Nursery", kind="nursery")
+    identity = _interests_at(nursery)
+    sign_in(page, live_server, *make_user("dpo@company.example", Role.ADMIN))
+
+    page.goto(f"{live_server}/console/organisations/{nursery.id}")
+    page.get_by_role("group", name="Is Little Acorns Nursery a public authority?").get_by_label("Yes").check()
+    page.get_by_role("button", name="Save whether it is a public authority").click()
+    page.wait_for_selector(".error-summary")
+    page.wait_for_load_state("load")
+    summary = page.inner_text(".error-summary")
+    assert "cannot be made a public authority" in summary and identity.title in summary
+    assert_accessible(page, "organisation page refusing to make it a public authority")
+    page.focus('.error-summary a[href="#public_authority"]')
+    page.keyboard.press("Enter")
+    page.wait_for_function("() => document.activeElement?.id === 'public_authority'")

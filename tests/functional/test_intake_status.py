@@ -18,7 +18,7 @@ from app.accounts.models import Role
 from app.audit.models import AuditEvent
 from app.blobs.models import BlobChunk
 from app.blobs.services import open_blob
-from app.cases import clock_changes, identity, lifecycle, services
+from app.cases import clock_changes, evidence, identity, lifecycle, services
 from app.cases.clock import due_date
 from app.cases.models import Case, CaseEvidence, CaseStatus, CaseStatusLink
 from app.cases.status_links import DAYS_AFTER_CLOSE, mint_status_link, revoke_status_links
@@ -27,13 +27,12 @@ from app.extensions import db
 from app.intake.uploads import MAX_UPLOAD_BYTES
 from app.letters.services import format_date
 from app.mail.models import OutboxMessage
-from tests.evidence_files import image_file, pdf_file
 from tests.signin import csrf_token, make_organisation, make_user, sign_in
 from tests.unit.cases.factory import new_case, opened_case
 
 STATUS_LINK = re.compile(r"https?://[^/\s]+(/request/status/[A-Za-z0-9_-]+)")
-PDF = pdf_file()
-PNG = image_file("PNG")
+PDF = b"%PDF-1.7\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
 
 @pytest.fixture
@@ -126,8 +125,9 @@ def test_status_page_unknown_revoked_or_long_closed_links_are_not_found(client, 
     assert client.get(closed_path).status_code == 404
 
 
-def test_upload_identity_pdf_is_stored_encrypted_and_starts_the_clock(client, school):
+def test_upload_identity_pdf_asked_for_is_stored_encrypted_and_starts_the_clock(client, school, caseworker):
     case = _case(school, requester_relationship="self", subject_role="parent", subject_name="Jo Parent")
+    evidence.request_identity(case, caseworker)  # only proof asked for moves the clock
     path = _link(case)
     response = _upload(client, path, PDF, "passport.pdf", kind=None, mimetype="application/pdf")
     assert response.status_code == 302 and response.headers["Location"].endswith("?done=uploaded")
@@ -182,8 +182,9 @@ def test_upload_without_a_file_or_kind_asks_for_them(client, school):
     assert db.session.scalars(select(CaseEvidence)).all() == []
 
 
-def test_upload_authority_evidence_records_its_own_clock_input(client, school):
+def test_upload_authority_evidence_records_its_own_clock_input(client, school, caseworker):
     case = _case(school)
+    evidence.request_identity(case, caseworker)
     path = _link(case)
     assert _upload(client, path, PNG, "birth-certificate.png", kind="authority").status_code == 302
     case = _fresh(case)
@@ -330,6 +331,7 @@ def test_decision_without_a_date_uses_the_day_the_evidence_arrived(client, schoo
     user = caseworker
     received = utcnow().date() - timedelta(days=3)
     case = new_case(school, received_on=received)
+    evidence.request_identity(case, user)
     path = _link(case)
     _upload(client, path, PDF, "passport.pdf")
     _upload(client, path, PNG, "order.png", kind="authority")

@@ -119,6 +119,12 @@ STATE_DEPENDENT_OPERATIONS = (
     # An organisation's basis: wording that cites another point of Art 6(1)
     # than the basis chosen (words seen in earlier answers) is refused.
     "put_organisation_basis",
+    # An organisation becomes a public authority only where legitimate
+    # interests are in effect nowhere there (422 otherwise), and goes back
+    # to its trust's or the register's basis only where that would not put
+    # them in effect at one (409).
+    "update_organisation",
+    "delete_organisation_basis",
     # The register's own entries: a new basis alone is checked against the
     # stored wording, which may cite another point of Art 6(1).
     "update_register_entry",
@@ -175,7 +181,6 @@ def prepare_database(database_url: str, instance: Path) -> Seeded:
     from app.extensions import db
     from app.register.services import entries as register_entries
     from tests.conftest import environ_for_tests, migrate_to_head
-    from tests.evidence_files import pdf_file
     from tests.unit.api.estate import build_estate
     from tests.unit.cases.factory import new_case, opened_case
 
@@ -201,7 +206,9 @@ def prepare_database(database_url: str, instance: Path) -> Seeded:
             request_identity(case, worker)
         # The last sends nothing, so a refusal for identity not proven can go through.
         evidence = [
-            add_evidence(case, "identity", io.BytesIO(pdf_file()), filename="id.pdf", declared_type=None)
+            add_evidence(
+                case, "identity", io.BytesIO(b"%PDF-1.7 gate"), filename="id.pdf", declared_type=None
+            )
             for case in awaiting[:-1]
         ]
         db.session.commit()

@@ -24,7 +24,7 @@ from app.api.views import bp
 from app.extensions import db
 from app.orgs.models import Organisation
 from app.register import services
-from app.register.bases import BasisRow, bases_at, clear_basis, set_basis
+from app.register.bases import BASIS, BasisRow, bases_at, clear_basis, set_basis
 from app.register.models import RegisterEntry
 
 _PATH = "/organisations/<uuid:organisation_id>/bases/<uuid:entry_id>"
@@ -103,8 +103,11 @@ def put_organisation_basis(
     that is one (UK GDPR Art 6(1), last sentence: point (f) does not apply
     to a public authority's processing in performing its tasks): 422 with a
     message on `basis` suggesting `public_task` (Art 6(1)(e)); the
-    organisation's `public_authority` says which it is. A change is audited
-    with the code chosen, never the wording."""
+    organisation's `public_authority` says which it is. So is
+    `legitimate_interests` at a trust that is not a public authority while
+    any of its schools without a basis of their own for the category (they
+    take the trust's) is one: 422 on `basis` naming those schools. A change
+    is audited with the code chosen, never the wording."""
     organisation, entry = _found(organisation_id, entry_id)
     try:
         set_basis(organisation, entry, body, current_user())
@@ -123,11 +126,20 @@ def put_organisation_basis(
     tag="register",
     status=204,
     roles=(Role.ADMIN,),
+    errors=(409,),
 )
 def delete_organisation_basis(organisation_id: uuid.UUID, entry_id: uuid.UUID) -> Response:
     """Removes the organisation's own basis for the category. Idempotent:
-    204 whether or not it had one."""
+    204 whether or not it had one. 409, with a message saying why and what
+    to change first, when the basis gone back to (the trust's or the
+    register's) is legitimate interests and the organisation is a public
+    authority or a school of one, or is a trust whose schools taking its
+    basis include one (UK GDPR Art 6(1), last sentence)."""
     organisation, entry = _found(organisation_id, entry_id)
-    clear_basis(organisation, entry, current_user())
+    try:
+        clear_basis(organisation, entry, current_user())
+    except services.RegisterError as exc:
+        db.session.rollback()
+        raise ApiError(409, message=exc.errors[BASIS]) from None
     db.session.commit()
     return Response(status=204)

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from app.accounts.models import Role
 from app.extensions import db
-from app.register import bases
+from app.register import authority, bases
 from app.register.models import LawfulBasis, OrganisationBasis
 from app.register.services import RegisterError
 from tests.signin import make_organisation, make_user
@@ -71,5 +71,5 @@ def test_other_bases_allowed_at_a_public_authority(admin):
 
 def test_public_authority_refusal_is_none_for_a_private_school_outside_a_trust(admin):
     school = make_organisation("Hollybank Prep", "school", public_authority=False)
-    assert bases.public_authority_of(school) is None
-    assert bases.legitimate_interests_refusal(school) is None
+    assert authority.public_authority_of(school) is None
+    assert authority.legitimate_interests_refusal(school) is None
