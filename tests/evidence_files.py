@@ -25,3 +25,12 @@ def image_file(image_format: str = "PNG", size: tuple[int, int] = (4, 3)) -> byt
     out = io.BytesIO()
     Image.new("RGB", size, (200, 120, 40)).save(out, format=image_format)
     return out.getvalue()
+
+
+def locked_pdf_file() -> bytes:
+    """A one-page PDF that opens only with a password."""
+    writer = PdfWriter(clone_from=io.BytesIO(pdf_file()))
+    writer.encrypt(user_password="not-sent", algorithm="RC4-128")
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()

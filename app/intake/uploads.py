@@ -1,5 +1,7 @@
 """Evidence uploads (proof of identity or of authority to act): checked by
-content, bounded in size while reading, stored encrypted.
+content (the first bytes name a PDF, JPG or PNG, and the file must open as
+one: pypdf reads the PDF's structure, Pillow decodes the picture), bounded
+in size while reading, stored encrypted.
 
 The file is read in small pieces into a spooled temporary file and refused
 the moment it passes the limit, so neither an oversized upload nor a refused
@@ -24,6 +26,22 @@ _READ_BYTES = 64 * 1024
 _SPOOL_IN_MEMORY = 1024 * 1024
 
 WRONG_TYPE = "The file must be a PDF, JPG or PNG"
+# The first bytes only name a kind: the file must also open as one.
+DAMAGED_PDF = (
+    "The file could not be opened as a PDF. It may be damaged, or not really a PDF: save or scan the "
+    "document again and send the new file"
+)
+LOCKED_PDF = "The PDF is protected by a password. Send a copy without the password"
+DAMAGED_IMAGE = (
+    "The file could not be opened as a JPG or PNG picture. It may be damaged, or not really a picture: "
+    "take the photo or scan again and send the new file"
+)
+# Decoding a picture holds its pixels in memory (a JPG at an eighth of its
+# size, a PNG whole): more than a phone camera takes is refused unread.
+MAX_IMAGE_PIXELS = 30_000_000
+TOO_MANY_PIXELS = (
+    "The picture is too large to check (more than 30 megapixels). Send a smaller photo or scan, or a PDF"
+)
 TOO_BIG = "The file must be smaller than 10 MB"
 EMPTY = "The selected file is empty"
 NO_FILE = "Select a file"
@@ -79,6 +97,53 @@ def _check_declared(kind: FileKind, filename: str | None, declared_type: str | N
         raise UploadRefused(WRONG_TYPE)
 
 
+def check_opens(kind: FileKind, content: BinaryIO) -> None:
+    """Refuse (``UploadRefused``) a file that does not open as the kind its
+    first bytes name: a PDF whose structure pypdf cannot read (or that
+    needs a password), a picture Pillow cannot decode. Both read from
+    ``content`` itself (the bounded copy), never a second copy in memory."""
+    if kind.content_type == "application/pdf":
+        _check_pdf(content)
+    else:
+        _check_image(content, "PNG" if kind.content_type == "image/png" else "JPEG")
+
+
+def _check_pdf(content: BinaryIO) -> None:
+    from pypdf import PdfReader  # loaded only when a PDF is sent
+    from pypdf.errors import FileNotDecryptedError
+
+    try:
+        reader = PdfReader(content, strict=False)
+        if reader.is_encrypted and not reader.decrypt(""):
+            raise UploadRefused(LOCKED_PDF)
+        pages = len(reader.pages)
+    except UploadRefused:
+        raise
+    except FileNotDecryptedError:
+        raise UploadRefused(LOCKED_PDF) from None
+    except Exception:  # whatever a malformed file makes the parser raise
+        raise UploadRefused(DAMAGED_PDF) from None
+    if pages < 1:
+        raise UploadRefused(DAMAGED_PDF)
+
+
+def _check_image(content: BinaryIO, image_format: str) -> None:
+    from PIL import Image
+
+    try:
+        with Image.open(content, formats=[image_format]) as image:
+            width, height = image.size
+            if width * height > MAX_IMAGE_PIXELS:
+                raise UploadRefused(TOO_MANY_PIXELS)
+            if image_format == "JPEG":
+                image.draft(image.mode, (max(1, width // 8), max(1, height // 8)))
+            image.load()  # every pixel decoded: a truncated or corrupt file fails here
+    except UploadRefused:
+        raise
+    except Exception:  # whatever a malformed file makes the decoder raise
+        raise UploadRefused(DAMAGED_IMAGE) from None
+
+
 def read_bounded(stream: BinaryIO, limit: int = MAX_UPLOAD_BYTES) -> tempfile.SpooledTemporaryFile:
     """Copy ``stream`` into a spooled temporary file, refusing it as soon as
     more than ``limit`` bytes have been read. Returns the file, rewound."""
@@ -118,6 +183,8 @@ def check_upload(
         if kind is None:
             raise UploadRefused(WRONG_TYPE)
         _check_declared(kind, filename, declared_type)
+        spool.seek(0)
+        check_opens(kind, spool)
         spool.seek(0)
     except BaseException:
         spool.close()

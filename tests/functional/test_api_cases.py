@@ -12,6 +12,7 @@ from app.cases.models import CaseStatus
 from app.db import utcnow
 from app.extensions import db
 from app.mail import OutboxMessage
+from tests.evidence_files import pdf_file
 from tests.unit.api.estate import build_estate
 from tests.unit.cases.factory import new_case, opened_case
 
@@ -239,7 +240,7 @@ def test_identity_request_and_evidence_download_over_the_api(client, estate):
         select(OutboxMessage).where(OutboxMessage.category == "case.identity_request")
     )
     assert "/request/status/" in mail.text_body
-    pdf = b"%PDF-1.7 proof"
+    pdf = pdf_file()
     item = add_evidence(
         estate.birch_case, "authority", io.BytesIO(pdf), filename="Court order.pdf", declared_type=None
     )

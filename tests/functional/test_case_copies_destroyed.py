@@ -18,11 +18,12 @@ from app.cases.evidence import add_evidence
 from app.db import utcnow
 from app.exports import retention
 from app.extensions import db
+from tests.evidence_files import pdf_file
 from tests.signin import make_user, sign_in
 from tests.unit.api.estate import build_estate
 from tests.unit.cases.factory import new_case
 
-PROOF = b"%PDF-1.7 court order"
+PROOF = pdf_file()
 
 
 @pytest.fixture

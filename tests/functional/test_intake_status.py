@@ -27,12 +27,13 @@ from app.extensions import db
 from app.intake.uploads import MAX_UPLOAD_BYTES
 from app.letters.services import format_date
 from app.mail.models import OutboxMessage
+from tests.evidence_files import image_file, pdf_file
 from tests.signin import csrf_token, make_organisation, make_user, sign_in
 from tests.unit.cases.factory import new_case, opened_case
 
 STATUS_LINK = re.compile(r"https?://[^/\s]+(/request/status/[A-Za-z0-9_-]+)")
-PDF = b"%PDF-1.7\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+PDF = pdf_file()
+PNG = image_file("PNG")
 
 
 @pytest.fixture

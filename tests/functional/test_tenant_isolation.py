@@ -54,6 +54,7 @@ from app.extensions import db
 from app.mail.models import OutboxMessage
 from app.orgs.models import Organisation
 from app.register.models import RegisterEntry
+from tests.evidence_files import pdf_file
 from tests.signin import csrf_token, make_organisation, make_user, sign_in
 from tests.unit.access_log.factory import grant_ids
 from tests.unit.cases.factory import new_case
@@ -327,7 +328,7 @@ def world(app: Flask, db_session) -> World:
     alder_cases = [new_case(alder, requester_email="walk@alder.example.net")]
     birch_cases = [new_case(birch_primary, requester_email="walk@birch.example.net")]
     for case in alder_cases + birch_cases:
-        add_evidence(case, "identity", io.BytesIO(b"%PDF-1.7 walk"), filename="id.pdf", declared_type=None)
+        add_evidence(case, "identity", io.BytesIO(pdf_file()), filename="id.pdf", declared_type=None)
     db_session.commit()
     sides = {
         "alder_side": Side([alder], [users["alder"]], [tokens["alder"]], alder_cases),

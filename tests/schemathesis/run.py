@@ -181,6 +181,7 @@ def prepare_database(database_url: str, instance: Path) -> Seeded:
     from app.extensions import db
     from app.register.services import entries as register_entries
     from tests.conftest import environ_for_tests, migrate_to_head
+    from tests.evidence_files import pdf_file
     from tests.unit.api.estate import build_estate
     from tests.unit.cases.factory import new_case, opened_case
 
@@ -206,9 +207,7 @@ def prepare_database(database_url: str, instance: Path) -> Seeded:
             request_identity(case, worker)
         # The last sends nothing, so a refusal for identity not proven can go through.
         evidence = [
-            add_evidence(
-                case, "identity", io.BytesIO(b"%PDF-1.7 gate"), filename="id.pdf", declared_type=None
-            )
+            add_evidence(case, "identity", io.BytesIO(pdf_file()), filename="id.pdf", declared_type=None)
             for case in awaiting[:-1]
         ]
         db.session.commit()

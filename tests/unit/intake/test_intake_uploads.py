@@ -1,11 +1,11 @@
-"""Evidence uploads: real small files accepted and stored encrypted; fakes,
-empty and oversized files refused with a reason a person understands."""
+"""Evidence uploads: real small files accepted and stored encrypted; fakes
+(including a right signature over something else, a damaged file, a PDF
+behind a password), empty and oversized files refused with a reason a
+person understands."""
 
 from __future__ import annotations
 
 import io
-import struct
-import zlib
 
 import pytest
 from werkzeug.datastructures import FileStorage
@@ -14,42 +14,33 @@ from app.blobs.models import Blob, BlobChunk
 from app.blobs.services import open_blob
 from app.intake import uploads
 from app.intake.uploads import (
+    DAMAGED_IMAGE,
+    DAMAGED_PDF,
     EMPTY,
+    LOCKED_PDF,
     MAX_UPLOAD_BYTES,
     NO_FILE,
     TOO_BIG,
+    TOO_MANY_PIXELS,
     WRONG_TYPE,
     UploadRefused,
     accept_file_storage,
     accept_upload,
     check_upload,
 )
+from tests.evidence_files import image_file, locked_pdf_file, pdf_file
 
 
 def tiny_png() -> bytes:
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-
-    header = struct.pack(">IIBBBBB", 1, 1, 8, 0, 0, 0, 0)  # 1x1, 8-bit greyscale
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", header)
-        + chunk(b"IDAT", zlib.compress(b"\x00\x80"))
-        + chunk(b"IEND", b"")
-    )
+    return image_file("PNG")
 
 
 def tiny_jpeg() -> bytes:
-    # Start of image, a JFIF APP0 segment, end of image: enough to be sniffed.
-    app0 = b"JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00"
-    return b"\xff\xd8\xff\xe0" + struct.pack(">H", len(app0) + 2) + app0 + b"\xff\xd9"
+    return image_file("JPEG")
 
 
 def tiny_pdf() -> bytes:
-    return (
-        b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
-        b"2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
-    )
+    return pdf_file()
 
 
 class ZeroStream(io.RawIOBase):
@@ -154,9 +145,41 @@ def test_accept_upload_refuses_an_oversized_file_while_streaming(db_session):
 
 
 def test_accept_upload_accepts_a_file_of_exactly_the_limit(db_session):
-    stream = ZeroStream(1000)
-    blob = accept_upload(stream, filename="exact.pdf", declared_type="application/pdf", limit=1000)
-    assert blob.size == 1000
+    content = tiny_pdf()
+    blob = accept_upload(io.BytesIO(content), filename="exact.pdf", declared_type=None, limit=len(content))
+    assert blob.size == len(content)
+
+
+@pytest.mark.parametrize(
+    ("content", "filename", "message"),
+    [
+        (b"%PDF-<html><script>alert(1)</script></html>", "x.pdf", DAMAGED_PDF),
+        (b"%PDF-1.7 passport", "passport.pdf", DAMAGED_PDF),
+        (tiny_pdf()[:-120], "cut-short.pdf", DAMAGED_PDF),
+        (pdf_file(pages=0), "no-pages.pdf", DAMAGED_PDF),
+        (locked_pdf_file(), "locked.pdf", LOCKED_PDF),
+        (b"\x89PNG\r\n\x1a\n" + b"junk" * 100, "x.png", DAMAGED_IMAGE),
+        (tiny_png()[: len(tiny_png()) // 2], "cut-short.png", DAMAGED_IMAGE),
+        (b"\xff\xd8\xff\xe0" + b"junk" * 100, "x.jpg", DAMAGED_IMAGE),
+        (tiny_jpeg()[:-40], "cut-short.jpg", DAMAGED_IMAGE),
+    ],
+)
+def test_accept_upload_refuses_a_file_that_does_not_open_as_what_it_claims(
+    db_session, content, filename, message
+):
+    with pytest.raises(UploadRefused) as refused:
+        accept_upload(io.BytesIO(content), filename=filename, declared_type=None)
+    assert refused.value.message == message
+    assert db_session.query(Blob).count() == 0
+
+
+def test_accept_upload_refuses_a_picture_of_too_many_pixels_before_decoding_it(db_session, monkeypatch):
+    monkeypatch.setattr(uploads, "MAX_IMAGE_PIXELS", 11)  # the picture is 4 x 3
+    for content, name in ((tiny_png(), "big.png"), (tiny_jpeg(), "big.jpg")):
+        with pytest.raises(UploadRefused) as refused:
+            accept_upload(io.BytesIO(content), filename=name, declared_type=None)
+        assert refused.value.message == TOO_MANY_PIXELS
+    assert db_session.query(Blob).count() == 0
 
 
 def test_check_upload_refuses_one_byte_over_a_small_limit():
