@@ -173,11 +173,16 @@ def prepare_database(database_url: str, instance: Path) -> Seeded:
     identity, asked for proof, with evidence or none yet; open, paused) in
     both organisations."""
     import io
-    from datetime import date
+    from datetime import date, timedelta
+
+    from sqlalchemy import update
 
     from app import create_app
     from app.cases import clock_changes
     from app.cases.evidence import add_evidence, request_identity
+    from app.cases.models import CaseEvent
+    from app.cases.services import IDENTITY_REQUESTED
+    from app.db import utcnow
     from app.extensions import db
     from app.register.services import entries as register_entries
     from tests.conftest import environ_for_tests, migrate_to_head
@@ -205,7 +210,12 @@ def prepare_database(database_url: str, instance: Path) -> Seeded:
         awaiting = [case for case in cases if case.status.value == "awaiting_identity"]
         for case in awaiting:
             request_identity(case, worker)
-        # The last sends nothing, so a refusal for identity not proven can go through.
+        # The last sends nothing and was asked five weeks ago (its month to
+        # answer is over), so a refusal for identity not proven can go through.
+        last = update(CaseEvent).where(CaseEvent.case_id == awaiting[-1].id)
+        db.session.execute(
+            last.where(CaseEvent.kind == IDENTITY_REQUESTED).values(at=utcnow() - timedelta(weeks=5))
+        )
         evidence = [
             add_evidence(case, "identity", io.BytesIO(pdf_file()), filename="id.pdf", declared_type=None)
             for case in awaiting[:-1]
