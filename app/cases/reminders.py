@@ -44,7 +44,7 @@ from app.cases import clock, letters
 from app.cases.clock_inputs import clock_for
 from app.cases.lifecycle import add_event
 from app.cases.models import Case, CaseReminder, CaseStatus, Relationship
-from app.cases.services import identity_was_requested
+from app.cases.services import identity_was_requested, today_or
 from app.db import new_uuid, utcnow
 from app.extensions import db
 from app.mail import send_mail
@@ -114,8 +114,9 @@ def clock_not_started(case: Case) -> bool:
 
 
 def send_reminders(today: date | None = None) -> int:
-    """Send the reminders due on ``today``; returns how many cases were reminded."""
-    today = today or utcnow().date()
+    """Send the reminders due on ``today`` (the UK calendar day unless
+    given, as everywhere on the clock); returns how many cases were reminded."""
+    today = today_or(today)
     sent = 0
     cases = db.session.scalars(
         select(Case)

@@ -6,11 +6,11 @@ while the clock has not started."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import select
 
-from app.cases import clock_changes, evidence
+from app.cases import clock_changes, evidence, services
 from app.cases.reminders import send_reminders
 from app.mail import OutboxMessage
 from tests.unit.cases.factory import new_case, opened_case
@@ -121,3 +121,13 @@ def test_case_waiting_for_proof_of_identity_gets_no_reminders(school, caseworker
         "Due in 1 working day",
         "Overdue",
     ]
+
+
+def test_reminders_count_from_the_uk_calendar_day_after_midnight_bst(school, caseworker, monkeypatch):
+    school.internal_target_days = None
+    opened_case(school, caseworker, received_on=date(2026, 6, 1))  # due Wed 1 July
+    # 00:30 BST on 1 July: still 30 June in UTC, but the due day in the UK.
+    monkeypatch.setattr(services, "utcnow", lambda: datetime(2026, 6, 30, 23, 30, tzinfo=UTC))
+    assert send_reminders() == 1
+    [mail] = _mails()
+    assert mail.subject.startswith("Due today")
